@@ -1,0 +1,44 @@
+# Two commands do all set-up:  `make run`  and  `make test`.
+# Both create .venv with a Python >= 3.11 and install what they need into it.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test bench clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is needed (python3.11 not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make run: set up and run the main job (ARGS="--catalog FILE" to run offline)
+run: install
+	$(BIN)/orbitwatch run $(ARGS)
+
+## make test: set up test dependencies and run the whole suite
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make bench: benchmark scripts (full catalogs; minutes)
+bench: install-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+from orbitwatch.cli import main
+
+main()

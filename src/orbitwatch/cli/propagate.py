@@ -1,0 +1,3 @@
+"""orbitwatch CLI commands (propagate)."""
+
+from orbitwatch.cli.app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""orbitwatch CLI commands (run)."""
+
+from orbitwatch.cli.app import app  # noqa: F401
