@@ -1,0 +1,145 @@
+"""Read any supported element-set or SATCAT file: detect compression and format.
+
+Compression is detected from magic bytes (gzip ``1f 8b``, xz ``fd 37 7a 58
+5a 00``), not from the suffix.  The format is detected from the content:
+
+* ``tle`` / ``3le``   — two-line sets, optionally with name lines (``0 `` prefix allowed)
+* ``omm-kvn``         — CCSDS OMM key = value text (one or many messages)
+* ``omm-xml``         — CCSDS OMM XML (``<ndm><omm>…`` or a bare ``<omm>``)
+* ``omm-json``        — CelesTrak / Space-Track OMM JSON arrays
+* ``omm-csv``         — CelesTrak 17-column or Space-Track ``gp`` CSV
+* ``keeptrack-json``  — keeptrack.space catalogs (``TLE1``/``TLE2`` + owner/type keys)
+* ``satcat-csv``      — CelesTrak SATCAT CSV, Space-Track SATCAT CSV, the 2017 SATCAT export
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from orbitwatch.elements.model import ElementSet, FormatError, ParseResult
+
+_GZIP = b"\x1f\x8b"
+_XZ = b"\xfd7zXZ\x00"
+_BZ2 = b"BZh"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """File content, transparently decompressed when it is gzip, xz or bzip2."""
+    data = Path(path).read_bytes()
+    try:
+        if data[:2] == _GZIP:
+            return gzip.decompress(data)
+        if data[:6] == _XZ:
+            return lzma.decompress(data)
+        if data[:3] == _BZ2 and len(data) > 10 and data[4:10] == b"1AY&SY":
+            return bz2.decompress(data)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise FormatError(f"{path}: compressed data is corrupt or truncated ({exc}).") from exc
+    return data
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (BOM removed); undecodable bytes become U+FFFD rather than failing."""
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def read_file(path: str | Path) -> ParseResult:
+    """Parse one element-set or SATCAT file of any supported format.
+
+    Raises ``FormatError`` when the file holds no supported format; bad records
+    inside a recognised file become ``RecordError`` entries in the result.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FormatError(f"{p}: no such file.")
+    return parse_text(decode_text(read_bytes(p)), str(p))
+
+
+def parse_text(text: str, filename: str = "<text>") -> ParseResult:
+    """Parse element-set or SATCAT text whose format is detected from the content."""
+    from orbitwatch.elements import tle
+
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped:
+        raise FormatError(f"{filename}: file is empty; expected TLE, OMM or SATCAT data.")
+    head = stripped[:1]
+    if head == "<":
+        from orbitwatch.elements.omm import parse_omm_xml
+
+        return parse_omm_xml(stripped, filename)
+    if head in "[{":
+        from orbitwatch.elements.jsonfmt import parse_json
+
+        return parse_json(stripped, filename)
+    lines = text.splitlines()
+    if tle.looks_like_tle(lines):
+        return _parse_tle_text(lines, filename)
+    first = stripped.split("\n", 1)[0]
+    if "CCSDS_OMM_VERS" in stripped[:4000] or _looks_like_kvn(stripped):
+        from orbitwatch.elements.omm import parse_omm_kvn
+
+        return parse_omm_kvn(text, filename)
+    if "," in first:
+        from orbitwatch.elements.csvfmt import parse_csv
+
+        return parse_csv(text, filename)
+    if any(s[:2] == "1 " for s in lines) and any(s[:2] == "2 " for s in lines):
+        return _parse_tle_text(lines, filename)
+    raise FormatError(
+        f"{filename}: not an element-set file (no TLE line pairs, OMM keys or known CSV header)."
+    )
+
+
+def _looks_like_kvn(text: str) -> bool:
+    keys = set()
+    for line in text.splitlines()[:60]:
+        k, eq, _ = line.partition("=")
+        if eq:
+            keys.add(k.strip().upper())
+    return {"EPOCH", "MEAN_MOTION"} <= keys or {"EPOCH", "SEMI_MAJOR_AXIS"} <= keys
+
+
+def _parse_tle_text(lines: list[str], filename: str) -> ParseResult:
+    from orbitwatch.elements import tle
+    from orbitwatch.elements.model import RecordError
+
+    records, errors, named = tle.split_tle_text(lines, filename)
+    if not records and not errors:
+        raise FormatError(f"{filename}: no TLE records found.")
+    result = ParseResult(file=filename, format="3le" if named else "tle")
+    sets = result.element_sets
+    errs = list(errors)
+    for r in tle.parse_tle_records(records, filename):
+        if type(r) is RecordError:
+            errs.append(r)
+        else:
+            sets.append(r)
+    errs.sort(key=lambda e: e.line)
+    result.errors = errs
+    return result
+
+
+def newest_per_object(
+    element_sets: Iterable[ElementSet], as_of: datetime | None = None
+) -> list[ElementSet]:
+    """The newest set per ``norad_id`` (only epochs <= ``as_of`` when given).
+
+    Ties on epoch go to the higher ``element_set_no``, then to the one later in
+    the input.  The result is ordered by ``norad_id``.
+    """
+    best: dict[int, tuple[datetime, int, int, ElementSet]] = {}
+    for i, es in enumerate(element_sets):
+        if as_of is not None and es.epoch > as_of:
+            continue
+        key = (es.epoch, es.element_set_no, i)
+        cur = best.get(es.norad_id)
+        if cur is None or key >= cur[:3]:
+            best[es.norad_id] = (*key, es)
+    return [best[k][3] for k in sorted(best)]
