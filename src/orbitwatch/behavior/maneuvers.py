@@ -1,0 +1,470 @@
+"""Manoeuvre detection from element-set (TLE/OMM) histories.
+
+Method: robust step detection on mean elements, in the family of the
+"robust statistics" TLE detectors of Lemmens & Krag (2014, JGCD 37(3):860,
+"Two-Line-Elements-Based Maneuver Detection Methods for Satellites in Low
+Earth Orbit") and Kelecy et al. (AMOS 2007), adapted to the pitfalls that
+Shorten et al. (2023) document for element-set histories.
+
+For ONE object's cleaned history (:func:`orbitwatch.behavior.history.clean_history`)
+and each orbital channel —
+
+==========  =======================================  =========================
+channel     series                                   what moves it
+==========  =======================================  =========================
+``a``       Brouwer mean semi-major axis (km)        along-track burns
+``e``       eccentricity vector (e cos w, e sin w)   radial / tangential burns
+``i``       inclination (deg)              [LEO]     out-of-plane burns
+``raan``    right ascension of the node (deg) [LEO]  out-of-plane burns
+``ivec``    inclination vector (deg)       [GEO]     north-south station-keeping
+==========  =======================================  =========================
+
+1. *Natural drift is removed locally*: the background rate of each series
+   is the running median of the per-gap rates ``dx/dt`` over +-``trend_half``
+   gaps (drag decay, J2 nodal regression, apsidal rotation, GEO
+   inclination-vector drift are all slow and near-linear over a few weeks;
+   manoeuvres are sparse so the median ignores them).  Subtracting the
+   integrated background leaves a level series ``c``.
+2. *Steps are measured at several scales*: the jump across gap ``k`` is
+   ``median(c[k+1+g : k+1+g+h]) - median(c[k-g-h+1 : k-g+1])`` for a window of
+   ``h`` sets each side and guard ``g`` (sets skipped next to the gap).  ``h=1,
+   g=0`` is the plain set-to-set difference; larger ``h`` averages TLE noise
+   and resists single outliers; ``g=1`` catches steps that the element-set
+   fits smear over two or three gaps (fits that straddle a burn).
+3. *Robust normalisation*: each jump series is turned into a robust score
+   ``z = (J - median) / (1.4826 MAD)`` over a running window of
+   +-``scale_half`` gaps, so the local TLE noise, B* re-estimation scatter
+   and decay-phase scatter set the yardstick (element differences have
+   kurtosis in the hundreds, so plain z-scores fail).
+4. *Flags and merging*: a gap is flagged when the best score over channels
+   and scales exceeds ``threshold``; flagged gaps within ``merge_gaps`` of one
+   another form one event, located at the gap with the largest single-gap
+   jump in the triggering channel.
+5. *Size and kind*: the jump sizes give the Gauss-equation estimates
+   ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
+   ``dtheta`` the angle the orbit normal turned), ``dv_e = v |de| / 2``
+   (in-plane, from the eccentricity vector).  The kind follows the dominant
+   component; in GEO it is east-west (in-plane) or north-south (out-of-plane)
+   station-keeping.
+
+Confidence is ``z^2 / (z^2 + threshold^2)`` for the event's best score ``z``:
+0.5 at the threshold, approaching 1 for steps far above the noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import pi, sqrt
+
+import numpy as np
+
+from orbitwatch.behavior.history import MU_KM3_S2, History, clean_history
+from orbitwatch.elements.model import ElementSet
+from orbitwatch.timeutil import iso_z, jd_to_datetime
+
+KIND_ALONG_TRACK = "in-plane along-track"
+KIND_RADIAL = "in-plane radial"
+KIND_OUT_OF_PLANE = "out-of-plane"
+KIND_COMBINED = "combined"
+KIND_GEO_EW = "east-west station-keeping"
+KIND_GEO_NS = "north-south station-keeping"
+
+
+@dataclass(frozen=True, slots=True)
+class ManeuverConfig:
+    """Tuning of :func:`detect_maneuvers` (see the module docstring).
+
+    Defaults were chosen by reasoning about TLE noise and checked on the
+    pooled Shorten et al. benchmark (docs/maneuvers.md); none is per object.
+    """
+
+    threshold: float = 8.0  # robust z-score a step must exceed
+    trend_half: int = 10  # gaps each side for the background-rate median
+    scale_half: int = 40  # gaps each side for the running MAD
+    scales: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (3, 1))  # (h, guard)
+    # channels that may trigger a detection, and at which scales (h, guard)
+    # (the others still size and classify the event).  Single-gap angle
+    # differences are dominated by the 1e-4 deg quantisation of TLE angles
+    # and by single bad fits, so the angle channels only trigger through the
+    # window medians; the LEO eccentricity vector wanders with the apsidal
+    # rotation and its single-set noise and is not a trigger at all.
+    triggers_leo: tuple[tuple[str, tuple[int, int]], ...] = (
+        ("a", (1, 0)), ("a", (2, 0)), ("a", (3, 1)),
+        ("i", (2, 0)), ("i", (3, 1)), ("raan", (2, 0)), ("raan", (3, 1)),
+    )
+    # GEO element sets scatter by hundreds of metres in a from one fit to the
+    # next (heavy tails), while station-keeping steps are kilometres: only
+    # the 3-set medians with a guard set trigger there.
+    triggers_geo: tuple[tuple[str, tuple[int, int]], ...] = (
+        ("a", (3, 1)), ("e", (3, 1)), ("ivec", (3, 1)),
+    )
+    merge_gaps: int = 2  # flagged gaps this close form one event
+    min_sets: int = 8  # histories shorter than this are not scored
+    # relative floor on the MAD, as a fraction of the series' median MAD
+    # (guards against quantised elements whose MAD is 0 in quiet stretches)
+    mad_floor_fraction: float = 0.25
+    reject_outliers: bool = True
+    # where a smeared step starts: first set off the pre-event level by more
+    # than max(start_sigma * noise, start_fraction * step)
+    start_sigma: float = 2.0
+    start_fraction: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Maneuver:
+    """One detected manoeuvre of one object.
+
+    ``gap_start`` / ``gap_end`` are the epochs (aware UTC) of the element sets
+    just before and just after the manoeuvre; ``epoch_estimate`` lies between
+    them.  ``delta_v_m_s`` is a Gauss-equation estimate of the impulsive
+    delta-v (m/s) — a lower bound for split or non-optimal burns.  ``kind`` is
+    one of the ``KIND_*`` strings.  ``confidence`` is in [0, 1].  ``evidence``
+    names the element sets (epoch, element-set number) and the statistics
+    (channel, robust score, jump size) that triggered the detection.
+    """
+
+    object: int
+    gap_start: datetime
+    gap_end: datetime
+    epoch_estimate: datetime
+    delta_v_m_s: float
+    kind: str
+    confidence: float
+    evidence: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """JSON-ready dict: ISO-8601 UTC times ending in Z, ``object`` an int."""
+        return {
+            "object": int(self.object),
+            "gap_start": iso_z(self.gap_start, 3),
+            "gap_end": iso_z(self.gap_end, 3),
+            "epoch_estimate": iso_z(self.epoch_estimate, 0),
+            "delta_v_m_s": round(float(self.delta_v_m_s), 5),
+            "kind": self.kind,
+            "confidence": round(float(self.confidence), 3),
+            "evidence": self.evidence,
+        }
+
+
+# ---------------------------------------------------------------------------
+# robust running statistics
+
+
+def _running(x: np.ndarray, half: int, fn) -> np.ndarray:
+    n = len(x)
+    if n == 0:
+        return x.copy()
+    pad = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(win, axis=1)
+
+
+def _detrend(t: np.ndarray, x: np.ndarray, half: int) -> np.ndarray:
+    """Level series ``c`` = x minus the integrated running-median rate."""
+    dt = np.diff(t)
+    dx = np.diff(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(dt > 1e-3, dx / dt, np.nan)  # sets < 1.5 min apart carry no rate
+    bg = _running(rate, half, np.nanmedian)
+    bg = np.where(np.isfinite(bg), bg, 0.0)
+    drift = np.concatenate([[0.0], np.cumsum(bg * dt)])
+    return x - drift
+
+
+def _jumps(c: np.ndarray, h: int, g: int) -> np.ndarray:
+    """Jump across each gap k (between sets k and k+1), shape (n-1,), NaN where
+    the windows do not fit."""
+    n = len(c)
+    out = np.full(n - 1, np.nan)
+    if n < 2 * (h + g):
+        return out
+    win = np.lib.stride_tricks.sliding_window_view(c, h)  # win[j] = c[j:j+h]
+    med = np.median(win, axis=1) if h > 1 else c.copy()
+    k = np.arange(n - 1)
+    after = k + 1 + g
+    before = k - g - h + 1
+    ok = (before >= 0) & (after + h <= n)
+    out[ok] = med[after[ok]] - med[before[ok]]
+    return out
+
+
+# Resolution of each channel: the smallest step the published elements can
+# express (TLE angles carry 4 decimals of a degree, eccentricity 7 digits).
+# The robust scale never drops below it.
+_RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4}
+
+
+def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float) -> np.ndarray:
+    """Robust score of each jump against the running median and MAD."""
+    loc = _running(j, half, np.nanmedian)
+    mad = _running(np.abs(j - loc), half, np.nanmedian)
+    positive = mad[np.isfinite(mad) & (mad > 0)]
+    floor = floor_fraction * float(np.median(positive)) if positive.size else 0.0
+    floor = max(floor, resolution)
+    scale = 1.4826 * np.maximum(np.nan_to_num(mad, nan=floor), floor)
+    return (j - loc) / scale
+
+
+@dataclass(slots=True)
+class _Channel:
+    name: str
+    components: list[np.ndarray]  # level series per component
+    z: dict[tuple[int, int], np.ndarray]  # best |z| over components, per scale
+    jump: dict[tuple[int, int], list[np.ndarray]]  # jump per component, per scale
+
+
+def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
+    t = hist.t_days
+    regime = hist.regime
+    series: dict[str, list[np.ndarray]] = {
+        "a": [hist.a_km],
+        "e": [hist.ex, hist.ey],
+    }
+    if regime == "LEO" or regime == "MEO" or regime == "HEO":
+        series["i"] = [hist.inc_deg]
+        series["raan"] = [hist.raan_deg]
+    if regime == "GEO":
+        series["ivec"] = [hist.ix_deg, hist.iy_deg]
+    chans = []
+    for name, comps in series.items():
+        levels = [_detrend(t, x, cfg.trend_half) for x in comps]
+        zs: dict[tuple[int, int], np.ndarray] = {}
+        jumps: dict[tuple[int, int], list[np.ndarray]] = {}
+        for sc in cfg.scales:
+            js = [_jumps(c, *sc) for c in levels]
+            z = [np.abs(_robust_z(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name])) for j in js]
+            zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
+            jumps[sc] = js
+        chans.append(_Channel(name, levels, zs, jumps))
+    return chans
+
+
+def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig) -> int:
+    """Gap index where a step between gaps ``lo`` and ``hi`` begins.
+
+    Pre-event level ``L0``: median of the 3 sets up to set ``lo``; post-event
+    level ``L1``: median of the 3 sets after set ``hi + 1``.  The step starts
+    at the first set ``j`` in ``lo+1 .. hi+1`` whose deviation from ``L0``
+    along the step direction exceeds ``max(start_sigma sigma, start_fraction |L1 - L0|)``, with
+    ``sigma`` the robust single-set noise (MAD of set-to-set differences over
+    +-``scale_half`` sets, / sqrt 2).  Vector channels use the component with
+    the largest step relative to its noise.
+    """
+    best = None
+    for c in levels:
+        n = len(c)
+        l0 = float(np.median(c[max(0, lo - 2) : lo + 1]))
+        l1 = float(np.median(c[min(n - 1, hi + 1) : hi + 4]))
+        d = np.diff(c[max(0, lo - cfg.scale_half) : min(n, hi + cfg.scale_half)])
+        sigma = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2) if d.size else 0.0
+        step = l1 - l0
+        snr = abs(step) / sigma if sigma > 0 else np.inf
+        if best is None or snr > best[0]:
+            best = (snr, c, l0, step, sigma)
+    _, c, l0, step, sigma = best
+    bar = max(cfg.start_sigma * sigma, cfg.start_fraction * abs(step))
+    sign = 1.0 if step >= 0 else -1.0
+    for j in range(lo + 1, hi + 2):
+        if sign * (c[j] - l0) > bar:
+            return j - 1
+    return lo
+
+
+def _set_ref(es: ElementSet) -> dict:
+    return {"epoch": iso_z(es.epoch, 3), "element_set_no": int(es.element_set_no)}
+
+
+# ---------------------------------------------------------------------------
+# public API
+
+
+def detect_maneuvers(
+    element_sets: Iterable[ElementSet],
+    config: ManeuverConfig | None = None,
+    *,
+    history: History | None = None,
+) -> list[Maneuver]:
+    """Detect manoeuvres in ONE object's element-set history.
+
+    ``element_sets`` may be unsorted and contain duplicates, reissues and
+    outliers (cleaned by :func:`clean_history`; pass ``history`` to reuse one
+    already cleaned).  Returns manoeuvres sorted by ``gap_start``.  Raises
+    ``ValueError`` when the sets belong to more than one object (use
+    :func:`detect_maneuvers_many`).
+    """
+    cfg = config or ManeuverConfig()
+    hist = history if history is not None else clean_history(element_sets, reject_outliers=cfg.reject_outliers)
+    n = len(hist)
+    if n < cfg.min_sets:
+        return []
+    chans = _channels(hist, cfg)
+    n_gap = n - 1
+    # best score per gap over channels and scales, and who gave it
+    best = np.zeros(n_gap)
+    best_ch = np.zeros(n_gap, int)
+    best_sc = np.zeros(n_gap, int)
+    triggers = cfg.triggers_geo if hist.regime == "GEO" else cfg.triggers_leo
+    for ci, ch in enumerate(chans):
+        for si, sc in enumerate(cfg.scales):
+            if (ch.name, sc) not in triggers:
+                continue
+            z = ch.z[sc]
+            better = z > best
+            best[better] = z[better]
+            best_ch[better] = ci
+            best_sc[better] = si
+    flagged = np.flatnonzero(best > cfg.threshold)
+    if flagged.size == 0:
+        return []
+    groups: list[list[int]] = [[int(flagged[0])]]
+    for k in flagged[1:]:
+        if k - groups[-1][-1] <= cfg.merge_gaps:
+            groups[-1].append(int(k))
+        else:
+            groups.append([int(k)])
+
+    out = []
+    for grp in groups:
+        out.append(_event(hist, chans, cfg, grp, best, best_ch, best_sc))
+    return out
+
+
+def detect_maneuvers_many(
+    element_sets: Iterable[ElementSet], config: ManeuverConfig | None = None
+) -> list[Maneuver]:
+    """:func:`detect_maneuvers` over many objects' sets (grouped by ``norad_id``);
+    results sorted by object, then time."""
+    by_obj: dict[int, list[ElementSet]] = defaultdict(list)
+    for es in element_sets:
+        by_obj[es.norad_id].append(es)
+    out: list[Maneuver] = []
+    for norad_id in sorted(by_obj):
+        out.extend(detect_maneuvers(by_obj[norad_id], config))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# one event: locate, size, classify
+
+
+def _event(
+    hist: History,
+    chans: list[_Channel],
+    cfg: ManeuverConfig,
+    grp: list[int],
+    best: np.ndarray,
+    best_ch: np.ndarray,
+    best_sc: np.ndarray,
+) -> Maneuver:
+    peak = max(grp, key=lambda k: best[k])
+    ch = chans[best_ch[peak]]
+    sc = cfg.scales[best_sc[peak]]
+    n_gap = len(best)
+    # locate the START of the step in the triggering channel.  Element-set
+    # fits straddling a burn smear it over several sets (and, for some
+    # objects and years, the level only ramps to its new value over days),
+    # so the first set that leaves the pre-event level is the best marker.
+    lo = max(0, min(grp) - sc[0] - sc[1])
+    hi = min(n_gap - 1, max(grp) + sc[1])
+    k = _step_start(ch.components, lo, hi, cfg)
+    es0, es1 = hist.element_sets[k], hist.element_sets[k + 1]
+    t0, t1 = hist.t_days[k], hist.t_days[k + 1]
+
+    # sizes: jumps at the peak's scale, measured at the peak gap
+    def jump(name: str, comp: int = 0) -> float:
+        for c in chans:
+            if c.name == name:
+                v = c.jump[sc][comp][peak]
+                if not np.isfinite(v):
+                    v = c.jump[(1, 0)][comp][k] if (1, 0) in c.jump else 0.0
+                return float(np.nan_to_num(v))
+        return 0.0
+
+    a_km = float(hist.a_km[k])
+    n_rad_s = sqrt(MU_KM3_S2 / a_km**3)
+    v_m_s = sqrt(MU_KM3_S2 / a_km) * 1000.0
+    da_m = jump("a") * 1000.0
+    dv_t = 0.5 * n_rad_s * abs(da_m)
+    de = sqrt(jump("e", 0) ** 2 + jump("e", 1) ** 2)
+    dv_e = 0.5 * v_m_s * de
+    regime = hist.regime
+    if regime == "GEO":
+        dtheta_deg = sqrt(jump("ivec", 0) ** 2 + jump("ivec", 1) ** 2)
+    else:
+        di = jump("i")
+        draan = jump("raan") * np.sin(np.radians(hist.inc_deg[k]))
+        dtheta_deg = sqrt(di**2 + draan**2)
+    dv_n = v_m_s * dtheta_deg * pi / 180.0
+    dv_in = max(dv_t, dv_e)
+    dv = sqrt(dv_in**2 + dv_n**2)
+
+    # which channels are significant at this event (any scale)?
+    def zmax(name: str) -> float:
+        for c in chans:
+            if c.name == name:
+                return float(max(np.max(c.z[s][lo : hi + 1]) for s in cfg.scales))
+        return 0.0
+
+    sig = cfg.threshold
+    z_a, z_e = zmax("a"), zmax("e")
+    z_n = zmax("ivec") if regime == "GEO" else max(zmax("i"), zmax("raan"))
+    inplane = z_a > sig or z_e > sig
+    outplane = z_n > sig
+    if regime == "GEO":
+        kind = KIND_GEO_NS if (outplane and dv_n >= dv_in) else KIND_GEO_EW
+    elif inplane and outplane:
+        kind = KIND_COMBINED
+    elif outplane:
+        kind = KIND_OUT_OF_PLANE
+    elif z_a > sig or dv_t >= dv_e:
+        kind = KIND_ALONG_TRACK
+    else:
+        kind = KIND_RADIAL
+
+    # epoch estimate: middle of the gap (element sets give no finer timing)
+    t_est = 0.5 * (t0 + t1)
+    z = float(best[peak])
+    conf = z * z / (z * z + cfg.threshold**2)
+    rejected_near = [
+        {**_set_ref(r.element_set), "reason": r.reason}
+        for r in hist.rejected
+        if es0.epoch <= r.element_set.epoch <= es1.epoch
+    ]
+    evidence = {
+        "before": _set_ref(es0),
+        "after": _set_ref(es1),
+        "regime": regime,
+        "trigger": {"channel": ch.name, "window_sets": sc[0], "guard_sets": sc[1], "robust_z": round(z, 2)},
+        "robust_z": {
+            "a": round(z_a, 2),
+            "e": round(z_e, 2),
+            ("ivec" if regime == "GEO" else "i_raan"): round(z_n, 2),
+        },
+        "delta_a_m": round(da_m, 2),
+        "delta_e": float(f"{de:.3g}"),
+        "delta_plane_deg": float(f"{dtheta_deg:.3g}"),
+        "delta_v_components_m_s": {
+            "along_track": round(dv_t, 5),
+            "eccentricity": round(dv_e, 5),
+            "out_of_plane": round(dv_n, 5),
+        },
+        "flagged_gaps": len(grp),
+    }
+    if rejected_near:
+        evidence["rejected_sets"] = rejected_near
+    return Maneuver(
+        object=hist.norad_id,
+        gap_start=es0.epoch,
+        gap_end=es1.epoch,
+        epoch_estimate=jd_to_datetime(t_est),
+        delta_v_m_s=dv,
+        kind=kind,
+        confidence=conf,
+        evidence=evidence,
+    )
