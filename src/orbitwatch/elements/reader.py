@@ -108,20 +108,15 @@ def _looks_like_kvn(text: str) -> bool:
 
 def _parse_tle_text(lines: list[str], filename: str) -> ParseResult:
     from orbitwatch.elements import tle
-    from orbitwatch.elements.model import RecordError
 
-    records, errors, named = tle.split_tle_text(lines, filename)
-    if not records and not errors:
+    columns, errors, named = tle.split_tle_text(lines, filename)
+    if not columns[0] and not errors:
         raise FormatError(f"{filename}: no TLE records found.")
     result = ParseResult(file=filename, format="3le" if named else "tle")
-    sets = result.element_sets
-    errs = list(errors)
-    for r in tle.parse_tle_records(records, filename):
-        if type(r) is RecordError:
-            errs.append(r)
-        else:
-            sets.append(r)
-    errs.sort(key=lambda e: e.line)
+    sets, errs = tle.parse_tle_columns(*columns, filename)
+    result.element_sets = sets
+    if errors:
+        errs = sorted(errs + errors, key=lambda e: e.line)
     result.errors = errs
     return result
 

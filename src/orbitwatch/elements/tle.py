@@ -17,8 +17,11 @@ is the reference semantics and names the offending field in a
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -165,10 +168,13 @@ def _implied(text: str, field: str, offset: int) -> float:
         mant = mant[1:]
     if not mant.isdigit():
         raise _Bad(field, f"{text!r} is not an implied-decimal number", offset)
-    return sign * float("." + mant) * 10.0**exp
+    # one correctly rounded division: equal to float("±.NNNNNe±E")
+    return sign * int(mant) / 10.0 ** (len(mant) - exp)
 
 
-def _parse_record(name: str | None, l1: str, l2: str, source_line: int) -> ElementSet:
+def _parse_record(
+    name: str | None, l1: str, l2: str, source_line: int, checksums: bool = True
+) -> ElementSet:
     for k, line in ((0, l1), (1, l2)):
         lbl = f"line {k + 1}"
         if len(line) < TLE_LINE_LEN:
@@ -194,7 +200,7 @@ def _parse_record(name: str | None, l1: str, l2: str, source_line: int) -> Eleme
         raise _Bad("catalog number", f"line 2: {exc}", 1) from None
     if satnum != satnum2:
         raise _Bad("catalog number", f"line 1 has {f1.strip()}, line 2 has {f2.strip()}", 1)
-    for k, line in ((0, l1), (1, l2)):
+    for k, line in ((0, l1), (1, l2)) if checksums else ():
         c = line[68]
         want = tle_checksum(line)
         if not c.isdigit() or int(c) != want:
@@ -265,14 +271,18 @@ def parse_tle_record(
     source_line: int | None = None,
     owner: str | None = None,
     object_type: str | None = None,
+    checksums: bool = True,
 ) -> ElementSet | RecordError:
     """Parse one TLE (lines already right-stripped); ``line`` is line 1's 1-based number.
 
     Returns the ``ElementSet`` or a ``RecordError`` whose ``line`` is the line
-    (1 or 2) holding the fault.
+    (1 or 2) holding the fault.  ``checksums=False`` skips the modulo-10 test
+    (for sources such as JSC Vimpel whose TLE text carries no checksums).
     """
     try:
-        es = _parse_record(name, line1, line2, line if source_line is None else source_line)
+        es = _parse_record(
+            name, line1, line2, line if source_line is None else source_line, checksums
+        )
     except _Bad as bad:
         return RecordError(file, line + bad.line_offset, bad.field, bad.message)
     if owner is not None or object_type is not None:
@@ -282,21 +292,37 @@ def parse_tle_record(
 
 
 # --------------------------------------------------------------------------- bulk reader
-def _col(a: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    return np.ascontiguousarray(a[:, lo:hi]).view(f"S{hi - lo}").ravel()
+def _fixed(
+    a: np.ndarray, lo: int, hi: int, point: int, signed: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised fixed-point decimal at columns lo:hi with its '.' at column ``point``.
 
-
-def _to_float(col: np.ndarray) -> np.ndarray:
-    try:
-        return col.astype(np.float64)
-    except ValueError:
-        out = np.empty(col.shape[0])
-        for i, b in enumerate(col.tolist()):
-            try:
-                out[i] = float(b)
-            except ValueError:
-                out[i] = np.nan
-        return out
+    Digits may be led by spaces; with ``signed`` column ``lo`` holds ' ', '+'
+    or '-'.  The value is (integer of the digits) / 10**decimals, a single
+    correctly rounded division, hence identical to ``float`` of the text.
+    Returns (values, ok mask).
+    """
+    first = lo + 1 if signed else lo
+    seg = a[:, first:hi]
+    d = seg.astype(np.int64) - 48
+    isdig = (d >= 0) & (d <= 9)
+    k = point - first
+    isdig[:, k] = False
+    sp = seg == 32
+    lead = ~np.maximum.accumulate(isdig | (seg == 46), axis=1)
+    cell = isdig | (sp & lead)
+    cell[:, k] = True
+    ok = cell.all(axis=1) & (seg[:, k] == 46) & isdig[:, -1]
+    w = np.zeros(hi - first, dtype=np.int64)
+    powers = [j for j in range(hi - first) if j != k]
+    for e, j in enumerate(reversed(powers)):
+        w[j] = 10**e
+    val = np.where(isdig, d, 0) @ w / 10.0 ** (hi - 1 - point)
+    if signed:
+        sc = a[:, lo]
+        ok &= (sc == 32) | (sc == 43) | (sc == 45)
+        val = np.where(sc == 45, -val, val)
+    return val, ok
 
 
 def _digits(a: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -327,69 +353,159 @@ def _implied_vec(a: np.ndarray, lo: int) -> tuple[np.ndarray, np.ndarray]:
     return sign * mant / 10.0 ** (5 - exp), ok
 
 
-def parse_tle_records(
-    records: Sequence[tuple[str | None, str, str, int, int]],
+def parse_tle_columns(
+    names: Sequence[str | None],
+    lines1: Sequence[str],
+    lines2: Sequence[str],
+    line_numbers: Sequence[int],
+    source_lines: Sequence[int],
     file: str,
     owners: Sequence[str | None] | None = None,
     object_types: Sequence[str | None] | None = None,
+) -> tuple[list[ElementSet], list[RecordError]]:
+    """Like ``parse_tle_records`` but split into (accepted sets, errors), both in input order."""
+    out = parse_tle_records(
+        names, lines1, lines2, line_numbers, source_lines, file, owners, object_types
+    )
+    if getattr(out, "all_ok", False):
+        return list(out), []
+    sets: list[ElementSet] = []
+    errors: list[RecordError] = []
+    for r in out:
+        (errors if type(r) is RecordError else sets).append(r)
+    return sets, errors
+
+
+class _AllOk(list):
+    """A result list known to hold only ``ElementSet`` (skips a re-scan)."""
+
+    all_ok = True
+
+
+def parse_tle_records(
+    names: Sequence[str | None],
+    lines1: Sequence[str],
+    lines2: Sequence[str],
+    line_numbers: Sequence[int],
+    source_lines: Sequence[int],
+    file: str,
+    owners: Sequence[str | None] | None = None,
+    object_types: Sequence[str | None] | None = None,
+    checksums: bool = True,
 ) -> list[ElementSet | RecordError]:
     """Parse many TLEs at once, in input order.
 
-    ``records`` holds ``(name, line1, line2, line1_number, source_line)`` with
-    lines right-stripped.  Standard records go through a vectorised numpy
-    pass; the rest through ``parse_tle_record``.
+    Parallel sequences: names (or None), right-stripped line 1 and line 2
+    texts, line 1's 1-based line number (for errors) and the record's first
+    line (``ElementSet.source_line``).  Standard records go through one
+    vectorised numpy pass; the rest through ``parse_tle_record``, which names
+    the faulty field.
     """
-    n = len(records)
+    enabled = gc.isenabled()
+    gc.disable()  # bulk allocation: generational GC passes would dominate the cost
+    try:
+        return _parse_tle_records(
+            names, lines1, lines2, line_numbers, source_lines, file, owners, object_types, checksums
+        )
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_tle_records(
+    names, lines1, lines2, line_numbers, source_lines, file, owners, object_types, checksums
+):
+    n = len(lines1)
     out: list[ElementSet | RecordError | None] = [None] * n
-    idx = [i for i, r in enumerate(records) if len(r[1]) == 69 and len(r[2]) == 69]
-    fast_ok = np.zeros(0, dtype=bool)
+    if owners is None:
+        owners = [None] * n
+    if object_types is None:
+        object_types = [None] * n
+    len69 = [len(a) == 69 and len(b) == 69 for a, b in zip(lines1, lines2, strict=True)]
+    if not all(len69):
+        # text after column 69 separated by a blank (e.g. the start/stop/step columns of
+        # Vallado's SGP4-VER.TLE) is not part of the element set
+        lines1 = [a[:69] if len(a) > 70 and a[69] == " " else a for a in lines1]
+        lines2 = [b[:69] if len(b) > 70 and b[69] == " " else b for b in lines2]
+        len69 = [len(a) == 69 and len(b) == 69 for a, b in zip(lines1, lines2, strict=True)]
+    if all(len69):
+        idx = list(range(n))
+        b1 = "".join(lines1).encode("ascii", "replace")
+        b2 = "".join(lines2).encode("ascii", "replace")
+    else:
+        idx = [i for i, ok in enumerate(len69) if ok]
+        b1 = "".join([lines1[i] for i in idx]).encode("ascii", "replace")
+        b2 = "".join([lines2[i] for i in idx]).encode("ascii", "replace")
+    done: set[int] | range = set()
     if idx:
-        b1 = "".join(records[i][1] for i in idx).encode("ascii", "replace")
-        b2 = "".join(records[i][2] for i in idx).encode("ascii", "replace")
         a1 = np.frombuffer(b1, np.uint8).reshape(-1, 69)
         a2 = np.frombuffer(b2, np.uint8).reshape(-1, 69)
         ok = (a1[:, 0] == 49) & (a1[:, 1] == 32) & (a2[:, 0] == 50) & (a2[:, 1] == 32)
-        for a in (a1, a2):
+        for a in (a1, a2) if checksums else ():
             d = a[:, :68].astype(np.int16) - 48
             v = np.where((d >= 0) & (d <= 9), d, 0) + (a[:, :68] == 45)
             ok &= (v.sum(axis=1) % 10) == (a[:, 68].astype(np.int16) - 48)
         sat1 = a1[:, 2:7]
-        ok &= ((sat1 >= 48) & (sat1 <= 57)).all(axis=1) & (sat1 == a2[:, 2:7]).all(axis=1)
+        sdig = (sat1 >= 48) & (sat1 <= 57)
+        # digits, optionally led by spaces ("   53"), identical on both lines
+        ok &= (
+            sdig[:, -1]
+            & (sdig | ((sat1 == 32) & ~np.maximum.accumulate(sdig, axis=1))).all(axis=1)
+            & (sat1 == a2[:, 2:7]).all(axis=1)
+        )
         satnum, _ = _digits(a1, 2, 7)
         yy, ok_y = _digits(a1, 18, 20)
         ok &= ok_y & (a1[:, 18] != 32) & (a1[:, 19] != 32)
-        day = _to_float(_col(a1, 20, 32))
+        day, ok_d = _fixed(a1, 20, 32, 23)
         year = np.where(yy >= 57, 1900, 2000) + yy
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        ok &= (day >= 1.0) & (day < np.where(leap, 367.0, 366.0))
-        ndot = _to_float(_col(a1, 33, 43))
+        ok &= ok_d & (day >= 1.0) & (day < np.where(leap, 367.0, 366.0))
+        ndot, ok_nd = _fixed(a1, 33, 43, 34, signed=True)
         nddot, ok_n = _implied_vec(a1, 44)
         bstar, ok_b = _implied_vec(a1, 53)
-        ok &= ok_n & ok_b & np.isfinite(ndot)
+        ok &= ok_nd & ok_n & ok_b
         eph, ok_e = _digits(a1, 62, 63)
         elset, ok_s = _digits(a1, 64, 68)
         ok &= ok_e & ok_s
-        incl = _to_float(_col(a2, 8, 16))
-        raan = _to_float(_col(a2, 17, 25))
+        incl, ok_i = _fixed(a2, 8, 16, 11)
+        raan, ok_ra = _fixed(a2, 17, 25, 20)
         ecc_i, ok_ecc = _digits(a2, 26, 33)
-        ok &= ok_ecc & ((a2[:, 26:33] != 32).all(axis=1))
+        ok &= ok_i & ok_ra & ok_ecc & ((a2[:, 26:33] != 32).all(axis=1))
         ecc = ecc_i / 1e7
-        argp = _to_float(_col(a2, 34, 42))
-        ma = _to_float(_col(a2, 43, 51))
-        mm = _to_float(_col(a2, 52, 63))
+        argp, ok_ap = _fixed(a2, 34, 42, 37)
+        ma, ok_ma = _fixed(a2, 43, 51, 46)
+        mm, ok_mm = _fixed(a2, 52, 63, 54)
         rev, ok_r = _digits(a2, 63, 68)
-        ok &= ok_r
+        ok &= ok_ap & ok_ma & ok_mm & ok_r
         ok &= (incl >= 0.0) & (incl <= 180.0) & (mm > 0.0)
         for ang in (raan, argp, ma):
             ok &= (ang >= 0.0) & (ang < 360.0)
-        fast_ok = ok
-        sel = np.flatnonzero(ok)
-        if sel.size:
-            ys = (year[sel] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-            us = ys * 86_400_000_000 + np.rint((day[sel] - 1.0) * 86400e6).astype(np.int64)
-            epochs = us.astype("datetime64[us]").astype(object).tolist()
-            cls = a1[sel, 7].tobytes().decode("ascii")
-            cols = [
+        all_ok = bool(ok.all())
+        sel = slice(None) if all_ok else np.flatnonzero(ok)
+        ys = (year[sel] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+        ts = (ys * 86400.0 + (day[sel] - 1.0) * 86400.0).tolist()
+        epochs = list(map(datetime.fromtimestamp, ts, repeat(UTC)))
+        cls = list(a1[sel, 7].tobytes().decode("ascii").replace(" ", "U"))
+        if all_ok and len(idx) == n:
+            rows = range(n)
+            done = rows
+            r_names, r_l1, r_l2, r_src = names, lines1, lines2, source_lines
+            r_own, r_typ = owners, object_types
+        else:
+            rows = [idx[j] for j in np.flatnonzero(ok).tolist()]
+            done = set(rows)
+            r_names = [names[i] for i in rows]
+            r_l1 = [lines1[i] for i in rows]
+            r_l2 = [lines2[i] for i in rows]
+            r_src = [source_lines[i] for i in rows]
+            r_own = [owners[i] for i in rows]
+            r_typ = [object_types[i] for i in rows]
+        intl = list(map(str.strip, map(_INTL, r_l1)))
+        if "" in intl:
+            intl = [x or None for x in intl]
+        built = list(
+            map(
+                make_element_set,
                 satnum[sel].tolist(),
                 epochs,
                 mm[sel].tolist(),
@@ -401,71 +517,62 @@ def parse_tle_records(
                 bstar[sel].tolist(),
                 ndot[sel].tolist(),
                 nddot[sel].tolist(),
+                r_names,
+                intl,
+                cls,
                 elset[sel].tolist(),
                 rev[sel].tolist(),
                 eph[sel].tolist(),
-            ]
-            utc = UTC
-            mk = make_element_set
-            idx_sel = [idx[j] for j in sel.tolist()]
-            for k, (i, sn, ep, n_, e_, inc_, ra_, ap_, m_, bs_, nd_, ndd_, es_, rv_, et_) in (
-                enumerate(zip(idx_sel, *cols))
-            ):
-                name, l1, l2, _lineno, src = records[i]
-                c = cls[k]
-                out[i] = mk(
-                    sn,
-                    ep.replace(tzinfo=utc),
-                    n_,
-                    e_,
-                    inc_,
-                    ra_,
-                    ap_,
-                    m_,
-                    bs_,
-                    nd_,
-                    ndd_,
-                    name,
-                    l1[9:17].strip() or None,
-                    c if c != " " else "U",
-                    es_,
-                    rv_,
-                    et_,
-                    l1,
-                    l2,
-                    src,
-                    owners[i] if owners is not None else None,
-                    object_types[i] if object_types is not None else None,
-                )
-    done = set()
-    if idx:
-        done = {idx[j] for j in np.flatnonzero(fast_ok).tolist()}
-    for i in range(n):
-        if i in done:
-            continue
-        name, l1, l2, lineno, src = records[i]
-        out[i] = parse_tle_record(
-            name,
-            l1,
-            l2,
-            file=file,
-            line=lineno,
-            source_line=src,
-            owner=owners[i] if owners is not None else None,
-            object_type=object_types[i] if object_types is not None else None,
+                r_l1,
+                r_l2,
+                r_src,
+                r_own,
+                r_typ,
+            )
         )
+        if rows is done and isinstance(done, range):
+            return _AllOk(built)
+        else:
+            for i, es in zip(rows, built, strict=True):
+                out[i] = es
+    if len(done) != n:
+        for i in range(n):
+            if i in done:
+                continue
+            out[i] = parse_tle_record(
+                names[i],
+                lines1[i],
+                lines2[i],
+                file=file,
+                line=line_numbers[i],
+                source_line=source_lines[i],
+                owner=owners[i],
+                object_type=object_types[i],
+                checksums=checksums,
+            )
     return out  # type: ignore[return-value]
 
 
 def split_tle_text(lines: Sequence[str], file: str):
     """Group text lines into TLE records.
 
-    Returns ``(records, errors, named)``: ``records`` as accepted by
-    ``parse_tle_records``; ``errors`` for orphan line-1/line-2/name lines;
-    ``named`` whether any record had a name line (3LE).  A name line may carry
-    the 3LE ``"0 "`` prefix, which is removed.
+    Returns ``(columns, errors, named)``: ``columns`` is the tuple
+    ``(names, lines1, lines2, line_numbers, source_lines)`` accepted by
+    ``parse_tle_records``; ``errors`` lists orphan line-1/line-2/name lines;
+    ``named`` tells whether any record had a name line (3LE).  A name line may
+    carry the 3LE ``"0 "`` prefix, which is removed.
     """
-    records: list[tuple[str | None, str, str, int, int]] = []
+    lines = list(lines)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    fast = _split_regular(lines)
+    if fast is not None:
+        return fast
+    names: list[str | None] = []
+    l1s: list[str] = []
+    l2s: list[str] = []
+    nos: list[int] = []
+    srcs: list[int] = []
     errors: list[RecordError] = []
     pending: str | None = None
     pending_no = -1
@@ -479,16 +586,23 @@ def split_tle_text(lines: Sequence[str], file: str):
             nxt = lines[i + 1] if i + 1 < nlines else ""
             if nxt[:2] == "2 ":
                 if pending is not None and pending_no == i - 1:
-                    records.append((pending, s.rstrip(), nxt.rstrip(), i + 1, i))
+                    names.append(pending)
+                    srcs.append(i)
                     named = True
                 else:
-                    records.append((None, s.rstrip(), nxt.rstrip(), i + 1, i + 1))
+                    names.append(None)
+                    srcs.append(i + 1)
+                l1s.append(s.rstrip())
+                l2s.append(nxt.rstrip())
+                nos.append(i + 1)
                 pending = None
                 i += 2
                 continue
             errors.append(RecordError(file, i + 1, "line 2", "TLE line 1 is not followed by a line 2"))
         elif head == "2 ":
             errors.append(RecordError(file, i + 1, "line 1", "TLE line 2 has no line 1 before it"))
+        elif s[:1] == "#":
+            pass  # comment line (e.g. Vallado's SGP4-VER.TLE)
         elif s.strip():
             if pending is not None and pending_no == i - 1:
                 errors.append(
@@ -497,7 +611,52 @@ def split_tle_text(lines: Sequence[str], file: str):
             pending = s[2:].strip() if s[:2] == "0 " else s.strip()
             pending_no = i
         i += 1
-    return records, errors, named
+    return (names, l1s, l2s, nos, srcs), errors, named
+
+
+_HEAD2 = itemgetter(slice(0, 2))
+_INTL = itemgetter(slice(9, 17))
+
+
+def _split_regular(lines: list[str]):
+    """Fast path for files that are exactly 3-line or 2-line records with no blank lines."""
+    n = len(lines)
+    if n >= 3 and n % 3 == 0:
+        h0 = set(map(_HEAD2, lines[0::3]))
+        if "1 " not in h0 and "2 " not in h0 and set(map(_HEAD2, lines[1::3])) == {"1 "} and (
+            set(map(_HEAD2, lines[2::3])) == {"2 "}
+        ):
+            names = list(map(str.strip, lines[0::3]))
+            if "0 " in h0:
+                names = [s[2:].strip() if s[:2] == "0 " else s for s in names]
+            if all(names):
+                m = n // 3
+                return (
+                    (
+                        names,
+                        list(map(str.rstrip, lines[1::3])),
+                        list(map(str.rstrip, lines[2::3])),
+                        list(range(2, n + 1, 3)),
+                        list(range(1, n + 1, 3)),
+                    ),
+                    [],
+                    m > 0,
+                )
+    if n >= 2 and n % 2 == 0:
+        if set(map(_HEAD2, lines[0::2])) == {"1 "} and set(map(_HEAD2, lines[1::2])) == {"2 "}:
+            nos = list(range(1, n + 1, 2))
+            return (
+                (
+                    [None] * (n // 2),
+                    list(map(str.rstrip, lines[0::2])),
+                    list(map(str.rstrip, lines[1::2])),
+                    nos,
+                    nos,
+                ),
+                [],
+                False,
+            )
+    return None
 
 
 def looks_like_tle(lines: Sequence[str]) -> bool:
