@@ -75,6 +75,17 @@ _XPDOTP = 1440.0 / (2.0 * np.pi)
 
 
 def read_tle_history(path: Path) -> list[ElementSet]:
+    """All element sets of a bare 2-line TLE file: the shared reader when it is
+    there, else sgp4's twoline2rv directly."""
+    try:
+        from orbitwatch.elements import read_file
+
+        return read_file(path).element_sets
+    except ImportError:
+        return _read_tle_twoline2rv(path)
+
+
+def _read_tle_twoline2rv(path: Path) -> list[ElementSet]:
     """Parse a bare 2-line TLE file with sgp4's twoline2rv (benchmark-local reader)."""
     lines = [ln.rstrip("\n") for ln in path.read_text().splitlines() if ln.strip()]
     out = []

@@ -402,22 +402,29 @@ def _event(
         dtheta_deg = sqrt(di**2 + draan**2)
     dv_n = v_m_s * dtheta_deg * pi / 180.0
     dv_in = max(dv_t, dv_e)
-    dv = sqrt(dv_in**2 + dv_n**2)
 
-    # which channels are significant at this event (any scale)?
+    # which channels are significant at this event?  Only the scales that may
+    # trigger in this regime count (single-gap GEO differences are noise).
+    triggers = cfg.triggers_geo if regime == "GEO" else cfg.triggers_leo
+
     def zmax(name: str) -> float:
         for c in chans:
             if c.name == name:
-                return float(max(np.max(c.z[s][lo : hi + 1]) for s in cfg.scales))
+                vals = [float(np.max(c.z[s][lo : hi + 1])) for s in cfg.scales if (name, s) in triggers]
+                return max(vals) if vals else 0.0
         return 0.0
 
     sig = cfg.threshold
     z_a, z_e = zmax("a"), zmax("e")
     z_n = zmax("ivec") if regime == "GEO" else max(zmax("i"), zmax("raan"))
-    inplane = z_a > sig or z_e > sig
+    inplane = max(z_a, z_e) > sig
     outplane = z_n > sig
     if regime == "GEO":
-        kind = KIND_GEO_NS if (outplane and dv_n >= dv_in) else KIND_GEO_EW
+        # a north-south burn turns the orbit plane far more than it moves the
+        # along-track channels relative to their noise, and vice versa
+        ns = outplane and z_n > max(z_a, z_e)
+        kind = KIND_GEO_NS if ns else KIND_GEO_EW
+        inplane, outplane = (not ns) or inplane, ns
     elif inplane and outplane:
         kind = KIND_COMBINED
     elif outplane:
@@ -426,6 +433,8 @@ def _event(
         kind = KIND_ALONG_TRACK
     else:
         kind = KIND_RADIAL
+    # the estimate adds only the components whose channels stand out of the noise
+    dv = sqrt((dv_in**2 if inplane else 0.0) + (dv_n**2 if outplane else 0.0))
 
     # epoch estimate: middle of the gap (element sets give no finer timing)
     t_est = 0.5 * (t0 + t1)

@@ -1,3 +1,115 @@
-"""orbitwatch CLI commands (detect)."""
+"""orbitwatch CLI commands (detect): ``orbitwatch detect maneuvers``."""
 
-from orbitwatch.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from orbitwatch.cli.app import DB_HELP, app, detect_app, err, fail, out  # noqa: F401
+
+
+def _parse_ids(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    ids = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.append(int(part))
+        except ValueError:
+            fail(f"--ids: {part!r} is not a catalog number", 2)
+    return ids
+
+
+def _load_history(paths: list[Path] | None, db: str | None, ids: list[int] | None):
+    """Every element set (history) from files or the store, optionally only ``ids``."""
+    try:
+        from orbitwatch.cli.sources import load_element_sets
+    except ImportError:
+        load_element_sets = None
+    if load_element_sets is not None:
+        return load_element_sets(paths, db, ids=ids, history=True)
+    if db:
+        fail("--db needs the store module, which is not available in this build", 2)
+    from orbitwatch.elements import FormatError, read_file
+
+    sets = []
+    for p in paths or []:
+        if not p.exists():
+            fail(f"{p}: no such file", 2)
+        try:
+            result = read_file(p)
+        except FormatError as exc:
+            fail(f"{p}: {exc}", 2)
+        for e in result.errors:
+            err.print(f"warning: {e}", highlight=False)
+        sets.extend(result.element_sets)
+    if ids is not None:
+        wanted = set(ids)
+        sets = [s for s in sets if s.norad_id in wanted]
+    return sets
+
+
+@detect_app.command("maneuvers")
+def maneuvers(
+    history: list[Path] = typer.Option(
+        None, "--history", help="Element-set history file(s): TLE/3LE/OMM, any mix of objects."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    ids: str = typer.Option(None, "--ids", help="Only these catalog numbers (comma-separated)."),
+    since: str = typer.Option(None, "--since", help="Only manoeuvres after this ISO-8601 time."),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+    threshold: float = typer.Option(None, "--threshold", help="Robust z-score threshold (default 8)."),
+) -> None:
+    """Detect manoeuvres in element-set histories (one record per manoeuvre).
+
+    Each record: object, gap_start / gap_end (epochs of the sets before and
+    after), epoch_estimate, delta_v_m_s, kind, confidence, evidence.
+    """
+    from orbitwatch.behavior.maneuvers import ManeuverConfig, detect_maneuvers_many
+    from orbitwatch.timeutil import iso_z, parse_iso
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
+    if not history and not db:
+        fail("give --history PATH (one or more) or --db URL", 2)
+    since_dt = None
+    if since:
+        try:
+            since_dt = parse_iso(since)
+        except ValueError as exc:
+            fail(f"--since: {exc}", 2)
+    id_list = _parse_ids(ids)
+    sets = _load_history(history, db, id_list)
+    if not sets:
+        fail("no element sets found for the given inputs", 1)
+    cfg = ManeuverConfig() if threshold is None else ManeuverConfig(threshold=threshold)
+    found = detect_maneuvers_many(sets, cfg)
+    if since_dt is not None:
+        found = [m for m in found if m.gap_end >= since_dt]
+    n_obj = len({s.norad_id for s in sets})
+    err.print(f"{len(sets)} element sets, {n_obj} objects: {len(found)} manoeuvres", highlight=False)
+    if fmt == "jsonl":
+        for m in found:
+            out.print(json.dumps(m.to_json(), separators=(",", ":")), highlight=False, markup=False)
+        return
+    from rich.table import Table
+
+    table = Table("object", "gap start", "gap end", "epoch estimate", "dv m/s", "kind", "conf", "trigger")
+    for m in found:
+        trig = m.evidence.get("trigger", {})
+        table.add_row(
+            str(m.object),
+            iso_z(m.gap_start, 0),
+            iso_z(m.gap_end, 0),
+            iso_z(m.epoch_estimate, 0),
+            f"{m.delta_v_m_s:.4f}",
+            m.kind,
+            f"{m.confidence:.2f}",
+            f"{trig.get('channel')} z={trig.get('robust_z')}",
+        )
+    out.print(table)
