@@ -257,3 +257,13 @@ def test_dut1_comes_from_skyfield_builtin_data():
     t = TS.from_datetimes(times)
     np.testing.assert_allclose(eo.dut1_s, t.dut1, atol=1e-6)
     assert np.abs(eo.dut1_s).max() < 0.9  # UT1-UTC is kept within 0.9 s by leap seconds
+
+
+def test_propagation_convenience_methods_equal_the_functions(case):
+    res, jd, fr, _ = case
+    r1, v1 = res.itrs()
+    r2, v2 = teme_to_itrs(res.r_teme_km, res.v_teme_km_s, jd, fr)
+    np.testing.assert_array_equal(r1, r2)
+    np.testing.assert_array_equal(v1, v2)
+    np.testing.assert_array_equal(res.gcrs()[0], teme_to_gcrs(res.r_teme_km, None, jd, fr)[0])
+    np.testing.assert_array_equal(res.geodetic().alt_km, teme_to_geodetic(res.r_teme_km, jd, fr).alt_km)

@@ -173,6 +173,26 @@ class Propagation:
         """Seconds of each instant after the split Julian date ``(jd0, fr0)``, ``(n_times,)``."""
         return ((self.jd - jd0) + (self.fr - fr0)) * DAY_S
 
+    def itrs(self, *, xp_arcsec: float = 0.0, yp_arcsec: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """``(r_itrs_km, v_itrs_km_s)``, see :func:`orbitwatch.propagation.frames.teme_to_itrs`."""
+        from orbitwatch.propagation.frames import teme_to_itrs
+
+        return teme_to_itrs(
+            self.r_teme_km, self.v_teme_km_s, self.jd, self.fr, xp_arcsec=xp_arcsec, yp_arcsec=yp_arcsec
+        )
+
+    def gcrs(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(r_gcrs_km, v_gcrs_km_s)``, see :func:`orbitwatch.propagation.frames.teme_to_gcrs`."""
+        from orbitwatch.propagation.frames import teme_to_gcrs
+
+        return teme_to_gcrs(self.r_teme_km, self.v_teme_km_s, self.jd, self.fr)
+
+    def geodetic(self, *, xp_arcsec: float = 0.0, yp_arcsec: float = 0.0):
+        """WGS-84 :class:`~orbitwatch.propagation.frames.Geodetic` of every state, ``(n_objects, n_times)``."""
+        from orbitwatch.propagation.frames import teme_to_geodetic
+
+        return teme_to_geodetic(self.r_teme_km, self.jd, self.fr, xp_arcsec=xp_arcsec, yp_arcsec=yp_arcsec)
+
 
 class PropagationChunk(NamedTuple):
     """One piece of a chunked propagation: where it sits in the full grid.
