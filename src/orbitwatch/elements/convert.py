@@ -19,10 +19,17 @@ _DEG2RAD = pi / 180.0
 _XPDOTP = 1440.0 / (2.0 * pi)  # rev/day per rad/min
 # sgp4init takes its epoch as days since 1949-12-31 00:00 UTC
 _SGP4_EPOCH0 = datetime(1949, 12, 31, tzinfo=UTC)
+# sgp4 stores the catalog number as 5 Alpha-5 characters, so Z9999 = 339999 is its largest
+_MAX_SATNUM = 339999
 
 
 def element_set_to_satrec(es: ElementSet) -> Satrec:
-    """Initialise a ``Satrec`` (WGS-72, improved mode 'i') from one element set."""
+    """Initialise a ``Satrec`` (WGS-72, improved mode 'i') from one element set.
+
+    Catalog numbers above 339999 (OMM-only objects; no TLE or Alpha-5 form)
+    are passed to sgp4 as 0 — sgp4 rejects them and the number does not enter
+    the propagation.
+    """
     if es.line1 and es.line2:
         return Satrec.twoline2rv(es.line1, es.line2, WGS72)
     sat = Satrec()
@@ -30,7 +37,7 @@ def element_set_to_satrec(es: ElementSet) -> Satrec:
     sat.sgp4init(
         WGS72,
         "i",
-        es.norad_id,
+        es.norad_id if 0 <= es.norad_id <= _MAX_SATNUM else 0,
         epoch_days,
         es.bstar,  # 1/earth radii
         es.mean_motion_dot / (_XPDOTP * 1440.0),  # rev/day^2 -> rad/min^2

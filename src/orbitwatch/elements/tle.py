@@ -671,7 +671,7 @@ def looks_like_tle(lines: Sequence[str]) -> bool:
 def _exp_field(value: float) -> str:
     """TLE implied-decimal ``±NNNNN±E`` (8 characters)."""
     if value == 0.0:
-        return " 00000-0"
+        return " 00000+0"  # CelesTrak / Space-Track spelling of zero
     sign = "-" if value < 0 else " "
     v = abs(value)
     exp = int(np.floor(np.log10(v))) + 1
@@ -681,7 +681,7 @@ def _exp_field(value: float) -> str:
         exp += 1
     if exp > 9 or exp < -9:
         if exp < -9:
-            return " 00000-0"
+            return " 00000+0"
         raise ValueError(f"{value!r} does not fit a TLE implied-decimal field")
     return f"{sign}{mant:05d}{'-' if exp < 0 else '+'}{abs(exp)}"
 
@@ -710,9 +710,9 @@ def format_tle(es: ElementSet) -> tuple[str, str]:
     day_txt = f"{day:012.8f}"
     if day_txt.startswith(("367", "366")) and day >= _days_in_year(ep.year) + 1:
         day_txt = f"{_days_in_year(ep.year) + 1 - 1e-8:012.8f}"
-    intl = (es.intl_designator or "").replace("-", "")
-    if len(intl) >= 7 and intl[:4].isdigit():  # 1998-067A -> 98067A
-        intl = intl[2:]
+    intl = (es.intl_designator or "").strip()
+    if len(intl) >= 6 and intl[4:5] == "-" and intl[:4].isdigit():  # OMM 1998-067A -> 98067A
+        intl = intl[2:4] + intl[5:]
     l1 = (
         f"1 {sat}{(es.classification or 'U')[:1]} {intl[:8]:<8} {ep.year % 100:02d}{day_txt} "
         f"{_ndot_field(es.mean_motion_dot)} {_exp_field(es.mean_motion_ddot)} "
