@@ -12,6 +12,7 @@ from orbitwatch.elements.model import (
     RecordError,
     SatcatRecord,
 )
+from orbitwatch.elements.omm import to_omm_kvn
 from orbitwatch.elements.reader import newest_per_object, parse_text, read_file
 from orbitwatch.elements.tle import (
     alpha5_to_int,
@@ -34,5 +35,6 @@ __all__ = [
     "parse_text",
     "read_file",
     "tle_checksum",
+    "to_omm_kvn",
     "write_3le",
 ]

@@ -17,12 +17,14 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from orbitwatch.elements.model import ElementSet, FormatError, ParseResult
 
+_KVN_HEAD = re.compile(r"^\s*CCSDS_OMM_VERS\s*=", re.MULTILINE)
 _GZIP = b"\x1f\x8b"
 _XZ = b"\xfd7zXZ\x00"
 _BZ2 = b"BZh"
@@ -82,7 +84,7 @@ def parse_text(text: str, filename: str = "<text>") -> ParseResult:
     if tle.looks_like_tle(lines):
         return _parse_tle_text(lines, filename)
     first = stripped.split("\n", 1)[0]
-    if "CCSDS_OMM_VERS" in stripped[:4000] or _looks_like_kvn(stripped):
+    if _KVN_HEAD.search(stripped[:4000]) or _looks_like_kvn(stripped):
         from orbitwatch.elements.omm import parse_omm_kvn
 
         return parse_omm_kvn(text, filename)
