@@ -1,0 +1,151 @@
+"""Opening the store: database URL, engine, schema migrations, sessions.
+
+* The default database is a SQLite file, ``orbitwatch.db`` in the user data
+  directory (``platformdirs.user_data_dir("orbitwatch")``); ``--db URL`` or the
+  environment variable ``ORBITWATCH_DB`` override it.  A bare path is taken as
+  a SQLite file.  PostgreSQL is reached with ``postgresql+psycopg://…``.
+* SQLite connections run in WAL mode with ``synchronous=NORMAL`` (durable
+  across application crashes, fsync at checkpoints) and foreign keys on.  The
+  driver's implicit transaction handling is switched off and ``BEGIN`` is
+  issued explicitly, so that a transaction covers reads as well as writes.
+* The schema is owned by the Alembic migrations shipped inside the package
+  (``orbitwatch/store/alembic``); :func:`open_engine` upgrades the database to
+  the newest revision on first use, so an installed orbitwatch migrates its
+  own database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+ENV_DB = "ORBITWATCH_DB"
+ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
+
+
+def default_db_path() -> Path:
+    """``orbitwatch.db`` in the user data directory (created on first use)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("orbitwatch")) / "orbitwatch.db"
+
+
+def resolve_db_url(db: str | None = None) -> str:
+    """The database URL to use: ``db``, else ``$ORBITWATCH_DB``, else the default file.
+
+    A value without ``://`` is a path to a SQLite file.
+    """
+    value = db or os.environ.get(ENV_DB) or ""
+    value = value.strip()
+    if not value:
+        return f"sqlite:///{default_db_path()}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    return value
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # take transaction control away from the sqlite3 module; see _sqlite_begin
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def create_store_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` (see :func:`resolve_db_url`) with orbitwatch's settings; no migration."""
+    url = resolve_db_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        memory = database in ("", ":memory:") or database.startswith("file::memory:")
+        kwargs: dict = {}
+        if memory:
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=1)
+def _script_heads() -> tuple[str, ...]:
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory(str(ALEMBIC_DIR)).get_heads()))
+
+
+def _alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def current_revision(engine: Engine) -> tuple[str, ...]:
+    """The Alembic revision(s) the database is at (empty for a new database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+    from alembic import command
+
+    cfg = _alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration."""
+    return current_revision(engine) == _script_heads()
+
+
+def open_engine(url: str | None = None, *, migrate: bool = True, echo: bool = False) -> Engine:
+    """Engine for the store at ``url``, migrated to the newest schema when ``migrate``."""
+    engine = create_store_engine(url, echo=echo)
+    if migrate and not is_current(engine):
+        upgrade(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def open_session(url: str | None = None) -> Iterator[Session]:
+    """``with open_session(url) as session:`` — migrated engine, one session, disposed after."""
+    engine = open_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
