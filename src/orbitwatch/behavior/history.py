@@ -64,6 +64,9 @@ class History:
     - ``ix_deg``, ``iy_deg``: inclination vector ``i sin W``, ``-i cos W`` (deg),
       well defined for near-equatorial (GEO) orbits where W is not
     - ``n_rad_s``: Brouwer mean motion (rad/s)
+    - ``r_teme_km``, ``v_teme_km_s``: shape ``(n, 3)``, each set's SGP4 state
+      at its own epoch (TEME); ``jd_whole`` + ``jd_frac`` the split epoch
+    - ``satrecs``: the sgp4 ``Satrec`` of each kept set
     """
 
     norad_id: int
@@ -80,6 +83,11 @@ class History:
     ix_deg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     iy_deg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     n_rad_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    r_teme_km: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    v_teme_km_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    jd_whole: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    jd_frac: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    satrecs: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.element_sets)
@@ -115,22 +123,29 @@ def _same_elements(a: ElementSet, b: ElementSet) -> bool:
     )
 
 
-def _mean_elements(sets: Sequence[ElementSet]) -> tuple[np.ndarray, list[int]]:
-    """Brouwer mean elements at epoch for each set via sgp4; rows of
-    ``(jd, a_km, e, i_rad, raan_rad, argp_rad, n_rad_min)``.  Returns the rows
-    and the indices of sets sgp4 rejected."""
-    rows = np.full((len(sets), 7), np.nan)
+_N_COLS = 15
+
+
+def _mean_elements(sets: Sequence[ElementSet]) -> tuple[np.ndarray, list, list[int]]:
+    """Brouwer mean elements and TEME state at epoch for each set via sgp4.
+
+    Rows of ``(jd, a_km, e, i_rad, raan_rad, argp_rad, n_rad_min, r_km[3],
+    v_km_s[3], jd_whole, jd_frac)``.  Returns the rows, the ``Satrec`` of
+    each set (None where rejected) and the indices of sets sgp4 rejected."""
+    rows = np.full((len(sets), _N_COLS), np.nan)
+    sats: list = [None] * len(sets)
     bad: list[int] = []
     for k, es in enumerate(sets):
         try:
             sat = es.to_satrec()
-            err, _r, _v = sat.sgp4(sat.jdsatepoch, sat.jdsatepochF)
+            err, r, v = sat.sgp4(sat.jdsatepoch, sat.jdsatepochF)
         except Exception:  # noqa: BLE001 - malformed text: reported as a rejected set
             bad.append(k)
             continue
         if err != 0 or not np.isfinite(sat.am) or sat.am <= 0:
             bad.append(k)
             continue
+        sats[k] = sat
         rows[k] = (
             sat.jdsatepoch + sat.jdsatepochF,
             sat.am * sat.radiusearthkm,
@@ -139,8 +154,12 @@ def _mean_elements(sets: Sequence[ElementSet]) -> tuple[np.ndarray, list[int]]:
             sat.Om,
             sat.om,
             sat.nm,
+            *r,
+            *v,
+            sat.jdsatepoch,
+            sat.jdsatepochF,
         )
-    return rows, bad
+    return rows, sats, bad
 
 
 def _rolling_median(x: np.ndarray, half: int) -> np.ndarray:
@@ -236,16 +255,17 @@ def clean_history(
             continue
         kept.append(es)
 
-    rows, bad = _mean_elements(kept)
+    rows, sats, bad = _mean_elements(kept)
     if bad:
         badset = set(bad)
         for k in bad:
             rejected.append(RejectedSet(kept[k], "invalid", "sgp4 could not evaluate it at its epoch"))
         keep_idx = [k for k in range(len(kept)) if k not in badset]
         kept = [kept[k] for k in keep_idx]
+        sats = [sats[k] for k in keep_idx]
         rows = rows[keep_idx]
 
-    hist = _build(norad_id, kept, rows, rejected)
+    hist = _build(norad_id, kept, rows, rejected, sats)
     if reject_outliers and len(hist) >= 5:
         cols = [hist.a_km, hist.inc_deg, hist.ex, hist.ey]
         if hist.regime == "LEO":
@@ -258,14 +278,16 @@ def clean_history(
                 rejected.append(RejectedSet(kept[k], "outlier", "inconsistent with both neighbours"))
             keep_idx = np.flatnonzero(~flag)
             kept = [kept[k] for k in keep_idx]
-            hist = _build(norad_id, kept, rows[keep_idx], rejected)
+            hist = _build(norad_id, kept, rows[keep_idx], rejected, [sats[k] for k in keep_idx])
     return hist
 
 
-def _build(norad_id: int, kept: list[ElementSet], rows: np.ndarray, rejected: list[RejectedSet]) -> History:
+def _build(
+    norad_id: int, kept: list[ElementSet], rows: np.ndarray, rejected: list[RejectedSet], sats: list
+) -> History:
     if len(kept) == 0:
         return History(norad_id, [], rejected)
-    jd, a_km, e, i, raan, argp, n_rad_min = rows.T
+    jd, a_km, e, i, raan, argp, n_rad_min = rows[:, :7].T
     raan_u = np.unwrap(raan)
     return History(
         norad_id=norad_id,
@@ -282,4 +304,9 @@ def _build(norad_id: int, kept: list[ElementSet], rows: np.ndarray, rejected: li
         ix_deg=np.degrees(i) * np.sin(raan),
         iy_deg=-np.degrees(i) * np.cos(raan),
         n_rad_s=n_rad_min / 60.0,
+        r_teme_km=rows[:, 7:10].copy(),
+        v_teme_km_s=rows[:, 10:13].copy(),
+        jd_whole=rows[:, 13].copy(),
+        jd_frac=rows[:, 14].copy(),
+        satrecs=list(sats),
     )

@@ -112,6 +112,9 @@ class ManeuverConfig:
     # than max(start_sigma * noise, start_fraction * step)
     start_sigma: float = 2.0
     start_fraction: float = 0.1
+    # a smeared step is reported as one gap spanning its intermediate sets,
+    # up to this many gaps (1 = always a single gap)
+    max_ramp_gaps: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +200,7 @@ def _jumps(c: np.ndarray, h: int, g: int) -> np.ndarray:
 # Resolution of each channel: the smallest step the published elements can
 # express (TLE angles carry 4 decimals of a degree, eccentricity 7 digits).
 # The robust scale never drops below it.
-_RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4}
+_RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4, "u": 1e-3}
 
 
 def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float) -> np.ndarray:
@@ -209,6 +212,65 @@ def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float
     floor = max(floor, resolution)
     scale = 1.4826 * np.maximum(np.nan_to_num(mad, nan=floor), floor)
     return (j - loc) / scale
+
+
+def along_track_residuals_km(hist: History, half: int) -> np.ndarray:
+    """Along-track residuals between neighbouring element sets (TLE-pair
+    consistency, Lemmens & Krag 2014; Kelecy et al. 2007).
+
+    ``P[k, half + m]`` is the along-track component (km, along set ``k+m``'s
+    own velocity) of the position of set ``k+m`` at its epoch minus set
+    ``k``'s SGP4 prediction for that epoch, for ``m`` in ``-half..half``;
+    NaN outside the history or where SGP4 failed.  Shape ``(n, 2*half+1)``.
+    """
+    n = len(hist)
+    out = np.full((n, 2 * half + 1), np.nan)
+    if n == 0:
+        return out
+    vhat = hist.v_teme_km_s / np.linalg.norm(hist.v_teme_km_s, axis=1, keepdims=True)
+    for k, sat in enumerate(hist.satrecs):
+        lo, hi = max(0, k - half), min(n, k + half + 1)
+        e, r, _v = sat.sgp4_array(hist.jd_whole[lo:hi], hist.jd_frac[lo:hi])
+        d = np.einsum("ij,ij->i", hist.r_teme_km[lo:hi] - r, vhat[lo:hi])
+        d[e != 0] = np.nan
+        out[k, lo - k + half : hi - k + half] = d
+    return out
+
+
+def _drift_kink(hist: History, P: np.ndarray, h: int, min_dt_days: float = 0.05) -> np.ndarray:
+    """Change in along-track drift rate (km/day) across each gap, shape (n-1,).
+
+    Forward: sets ``k+1..k+h`` against set ``k``'s prediction, each residual
+    divided by its time from set ``k``; backward: sets ``k+1-h..k`` against set
+    ``k+1``'s prediction.  A manoeuvre in gap ``k`` that changes the mean
+    motion makes both medians equal to the relative drift rate (with opposite
+    signs); the estimate is their half-difference.  Residuals over less than
+    ``min_dt_days`` carry no rate.
+    """
+    half = (P.shape[1] - 1) // 2
+    t = hist.t_days
+    n = len(t)
+    out = np.full(n - 1, np.nan)
+    if n < 2:
+        return out
+    k = np.arange(n - 1)
+    fwd = np.full((n - 1, h), np.nan)
+    bwd = np.full((n - 1, h), np.nan)
+    for m in range(1, h + 1):
+        j = k + m
+        ok = j < n
+        tau = np.where(ok, t[np.minimum(j, n - 1)] - t[k], np.nan)
+        val = P[k, half + m]
+        fwd[:, m - 1] = np.where(ok & (np.abs(tau) > min_dt_days), val / tau, np.nan)
+        j = k + 1 - m
+        ok = j >= 0
+        tau = np.where(ok, t[np.maximum(j, 0)] - t[k + 1], np.nan)
+        val = P[k + 1, half - m]
+        bwd[:, m - 1] = np.where(ok & (np.abs(tau) > min_dt_days), val / tau, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = 0.5 * (np.nanmedian(fwd, axis=1) - np.nanmedian(bwd, axis=1))
+    return out
 
 
 @dataclass(slots=True)
@@ -242,19 +304,36 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
         chans.append(_Channel(name, levels, zs, jumps))
+    # along-track drift kink from TLE-pair consistency (SGP4 predictions)
+    hmax = max(h for h, _ in cfg.scales)
+    P = along_track_residuals_km(hist, hmax)
+    zs, jumps = {}, {}
+    for sc in cfg.scales:
+        j = _drift_kink(hist, P, sc[0])
+        zs[sc] = np.nan_to_num(np.abs(_robust_z(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION["u"])), nan=0.0)
+        jumps[sc] = [j]
+    chans.append(_Channel("u", [], zs, jumps))
+    # along-track evidence from both measurements: the mean-motion step (a)
+    # and the drift kink (u) are partly independent views of the same burn
+    a_ch = chans[0]
+    zs = {sc: np.sqrt(0.5 * (a_ch.z[sc] ** 2 + chans[-1].z[sc] ** 2)) for sc in cfg.scales}
+    chans.append(_Channel("a+u", a_ch.components, zs, a_ch.jump))
     return chans
 
 
-def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig) -> int:
-    """Gap index where a step between gaps ``lo`` and ``hi`` begins.
+def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig) -> tuple[int, int]:
+    """Gaps where a step between gaps ``lo`` and ``hi`` begins and ends.
 
     Pre-event level ``L0``: median of the 3 sets up to set ``lo``; post-event
     level ``L1``: median of the 3 sets after set ``hi + 1``.  The step starts
     at the first set ``j`` in ``lo+1 .. hi+1`` whose deviation from ``L0``
     along the step direction exceeds ``max(start_sigma sigma, start_fraction |L1 - L0|)``, with
     ``sigma`` the robust single-set noise (MAD of set-to-set differences over
-    +-``scale_half`` sets, / sqrt 2).  Vector channels use the component with
-    the largest step relative to its noise.
+    +-``scale_half`` sets, / sqrt 2).  It ends at the gap into the first set
+    from ``j`` on that is within that same bar of ``L1`` (at most
+    ``max_ramp_gaps`` gaps later): sets in between sit half-way, fits that
+    straddle the burn.  Vector channels use the component with the largest
+    step relative to its noise.  Returns ``(first_gap, last_gap)``.
     """
     best = None
     for c in levels:
@@ -270,10 +349,14 @@ def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig)
     _, c, l0, step, sigma = best
     bar = max(cfg.start_sigma * sigma, cfg.start_fraction * abs(step))
     sign = 1.0 if step >= 0 else -1.0
+    l1 = l0 + step
     for j in range(lo + 1, hi + 2):
         if sign * (c[j] - l0) > bar:
-            return j - 1
-    return lo
+            last = j
+            while last < min(j + cfg.max_ramp_gaps - 1, len(c) - 1) and abs(c[last] - l1) > bar:
+                last += 1
+            return j - 1, last - 1
+    return lo, lo
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -372,9 +455,12 @@ def _event(
     # so the first set that leaves the pre-event level is the best marker.
     lo = max(0, min(grp) - sc[0] - sc[1])
     hi = min(n_gap - 1, max(grp) + sc[1])
-    k = _step_start(ch.components, lo, hi, cfg)
-    es0, es1 = hist.element_sets[k], hist.element_sets[k + 1]
-    t0, t1 = hist.t_days[k], hist.t_days[k + 1]
+    if ch.components:
+        k, k_end = _step_start(ch.components, lo, hi, cfg)
+    else:  # the drift-kink statistic peaks at the gap itself
+        k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
+    es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
+    t0, t1 = hist.t_days[k], hist.t_days[k_end + 1]
 
     # sizes: jumps at the peak's scale, measured at the peak gap
     def jump(name: str, comp: int = 0) -> float:
