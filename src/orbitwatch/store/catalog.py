@@ -190,6 +190,21 @@ def _chunks(seq: Sequence, n: int):
         yield seq[i : i + n]
 
 
+_TLE_INTLDES = re.compile(r"^(\d{2})(\d{3})([A-Z]{1,3})$")
+
+
+def normalize_intl_designator(text: str | None) -> str | None:
+    """COSPAR designator in SATCAT form ``1998-067A`` (TLE form ``98067A`` is converted)."""
+    if not text:
+        return None
+    t = text.strip().upper()
+    m = _TLE_INTLDES.match(t)
+    if m:
+        yy = int(m.group(1))
+        return f"{1900 + yy if yy >= 57 else 2000 + yy}-{m.group(2)}{m.group(3)}"
+    return t or None
+
+
 def _parse_date(text: str | None) -> date | None:
     if not text:
         return None
@@ -285,7 +300,7 @@ def _merge_satcat(obj: dict, rec: SatcatRecord, day) -> None:
     """Apply one SATCAT record (driver-form dates via ``day``): known values win, None never clobbers."""
     values = {
         "name": rec.name,
-        "intl_designator": rec.intl_designator,
+        "intl_designator": normalize_intl_designator(rec.intl_designator),
         "owner": rec.owner,
         "object_type": rec.object_type,
         "launch_date": day(_parse_date(rec.launch_date)),
@@ -344,8 +359,8 @@ class _Objects:
 def _merge_newest(objects: _Objects, newest: dict[int, tuple]) -> None:
     """Make each object's newest set of the file its orbit when it is newer than the stored one.
 
-    Metadata carried by element sets (name, designator, owner, type) is taken
-    from the newer set, and otherwise only fills fields that are still empty.
+    The object's name follows its newest set; designator, owner and type from
+    element sets only fill fields that are still empty (SATCAT wins).
     Orbit fields are computed for all updated objects at once (numpy).
     """
     take: list[tuple] = []
@@ -354,13 +369,18 @@ def _merge_newest(objects: _Objects, newest: dict[int, tuple]) -> None:
         newer = cur["latest_epoch"] is None or ep > cur["latest_epoch"]
         if newer:
             take.append((ep, s))
-        meta = (
-            ("name", s.name),
-            ("intl_designator", s.intl_designator),
+        # the name follows the newest set; SATCAT is authoritative for the rest,
+        # which element sets only fill in when still unknown
+        changes = []
+        if s.name and (newer or cur["name"] is None) and cur["name"] != s.name:
+            changes.append(("name", s.name))
+        for k, v in (
+            ("intl_designator", normalize_intl_designator(s.intl_designator)),
             ("owner", s.owner),
             ("object_type", s.object_type),
-        )
-        changes = [(k, v) for k, v in meta if v and (newer or cur[k] is None) and cur[k] != v]
+        ):
+            if v and cur[k] is None:
+                changes.append((k, v))
         if changes or newer:
             obj = objects.edit(nid)
             for k, v in changes:
