@@ -1,0 +1,172 @@
+"""Broad and narrow phase: which pair-intervals can contain an approach below the threshold.
+
+For every sampling interval ``[t_k, t_k+1]`` (h <= 60 s) and every pair of
+objects valid at both ends:
+
+1. *Broad phase* (spatial index).  If the pair's distance drops to the
+   threshold ``T`` somewhere in the interval, the chord bound of
+   :mod:`orbitwatch.screening.filters` gives
+   ``|m_i - m_j| <= T + E + (c_i + c_j)/2`` where ``m`` is an object's chord
+   midpoint ``(r(t_k) + r(t_k+1))/2``, ``c`` its chord length and ``E`` the
+   chord-error bound.  A k-d tree over the midpoints (scipy ``cKDTree``)
+   returns every pair within ``T + E + c_cap`` (``c_cap`` the chord of the
+   fastest "ordinary" object); the few faster objects (eccentric orbits near
+   perigee) are queried individually with their own, larger radius.
+2. *Narrow phase* (exact lower bound).  For each returned pair,
+   ``dist(0, chord of d) - chord_error_km(D, h) <= T`` keeps the interval.
+
+No pair-interval that can reach the threshold is dropped; the kept ones go to
+:mod:`orbitwatch.screening.refine`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from orbitwatch.screening.filters import P_BOUND_KM_S2, chord_error_km, segment_distance_km
+
+# Objects whose chord over one step exceeds this speed times h are "fast"
+# (eccentric orbits near perigee) and get individual queries.
+ORDINARY_SPEED_KM_S = 8.0
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Pair-intervals to refine: object indices i < j (local), interval index k."""
+
+    i: np.ndarray
+    j: np.ndarray
+    k: np.ndarray
+    broad_pairs: int
+
+
+def _radius_fixed_point(threshold_km, c_cap, h_s: float, p_sum=2.0 * P_BOUND_KM_S2):
+    """Query radius R and its chord-error pad E with R = T + c_cap + E(D = R + c_cap).
+
+    Vectorized over ``c_cap``/``p_sum``; iterates the (contracting) map upwards,
+    so the returned pad is never below the true fixed point.
+    """
+    c_cap = np.asarray(c_cap, dtype=float)
+    e = np.zeros(np.broadcast(c_cap, np.asarray(p_sum)).shape)
+    for _ in range(60):
+        r = threshold_km + c_cap + e
+        e_new = chord_error_km(r + c_cap, h_s, p_sum)
+        if not np.all(np.isfinite(e_new)):
+            raise ValueError(f"step {h_s} s too long for the chord bound")
+        if np.all(e_new <= e + 1e-9):
+            break
+        e = np.maximum(e, e_new * 1.0000001)
+    return threshold_km + c_cap + e, e
+
+
+def interval_candidates(
+    r0: np.ndarray,
+    r1: np.ndarray,
+    ok: np.ndarray,
+    h_s: float,
+    threshold_km: float,
+    *,
+    primary_mask: np.ndarray | None = None,
+    skip_pairs: np.ndarray | None = None,
+    p_obj: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs (i < j) for one interval.
+
+    ``r0``, ``r1``: positions (n, 3) km at both ends; ``ok``: (n,) both ends valid.
+    ``primary_mask``: if given, only pairs with at least one primary.
+    ``skip_pairs``: sorted int64 keys ``i * n + j`` never to pair (identical elements).
+    ``p_obj``: (n,) caps on each object's non-Keplerian acceleration (km/s^2);
+    objects above ``P_BOUND_KM_S2`` are queried individually like fast ones.
+    Returns ``(i, j, n_broad)``.
+    """
+    n = r0.shape[0]
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0
+    a0 = r0[idx]
+    a1 = r1[idx]
+    if p_obj is None:
+        p_obj = np.full(n, P_BOUND_KM_S2)
+    pl = p_obj[idx]
+    pmax = float(pl.max())
+    mid = 0.5 * (a0 + a1)
+    chord = np.linalg.norm(a1 - a0, axis=1)
+    cmax = float(chord.max())
+    c_cap = min(cmax, ORDINARY_SPEED_KM_S * h_s)
+    radius = float(_radius_fixed_point(threshold_km, c_cap, h_s)[0])
+    tree = cKDTree(mid, leafsize=16, balanced_tree=False, compact_nodes=False)
+    parts = []
+    fast = np.flatnonzero((chord > c_cap) | (pl > P_BOUND_KM_S2))
+    if primary_mask is None:
+        parts.append(tree.query_pairs(radius, output_type="ndarray"))
+        queries = fast
+    else:
+        queries = np.flatnonzero(primary_mask[idx])
+    if queries.size:
+        # radius for a pair with a queried object q: T + E + (c_q + cmax)/2
+        rq, _ = _radius_fixed_point(
+            threshold_km, 0.5 * (chord[queries] + cmax), h_s, pl[queries] + pmax
+        )
+        hits = tree.query_ball_point(mid[queries], rq, return_sorted=False)
+        lens = np.fromiter((len(x) for x in hits), dtype=np.int64, count=len(hits))
+        if lens.sum():
+            qa = np.repeat(queries, lens)
+            qb = np.concatenate([np.asarray(x, dtype=np.int64) for x in hits if len(x)])
+            parts.append(np.stack([qa, qb], axis=1))
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0
+    pr = np.concatenate(parts).astype(np.int64, copy=False)
+    pa = np.minimum(pr[:, 0], pr[:, 1])
+    pb = np.maximum(pr[:, 0], pr[:, 1])
+    keep = pa != pb
+    pa, pb = pa[keep], pb[keep]
+    if len(parts) > 1 or primary_mask is not None:
+        key = np.unique(pa * idx.size + pb)
+        pa, pb = key // idx.size, key % idx.size
+    gi, gj = idx[pa], idx[pb]
+    if primary_mask is not None:
+        sel = primary_mask[gi] | primary_mask[gj]
+        gi, gj, pa, pb = gi[sel], gj[sel], pa[sel], pb[sel]
+    n_broad = int(gi.size)
+    if skip_pairs is not None and skip_pairs.size and gi.size:
+        sel = ~np.isin(gi * n + gj, skip_pairs)
+        gi, gj, pa, pb = gi[sel], gj[sel], pa[sel], pb[sel]
+    d0 = a0[pb] - a0[pa]
+    d1 = a1[pb] - a1[pa]
+    dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
+    lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, pl[pa] + pl[pb])
+    sel = lower <= threshold_km
+    return gi[sel], gj[sel], n_broad
+
+
+def chunk_candidates(
+    r: np.ndarray,
+    valid: np.ndarray,
+    h_s: float,
+    threshold_km: float,
+    *,
+    primary_mask: np.ndarray | None = None,
+    skip_pairs: np.ndarray | None = None,
+    p_obj: np.ndarray | None = None,
+) -> Candidates:
+    """Candidates for all intervals of a chunk; ``r`` (n, m+1, 3), ``valid`` (n, m+1)."""
+    ii, jj, kk = [], [], []
+    broad = 0
+    for k in range(r.shape[1] - 1):
+        ok = valid[:, k] & valid[:, k + 1]
+        gi, gj, nb = interval_candidates(
+            r[:, k], r[:, k + 1], ok, h_s, threshold_km,
+            primary_mask=primary_mask, skip_pairs=skip_pairs, p_obj=p_obj,
+        )
+        broad += nb
+        if gi.size:
+            ii.append(gi)
+            jj.append(gj)
+            kk.append(np.full(gi.size, k, dtype=np.int64))
+    if not ii:
+        e = np.empty(0, np.int64)
+        return Candidates(e, e, e, broad)
+    return Candidates(np.concatenate(ii), np.concatenate(jj), np.concatenate(kk), broad)
