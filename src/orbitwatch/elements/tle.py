@@ -353,6 +353,150 @@ def _implied_vec(a: np.ndarray, lo: int) -> tuple[np.ndarray, np.ndarray]:
     return sign * mant / 10.0 ** (5 - exp), ok
 
 
+# --------------------------------------------------------------------------- vectorised fast path
+# Column templates of a standard TLE (0-based columns).  Codes: D digit, d digit or a
+# leading blank, S blank, . point, s sign (blank + -), e exponent sign (+ -), A anything,
+# 1/2 the line number.  A record is read by the fast path only when both lines fit.
+_T1 = (
+    "1S" "ddddD" "A" "S" "AAAAAAAA" "S" "DD" "ddD.DDDDDDDD" "S" "s.DDDDDDDD" "S"
+    "sDDDDDeD" "S" "sDDDDDeD" "S" "d" "S" "dddD" "D"
+)
+_T2 = (
+    "2S" "ddddD" "S" "ddD.DDDD" "S" "ddD.DDDD" "S" "DDDDDDD" "S" "ddD.DDDD" "S"
+    "ddD.DDDD" "S" "dD.DDDDDDDD" "ddddD" "D"
+)
+# character classes as bit flags, looked up with one uint8 table
+_B_DIGIT, _B_SPACE, _B_POINT, _B_PLUS, _B_MINUS, _B_PRINT, _B_ONE, _B_TWO = (
+    1, 2, 4, 8, 16, 32, 64, 128,
+)
+_CHAR_BITS = np.zeros(256, dtype=np.uint8)
+_CHAR_BITS[32:127] = _B_PRINT
+_CHAR_BITS[48:58] |= _B_DIGIT
+_CHAR_BITS[ord(" ")] |= _B_SPACE
+_CHAR_BITS[ord(".")] |= _B_POINT
+_CHAR_BITS[ord("+")] |= _B_PLUS
+_CHAR_BITS[ord("-")] |= _B_MINUS
+_CHAR_BITS[ord("1")] |= _B_ONE
+_CHAR_BITS[ord("2")] |= _B_TWO
+_CODE_BITS = {
+    "D": _B_DIGIT,
+    "d": _B_DIGIT | _B_SPACE,
+    "S": _B_SPACE,
+    ".": _B_POINT,
+    "s": _B_SPACE | _B_PLUS | _B_MINUS,
+    "e": _B_PLUS | _B_MINUS,
+    "A": _B_PRINT,
+    "1": _B_ONE,
+    "2": _B_TWO,
+}
+_DIGIT_VALUE = np.zeros(256, dtype=np.uint8)
+_DIGIT_VALUE[48:58] = np.arange(10, dtype=np.uint8)
+
+
+def _required_bits(template: str) -> np.ndarray:
+    assert len(template) == 69, len(template)
+    return np.array([_CODE_BITS[c] for c in template], dtype=np.uint8)
+
+
+def _pairs(template: str) -> np.ndarray:
+    """Columns c where c and c+1 are both 'd': a blank may not follow a digit there."""
+    return np.array([c for c in range(68) if template[c] == "d" and template[c + 1] == "d"])
+
+
+# (field, first column, last column + 1, columns that are not digits)
+_FIELDS_1 = (
+    ("satnum", 2, 7, ()),
+    ("yy", 18, 20, ()),
+    ("day", 20, 32, (23,)),
+    ("ndot", 35, 43, ()),
+    ("nddot_m", 45, 50, ()),
+    ("nddot_e", 51, 52, ()),
+    ("bstar_m", 54, 59, ()),
+    ("bstar_e", 60, 61, ()),
+    ("eph", 62, 63, ()),
+    ("elset", 64, 68, ()),
+)
+_FIELDS_2 = (
+    ("satnum", 2, 7, ()),
+    ("incl", 8, 16, (11,)),
+    ("raan", 17, 25, (20,)),
+    ("ecc", 26, 33, ()),
+    ("argp", 34, 42, (37,)),
+    ("ma", 43, 51, (46,)),
+    ("mm", 52, 63, (54,)),
+    ("rev", 63, 68, ()),
+)
+_REQ_1, _REQ_2 = _required_bits(_T1), _required_bits(_T2)
+_PAIRS_1, _PAIRS_2 = _pairs(_T1), _pairs(_T2)
+
+
+def _integers(dv: np.ndarray, fields) -> dict[str, np.ndarray]:
+    """Integer value (float64, exact below 2**53) of each field's digit columns (Horner)."""
+    out = {}
+    for name, lo, hi, skip in fields:
+        cols = [c for c in range(lo, hi) if c not in skip]
+        acc = dv[:, cols[0]].astype(np.float64)
+        for c in cols[1:]:
+            acc *= 10.0
+            acc += dv[:, c]
+        out[name] = acc
+    return out
+
+
+def _fast_fields(a1: np.ndarray, a2: np.ndarray, checksums: bool):
+    """Vectorised read of standard TLE lines (uint8 arrays shaped (n, 69)).
+
+    Returns ``(ok, fields)``: ``ok`` marks records that fit the column
+    templates, pass the checksums (when asked), agree on the catalog number
+    and have elements in range; ``fields`` holds float64 arrays.  Every value
+    is an integer of at most 11 digits divided once by a power of ten, so it
+    equals ``float`` of the text exactly.
+    """
+    ok = np.ones(a1.shape[0], dtype=bool)
+    ints = []
+    for a, req, pairs, fields in (
+        (a1, _REQ_1, _PAIRS_1, _FIELDS_1),
+        (a2, _REQ_2, _PAIRS_2, _FIELDS_2),
+    ):
+        cl = _CHAR_BITS.take(a)
+        ok &= ((cl & req) != 0).all(axis=1)
+        ok &= ~((cl[:, pairs] & _B_DIGIT) & (cl[:, pairs + 1] >> 1)).any(axis=1)
+        dv = _DIGIT_VALUE.take(a)
+        if checksums:
+            total = dv[:, :68].sum(axis=1, dtype=np.int32)
+            total += (a[:, :68] == 45).sum(axis=1, dtype=np.int32)
+            ok &= (total % 10) == dv[:, 68]
+        ints.append(_integers(dv, fields))
+    v1, v2 = ints
+    f = {}
+    f["satnum"] = v1["satnum"]
+    ok &= v1["satnum"] == v2["satnum"]
+    yy = v1["yy"]
+    year = np.where(yy >= 57, 1900.0, 2000.0) + yy
+    f["year"] = year
+    f["day"] = day = v1["day"] / 1e8
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= (day >= 1.0) & (day < np.where(leap, 367.0, 366.0))
+    f["ndot"] = np.where(a1[:, 33] == 45, -v1["ndot"], v1["ndot"]) / 1e8
+    for name, col in (("nddot", 44), ("bstar", 53)):
+        exp = np.where(a1[:, col + 6] == 45, -v1[name + "_e"], v1[name + "_e"])
+        mant = np.where(a1[:, col] == 45, -v1[name + "_m"], v1[name + "_m"])
+        f[name] = mant / 10.0 ** (5.0 - exp)
+    f["eph"] = v1["eph"]
+    f["elset"] = v1["elset"]
+    f["incl"] = incl = v2["incl"] / 1e4
+    f["raan"] = v2["raan"] / 1e4
+    f["ecc"] = v2["ecc"] / 1e7
+    f["argp"] = v2["argp"] / 1e4
+    f["ma"] = v2["ma"] / 1e4
+    f["mm"] = mm = v2["mm"] / 1e8
+    f["rev"] = v2["rev"]
+    ok &= (incl <= 180.0) & (mm > 0.0)
+    for ang in (f["raan"], f["argp"], f["ma"]):
+        ok &= ang < 360.0
+    return ok, f
+
+
 def parse_tle_columns(
     names: Sequence[str | None],
     lines1: Sequence[str],
@@ -421,15 +565,18 @@ def _parse_tle_records(
         owners = [None] * n
     if object_types is None:
         object_types = [None] * n
-    len69 = [len(a) == 69 and len(b) == 69 for a, b in zip(lines1, lines2, strict=True)]
-    if not all(len69):
+    if set(map(len, lines1)) == {69} and set(map(len, lines2)) == {69}:
+        len69 = None  # all standard length
+    else:
+        len69 = [len(a) == 69 and len(b) == 69 for a, b in zip(lines1, lines2, strict=True)]
+    if len69 is not None and not all(len69):
         # text after column 69 separated by a blank (e.g. the start/stop/step columns of
         # Vallado's SGP4-VER.TLE) is not part of the element set
         lines1 = [a[:69] if len(a) > 70 and a[69] == " " else a for a in lines1]
         lines2 = [b[:69] if len(b) > 70 and b[69] == " " else b for b in lines2]
         len69 = [len(a) == 69 and len(b) == 69 for a, b in zip(lines1, lines2, strict=True)]
-    if all(len69):
-        idx = list(range(n))
+    if len69 is None or all(len69):
+        idx = range(n)
         b1 = "".join(lines1).encode("ascii", "replace")
         b2 = "".join(lines2).encode("ascii", "replace")
     else:
@@ -440,49 +587,15 @@ def _parse_tle_records(
     if idx:
         a1 = np.frombuffer(b1, np.uint8).reshape(-1, 69)
         a2 = np.frombuffer(b2, np.uint8).reshape(-1, 69)
-        ok = (a1[:, 0] == 49) & (a1[:, 1] == 32) & (a2[:, 0] == 50) & (a2[:, 1] == 32)
-        for a in (a1, a2) if checksums else ():
-            d = a[:, :68].astype(np.int16) - 48
-            v = np.where((d >= 0) & (d <= 9), d, 0) + (a[:, :68] == 45)
-            ok &= (v.sum(axis=1) % 10) == (a[:, 68].astype(np.int16) - 48)
-        sat1 = a1[:, 2:7]
-        sdig = (sat1 >= 48) & (sat1 <= 57)
-        # digits, optionally led by spaces ("   53"), identical on both lines
-        ok &= (
-            sdig[:, -1]
-            & (sdig | ((sat1 == 32) & ~np.maximum.accumulate(sdig, axis=1))).all(axis=1)
-            & (sat1 == a2[:, 2:7]).all(axis=1)
+        ok, f = _fast_fields(a1, a2, checksums)
+        satnum, year, day, ndot, nddot, bstar = (
+            f["satnum"], f["year"], f["day"], f["ndot"], f["nddot"], f["bstar"]
         )
-        satnum, _ = _digits(a1, 2, 7)
-        yy, ok_y = _digits(a1, 18, 20)
-        ok &= ok_y & (a1[:, 18] != 32) & (a1[:, 19] != 32)
-        day, ok_d = _fixed(a1, 20, 32, 23)
-        year = np.where(yy >= 57, 1900, 2000) + yy
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        ok &= ok_d & (day >= 1.0) & (day < np.where(leap, 367.0, 366.0))
-        ndot, ok_nd = _fixed(a1, 33, 43, 34, signed=True)
-        nddot, ok_n = _implied_vec(a1, 44)
-        bstar, ok_b = _implied_vec(a1, 53)
-        ok &= ok_nd & ok_n & ok_b
-        eph, ok_e = _digits(a1, 62, 63)
-        elset, ok_s = _digits(a1, 64, 68)
-        ok &= ok_e & ok_s
-        incl, ok_i = _fixed(a2, 8, 16, 11)
-        raan, ok_ra = _fixed(a2, 17, 25, 20)
-        ecc_i, ok_ecc = _digits(a2, 26, 33)
-        ok &= ok_i & ok_ra & ok_ecc & ((a2[:, 26:33] != 32).all(axis=1))
-        ecc = ecc_i / 1e7
-        argp, ok_ap = _fixed(a2, 34, 42, 37)
-        ma, ok_ma = _fixed(a2, 43, 51, 46)
-        mm, ok_mm = _fixed(a2, 52, 63, 54)
-        rev, ok_r = _digits(a2, 63, 68)
-        ok &= ok_ap & ok_ma & ok_mm & ok_r
-        ok &= (incl >= 0.0) & (incl <= 180.0) & (mm > 0.0)
-        for ang in (raan, argp, ma):
-            ok &= (ang >= 0.0) & (ang < 360.0)
+        eph, elset, incl, raan, ecc = f["eph"], f["elset"], f["incl"], f["raan"], f["ecc"]
+        argp, ma, mm, rev = f["argp"], f["ma"], f["mm"], f["rev"]
         all_ok = bool(ok.all())
         sel = slice(None) if all_ok else np.flatnonzero(ok)
-        ys = (year[sel] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+        ys = (year[sel].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
         ts = (ys * 86400.0 + (day[sel] - 1.0) * 86400.0).tolist()
         epochs = list(map(datetime.fromtimestamp, ts, repeat(UTC)))
         cls = list(a1[sel, 7].tobytes().decode("ascii").replace(" ", "U"))
@@ -506,7 +619,7 @@ def _parse_tle_records(
         built = list(
             map(
                 make_element_set,
-                satnum[sel].tolist(),
+                satnum[sel].astype(np.int64).tolist(),
                 epochs,
                 mm[sel].tolist(),
                 ecc[sel].tolist(),
@@ -520,9 +633,9 @@ def _parse_tle_records(
                 r_names,
                 intl,
                 cls,
-                elset[sel].tolist(),
-                rev[sel].tolist(),
-                eph[sel].tolist(),
+                elset[sel].astype(np.int64).tolist(),
+                rev[sel].astype(np.int64).tolist(),
+                eph[sel].astype(np.int64).tolist(),
                 r_l1,
                 r_l2,
                 r_src,
