@@ -543,40 +543,71 @@ def find_passes_multi(
     return result
 
 
-def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, freq_hz, start):
-    """Pass records with exact SGP4 states at rise, culmination candidates and set."""
+def _exact_topo(sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom) -> geo.Topocentric:
+    """Exact SGP4 look angles at ``(rows[i], t_s[i])``; ``rows`` must be grouped."""
+    r_all = np.full((t_s.size, 3), np.nan)
+    v_all = np.full((t_s.size, 3), np.nan)
+    if t_s.size:
+        cuts = np.flatnonzero(np.diff(rows)) + 1
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, rows.size]):
+            jd, fr = tb.jd_fr(t_s[a:b])
+            err, r, v = sat_of_row(int(rows[a])).sgp4_array(jd, fr)
+            ok = err == 0
+            r_all[a:b][ok] = r[ok]
+            v_all[a:b][ok] = v[ok]
+    return geo.topocentric(r_all, v_all, tb.gmst_rad(t_s), sg.r_itrs, sg.enu)
+
+
+def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, freq_hz, start,
+                 polish_dt_s: float = 0.5):
+    """Pass records with exact SGP4 states at rise, culmination and set.
+
+    Interior elevation maxima located on the interpolant are polished by two
+    parabolic steps on *exact* SGP4 elevations at ``t`` and ``t +- polish_dt_s``.
+    Near the very flat apogee maxima of eccentric orbits (elevation
+    curvature ~1e-7 deg/s^2) a velocity error of 1 m/s moves the time of
+    the maximum by seconds, and SDP4's velocity is not the exact derivative
+    of its position at that level (the lunar-solar periodics are not
+    differentiated), so neither the interpolant nor the analytic rate is
+    trusted there; finite differences of exact positions are.
+    """
     if not found:
         return []
-    # candidate times per found interval: rise, set, interior maxima
-    cand_t: list[float] = []
+
+    def sat_of_row(row):
+        return objs.satrecs[int(cidx[row])]
+
+    m_rows = np.concatenate([np.full(len(f[5]), f[0]) for f in found]).astype(int)
+    m_t = np.concatenate([f[5] for f in found]).astype(float)
+    # parabolic polish of interior maxima on exact SGP4 elevations
+    if m_t.size:
+        hmax = 5.0 * float(chunk.h.max())
+        for _ in range(2):
+            rr3 = np.repeat(m_rows, 3)
+            tt3 = (m_t[:, None] + np.array([-polish_dt_s, 0.0, polish_dt_s])[None, :]).ravel()
+            y = _exact_topo(sat_of_row, rr3, tt3, tb, sg).el_deg.reshape(-1, 3)
+            den = y[:, 0] - 2.0 * y[:, 1] + y[:, 2]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dx = np.where((den < 0) & np.isfinite(den), 0.5 * (y[:, 0] - y[:, 2]) / den, 0.0)
+            m_t = m_t + np.clip(dx * polish_dt_s, -hmax, hmax)
+    # candidate times per found interval: rise, set, polished interior maxima
+    rows_l: list[np.ndarray] = []
+    times_l: list[np.ndarray] = []
     spans: list[tuple[int, int]] = []
-    rows_order: list[int] = []
+    pos = 0
+    mpos = 0
     for row, tr, ts_, _, _, mts, _ in found:
-        a = len(cand_t)
-        cand_t.append(tr)
-        cand_t.append(ts_)
-        cand_t.extend(mts.tolist())
-        spans.append((a, len(cand_t)))
-        rows_order.append(row)
-    t_arr = np.asarray(cand_t, dtype=float)
-    r_all = np.empty((t_arr.size, 3))
-    v_all = np.empty((t_arr.size, 3))
-    # exact SGP4, one call per object (found is grouped by row)
-    i = 0
-    while i < len(found):
-        row = rows_order[i]
-        j = i
-        while j < len(found) and rows_order[j] == row:
-            j += 1
-        a, b = spans[i][0], spans[j - 1][1]
-        jd, fr = tb.jd_fr(t_arr[a:b])
-        err, r, v = objs.satrecs[int(cidx[row])].sgp4_array(jd, fr)
-        r[err != 0] = np.nan
-        v[err != 0] = np.nan
-        r_all[a:b] = r
-        v_all[a:b] = v
-        i = j
-    topo = geo.topocentric(r_all, v_all, tb.gmst_rad(t_arr), sg.r_itrs, sg.enu)
+        k = len(mts)
+        mt = m_t[mpos:mpos + k]
+        mpos += k
+        mt = mt[(mt > tr) & (mt < ts_)]
+        tt = np.concatenate([[tr, ts_], mt])
+        times_l.append(tt)
+        rows_l.append(np.full(tt.size, row))
+        spans.append((pos, pos + tt.size))
+        pos += tt.size
+    t_arr = np.concatenate(times_l)
+    topo = _exact_topo(sat_of_row, np.concatenate(rows_l), t_arr, tb, sg)
     el = np.where(np.isnan(topo.el_deg), -1e9, topo.el_deg).tolist()
     az = topo.az_deg.tolist()
     eld = topo.el_deg.tolist()
