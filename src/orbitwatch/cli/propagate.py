@@ -76,11 +76,15 @@ def load_element_sets(catalog: list[Path] | None, db: str | None, ids: list[int]
         from orbitwatch.cli.sources import load_element_sets as shared_loader
     except ImportError:
         shared_loader = None
+    from orbitwatch.elements import FormatError, newest_per_object, read_file
+
     if shared_loader is not None:
-        return shared_loader(catalog or None, db, ids=ids)
+        try:
+            return shared_loader(catalog or None, db, ids=ids)
+        except (FormatError, OSError) as exc:
+            fail(str(exc))
     if not catalog:
         fail("reading from the database needs orbitwatch.cli.sources; give --catalog PATH instead")
-    from orbitwatch.elements import FormatError, newest_per_object, read_file
 
     sets = []
     for path in catalog:
