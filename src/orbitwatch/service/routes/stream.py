@@ -1,0 +1,112 @@
+"""``GET /api/v1/stream``: server-sent events of new conjunctions and events, per caller.
+
+Each new record the caller may see is sent once, as ``event: conjunction`` or
+``event: event`` with the record as JSON ``data`` and an ``id`` of the form
+``C:E`` (the newest conjunction and event ids sent so far).  A client that
+reconnects with ``Last-Event-ID`` (or ``?since=C:E``) gets what it missed.
+Without either, the stream starts at the newest records (sends only new ones).
+Comment lines (``: keep-alive``) are sent every 15 s.  ``timeout_s`` closes
+the stream after that many seconds (for scripts and tests).
+
+The stream polls the database (``ORBITWATCH_STREAM_POLL_S``, default 1 s), so
+records written by any process -- the CLI, another service instance, a
+screening job -- reach every subscriber the releasability rules allow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from orbitwatch.service.auth import Principal
+from orbitwatch.service.deps import principal_now
+from orbitwatch.service.schemas import ConjunctionOut, EventOut
+from orbitwatch.store import shared
+
+router = APIRouter(prefix="/api/v1/stream", tags=["stream"])
+
+
+def _parse_cursor(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        c, _, e = text.partition(":")
+        return max(0, int(c)), max(0, int(e or 0))
+    except ValueError as exc:
+        raise HTTPException(422, detail=f"cursor {text!r}: expected C:E (two integers)") from exc
+
+
+def _poll(state, principal: Principal, cursor: tuple[int, int] | None):
+    """(new conjunctions, new events, cursor) for the caller; audited when anything is sent."""
+    with state.sessions() as db:
+        if cursor is None:
+            return [], [], shared.stream_cursor(db)
+        conj, ev = shared.new_records(
+            db, visible_to=principal.partner, after_conjunction=cursor[0], after_event=cursor[1]
+        )
+    if conj or ev:
+        with state.write_lock, state.sessions() as db:
+            for resource, rows in (("conjunctions", conj), ("events", ev)):
+                if rows:
+                    shared.record_audit(
+                        db, partner=principal.partner, token_id=principal.token_id,
+                        role=principal.role, action="read", method="GET", path="/api/v1/stream",
+                        resource=resource, record_ids=[r["id"] for r in rows],
+                    )
+            db.commit()
+    c = max([cursor[0], *(r["id"] for r in conj)])
+    e = max([cursor[1], *(r["id"] for r in ev)])
+    return conj, ev, (c, e)
+
+
+@router.get(
+    "",
+    summary="Live stream (server-sent events) of new conjunctions and events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream(
+    request: Request,
+    since: str | None = Query(None, description="resume after cursor C:E (0:0 = everything visible)"),
+    timeout_s: float | None = Query(None, gt=0, description="close the stream after this long"),
+    last_event_id: str | None = Header(None),
+    authorization: str | None = Header(None, description="Bearer TOKEN"),
+):
+    principal = principal_now(request, authorization)
+    state = request.app.state
+    cursor = _parse_cursor(since) or _parse_cursor(last_event_id)
+    poll_s = state.settings.stream_poll_s
+    keepalive_s = state.settings.stream_keepalive_s
+
+    async def gen():
+        nonlocal cursor
+        t0 = last_sent = time.monotonic()
+        yield ": orbitwatch stream\n\n"
+        while True:
+            conj, ev, cursor = await run_in_threadpool(_poll, state, principal, cursor)
+            tag = f"{cursor[0]}:{cursor[1]}"
+            for kind, rows, model in (("conjunction", conj, ConjunctionOut), ("event", ev, EventOut)):
+                for r in rows:
+                    data = model.model_validate(r).model_dump_json()
+                    yield f"id: {tag}\nevent: {kind}\ndata: {data}\n\n"
+                    last_sent = time.monotonic()
+            now = time.monotonic()
+            if timeout_s is not None and now - t0 >= timeout_s:
+                return
+            if now - last_sent >= keepalive_s:
+                yield ": keep-alive\n\n"
+                last_sent = now
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(poll_s if timeout_s is None else min(poll_s, max(0.01, timeout_s - (now - t0))))
+
+    return StreamingResponse(
+        gen(), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+

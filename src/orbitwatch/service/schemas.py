@@ -1,0 +1,229 @@
+"""Pydantic models of the API's requests and responses (they also make the OpenAPI document).
+
+Instants are serialised as ISO-8601 UTC with a ``Z`` suffix (microseconds);
+distances km, speeds km/s, angles degrees.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from orbitwatch.timeutil import iso_z
+
+UtcDatetime = Annotated[datetime, PlainSerializer(lambda d: iso_z(d), return_type=str)]
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A list response: one page of ``data`` and ``count``, the total the caller may see."""
+
+    data: list[T]
+    count: int
+
+
+class Shared(BaseModel):
+    """Provenance of a shared record."""
+
+    model_config = ConfigDict(from_attributes=True)
+    partner: str | None = None
+    releasable_to: str
+
+
+class ObjectOut(BaseModel):
+    """A catalog object with the orbit of its newest element set the caller may see."""
+
+    norad_id: int
+    name: str | None = None
+    intl_designator: str | None = None
+    owner: str | None = None
+    object_type: str | None = None
+    epoch: UtcDatetime | None = None
+    regime: str | None = None
+    perigee_km: float | None = None
+    apogee_km: float | None = None
+    inclination_deg: float | None = None
+    period_min: float | None = None
+    eccentricity: float | None = None
+    rcs_m2: float | None = None
+    launch_date: date | None = None
+    decay_date: date | None = None
+
+
+class ElementSetOut(Shared):
+    """One stored element set plus derived quantities for plotting."""
+
+    id: int
+    norad_id: int
+    epoch: UtcDatetime
+    mean_motion_rev_day: float
+    eccentricity: float
+    inclination_deg: float
+    raan_deg: float
+    arg_perigee_deg: float
+    mean_anomaly_deg: float
+    bstar: float
+    element_set_no: int
+    source: str
+    line1: str | None = None
+    line2: str | None = None
+    ingested_at: UtcDatetime
+    semi_major_axis_km: float = Field(description="Brouwer mean semi-major axis, km")
+    geo_longitude_deg: float | None = Field(
+        None, description="east longitude of the sub-satellite point at epoch (near-GEO only), deg"
+    )
+
+
+class ConjunctionOut(Shared):
+    id: int
+    object_1: int
+    object_2: int
+    object_1_name: str | None = None
+    object_2_name: str | None = None
+    tca: UtcDatetime
+    miss_distance_km: float
+    relative_speed_km_s: float | None = None
+    miss_r_km: float | None = None
+    miss_t_km: float | None = None
+    miss_n_km: float | None = None
+    pc: float | None = None
+    pc_method: str | None = None
+    screening_id: int | None = None
+    created_at: UtcDatetime
+
+
+class EventOut(Shared):
+    id: int
+    kind: str
+    norad_id: int | None = None
+    time: UtcDatetime
+    title: str | None = None
+    payload: dict[str, Any] | None = None
+    created_at: UtcDatetime
+
+
+class EventIn(BaseModel):
+    """A finding (or other event) contributed by an analyst."""
+
+    kind: Literal["maneuver", "proximity", "breakup", "finding"] = "finding"
+    time: datetime
+    norad_id: int | None = None
+    title: str | None = None
+    payload: dict[str, Any] | None = None
+    releasable_to: str | None = Field(None, description="CODE,CODE or ALL; default: own partner only")
+
+
+class SensorOut(Shared):
+    id: int
+    code: str
+    name: str | None = None
+    kind: str | None = None
+    latitude_deg: float
+    longitude_deg: float
+    altitude_km: float
+    created_at: UtcDatetime
+
+
+class RecordMessage(BaseModel):
+    """One rejected record: file, line, field, message (as the CLI prints them)."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    text: str = Field(description="FILE:LINE: FIELD: MESSAGE, as the CLI prints it")
+
+
+class IngestOut(BaseModel):
+    upload_id: int | None = None
+    file: str
+    format: str | None = None
+    read: int
+    new: int
+    duplicate: int
+    rejected: int
+    stored: bool
+    partner: str
+    releasable_to: str
+    messages: list[RecordMessage]
+
+
+class ScreeningIn(BaseModel):
+    """Parameters of a screening job (the newest visible element set of each object is used)."""
+
+    start: datetime | None = Field(None, description="window start (default: now)")
+    span_s: float = Field(86400.0, gt=0, description="window length, s")
+    threshold_km: float = Field(5.0, gt=0, le=200.0, description="report minima below this, km")
+    primaries: list[int] | None = Field(None, description="screen these against the rest")
+    ids: list[int] | None = Field(None, description="only these objects (default: all visible)")
+    releasable_to: str | None = Field(None, description="of the results; default own partner only")
+
+
+class ScreeningOut(Shared):
+    id: int
+    status: str
+    params: dict[str, Any]
+    done: int
+    total: int
+    message: str | None = None
+    n_objects: int | None = None
+    n_conjunctions: int | None = None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
+    conjunctions: list[ConjunctionOut] | None = None
+
+
+class PartnerOut(BaseModel):
+    code: str
+    name: str | None = None
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: UtcDatetime
+    partner: str | None = None
+    token_id: int | None = None
+    role: str | None = None
+    action: str
+    method: str
+    path: str
+    resource: str
+    record_ids: str | None = None
+    count: int
+    status: int
+
+
+class PositionOut(BaseModel):
+    norad_id: int
+    lat_deg: float
+    lon_deg: float
+    alt_km: float
+    regime: str | None = None
+
+
+class Positions(BaseModel):
+    time: UtcDatetime
+    data: list[PositionOut]
+    count: int
+
+
+class TrackPoint(BaseModel):
+    time: UtcDatetime
+    lat_deg: float
+    lon_deg: float
+    alt_km: float
+
+
+class Track(BaseModel):
+    norad_id: int
+    data: list[TrackPoint]
+    count: int
+
+
+class WhoAmI(BaseModel):
+    partner: str
+    role: str
+    token_id: int

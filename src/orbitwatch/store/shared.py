@@ -1,0 +1,563 @@
+"""Store operations on the service's shared records, filtered by releasability.
+
+Every query that returns shared records takes ``visible_to`` (a partner code)
+and returns only records that partner may see: its own (``partner`` equals
+the code), those whose ``releasable_to`` is ``ALL``, and those whose
+``releasable_to`` lists the code -- the rule of
+:func:`orbitwatch.store.catalog.visible_element_set_clause`, applied here to
+the service tables.  Counts are computed with the same filter, so a record
+that is not releasable is indistinguishable from one that does not exist.
+
+All functions are keyword-only after the connection/session, take a
+``Session`` or ``Connection`` and do not commit (the caller owns the
+transaction) unless they say so.  Rows come back as plain ``dict`` objects
+with aware UTC ``datetime`` values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from orbitwatch.store.catalog import (
+    normalize_partner,
+    normalize_releasable_to,
+    visible_element_set_clause,
+)
+from orbitwatch.store.models import partners_table
+from orbitwatch.store.shared_models import (
+    EVENT_KINDS,
+    ROLES,
+    audit_table,
+    conjunctions_table,
+    events_table,
+    screening_jobs_table,
+    sensors_table,
+    tokens_table,
+    uploads_table,
+)
+
+Db = Session | Connection
+
+#: token text prefix (helps secret scanners recognise leaked tokens)
+TOKEN_PREFIX = "ow_"
+#: at most this many record ids are written into one audit entry
+AUDIT_MAX_IDS = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def visible_clause(table, code: str):
+    """SQL condition: rows of ``table`` (with ``partner``/``releasable_to``) visible to ``code``."""
+    return visible_element_set_clause(code, table=table)
+
+
+def _rows(db: Db, stmt) -> list[dict]:
+    return [dict(r._mapping) for r in db.execute(stmt)]
+
+
+def _count(db: Db, stmt) -> int:
+    return int(db.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar())
+
+
+def _page(db: Db, stmt, limit: int | None, offset: int) -> tuple[list[dict], int]:
+    total = _count(db, stmt)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _rows(db, stmt), total
+
+
+def _shared_values(partner: str | None, releasable_to) -> dict:
+    return {
+        "partner": normalize_partner(partner),
+        "releasable_to": normalize_releasable_to(releasable_to),
+    }
+
+
+# ---------------------------------------------------------------------------
+# partners and tokens
+
+
+def add_partner(db: Db, *, code: str, name: str | None = None) -> dict:
+    """Create partner ``code`` (or rename it when it exists); returns the row."""
+    code = normalize_partner(code)
+    if code is None or code == "ALL":
+        raise ValueError("partner code must be non-empty and not 'ALL'")
+    found = db.execute(select(partners_table).where(partners_table.c.code == code)).first()
+    if found is None:
+        db.execute(insert(partners_table).values(code=code, name=name))
+    elif name is not None and found.name != name:
+        db.execute(update(partners_table).where(partners_table.c.code == code).values(name=name))
+    return {"code": code, "name": name if name is not None else (found.name if found else None)}
+
+
+def list_partners(db: Db) -> list[dict]:
+    """Every partner, by code."""
+    return _rows(db, select(partners_table).order_by(partners_table.c.code))
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest of a token (what the ``tokens`` table stores)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """Who a bearer token speaks for."""
+
+    id: int
+    partner: str
+    role: str
+    label: str | None
+
+
+def create_token(
+    db: Db, *, partner: str, role: str, label: str | None = None, now: datetime | None = None
+) -> tuple[str, TokenInfo]:
+    """A new random token for ``partner`` with ``role``; returns (token text, info).
+
+    The text is returned once and never stored: only its SHA-256 digest is.
+    The partner must exist (``ValueError`` otherwise).
+    """
+    code = normalize_partner(partner)
+    if role not in ROLES:
+        raise ValueError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    if db.execute(select(partners_table.c.code).where(partners_table.c.code == code)).first() is None:
+        raise ValueError(f"unknown partner {code!r}: add it first with 'orbitwatch partner add'")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    res = db.execute(
+        insert(tokens_table).values(
+            token_hash=hash_token(token), partner=code, role=role, label=label,
+            created_at=now or _now(),
+        )
+    )
+    return token, TokenInfo(int(res.inserted_primary_key[0]), code, role, label)
+
+
+def lookup_token(db: Db, *, token: str) -> TokenInfo | None:
+    """The live (not revoked) token with this text, or None."""
+    t = tokens_table
+    row = db.execute(
+        select(t.c.id, t.c.partner, t.c.role, t.c.label).where(
+            t.c.token_hash == hash_token(token), t.c.revoked_at.is_(None)
+        )
+    ).first()
+    return None if row is None else TokenInfo(*row)
+
+
+def revoke_token(db: Db, *, token_id: int, now: datetime | None = None) -> bool:
+    """Mark a token revoked; True when it existed and was live."""
+    t = tokens_table
+    res = db.execute(
+        update(t).where(t.c.id == token_id, t.c.revoked_at.is_(None)).values(revoked_at=now or _now())
+    )
+    return res.rowcount > 0
+
+
+# ---------------------------------------------------------------------------
+# audit
+
+
+def record_audit(
+    db: Db,
+    *,
+    partner: str | None,
+    token_id: int | None,
+    role: str | None,
+    action: str,
+    method: str,
+    path: str,
+    resource: str,
+    record_ids: Iterable | None = None,
+    count: int | None = None,
+    status: int = 200,
+    at: datetime | None = None,
+) -> None:
+    """Append one audit entry (``action`` ``read`` or ``write``; ids truncated to 500)."""
+    ids = [str(i) for i in record_ids] if record_ids is not None else []
+    text = ",".join(ids[:AUDIT_MAX_IDS])
+    if len(ids) > AUDIT_MAX_IDS:
+        text += f",...(+{len(ids) - AUDIT_MAX_IDS})"
+    db.execute(
+        insert(audit_table).values(
+            at=at or _now(), partner=partner, token_id=token_id, role=role, action=action,
+            method=method, path=path, resource=resource, record_ids=text or None,
+            count=len(ids) if count is None else count, status=status,
+        )
+    )
+
+
+def list_audit(
+    db: Db,
+    *,
+    partner: str | None = None,
+    resource: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Audit entries, newest first, with the total count of matches."""
+    a = audit_table
+    stmt = select(a).order_by(a.c.id.desc())
+    if partner:
+        stmt = stmt.where(a.c.partner == normalize_partner(partner))
+    if resource:
+        stmt = stmt.where(a.c.resource == resource)
+    if action:
+        stmt = stmt.where(a.c.action == action)
+    if since is not None:
+        stmt = stmt.where(a.c.at >= since)
+    return _page(db, stmt, limit, offset)
+
+
+# ---------------------------------------------------------------------------
+# conjunctions
+
+c_ = conjunctions_table
+
+
+def add_conjunctions(
+    db: Db,
+    *,
+    conjunctions: Sequence,
+    partner: str | None,
+    releasable_to,
+    screening_id: int | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Store conjunctions (``orbitwatch.screening.Conjunction`` objects or dicts of columns).
+
+    Returns the new ids in input order.
+    """
+    shared = _shared_values(partner, releasable_to)
+    now = now or _now()
+    ids: list[int] = []
+    for c in conjunctions:
+        if isinstance(c, dict):
+            values = dict(c)
+        else:
+            rtn = tuple(getattr(c, "miss_rtn_km", (None, None, None)) or (None, None, None))
+            values = {
+                "object_1": int(c.object_1),
+                "object_2": int(c.object_2),
+                "object_1_name": getattr(c, "object_1_name", None),
+                "object_2_name": getattr(c, "object_2_name", None),
+                "tca": c.tca,
+                "miss_distance_km": float(c.miss_distance_km),
+                "relative_speed_km_s": float(c.relative_speed_km_s),
+                "miss_r_km": _f(rtn[0]),
+                "miss_t_km": _f(rtn[1]),
+                "miss_n_km": _f(rtn[2]),
+                "state_1": _state(getattr(c, "r1_teme_km", None), getattr(c, "v1_teme_km_s", None)),
+                "state_2": _state(getattr(c, "r2_teme_km", None), getattr(c, "v2_teme_km_s", None)),
+            }
+        values.update(shared, screening_id=screening_id, created_at=now)
+        values.setdefault("created_at", now)
+        res = db.execute(insert(c_).values(**values))
+        ids.append(int(res.inserted_primary_key[0]))
+    return ids
+
+
+def _f(x) -> float | None:
+    return None if x is None else float(x)
+
+
+def _state(r, v) -> list[float] | None:
+    if r is None or v is None:
+        return None
+    return [float(x) for x in (*r, *v)]
+
+
+#: sort orders of conjunction lists
+CONJUNCTION_SORTS = ("risk", "tca", "miss", "-tca")
+
+
+def list_conjunctions(
+    db: Db,
+    *,
+    visible_to: str,
+    norad_id: int | None = None,
+    max_miss_km: float | None = None,
+    min_pc: float | None = None,
+    tca_from: datetime | None = None,
+    tca_to: datetime | None = None,
+    screening_id: int | None = None,
+    sort: str = "risk",
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Visible conjunctions matching the filters and their total count.
+
+    ``sort``: ``risk`` (collision probability, highest first, then smallest
+    miss distance; records without Pc after those with one), ``tca``/``-tca``
+    (time of closest approach), ``miss`` (miss distance).
+    """
+    stmt = select(c_).where(visible_clause(c_, visible_to))
+    if norad_id is not None:
+        stmt = stmt.where((c_.c.object_1 == norad_id) | (c_.c.object_2 == norad_id))
+    if max_miss_km is not None:
+        stmt = stmt.where(c_.c.miss_distance_km <= max_miss_km)
+    if min_pc is not None:
+        stmt = stmt.where(c_.c.pc >= min_pc)
+    if tca_from is not None:
+        stmt = stmt.where(c_.c.tca >= tca_from)
+    if tca_to is not None:
+        stmt = stmt.where(c_.c.tca <= tca_to)
+    if screening_id is not None:
+        stmt = stmt.where(c_.c.screening_id == screening_id)
+    if sort == "risk":
+        stmt = stmt.order_by(c_.c.pc.is_(None), c_.c.pc.desc(), c_.c.miss_distance_km, c_.c.id)
+    elif sort == "tca":
+        stmt = stmt.order_by(c_.c.tca, c_.c.id)
+    elif sort == "-tca":
+        stmt = stmt.order_by(c_.c.tca.desc(), c_.c.id.desc())
+    elif sort == "miss":
+        stmt = stmt.order_by(c_.c.miss_distance_km, c_.c.id)
+    else:
+        raise ValueError(f"sort {sort!r}: use one of {', '.join(CONJUNCTION_SORTS)}")
+    return _page(db, stmt, limit, offset)
+
+
+def get_conjunction(db: Db, *, conjunction_id: int, visible_to: str) -> dict | None:
+    """One conjunction, or None when it does not exist or is not visible."""
+    rows = _rows(
+        db, select(c_).where(c_.c.id == conjunction_id, visible_clause(c_, visible_to))
+    )
+    return rows[0] if rows else None
+
+
+# ---------------------------------------------------------------------------
+# events (maneuvers, proximity, breakups, findings)
+
+e_ = events_table
+
+
+def add_event(
+    db: Db,
+    *,
+    kind: str,
+    time: datetime,
+    partner: str | None,
+    releasable_to,
+    norad_id: int | None = None,
+    title: str | None = None,
+    payload: dict | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Store one event; returns its id.  ``kind`` one of :data:`EVENT_KINDS`."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"event kind {kind!r}: use one of {', '.join(EVENT_KINDS)}")
+    res = db.execute(
+        insert(e_).values(
+            kind=kind, time=time, norad_id=norad_id, title=title, payload=payload,
+            created_at=now or _now(), **_shared_values(partner, releasable_to),
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def list_events(
+    db: Db,
+    *,
+    visible_to: str,
+    kind: str | None = None,
+    norad_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Visible events, newest first, with the total count of matches."""
+    stmt = select(e_).where(visible_clause(e_, visible_to))
+    if kind:
+        stmt = stmt.where(e_.c.kind == kind)
+    if norad_id is not None:
+        stmt = stmt.where(e_.c.norad_id == norad_id)
+    if since is not None:
+        stmt = stmt.where(e_.c.time >= since)
+    if until is not None:
+        stmt = stmt.where(e_.c.time <= until)
+    stmt = stmt.order_by(e_.c.time.desc(), e_.c.id.desc())
+    return _page(db, stmt, limit, offset)
+
+
+def get_event(db: Db, *, event_id: int, visible_to: str) -> dict | None:
+    rows = _rows(db, select(e_).where(e_.c.id == event_id, visible_clause(e_, visible_to)))
+    return rows[0] if rows else None
+
+
+# ---------------------------------------------------------------------------
+# sensors
+
+s_ = sensors_table
+
+
+def add_sensor(
+    db: Db,
+    *,
+    code: str,
+    latitude_deg: float,
+    longitude_deg: float,
+    partner: str | None,
+    releasable_to,
+    altitude_km: float = 0.0,
+    name: str | None = None,
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Store one sensor site; returns its id."""
+    if not -90.0 <= latitude_deg <= 90.0:
+        raise ValueError(f"latitude_deg {latitude_deg} outside [-90, 90]")
+    if not -180.0 <= longitude_deg <= 360.0:
+        raise ValueError(f"longitude_deg {longitude_deg} outside [-180, 360]")
+    res = db.execute(
+        insert(s_).values(
+            code=code, name=name, kind=kind, latitude_deg=latitude_deg,
+            longitude_deg=longitude_deg, altitude_km=altitude_km, created_at=now or _now(),
+            **_shared_values(partner, releasable_to),
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def list_sensors(
+    db: Db, *, visible_to: str, limit: int | None = 100, offset: int = 0
+) -> tuple[list[dict], int]:
+    """Visible sensors by id, with the total count."""
+    stmt = select(s_).where(visible_clause(s_, visible_to)).order_by(s_.c.id)
+    return _page(db, stmt, limit, offset)
+
+
+# ---------------------------------------------------------------------------
+# uploads
+
+
+def add_upload(
+    db: Db,
+    *,
+    filename: str,
+    data: bytes,
+    outcome: str,
+    partner: str | None,
+    releasable_to,
+    format: str | None = None,
+    ingest_id: int | None = None,
+    read: int = 0,
+    new: int = 0,
+    duplicate: int = 0,
+    rejected: int = 0,
+    now: datetime | None = None,
+) -> int:
+    """Record one uploaded file (its SHA-256, not its content); returns the id."""
+    res = db.execute(
+        insert(uploads_table).values(
+            filename=filename, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+            format=format, outcome=outcome, ingest_id=ingest_id, read=read, new=new,
+            duplicate=duplicate, rejected=rejected, created_at=now or _now(),
+            **_shared_values(partner, releasable_to),
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def list_uploads(
+    db: Db, *, visible_to: str, limit: int | None = 100, offset: int = 0
+) -> tuple[list[dict], int]:
+    """Visible uploads, newest first, with the total count."""
+    u = uploads_table
+    stmt = select(u).where(visible_clause(u, visible_to)).order_by(u.c.id.desc())
+    return _page(db, stmt, limit, offset)
+
+
+# ---------------------------------------------------------------------------
+# screening jobs
+
+j_ = screening_jobs_table
+
+
+def create_job(
+    db: Db,
+    *,
+    params: dict,
+    partner: str | None,
+    releasable_to,
+    token_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """A queued screening job; returns its id."""
+    res = db.execute(
+        insert(j_).values(
+            status="queued", params=params, done=0, total=0, token_id=token_id,
+            created_at=now or _now(), **_shared_values(partner, releasable_to),
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def update_job(db: Db, *, job_id: int, **values) -> None:
+    """Set columns of a job (status, done, total, message, n_objects, ...)."""
+    db.execute(update(j_).where(j_.c.id == job_id).values(**values))
+
+
+def get_job(db: Db, *, job_id: int, visible_to: str | None) -> dict | None:
+    """One job (``visible_to=None``: no filter, for the worker itself)."""
+    stmt = select(j_).where(j_.c.id == job_id)
+    if visible_to is not None:
+        stmt = stmt.where(visible_clause(j_, visible_to))
+    rows = _rows(db, stmt)
+    return rows[0] if rows else None
+
+
+def list_jobs(
+    db: Db, *, visible_to: str, limit: int | None = 100, offset: int = 0
+) -> tuple[list[dict], int]:
+    stmt = select(j_).where(visible_clause(j_, visible_to)).order_by(j_.c.id.desc())
+    return _page(db, stmt, limit, offset)
+
+
+# ---------------------------------------------------------------------------
+# live stream support
+
+
+def stream_cursor(db: Db) -> tuple[int, int]:
+    """The newest (conjunction id, event id): a stream starting now sends what comes after."""
+    c = db.execute(select(func.coalesce(func.max(c_.c.id), 0))).scalar()
+    e = db.execute(select(func.coalesce(func.max(e_.c.id), 0))).scalar()
+    return int(c), int(e)
+
+
+def new_records(
+    db: Db, *, visible_to: str, after_conjunction: int, after_event: int, limit: int = 500
+) -> tuple[list[dict], list[dict]]:
+    """Visible conjunctions and events with ids above the cursor, oldest first."""
+    conj = _rows(
+        db,
+        select(c_)
+        .where(and_(c_.c.id > after_conjunction, visible_clause(c_, visible_to)))
+        .order_by(c_.c.id)
+        .limit(limit),
+    )
+    ev = _rows(
+        db,
+        select(e_)
+        .where(and_(e_.c.id > after_event, visible_clause(e_, visible_to)))
+        .order_by(e_.c.id)
+        .limit(limit),
+    )
+    return conj, ev
+
+
+def max_ids(db: Db) -> tuple[int, int]:
+    """Alias of :func:`stream_cursor`."""
+    return stream_cursor(db)
