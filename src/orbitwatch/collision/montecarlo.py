@@ -2,8 +2,8 @@
 
 Method ("simple-dynamics Monte Carlo", as in Hall et al., "High-fidelity collision
 probabilities estimated using brute force Monte Carlo simulations", AAS 18-244, and NASA
-CARA's Pc_SDMC): draw each object's TCA state from its Gaussian (inertial Cartesian mean and
-6x6 covariance), propagate every pair with two-body (Keplerian) motion, find the pair's
+CARA's Pc_SDMC): draw each object's TCA state from its Gaussian (by default in equinoctial
+elements, the covariance mapped from the inertial 6x6 one), propagate every pair with two-body (Keplerian) motion, find the pair's
 closest approach near TCA (Newton iterations on d/dt |dr|^2 = 0 starting from the
 linear-motion estimate), and count a hit when the miss distance is below the combined HBR.
 
@@ -54,34 +54,51 @@ def clopper_pearson(hits: int, n: int, conf: float = 0.95) -> tuple[float, float
     return lo, hi
 
 
-def _two_body(x0, dt, gm):
-    """Propagate Cartesian states x0 (N,6) by dt (N,) seconds under two-body motion."""
-    E = cart_to_equinoctial(x0[:, :3], x0[:, 3:], gm)
-    E[:, 5] = E[:, 5] + E[:, 0] * dt
-    return equinoctial_to_cart(E, gm)
+def _state(E, dt, gm):
+    """Two-body state (N,6) at dt (N,) from equinoctial elements E (N,6) at t = 0."""
+    Et = E.copy()
+    Et[:, 5] = Et[:, 5] + Et[:, 0] * dt
+    return equinoctial_to_cart(Et, gm)
 
 
-def _closest_approach(x1, x2, gm, iters=6):
-    """Miss distance (N,) [m] at the two-body closest approach nearest t = 0."""
+def _closest_approach(x1, x2, gm, iters=8, E1=None, E2=None):
+    """Miss distance (N,) [m] at the two-body closest approach nearest t = 0 (Newton on
+    d/dt |dr|^2 = 0 from the linear-motion estimate).  x: (N,6) states at t = 0; E: their
+    equinoctial elements if already known."""
+    if E1 is None:
+        E1 = cart_to_equinoctial(x1[:, :3], x1[:, 3:], gm)
+    if E2 is None:
+        E2 = cart_to_equinoctial(x2[:, :3], x2[:, 3:], gm)
     dr = x2[:, :3] - x1[:, :3]
     dv = x2[:, 3:] - x1[:, 3:]
     t = -np.sum(dr * dv, axis=1) / np.sum(dv * dv, axis=1)
+    active = np.ones(t.size, bool)
+    miss = np.empty(t.size)
     for _ in range(iters):
-        y1 = _two_body(x1, t, gm)
-        y2 = _two_body(x2, t, gm)
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
+            break
+        y1 = _state(E1[idx], t[idx], gm)
+        y2 = _state(E2[idx], t[idx], gm)
         dr = y2[:, :3] - y1[:, :3]
         dv = y2[:, 3:] - y1[:, 3:]
+        miss[idx] = np.linalg.norm(dr, axis=1)
         a1 = -gm * y1[:, :3] / np.linalg.norm(y1[:, :3], axis=1, keepdims=True) ** 3
         a2 = -gm * y2[:, :3] / np.linalg.norm(y2[:, :3], axis=1, keepdims=True) ** 3
         f = np.sum(dr * dv, axis=1)
-        fp = np.sum(dv * dv, axis=1) + np.sum(dr * (a2 - a1), axis=1)
-        step = f / np.where(fp > 0, fp, np.sum(dv * dv, axis=1))
-        t = t - step
-        if np.all(np.abs(step) < 1e-7):
-            break
-    y1 = _two_body(x1, t, gm)
-    y2 = _two_body(x2, t, gm)
-    return np.linalg.norm(y2[:, :3] - y1[:, :3], axis=1)
+        dv2 = np.sum(dv * dv, axis=1)
+        fp = dv2 + np.sum(dr * (a2 - a1), axis=1)
+        step = f / np.where(fp > 0, fp, dv2)
+        t[idx] = t[idx] - step
+        # converged when the step moves the objects by < 1 mm
+        done = np.abs(step) * np.sqrt(dv2) < 1e-3
+        active[idx[done]] = False
+    idx = np.nonzero(active)[0]
+    if idx.size:
+        y1 = _state(E1[idx], t[idx], gm)
+        y2 = _state(E2[idx], t[idx], gm)
+        miss[idx] = np.linalg.norm(y2[:, :3] - y1[:, :3], axis=1)
+    return miss
 
 
 def _chol(C):
@@ -92,8 +109,15 @@ def _chol(C):
 
 def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples: int = 2_000_000,
                    batch: int = 100_000, rel_halfwidth: float = 0.05, time_budget_s: float = 20.0,
-                   min_samples: int = 100_000, gm: float = GM_M3_S2) -> McResult:
+                   min_samples: int = 100_000, gm: float = GM_M3_S2,
+                   sampling: str = "equinoctial") -> McResult:
     """Monte Carlo Pc.  r, v: (3,) inertial [m, m/s] at TCA; C: (6,6) inertial covariances.
+
+    ``sampling``: "equinoctial" (default) draws each object's state from the Gaussian in
+    equinoctial elements with covariance K C K^T (K = dE/dX at the mean), so that along-track
+    errors follow the curved orbit -- the PDF model of Hall (2021) and of CARA's SDMC; with
+    along-track sigmas of tens of km a Cartesian Gaussian puts samples km off the orbit
+    radially.  "cartesian" samples the Cartesian Gaussian directly.
 
     Stops when the 95% interval half-width is below ``rel_halfwidth`` x estimate (after at least
     ``min_samples``), or at ``max_samples``, or after ``time_budget_s`` seconds."""
@@ -101,8 +125,18 @@ def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples:
     rng = np.random.default_rng(seed)
     x1m = np.concatenate([np.asarray(r1, float).reshape(3), np.asarray(v1, float).reshape(3)])
     x2m = np.concatenate([np.asarray(r2, float).reshape(3), np.asarray(v2, float).reshape(3)])
-    L1, rep1 = _chol(np.asarray(C1, float))
-    L2, rep2 = _chol(np.asarray(C2, float))
+    if sampling == "equinoctial":
+        from orbitwatch.collision.nc3d import _equinoctial_setup
+
+        E1m, Q1 = _equinoctial_setup(x1m[:3], x1m[3:], np.asarray(C1, float), gm)
+        E2m, Q2 = _equinoctial_setup(x2m[:3], x2m[3:], np.asarray(C2, float), gm)
+        L1, rep1 = _chol(Q1)
+        L2, rep2 = _chol(Q2)
+    elif sampling == "cartesian":
+        L1, rep1 = _chol(np.asarray(C1, float))
+        L2, rep2 = _chol(np.asarray(C2, float))
+    else:
+        raise ValueError("sampling must be 'equinoctial' or 'cartesian'")
     warns = []
     if rep1 or rep2:
         warns.append("covariance not positive semi-definite: negative eigenvalues set to zero "
@@ -111,10 +145,17 @@ def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples:
     n = 0
     while n < max_samples:
         m = min(batch, max_samples - n)
-        x1 = x1m + rng.standard_normal((m, 6)) @ L1.T
-        x2 = x2m + rng.standard_normal((m, 6)) @ L2.T
         with np.errstate(invalid="ignore", divide="ignore"):
-            miss = _closest_approach(x1, x2, gm)
+            if sampling == "equinoctial":
+                E1 = E1m + rng.standard_normal((m, 6)) @ L1.T
+                E2 = E2m + rng.standard_normal((m, 6)) @ L2.T
+                x1 = equinoctial_to_cart(E1, gm)
+                x2 = equinoctial_to_cart(E2, gm)
+                miss = _closest_approach(x1, x2, gm, E1=E1, E2=E2)
+            else:
+                x1 = x1m + rng.standard_normal((m, 6)) @ L1.T
+                x2 = x2m + rng.standard_normal((m, 6)) @ L2.T
+                miss = _closest_approach(x1, x2, gm)
         hits += int(np.sum(miss < hbr_m))
         n += m
         if n >= min_samples and hits > 0:
