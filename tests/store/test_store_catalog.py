@@ -487,3 +487,21 @@ def test_record_error_is_reported_not_stored(engine):
     )
     assert (counts.read, counts.new, counts.rejected) == (1, 0, 1)
     assert str(counts.errors[0]) == "x.tle:7: eccentricity: out of range"
+
+
+def test_duplicate_sets_still_fill_missing_metadata(engine, tmp_path, keeptrack_3le):
+    """The same TLEs again, now with owners (keeptrack JSON): no new sets, owners filled."""
+    catalog.ingest_parse_result(engine, read_file(keeptrack_3le))
+    with engine.connect() as conn:
+        assert all(r.owner is None for r in catalog.list_objects(conn))
+    js = tmp_path / "kt.json"
+    records = write_keeptrack_subset(js, n=300, fmt="json")
+    counts = catalog.ingest_parse_result(engine, read_file(js))
+    assert (counts.new, counts.duplicate) == (0, 300)
+    assert counts.objects_updated == len({r["TLE1"][2:7] for r in records})
+    want = {int(r["TLE1"][2:7]): r["C"] for r in records}
+    with engine.connect() as conn:
+        assert {r.norad_id: r.owner for r in catalog.list_objects(conn)} == want
+    # and once more: nothing at all changes
+    again = catalog.ingest_parse_result(engine, read_file(js))
+    assert (again.new, again.objects_updated, again.objects_new) == (0, 0, 0)

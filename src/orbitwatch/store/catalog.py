@@ -253,6 +253,42 @@ def _existing_keys(conn: Connection, source: str, ids: list[int], lo, hi) -> set
     return keys
 
 
+_LIGHT_COLUMNS = ("latest_epoch", "name", "intl_designator", "owner", "object_type")
+
+
+def _existing_light(conn: Connection, ids: list[int]) -> dict[int, tuple]:
+    """``norad_id -> (latest_epoch, name, intl_designator, owner, object_type)`` (driver form)."""
+    ph = _placeholder(conn)
+    sql = (
+        f"SELECT norad_id, {', '.join(_LIGHT_COLUMNS)} FROM objects "
+        f"WHERE norad_id BETWEEN {ph} AND {ph}"
+    )
+    found: dict[int, tuple] = {}
+    for first, last, wanted in _id_ranges(ids):
+        for row in conn.exec_driver_sql(sql, (first, last)):
+            if row[0] in wanted:
+                found[row[0]] = tuple(row[1:])
+    return found
+
+
+def _may_change(light: tuple, ep, s: ElementSet) -> bool:
+    """Whether the newest set ``s`` (epoch ``ep``) of a stored object could change its row.
+
+    Mirrors the rules of :func:`_merge_newest`: a newer epoch, a new name, or
+    metadata the stored row lacks.
+    """
+    latest, name, intl, owner, otype = light
+    if latest is None or ep > latest:
+        return True
+    if s.name and name is None:
+        return True
+    return bool(
+        (s.intl_designator and intl is None)
+        or (s.owner and owner is None)
+        or (s.object_type and otype is None)
+    )
+
+
 def _existing_objects(conn: Connection, ids: list[int]) -> dict[int, dict]:
     """Stored object rows among ``ids`` as dicts of driver-form values.
 
@@ -709,16 +745,28 @@ def _ingest(
         stored = set()
     fresh = [(k[1], s) for k, s in unique.items() if k not in stored]  # file order
 
-    # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values)
+    # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
+    #    A light look-up (epoch and element-set metadata) decides which stored
+    #    objects can change at all; only those are read in full.
     day = _date_converter(conn.dialect.name)
-    ids = list({k[0] for k in unique} | {r.norad_id for r in result.satcat})
-    objects = _Objects(_existing_objects(conn, ids))
-    satcat_new = satcat_dup = 0
+    newest: dict[int, tuple] = {}
+    for (nid, ep), s in unique.items():
+        cur = newest.get(nid)
+        if cur is None or ep > cur[0]:
+            newest[nid] = (ep, s)
     satcat_by_id: dict[int, SatcatRecord] = {}
+    satcat_new = satcat_dup = 0
     for rec in result.satcat:
         if rec.norad_id in satcat_by_id:
             satcat_dup += 1
         satcat_by_id[rec.norad_id] = rec
+    known = _existing_light(conn, list(newest.keys() | satcat_by_id.keys()))
+    candidates = set(satcat_by_id)
+    for nid, (ep, s) in newest.items():
+        light = known.get(nid)
+        if light is not None and _may_change(light, ep, s):
+            candidates.add(nid)
+    objects = _Objects(_existing_objects(conn, [n for n in candidates if n in known]))
     for nid, rec in satcat_by_id.items():
         snapshot = dict(objects.get(nid)) if nid in objects.before else None
         obj = objects.edit(nid)
@@ -727,21 +775,14 @@ def _ingest(
             satcat_new += 1
         else:
             satcat_dup += 1
-    newest: dict[int, tuple] = {}
-    for (nid, ep), s in unique.items():
-        cur = newest.get(nid)
-        if cur is None or ep > cur[0]:
-            newest[nid] = (ep, s)
     # objects seen for the first time (the bulk of a first catalog load) become
     # rows directly; known or SATCAT-touched ones are merged field by field
     first_seen = [
         (nid, ep, s)
         for nid, (ep, s) in newest.items()
-        if nid not in objects.before and nid not in objects.merged
+        if nid not in known and nid not in objects.merged
     ]
-    if len(first_seen) < len(newest):
-        seen = {nid for nid, _, _ in first_seen}
-        _merge_newest(objects, {k: v for k, v in newest.items() if k not in seen})
+    _merge_newest(objects, {k: newest[k] for k in candidates if k in newest})
     inserted, updated = _write_objects(conn, objects, _first_seen_rows(first_seen))
 
     # 3. the new element sets
