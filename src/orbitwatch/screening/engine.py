@@ -121,12 +121,7 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
                             primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj)
     exact = ExactStates(sats, job.jd0, job.fr0)
     ci, cj, ck = cand.i, cand.j, cand.k
-    bi, bj, ba, bb = find_brackets(
-        ci, cj, t[ck], h,
-        r[ci, ck], v[ci, ck], r[cj, ck], v[cj, ck],
-        r[ci, ck + 1], v[ci, ck + 1], r[cj, ck + 1], v[cj, ck + 1],
-        exact, p_obj[ci] + p_obj[cj],
-    )
+    bi, bj, ba, bb = find_brackets(ci, cj, t[ck], h, exact, p_obj[ci] + p_obj[cj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
     for n in np.flatnonzero(err_obj[:, 0] >= 0):
         # SGP4 failed inside this bracket: the object is not screened from its start on

@@ -32,6 +32,7 @@ DAY_S = 86400.0
 SUBDIVISIONS = 8
 TOL_S = 1e-6
 MAX_ITER = 60
+FD_STEP_S = 0.5
 
 
 class ExactStates:
@@ -79,28 +80,47 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", a, b)
 
 
+def relative_motion(exact: ExactStates, i: np.ndarray, j: np.ndarray, t_s: np.ndarray):
+    """Relative position d = r_j - r_i (km) and its time derivative (km/s) at ``t_s``.
+
+    The derivative is the central difference of SGP4 *positions* over
+    +-``FD_STEP_S``, not SGP4's velocity output: SGP4/SDP4 velocities are not
+    exactly the derivative of its positions (about 1 cm/s in deep space),
+    which would move a slow encounter's minimum by minutes.  Returns
+    ``(ok, d, dd, r_i, v_i, r_j, v_j)`` with SGP4's own states at ``t_s``.
+    """
+    n = t_s.size
+    tt = np.concatenate([t_s, t_s - FD_STEP_S, t_s + FD_STEP_S])
+    ei, ri, vi = exact(np.tile(i, 3), tt)
+    ej, rj, vj = exact(np.tile(j, 3), tt)
+    ok = ((ei == 0) & (ej == 0)).reshape(3, n).all(axis=0)
+    d = rj - ri
+    dd = (d[2 * n:] - d[n:2 * n]) / (2.0 * FD_STEP_S)
+    return ok, d[:n], dd, ri[:n], vi[:n], rj[:n], vj[:n], np.where(ei[:n] != 0, ei[:n], ej[:n])
+
+
 def find_brackets(
     cand_i: np.ndarray,
     cand_j: np.ndarray,
     t0_s: np.ndarray,
     h_s: float,
-    r0i: np.ndarray, v0i: np.ndarray, r0j: np.ndarray, v0j: np.ndarray,
-    r1i: np.ndarray, v1i: np.ndarray, r1j: np.ndarray, v1j: np.ndarray,
     exact: ExactStates,
     p_sum: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Brackets ``[a, b]`` (s) with ``f(a) < 0 <= f(b)``; returns (i, j, a, b)."""
-    d0 = r0j - r0i
-    d1 = r1j - r1i
-    w0 = v0j - v0i
-    w1 = v1j - v1i
+    """Brackets ``[a, b]`` (s) with ``f(a) < 0 <= f(b)``, ``f = d . d'``; returns (i, j, a, b)."""
+    m = cand_i.size
+    ok, d, w, *_ = relative_motion(exact, np.tile(cand_i, 2), np.tile(cand_j, 2),
+                                   np.concatenate([t0_s, t0_s + h_s]))
+    ok = ok[:m] & ok[m:]
+    d0, d1 = d[:m], d[m:]
+    w0, w1 = w[:m], w[m:]
     f0 = _dot(d0, w0)
     f1 = _dot(d1, w1)
     dmax = np.sqrt(np.maximum(_dot(d0, d0), _dot(d1, d1)))
     dbig = dmax + chord_error_km(dmax, h_s, p_sum)
     acc = lipschitz_s2(dbig) * dbig + p_sum
     vmin = np.minimum(np.sqrt(_dot(w0, w0)), np.sqrt(_dot(w1, w1))) - acc * h_s / 2.0
-    convex = (vmin > 0.0) & (vmin * vmin > dbig * acc)
+    convex = ok & (vmin > 0.0) & (vmin * vmin > dbig * acc)
 
     out_i, out_j, out_a, out_b = [], [], [], []
     sel = convex & (f0 < 0.0) & (f1 >= 0.0)
@@ -112,17 +132,14 @@ def find_brackets(
     slow = np.flatnonzero(~convex)
     if slow.size:
         ns = SUBDIVISIONS
-        frac = np.arange(1, ns) / ns
-        ts = (t0_s[slow][:, None] + frac[None, :] * h_s).ravel()
-        si = np.repeat(cand_i[slow], ns - 1)
-        sj = np.repeat(cand_j[slow], ns - 1)
-        ei, ri, vi = exact(si, ts)
-        ej, rj, vj = exact(sj, ts)
-        fm = _dot(rj - ri, vj - vi).reshape(slow.size, ns - 1)
-        bad = ((ei != 0) | (ej != 0)).reshape(slow.size, ns - 1)
-        fm[bad] = np.nan
-        fall = np.concatenate([f0[slow][:, None], fm, f1[slow][:, None]], axis=1)
-        tall = t0_s[slow][:, None] + (np.arange(ns + 1) / ns)[None, :] * h_s
+        frac = np.arange(ns + 1) / ns
+        tall = t0_s[slow][:, None] + frac[None, :] * h_s
+        si = np.repeat(cand_i[slow], ns + 1)
+        sj = np.repeat(cand_j[slow], ns + 1)
+        okm, dm, wm, *_ = relative_motion(exact, si, sj, tall.ravel())
+        fall = _dot(dm, wm)
+        fall[~okm] = np.nan
+        fall = fall.reshape(slow.size, ns + 1)
         with np.errstate(invalid="ignore"):
             change = (fall[:, :-1] < 0.0) & (fall[:, 1:] >= 0.0)
         rows, cols = np.nonzero(change)
@@ -141,7 +158,7 @@ def solve_minima(
 
     Returns ``(ok, t, r_i, v_i, r_j, v_j, err_obj)`` where ``ok`` flags
     converged brackets with valid states; ``err_obj`` holds (object index,
-    code) pairs of propagation errors met on the way (``-1`` where none).
+    code) of a propagation error met on the way (``-1`` where none).
     """
     n = a.size
     a = a.astype(float).copy()
@@ -156,18 +173,13 @@ def solve_minima(
         if active.size == 0:
             break
         xa = x[active]
-        ei, pi, qi = exact(bi[active], xa)
-        ej, pj, qj = exact(bj[active], xa)
-        bad = (ei != 0) | (ej != 0)
-        if bad.any():
-            w = active[bad]
-            err_obj[w, 0] = np.where(ei[bad] != 0, bi[w], bj[w])
-            err_obj[w, 1] = np.where(ei[bad] != 0, ei[bad], ej[bad])
-            keep = ~bad
-            active, xa = active[keep], xa[keep]
-            pi, qi, pj, qj = pi[keep], qi[keep], pj[keep], qj[keep]
-        d = pj - pi
-        w_ = qj - qi
+        good, d, w_, pi, qi, pj, qj, code = relative_motion(exact, bi[active], bj[active], xa)
+        if not good.all():
+            w = active[~good]
+            err_obj[w, 0] = np.where(code[~good] != 0, bi[w], bj[w])
+            err_obj[w, 1] = np.where(code[~good] != 0, code[~good], 99)
+            active, xa = active[good], xa[good]
+            d, w_, pi, qi, pj, qj = d[good], w_[good], pi[good], qi[good], pj[good], qj[good]
         f = _dot(d, w_)
         ni = np.linalg.norm(pi, axis=1)
         nj = np.linalg.norm(pj, axis=1)
@@ -183,7 +195,6 @@ def solve_minima(
         xn = np.where(inside, xn, 0.5 * (aa + bb))
         step = np.abs(xn - xa)
         done = (step < TOL_S) | (bb - aa < TOL_S)
-        # record the state at the evaluated point for finished entries
         fin = active[done]
         t[fin] = xa[done]
         ri[fin], vi[fin], rj[fin], vj[fin] = pi[done], qi[done], pj[done], qj[done]
