@@ -39,10 +39,9 @@ def _drop_schema(schema: str) -> None:
     eng.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def db_url(request, tmp_path_factory):
-    """A fresh, empty database URL per backend (migrated on first open)."""
-    if request.param == "sqlite":
+def fresh_db(kind: str, tmp_path_factory):
+    """Generator: a fresh, empty database URL of ``kind`` (sqlite/postgres), removed after."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('svc') / 'service.db'}"
         return
     url, schema = _pg_schema_url()
@@ -50,17 +49,27 @@ def db_url(request, tmp_path_factory):
     _drop_schema(schema)
 
 
-@pytest.fixture(scope="session")
-def world(db_url):
-    """The seeded three-partner world (see tests/service/seeding.py)."""
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def db_url(request, tmp_path_factory):
+    """A fresh, empty database URL per backend (migrated on first open)."""
+    yield from fresh_db(request.param, tmp_path_factory)
+
+
+def seeded(url: str):
     from orbitwatch.store import shared_models  # noqa: F401
     from orbitwatch.store.db import open_engine
 
-    engine = open_engine(db_url)
+    engine = open_engine(url)
     try:
         return seed(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def world(db_url):
+    """The seeded three-partner world (see tests/service/seeding.py); read-only tests."""
+    return seeded(db_url)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,316 @@
+"""Tokens, roles, ingest uploads, audit, screening jobs and the live stream.
+
+These tests write, so they run on their own freshly seeded database per backend.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.service.conftest import auth, fresh_db, seeded
+from tests.service.seeding import EPOCH, expected_visible, make_tle
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def env(request, tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from orbitwatch.service.app import create_app
+    from orbitwatch.service.settings import ServiceSettings
+
+    gen = fresh_db(request.param, tmp_path_factory)
+    url = next(gen)
+    world = seeded(url)
+    app = create_app(url, settings=ServiceSettings(stream_poll_s=0.05))
+    with TestClient(app) as c:
+        yield c, world, app
+    for _ in gen:
+        pass
+
+
+def _count(app, table) -> int:
+    with app.state.sessions() as db:
+        return int(db.execute(select(func.count()).select_from(table)).scalar())
+
+
+# -- tokens and roles ---------------------------------------------------------
+
+
+def test_missing_bad_and_revoked_tokens_get_401(env):
+    client, world, app = env
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"},
+                    {"Authorization": "Bearer"}):
+        for url in ("/api/v1/objects", "/api/v1/conjunctions", "/api/v1/events",
+                    "/api/v1/sensors", "/api/v1/audit", "/api/v1/partners", "/api/v1/stream",
+                    "/api/v1/objects/90001", "/api/v1/screenings/1", "/api/v1/positions"):
+            r = client.get(url, headers=headers)
+            assert r.status_code == 401, (url, headers)
+            assert r.headers["www-authenticate"].startswith("Bearer")
+        assert client.post("/api/v1/ingest", headers=headers,
+                           files={"file": ("x.tle", b"")}).status_code == 401
+    # a revoked token stops working
+    from orbitwatch.store import shared
+
+    with app.state.sessions() as db:
+        token, info = shared.create_token(db, partner="FR", role="viewer")
+        db.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/objects", headers=h).status_code == 200
+    with app.state.sessions() as db:
+        assert shared.revoke_token(db, token_id=info.id)
+        db.commit()
+    assert client.get("/api/v1/objects", headers=h).status_code == 401
+
+
+def test_only_hash_of_token_is_stored(env):
+    import hashlib
+
+    from orbitwatch.store.shared_models import tokens_table
+
+    client, world, app = env
+    with app.state.sessions() as db:
+        stored = {r[0] for r in db.execute(select(tokens_table.c.token_hash))}
+    for token in world.tokens.values():
+        assert token not in stored
+        assert hashlib.sha256(token.encode()).hexdigest() in stored
+
+
+@pytest.mark.parametrize("role", ["viewer", "analyst"])
+def test_admin_routes_forbid_non_admins(env, role):
+    client, world, _ = env
+    h = auth(world, "JP", role)
+    assert client.get("/api/v1/partners", headers=h).status_code == 403
+    assert client.get("/api/v1/audit", headers=h).status_code == 403
+    assert client.get("/api/v1/objects", headers=h).status_code == 200
+
+
+def test_viewers_cannot_write(env):
+    client, world, _ = env
+    h = auth(world, "US", "viewer")
+    r = client.post("/api/v1/ingest", headers=h, files={"file": ("a.tle", make_tle(91000, "X"))})
+    assert r.status_code == 403
+    assert client.post("/api/v1/screenings", headers=h, json={}).status_code == 403
+    assert client.post("/api/v1/events", headers=h,
+                       json={"time": "2026-11-20T00:00:00Z"}).status_code == 403
+
+
+def test_partners_and_me(env):
+    client, world, _ = env
+    r = client.get("/api/v1/partners", headers=auth(world, "FR", "admin")).json()
+    assert {p["code"] for p in r["data"]} >= {"US", "JP", "FR"} and r["count"] == len(r["data"])
+    me = client.get("/api/v1/me", headers=auth(world, "JP", "analyst")).json()
+    assert me["partner"] == "JP" and me["role"] == "analyst"
+
+
+# -- ingest -------------------------------------------------------------------
+
+
+def test_ingest_good_file_counts_and_releasability(env):
+    client, world, _ = env
+    text = make_tle(91001, "UPLOAD ONE") + make_tle(91002, "UPLOAD TWO")
+    h = auth(world, "JP", "analyst")
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "FR"},
+                    files={"file": ("jp.tle", text.encode())})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["read"], body["new"], body["duplicate"], body["rejected"]) == (2, 2, 0, 0)
+    assert body["partner"] == "JP" and body["releasable_to"] == "FR" and body["stored"]
+    # the same file again: all duplicates
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "FR"},
+                    files={"file": ("jp.tle", text.encode())})
+    assert (r.json()["new"], r.json()["duplicate"]) == (0, 2)
+    for viewer, code in (("JP", 200), ("FR", 200), ("US", 404)):
+        assert client.get("/api/v1/objects/91001", headers=auth(world, viewer)).status_code == code
+    sets = client.get("/api/v1/objects/91001/elements", headers=auth(world, "FR")).json()
+    assert sets["data"][0]["partner"] == "JP" and sets["data"][0]["releasable_to"] == "FR"
+
+
+def test_ingest_gzip_upload(env):
+    import gzip
+
+    client, world, _ = env
+    text = make_tle(91003, "UPLOAD GZ")
+    r = client.post("/api/v1/ingest", headers=auth(world, "US", "admin"),
+                    data={"releasable_to": "ALL"},
+                    files={"file": ("us.tle.gz", gzip.compress(text.encode()))})
+    assert r.status_code == 200 and r.json()["new"] == 1
+    assert client.get("/api/v1/objects/91003", headers=auth(world, "FR")).status_code == 200
+
+
+def test_malformed_upload_rejected_with_cli_messages_and_nothing_stored(env, tmp_path):
+    from orbitwatch.elements import read_file
+    from orbitwatch.store.models import element_sets_table, objects_table
+
+    client, world, app = env
+    good = make_tle(91010, "GOOD ONE")
+    bad = make_tle(91011, "BAD ONE")
+    lines = bad.splitlines()
+    # break the checksum of line 1
+    last = lines[1][-1]
+    lines[1] = lines[1][:-1] + str((int(last) + 1) % 10)
+    text = good + "\n".join(lines) + "\n"
+    before = (_count(app, element_sets_table), _count(app, objects_table))
+    r = client.post("/api/v1/ingest", headers=auth(world, "FR", "analyst"),
+                    files={"file": ("mixed.tle", text.encode())})
+    assert r.status_code == 422
+    body = r.json()
+    assert body["stored"] is False and body["rejected"] == 1 and body["new"] == 0
+    # the CLI prints str(RecordError) for each rejected record of the same file
+    path = tmp_path / "mixed.tle"
+    path.write_text(text)
+    cli = [str(e).replace(str(path), "mixed.tle") for e in read_file(path).errors]
+    assert [m["text"] for m in body["messages"]] == cli
+    assert body["messages"][0]["line"] == 5  # the corrupted line 1 of the second set
+    assert (_count(app, element_sets_table), _count(app, objects_table)) == before
+    assert client.get("/api/v1/objects/91010", headers=auth(world, "FR")).status_code == 404
+    # on_error=skip stores the good record and still lists the bad one
+    r = client.post("/api/v1/ingest", headers=auth(world, "FR", "analyst"),
+                    data={"on_error": "skip"}, files={"file": ("mixed.tle", text.encode())})
+    assert r.status_code == 200 and (r.json()["new"], r.json()["rejected"]) == (1, 1)
+    assert client.get("/api/v1/objects/91010", headers=auth(world, "FR")).status_code == 200
+
+
+def test_unsupported_format_is_400_and_bad_releasability_422(env):
+    client, world, _ = env
+    h = auth(world, "US", "analyst")
+    r = client.post("/api/v1/ingest", headers=h, files={"file": ("x.txt", b"hello world\n")})
+    assert r.status_code == 400 and "x.txt" in r.json()["detail"]
+    r = client.post("/api/v1/ingest", headers=h, files={"file": ("e.tle", b"")})
+    assert r.status_code == 400
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "ZZ"},
+                    files={"file": ("a.tle", make_tle(91020, "A").encode())})
+    assert r.status_code == 422 and "ZZ" in r.json()["detail"]
+
+
+# -- audit --------------------------------------------------------------------
+
+
+def test_audit_records_reads_and_writes(env):
+    client, world, _ = env
+    h = auth(world, "JP", "viewer")
+    client.get("/api/v1/conjunctions?limit=1000", headers=h)
+    client.get("/api/v1/objects/90001", headers=h)
+    client.get("/api/v1/objects/99999", headers=h)
+    client.post("/api/v1/events", headers=auth(world, "JP", "analyst"),
+                json={"time": "2026-11-21T00:00:00Z", "title": "finding", "releasable_to": "US"})
+    log = client.get("/api/v1/audit?limit=1000", headers=auth(world, "JP", "admin")).json()
+    entries = log["data"]
+    assert log["count"] >= 4 and all(e["partner"] == "JP" for e in entries)
+    conj = [e for e in entries if e["resource"] == "conjunctions" and e["action"] == "read"]
+    assert conj and conj[0]["at"].endswith("Z")
+    want = world.visible("conjunctions", "JP")
+    assert {int(i) for i in conj[0]["record_ids"].split(",")} == want
+    assert any(e["path"] == "/api/v1/objects/99999" and e["status"] == 404 for e in entries)
+    writes = [e for e in entries if e["action"] == "write" and e["resource"] == "events"]
+    assert writes and writes[0]["method"] == "POST" and writes[0]["role"] == "analyst"
+    # entries of other partners are not shown to JP's admin
+    us = client.get("/api/v1/audit?limit=1000", headers=auth(world, "US", "admin")).json()
+    assert all(e["partner"] == "US" for e in us["data"])
+
+
+# -- findings -----------------------------------------------------------------
+
+
+def test_post_finding_releasability(env):
+    client, world, _ = env
+    r = client.post("/api/v1/events", headers=auth(world, "FR", "analyst"),
+                    json={"kind": "finding", "time": "2026-11-21T01:00:00Z", "norad_id": 90001,
+                          "title": "unusual RPO", "payload": {"note": "x"}, "releasable_to": "JP"})
+    assert r.status_code == 201
+    eid = r.json()["id"]
+    for viewer, code in (("FR", 200), ("JP", 200), ("US", 404)):
+        assert client.get(f"/api/v1/events/{eid}", headers=auth(world, viewer)).status_code == code
+
+
+# -- screening jobs -----------------------------------------------------------
+
+
+def test_screening_job_stores_conjunctions_with_creator_releasability(env):
+    """Two objects in planes 0.02 deg apart cross twice per revolution; the job must
+    find exactly what orbitwatch.screening.screen finds on the same element sets."""
+    from orbitwatch.elements import parse_text
+    from orbitwatch.screening import screen
+
+    client, world, _ = env
+    text = (make_tle(92001, "PLANE A", raan_deg=100.0, mean_anomaly_deg=0.0)
+            + make_tle(92002, "PLANE B", raan_deg=100.02, mean_anomaly_deg=0.0))
+    h = auth(world, "US", "analyst")
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "ALL"},
+                    files={"file": ("pair.tle", text.encode())})
+    assert r.status_code == 200
+    params = {"start": "2026-11-20T12:00:00Z", "span_s": 7200, "threshold_km": 10.0,
+              "ids": [92001, 92002], "releasable_to": "JP"}
+    r = client.post("/api/v1/screenings", headers=h, json=params)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    deadline = time.monotonic() + 60
+    while True:
+        job = client.get(f"/api/v1/screenings/{job_id}", headers=h).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    ref = screen(parse_text(text).element_sets, EPOCH, 7200.0, 10.0)
+    assert job["n_conjunctions"] == len(ref.conjunctions) > 0
+    assert sorted(c["tca"][:19] for c in job["conjunctions"]) == sorted(
+        c.tca.strftime("%Y-%m-%dT%H:%M:%S") for c in ref.conjunctions)
+    assert all(c["partner"] == "US" and c["releasable_to"] == "JP" for c in job["conjunctions"])
+    for viewer, code in (("US", 200), ("JP", 200), ("FR", 404)):
+        assert client.get(f"/api/v1/screenings/{job_id}", headers=auth(world, viewer)).status_code == code
+        n = client.get(f"/api/v1/conjunctions?screening_id={job_id}",
+                       headers=auth(world, viewer)).json()["count"]
+        assert n == (len(ref.conjunctions) if code == 200 else 0)
+    # the screening's CDM has states from the screening and parses back
+    from orbitwatch.ccsds.cdm import parse_cdm
+
+    cid = job["conjunctions"][0]["id"]
+    cdm = parse_cdm(client.get(f"/api/v1/conjunctions/{cid}/cdm", headers=h).text)
+    assert cdm.miss_distance_m == pytest.approx(job["conjunctions"][0]["miss_distance_km"] * 1e3, abs=1e-3)
+
+
+def test_screening_rejects_invisible_primary(env):
+    client, world, _ = env
+    # 90001 is US-only: for FR it does not exist
+    r = client.post("/api/v1/screenings", headers=auth(world, "FR", "analyst"),
+                    json={"primaries": [90001], "span_s": 600})
+    assert r.status_code == 422 and "not found" in r.json()["detail"]
+
+
+# -- live stream --------------------------------------------------------------
+
+
+def test_stream_pushes_new_records_only_to_partners_allowed(env):
+    from orbitwatch.store import shared
+
+    client, world, app = env
+    results: dict[str, list] = {}
+
+    def listen(viewer):
+        got = []
+        with client.stream("GET", "/api/v1/stream?timeout_s=2.5", headers=auth(world, viewer)) as r:
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    got.append(json.loads(line[6:])["title"] if "title" in line else "conj")
+        results[viewer] = got
+
+    threads = [threading.Thread(target=listen, args=(v,)) for v in ("US", "JP", "FR")]
+    for t in threads:
+        t.start()
+    time.sleep(0.8)
+    with app.state.sessions() as db:
+        shared.add_event(db, kind="breakup", time=EPOCH, title="live US->FR", partner="US",
+                         releasable_to="FR", payload={})
+        shared.add_event(db, kind="proximity", time=EPOCH, title="live JP only", partner="JP",
+                         releasable_to="JP", payload={})
+        db.commit()
+    for t in threads:
+        t.join(10)
+    assert results["US"] == ["live US->FR"]
+    assert results["FR"] == ["live US->FR"]
+    assert results["JP"] == ["live JP only"]
+    assert all(expected_visible(v, "US", "FR") == ("live US->FR" in results[v]) for v in results)
