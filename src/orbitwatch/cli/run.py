@@ -1,3 +1,301 @@
-"""orbitwatch CLI commands (run)."""
+"""``orbitwatch run``: the main job.
 
-from orbitwatch.cli.app import app  # noqa: F401
+Acquire the catalog (download the public CelesTrak GP data and SATCAT, or read
+``--catalog`` files offline), ingest it into the store, summarise it, screen
+it for close approaches, and print what an operator needs to see first.
+
+The job is a list of steps that share one :class:`RunContext`; later
+capabilities (behaviour detection, reports) add steps without touching the
+others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
+
+
+@dataclass
+class RunContext:
+    """What the steps of one run share."""
+
+    db_url: str
+    files: list[Path] = field(default_factory=list)
+    quiet: bool = False
+    as_json: bool = False
+    screen: bool = True
+    start: datetime | None = None
+    hours: float = 24.0
+    threshold_km: float = 5.0
+    top: int = 10
+    report: dict = field(default_factory=dict)
+    rejected: int = 0
+
+
+Step = Callable[[RunContext], None]
+
+
+def _step_acquire(ctx: RunContext, catalog: list[Path] | None, gp_urls, satcat_url) -> None:
+    if catalog:
+        for p in catalog:
+            if not p.exists():
+                fail(f"catalog file not found: {p}")
+        ctx.files = list(catalog)
+        return
+    from orbitwatch.fetch import FetchError, default_gp_urls, default_satcat_url, download
+    from platformdirs import user_cache_dir
+
+    urls = list(gp_urls) if gp_urls else default_gp_urls()
+    satcat = satcat_url if satcat_url is not None else default_satcat_url()
+    if satcat:
+        urls = urls + [satcat]
+    dest = Path(user_cache_dir("orbitwatch")) / "downloads"
+    if not ctx.quiet:
+        err.print(f"downloading {len(urls)} file(s) to {dest} ...")
+    try:
+        got = download(urls, dest)
+    except FetchError as exc:
+        fail(str(exc))
+    ctx.files = [d.path for d in got]
+    ctx.report["downloaded"] = [{"url": d.url, "bytes": d.size_bytes} for d in got]
+
+
+def _step_ingest(ctx: RunContext) -> None:
+    from orbitwatch.elements import read_file
+    from orbitwatch.elements.model import FormatError
+    from orbitwatch.store.catalog import ingest_parse_result
+    from orbitwatch.store.db import open_engine
+
+    engine = open_engine(ctx.db_url)
+    rows = []
+    for path in ctx.files:
+        try:
+            result = read_file(path)
+        except FormatError as exc:
+            err.print(f"[red]{exc}[/]", highlight=False)
+            ctx.rejected += 1
+            continue
+        counts = ingest_parse_result(engine, result, source="celestrak")
+        for e in result.errors[:20]:
+            err.print(f"  {e}", highlight=False)
+        if len(result.errors) > 20:
+            err.print(f"  ... and {len(result.errors) - 20} more rejected records")
+        ctx.rejected += counts.rejected
+        rows.append(
+            {
+                "file": str(path),
+                "format": result.format,
+                "read": counts.read,
+                "new": counts.new,
+                "duplicate": counts.duplicate,
+                "rejected": counts.rejected,
+            }
+        )
+        if not ctx.quiet:
+            err.print(
+                f"ingested {path.name} ({result.format}): read {counts.read}, new {counts.new}, "
+                f"duplicate {counts.duplicate}, rejected {counts.rejected}",
+                highlight=False,
+            )
+    ctx.report["ingest"] = rows
+    engine.dispose()
+
+
+def _step_summary(ctx: RunContext) -> None:
+    from orbitwatch.store.catalog import list_objects
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.summary import ObjectRow, summarize
+
+    engine = open_engine(ctx.db_url)
+    with engine.connect() as conn:
+        objs = list_objects(conn)
+    engine.dispose()
+    now = datetime.now(UTC)
+    epochs = sorted(o.latest_epoch for o in objs if o.latest_epoch)
+    archived = bool(epochs) and now - epochs[len(epochs) // 2] > timedelta(days=30)
+    # An archived catalog (median epoch more than 30 days old) is described as
+    # of its newest epoch and screened from its median epoch: ages of years
+    # and propagation years past the elements would mean nothing.
+    as_of = epochs[-1] if archived else now
+    summary = summarize(
+        (ObjectRow(o.norad_id, o.regime, o.owner, o.object_type, o.latest_epoch) for o in objs),
+        as_of=as_of,
+    )
+    ctx.report["summary"] = summary.to_dict()
+    if archived:
+        ctx.report["archived_catalog"] = True
+        if ctx.start is None:
+            ctx.start = epochs[len(epochs) // 2].replace(microsecond=0)
+    if ctx.as_json:
+        return
+    t = Table(title=f"Catalog: {summary.objects} objects", show_edge=False)
+    t.add_column("regime")
+    t.add_column("objects", justify="right")
+    for k, v in summary.by_regime.items():
+        t.add_row(k, str(v))
+    out.print(t)
+    t = Table(title="By owner (top 10)", show_edge=False)
+    t.add_column("owner")
+    t.add_column("objects", justify="right")
+    for k, v in list(summary.by_owner.items())[:10]:
+        t.add_row(k, str(v))
+    out.print(t)
+    t = Table(title="By type", show_edge=False)
+    t.add_column("type")
+    t.add_column("objects", justify="right")
+    for k, v in summary.by_type.items():
+        t.add_row(k, str(v))
+    out.print(t)
+    if archived:
+        out.print(
+            "Archived catalog (median epoch over 30 days old): ages are counted from its "
+            f"newest epoch, {summary.as_of:%Y-%m-%d %H:%M}Z, and it is screened from its "
+            "median epoch.",
+            highlight=False,
+        )
+    out.print(
+        f"Element-set age (days): median {summary.age_median_days}, "
+        f"90th percentile {summary.age_p90_days}, max {summary.age_max_days}; "
+        f"{summary.older_than_3_days} objects older than 3 days",
+        highlight=False,
+    )
+
+
+def _step_screen(ctx: RunContext) -> None:
+    if not ctx.screen:
+        return
+    try:
+        from orbitwatch.screening import screen
+    except ImportError:  # screening not installed in this build
+        return
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.timeutil import iso_z
+
+    sets = load_element_sets(None, ctx.db_url)
+    if not sets:
+        return
+    start = ctx.start or datetime.now(UTC).replace(microsecond=0)
+    progress = None
+    bar = None
+    if show_progress(ctx.quiet):
+        from rich.progress import Progress
+
+        bar = Progress(transient=True, console=err)
+        bar.start()
+        task = bar.add_task(f"screening {len(sets)} objects", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+    try:
+        res = screen(sets, start, ctx.hours * 3600.0, ctx.threshold_km, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    closest = sorted(res.conjunctions, key=lambda c: c.miss_distance_km)[: ctx.top]
+    ctx.report["screening"] = {
+        "start": iso_z(start, 3),
+        "hours": ctx.hours,
+        "threshold_km": ctx.threshold_km,
+        "objects": len(sets),
+        "conjunctions": len(res.conjunctions),
+        "propagation_failures": len(res.failures),
+        "wall_s": round(res.stats.wall_s, 2),
+        "closest": [
+            {
+                "object_1": c.object_1,
+                "object_2": c.object_2,
+                "object_1_name": c.object_1_name,
+                "object_2_name": c.object_2_name,
+                "tca": iso_z(c.tca, 3),
+                "miss_distance_km": round(c.miss_distance_km, 4),
+                "relative_speed_km_s": round(c.relative_speed_km_s, 4),
+            }
+            for c in closest
+        ],
+    }
+    if ctx.as_json:
+        return
+    t = Table(
+        title=(
+            f"Closest approaches, {iso_z(start, 0)} + {ctx.hours:g} h, "
+            f"< {ctx.threshold_km:g} km ({len(res.conjunctions)} in all)"
+        ),
+        show_edge=False,
+    )
+    for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "speed km/s"):
+        t.add_column(col)
+    for c in closest:
+        t.add_row(
+            iso_z(c.tca, 3),
+            f"{c.object_1} {c.object_1_name or ''}",
+            f"{c.object_2} {c.object_2_name or ''}",
+            f"{c.miss_distance_km:.3f}",
+            f"{c.relative_speed_km_s:.3f}",
+        )
+    out.print(t)
+    if res.failures:
+        out.print(f"{len(res.failures)} objects could not be propagated over the whole window.")
+
+
+@app.command("run")
+def run_command(
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element-set/SATCAT files to use instead of downloading (offline)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    gp_url: list[str] = typer.Option(
+        None, "--gp-url", help="GP data URL(s) to download (default: CelesTrak groups)."
+    ),
+    satcat_url: str = typer.Option(
+        None, "--satcat-url", help="SATCAT CSV URL (default: CelesTrak); '' to skip."
+    ),
+    screen: bool = typer.Option(True, "--screen/--no-screen", help="Screen the catalog."),
+    start: str = typer.Option(
+        None,
+        "--start",
+        help="Screening start (ISO-8601 UTC). Default: now, or the catalog's median epoch "
+        "when that is more than 30 days old.",
+    ),
+    hours: float = typer.Option(24.0, "--hours", help="Screening span in hours."),
+    threshold_km: float = typer.Option(5.0, "--threshold-km", help="Screening threshold, km."),
+    top: int = typer.Option(10, "--top", help="How many closest approaches to print."),
+    fmt: str = typer.Option("table", "--format", help="table or json (one JSON report)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+) -> None:
+    """Fetch (or read) the catalog, ingest it, summarise it and screen it.
+
+    Without --catalog it downloads the public CelesTrak GP data (as OMM) and
+    SATCAT; with no network it stops and says how to run offline.
+    """
+    from orbitwatch.store.db import resolve_db_url
+    from orbitwatch.timeutil import parse_iso
+
+    if fmt not in ("table", "json"):
+        fail(f"--format must be table or json, not {fmt!r}")
+    ctx = RunContext(
+        db_url=resolve_db_url(db),
+        quiet=quiet,
+        as_json=fmt == "json",
+        screen=screen,
+        start=parse_iso(start) if start else None,
+        hours=hours,
+        threshold_km=threshold_km,
+        top=top,
+    )
+    _step_acquire(ctx, catalog, gp_url, satcat_url)
+    steps: list[Step] = [_step_ingest, _step_summary, _step_screen]
+    for step in steps:
+        step(ctx)
+    if ctx.as_json:
+        out.print_json(json.dumps(ctx.report, default=str))
+    if ctx.rejected:
+        raise typer.Exit(2)

@@ -1,0 +1,146 @@
+"""``orbitwatch run``: download from a local HTTP server, offline failure, --catalog.
+
+Downloads are served from 127.0.0.1 only; nothing reaches past loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import http.server
+import io
+import json
+import lzma
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import shared_path
+from orbitwatch.cli import app
+
+runner = CliRunner()
+
+
+def _subset_gp_csv(n: int) -> tuple[str, list[dict]]:
+    src = shared_path("catalog", "celestrak_active_gp_2026-07-10.csv")
+    with open(src, newline="") as f:
+        rows = list(csv.DictReader(f))[:n]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue(), rows
+
+
+def _subset_satcat(ids: set[int]) -> str:
+    src = shared_path("catalog", "satcat_2017", "satcat_2017-02.csv.xz")
+    with lzma.open(src, "rt", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if int(r["norad_cat_num"]) in ids]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=reader.fieldnames)
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def http_dir(tmp_path):
+    """Serve ``tmp_path/www`` on a free loopback port; yields (dir, base_url)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+
+    class Quiet(handler.func):  # type: ignore[misc,name-defined]
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(www))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_run_downloads_ingests_and_summarises(http_dir, tmp_path):
+    www, base = http_dir
+    text, rows = _subset_gp_csv(200)
+    (www / "gp.csv").write_text(text)
+    ids = {int(r["NORAD_CAT_ID"]) for r in rows}
+    (www / "satcat.csv").write_text(_subset_satcat(ids))
+    db = tmp_path / "o.db"
+    res = runner.invoke(
+        app,
+        ["run", "--db", str(db), "--gp-url", f"{base}/gp.csv", "--satcat-url",
+         f"{base}/satcat.csv", "--no-screen", "--format", "json", "--quiet"],
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    gp = [r for r in report["ingest"] if r["format"].startswith("omm")]
+    assert len(gp) == 1 and gp[0]["new"] == len(rows) and gp[0]["rejected"] == 0
+    assert report["summary"]["objects"] >= len(ids)
+    # every object in the file counted once across regimes
+    assert sum(report["summary"]["by_regime"].values()) == len(ids)
+
+    # a second run over the same data adds nothing
+    res2 = runner.invoke(
+        app,
+        ["run", "--db", str(db), "--gp-url", f"{base}/gp.csv", "--satcat-url", "",
+         "--no-screen", "--format", "json", "--quiet"],
+    )
+    assert res2.exit_code == 0, res2.output
+    again = json.loads(res2.stdout)["ingest"][0]
+    assert again["new"] == 0 and again["duplicate"] == len(rows)
+
+
+def test_run_without_network_says_how_to_run_offline(tmp_path):
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = runner.invoke(
+        app,
+        ["run", "--db", str(tmp_path / "o.db"), "--gp-url", f"http://127.0.0.1:{port}/gp.csv",
+         "--satcat-url", "", "--quiet"],
+    )
+    assert res.exit_code == 1
+    assert "--catalog" in res.output and "offline" in res.output
+
+
+def test_run_offline_catalog_screens(tmp_path):
+    # ISS and what flies near it: the 2026 catalog's stations with a one-hour screen
+    text, rows = _subset_gp_csv(15985)
+    keep = [r for r in rows if 51.0 < float(r["INCLINATION"]) < 52.0
+            and 15.4 < float(r["MEAN_MOTION"]) < 15.6][:60]
+    path = tmp_path / "near_iss.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(keep[0]))
+        w.writeheader()
+        w.writerows(keep)
+    res = runner.invoke(
+        app,
+        ["run", "--catalog", str(path), "--db", str(tmp_path / "o.db"), "--hours", "2",
+         "--threshold-km", "50", "--format", "json", "--quiet"],
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    scr = report["screening"]
+    assert scr["objects"] == len({r["NORAD_CAT_ID"] for r in keep})
+    assert scr["conjunctions"] >= len(scr["closest"])
+    for c in scr["closest"]:
+        assert c["object_1"] < c["object_2"] and c["miss_distance_km"] < 50
+        assert c["tca"].endswith("Z")
+
+
+def test_run_missing_catalog_file(tmp_path):
+    res = runner.invoke(app, ["run", "--catalog", str(tmp_path / "nope.tle"), "--db",
+                              str(tmp_path / "o.db")])
+    assert res.exit_code == 1
+    assert "not found" in res.output
