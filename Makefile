@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test bench clean
+.PHONY: run test install install-test bench clean chromium
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is needed (python3.11 not found)"; exit 1; }
@@ -23,6 +23,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The dashboard tests drive Debian's Chromium (no browser downloads are possible).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "warning: /usr/bin/chromium missing and cannot apt-get install it; browser tests will skip"; \
+		fi; \
+	fi
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
@@ -32,7 +43,7 @@ run: install
 	$(BIN)/orbitwatch run $(ARGS)
 
 ## make test: set up test dependencies and run the whole suite
-test: install-test
+test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make bench: benchmark scripts (full catalogs; minutes)
