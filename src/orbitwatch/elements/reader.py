@@ -19,7 +19,7 @@ import gzip
 import lzma
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orbitwatch.elements.model import ElementSet, FormatError, ParseResult
@@ -131,6 +131,8 @@ def newest_per_object(
     Ties on epoch go to the higher ``element_set_no``, then to the one later in
     the input.  The result is ordered by ``norad_id``.
     """
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)  # naive instants are UTC throughout orbitwatch
     best: dict[int, tuple[datetime, int, int, ElementSet]] = {}
     for i, es in enumerate(element_sets):
         if as_of is not None and es.epoch > as_of:

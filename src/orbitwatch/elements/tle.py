@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
@@ -391,6 +392,8 @@ _CODE_BITS = {
 }
 _DIGIT_VALUE = np.zeros(256, dtype=np.uint8)
 _DIGIT_VALUE[48:58] = np.arange(10, dtype=np.uint8)
+_CHAR_BITS_TABLE = _CHAR_BITS.tobytes()
+_DIGIT_VALUE_TABLE = _DIGIT_VALUE.tobytes()
 
 
 def _required_bits(template: str) -> np.ndarray:
@@ -443,8 +446,8 @@ def _integers(dv: np.ndarray, fields) -> dict[str, np.ndarray]:
     return out
 
 
-def _fast_fields(a1: np.ndarray, a2: np.ndarray, checksums: bool):
-    """Vectorised read of standard TLE lines (uint8 arrays shaped (n, 69)).
+def _fast_fields(b1: bytes, b2: bytes, checksums: bool):
+    """Vectorised read of standard TLE lines (ASCII bytes: n lines of 69 characters each).
 
     Returns ``(ok, fields)``: ``ok`` marks records that fit the column
     templates, pass the checksums (when asked), agree on the catalog number
@@ -452,16 +455,19 @@ def _fast_fields(a1: np.ndarray, a2: np.ndarray, checksums: bool):
     is an integer of at most 11 digits divided once by a power of ten, so it
     equals ``float`` of the text exactly.
     """
+    a1 = np.frombuffer(b1, np.uint8).reshape(-1, 69)
+    a2 = np.frombuffer(b2, np.uint8).reshape(-1, 69)
     ok = np.ones(a1.shape[0], dtype=bool)
     ints = []
-    for a, req, pairs, fields in (
-        (a1, _REQ_1, _PAIRS_1, _FIELDS_1),
-        (a2, _REQ_2, _PAIRS_2, _FIELDS_2),
+    for b, a, req, pairs, fields in (
+        (b1, a1, _REQ_1, _PAIRS_1, _FIELDS_1),
+        (b2, a2, _REQ_2, _PAIRS_2, _FIELDS_2),
     ):
-        cl = _CHAR_BITS.take(a)
+        # bytes.translate is the cheapest 256-entry table lookup available
+        cl = np.frombuffer(b.translate(_CHAR_BITS_TABLE), np.uint8).reshape(-1, 69)
         ok &= ((cl & req) != 0).all(axis=1)
         ok &= ~((cl[:, pairs] & _B_DIGIT) & (cl[:, pairs + 1] >> 1)).any(axis=1)
-        dv = _DIGIT_VALUE.take(a)
+        dv = np.frombuffer(b.translate(_DIGIT_VALUE_TABLE), np.uint8).reshape(-1, 69)
         if checksums:
             total = dv[:, :68].sum(axis=1, dtype=np.int32)
             total += (a[:, :68] == 45).sum(axis=1, dtype=np.int32)
@@ -494,7 +500,31 @@ def _fast_fields(a1: np.ndarray, a2: np.ndarray, checksums: bool):
     ok &= (incl <= 180.0) & (mm > 0.0)
     for ang in (f["raan"], f["argp"], f["ma"]):
         ok &= ang < 360.0
-    return ok, f
+    return ok, f, a1
+
+
+@contextmanager
+def bulk_allocation():
+    """Build many long-lived records without paying for young-generation GC passes.
+
+    The cyclic GC is paused while records are built; afterwards, when nothing
+    else uses ``gc.freeze``, the new objects are moved straight to the oldest
+    generation (``gc.freeze(); gc.unfreeze()`` — two list splices) instead of
+    being traversed by the young and middle collections that their count would
+    otherwise trigger at once.  A parsed catalog is long-lived, so this is
+    where the collector would put it anyway; it costs ~1 us per record
+    otherwise (measured on 17,399 ``ElementSet``).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 def parse_tle_columns(
@@ -545,15 +575,10 @@ def parse_tle_records(
     vectorised numpy pass; the rest through ``parse_tle_record``, which names
     the faulty field.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # bulk allocation: generational GC passes would dominate the cost
-    try:
+    with bulk_allocation():
         return _parse_tle_records(
             names, lines1, lines2, line_numbers, source_lines, file, owners, object_types, checksums
         )
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse_tle_records(
@@ -585,9 +610,7 @@ def _parse_tle_records(
         b2 = "".join([lines2[i] for i in idx]).encode("ascii", "replace")
     done: set[int] | range = set()
     if idx:
-        a1 = np.frombuffer(b1, np.uint8).reshape(-1, 69)
-        a2 = np.frombuffer(b2, np.uint8).reshape(-1, 69)
-        ok, f = _fast_fields(a1, a2, checksums)
+        ok, f, a1 = _fast_fields(b1, b2, checksums)
         satnum, year, day, ndot, nddot, bstar = (
             f["satnum"], f["year"], f["day"], f["ndot"], f["nddot"], f["bstar"]
         )
