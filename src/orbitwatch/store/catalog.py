@@ -864,8 +864,12 @@ def _gc_paused():
 
 def _ingest_in_transaction(target, args) -> IngestCounts:
     if isinstance(target, Engine):
-        with target.begin() as conn:
-            return _ingest(conn, *args)
+        from orbitwatch.store.db import SQLITE_BEGIN_OPTION
+
+        with target.connect() as conn:
+            conn = conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            with conn.begin():
+                return _ingest(conn, *args)
     if isinstance(target, Session):
         try:
             counts = _ingest(target.connection(), *args)

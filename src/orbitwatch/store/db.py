@@ -65,8 +65,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+#: execution option naming the SQLite BEGIN mode of a connection's transactions
+#: (``"IMMEDIATE"`` takes the write lock up front: writers that read first, like
+#: ingest, then cannot fail half-way on a lock upgrade)
+SQLITE_BEGIN_OPTION = "orbitwatch_sqlite_begin"
+
+
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def create_store_engine(url: str | None = None, *, echo: bool = False) -> Engine:
