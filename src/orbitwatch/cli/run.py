@@ -124,7 +124,8 @@ def _step_summary(ctx: RunContext) -> None:
     # An archived catalog (median epoch more than 30 days old) is described as
     # of its newest epoch and screened from its median epoch: ages of years
     # and propagation years past the elements would mean nothing.
-    as_of = epochs[-1] if archived else now
+    # (the 99th-percentile epoch: a handful of far newer sets must not set the clock)
+    as_of = epochs[min(len(epochs) - 1, int(0.99 * len(epochs)))] if archived else now
     summary = summarize(
         (ObjectRow(o.norad_id, o.regime, o.owner, o.object_type, o.latest_epoch) for o in objs),
         as_of=as_of,
@@ -157,7 +158,7 @@ def _step_summary(ctx: RunContext) -> None:
     if archived:
         out.print(
             "Archived catalog (median epoch over 30 days old): ages are counted from its "
-            f"newest epoch, {summary.as_of:%Y-%m-%d %H:%M}Z, and it is screened from its "
+            f"99th-percentile epoch, {summary.as_of:%Y-%m-%d %H:%M}Z, and it is screened from its "
             "median epoch.",
             highlight=False,
         )
@@ -231,8 +232,9 @@ def _step_screen(ctx: RunContext) -> None:
         ),
         show_edge=False,
     )
-    for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "speed km/s"):
-        t.add_column(col)
+    t.add_column("TCA (UTC)", no_wrap=True)
+    for col in ("object 1", "object 2", "miss km", "speed km/s"):
+        t.add_column(col, no_wrap=col != "object 1" and col != "object 2")
     for c in closest:
         t.add_row(
             iso_z(c.tca, 3),
