@@ -139,3 +139,23 @@ def test_csv_with_unknown_header_is_a_format_error():
     sources = shared_path("catalog", "satcat_2017", "sources.csv")
     with pytest.raises(FormatError, match="sources.csv"):
         read_file(sources)
+
+
+SPACETRACK_SATCAT = """INTLDES,NORAD_CAT_ID,OBJECT_TYPE,SATNAME,COUNTRY,LAUNCH,SITE,DECAY,PERIOD,INCLINATION,APOGEE,PERIGEE,COMMENT,COMMENTCODE,RCSVALUE,RCS_SIZE,FILE,LAUNCH_YEAR,LAUNCH_NUM,LAUNCH_PIECE,CURRENT,OBJECT_NAME,OBJECT_ID,OBJECT_NUMBER
+1998-067A,25544,PAYLOAD,ISS (ZARYA),ISS,1998-11-20,TTMTR,,92.94,51.64,421,415,,,0,LARGE,8000,1998,67,A,Y,ISS (ZARYA),1998-067A,25544
+1999-025DZ,29740,DEBRIS,FENGYUN 1C DEB,PRC,1999-05-10,TSC,,101.2,98.6,850,780,,,0,SMALL,8000,1999,25,DZ,Y,FENGYUN 1C DEB,1999-025DZ,29740
+"""
+
+
+def test_spacetrack_satcat_columns():
+    result = parse_text(SPACETRACK_SATCAT, "st_satcat.csv")
+    assert result.format == "satcat-csv" and result.errors == []
+    iss, deb = result.satcat
+    assert (iss.norad_id, iss.name, iss.owner, iss.object_type, iss.launch_site) == (
+        25544,
+        "ISS (ZARYA)",
+        "ISS",
+        "PAYLOAD",
+        "TTMTR",
+    )
+    assert (deb.object_type, deb.owner, deb.perigee_km) == ("DEBRIS", "PRC", 780.0)

@@ -318,3 +318,31 @@ def _fields(es):
     import dataclasses
 
     return {f.name: getattr(es, f.name) for f in dataclasses.fields(es)}
+
+
+def test_columnar_csv_path_equals_record_path():
+    """The numpy column path must give exactly what the per-record reader gives."""
+    from orbitwatch.elements.omm import omm_rows_to_element_sets, omm_to_element_set
+
+    path = shared_path(*GP_CSV)
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    cols, body = rows[0], rows[1:]
+    lines = list(range(2, len(body) + 2))
+    fast = omm_rows_to_element_sets(cols, body, lines, "gp.csv")
+    slow = [
+        omm_to_element_set(dict(zip(cols, r, strict=True)), file="gp.csv", line=ln)
+        for r, ln in zip(body, lines, strict=True)
+    ]
+    assert fast == slow
+    recs = _spacetrack_records()
+    st_cols = list(recs[0])
+    st_rows = [["" if r[c] is None else str(r[c]) for c in st_cols] for r in recs]
+    st_rows[2][st_cols.index("OBJECT_NAME")] = "   "  # blank name: falls back to TLE_LINE0
+    st_rows[1][st_cols.index("EPOCH")] += "1234"  # sub-microsecond digits: record path
+    fast = omm_rows_to_element_sets(st_cols, st_rows, [2, 3, 4], "st.csv")
+    slow = [
+        omm_to_element_set(dict(zip(st_cols, r, strict=True)), file="st.csv", line=ln)
+        for r, ln in zip(st_rows, [2, 3, 4], strict=True)
+    ]
+    assert fast == slow
+    assert fast[2].name == "DELLINGR (RBLE)"

@@ -306,3 +306,18 @@ def test_newest_per_object_against_independent_max():
 def test_record_error_str_names_file_line_field():
     e = RecordError("f.tle", 12, "eccentricity", "bad")
     assert str(e) == "f.tle:12: eccentricity: bad"
+
+
+def test_bulk_records_are_ordinary_frozen_element_sets_and_gc_state_is_restored():
+    import gc
+
+    from orbitwatch.elements import ElementSet
+
+    was_enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    result = read_file(shared_path(*HIST, "stations_history.3le"))
+    assert gc.isenabled() == was_enabled and gc.get_freeze_count() == frozen
+    es = result.element_sets[0]
+    twin = ElementSet(**{f.name: getattr(es, f.name) for f in dataclasses.fields(es)})
+    assert type(es) is ElementSet and es == twin and hash(es) == hash(twin)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        es.norad_id = 1  # type: ignore[misc]

@@ -20,7 +20,7 @@ import csv
 import io
 
 from orbitwatch.elements.model import FormatError, ParseResult, RecordError, SatcatRecord
-from orbitwatch.elements.omm import normalise_object_type, omm_to_element_set
+from orbitwatch.elements.omm import normalise_object_type
 
 
 def parse_csv(text: str, filename: str) -> ParseResult:
@@ -47,24 +47,30 @@ def parse_csv(text: str, filename: str) -> ParseResult:
 
 
 def _parse_omm_csv(reader, cols: list[str], filename: str) -> ParseResult:
+    from orbitwatch.elements.omm import omm_rows_to_element_sets
+
     result = ParseResult(file=filename, format="omm-csv")
     ncol = len(cols)
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
         for row in reader:
             line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
             if len(row) != ncol:
+                if not row or all(not c.strip() for c in row):
+                    continue
                 result.errors.append(
-                    RecordError(
-                        filename, line, "columns", f"{len(row)} columns, header has {ncol}"
-                    )
+                    RecordError(filename, line, "columns", f"{len(row)} columns, header has {ncol}")
                 )
                 continue
-            r = omm_to_element_set(dict(zip(cols, row, strict=True)), file=filename, line=line)
-            (result.errors if isinstance(r, RecordError) else result.element_sets).append(r)
+            rows.append(row)
+            lines.append(line)
     except csv.Error as exc:
         result.errors.append(RecordError(filename, reader.line_num, "csv", str(exc)))
+    for r in omm_rows_to_element_sets(cols, rows, lines, filename):
+        (result.errors if type(r) is RecordError else result.element_sets).append(r)
+    if result.errors:
+        result.errors.sort(key=lambda e: e.line)
     return result
 
 

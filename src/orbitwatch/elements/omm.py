@@ -16,7 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from xml.parsers import expat
+
+import numpy as np
 
 from orbitwatch.elements.model import ElementSet, FormatError, ParseResult, RecordError
 from orbitwatch.elements.tle import check_ranges
@@ -204,11 +207,18 @@ def omm_to_element_set(
     if not (line1 and line2 and line1[:2] == "1 " and line2[:2] == "2 "):
         line1 = line2 = None
     name = get("OBJECT_NAME")
+    name = (str(name).strip() or None) if name is not None else None
     if name is None and get("TLE_LINE0") is not None:
         name = str(get("TLE_LINE0"))
-        name = name[2:] if name.startswith("0 ") else name
+        name = (name[2:] if name.startswith("0 ") else name).strip() or None
     otype = get("OBJECT_TYPE")
-    owner = get("COUNTRY_CODE") or get("OWNER")
+    owner = None
+    for key in ("COUNTRY_CODE", "OWNER"):
+        if get(key) is not None and str(get(key)).strip():
+            owner = str(get(key)).strip()
+            break
+    intl = get("OBJECT_ID")
+    intl = (str(intl).strip() or None) if intl is not None else None
     return ElementSet(
         norad_id=ints["norad_id"],
         epoch=epoch,
@@ -221,8 +231,8 @@ def omm_to_element_set(
         bstar=vals["bstar"],
         mean_motion_dot=vals["mean_motion_dot"],
         mean_motion_ddot=vals["mean_motion_ddot"],
-        name=str(name).strip() if name is not None else None,
-        intl_designator=str(get("OBJECT_ID")).strip() if get("OBJECT_ID") is not None else None,
+        name=name,
+        intl_designator=intl,
         classification=str(get("CLASSIFICATION_TYPE") or "U").strip()[:1] or "U",
         element_set_no=ints["element_set_no"],
         rev_at_epoch=ints["rev_at_epoch"],
@@ -230,9 +240,204 @@ def omm_to_element_set(
         line1=line1,
         line2=line2,
         source_line=line,
-        owner=str(owner).strip() if owner is not None else None,
+        owner=owner,
         object_type=normalise_object_type(otype) if otype is not None else None,
     )
+
+
+# --------------------------------------------------------------------------- tables (CSV)
+_FLOAT_COLS = (
+    ("MEAN_MOTION", "mean_motion"),
+    ("ECCENTRICITY", "eccentricity"),
+    ("INCLINATION", "inclination"),
+    ("RA_OF_ASC_NODE", "raan"),
+    ("ARG_OF_PERICENTER", "arg_perigee"),
+    ("MEAN_ANOMALY", "mean_anomaly"),
+    ("BSTAR", "bstar"),
+    ("MEAN_MOTION_DOT", "mean_motion_dot"),
+    ("MEAN_MOTION_DDOT", "mean_motion_ddot"),
+    ("NORAD_CAT_ID", "norad_id"),
+    ("ELEMENT_SET_NO", "element_set_no"),
+    ("REV_AT_EPOCH", "rev_at_epoch"),
+    ("EPHEMERIS_TYPE", "ephemeris_type"),
+)
+_EPOCH_MIN_US = int((_EPOCH_MIN - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000
+_EPOCH_MAX_US = int((_EPOCH_MAX - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000
+
+
+def _float_column(values: list[str]) -> np.ndarray:
+    try:
+        return np.array(values, dtype=np.float64)
+    except ValueError:
+        out = np.full(len(values), np.nan)
+        for i, v in enumerate(values):
+            try:
+                out[i] = float(v)
+            except ValueError:
+                pass
+        return out
+
+
+def _calendar_epoch(s: str) -> bool:
+    """``YYYY-MM-DDThh:mm:ss[.ffffff]`` with no zone and at most microseconds."""
+    n = len(s)
+    return (
+        (n == 19 or (20 < n <= 26 and s[19] == "." and s[20:].isdigit()))
+        and s[4] == "-"
+        and s[7] == "-"
+        and s[10] == "T"
+        and s[13] == ":"
+        and s[16] == ":"
+    )
+
+
+def omm_rows_to_element_sets(
+    cols: list[str], rows: list[list[str]], lines: list[int], file: str
+) -> list[ElementSet | RecordError]:
+    """Convert table rows (CSV) with OMM column names, in order.
+
+    Rows whose values are all present, numeric, calendar-dated and in range
+    are converted column-wise with numpy; every other row goes through
+    ``omm_to_element_set``, which defines the semantics and names the faulty
+    field.  Both paths give identical ``ElementSet`` values.
+    """
+    n = len(rows)
+    if n == 0:
+        return []
+    pos = {c: i for i, c in enumerate(cols)}
+    if not all(key in pos for key, _ in _FLOAT_COLS) or "EPOCH" not in pos:
+        return [
+            omm_to_element_set(dict(zip(cols, r, strict=True)), file=file, line=ln)
+            for r, ln in zip(rows, lines, strict=True)
+        ]
+    columns = list(zip(*rows, strict=True))
+
+    def col(key: str) -> tuple[str, ...] | None:
+        i = pos.get(key)
+        return columns[i] if i is not None else None
+
+    v = {field: _float_column(list(col(key))) for key, field in _FLOAT_COLS}  # type: ignore[arg-type]
+    ok = np.ones(n, dtype=bool)
+    for arr in v.values():
+        ok &= np.isfinite(arr)
+    for field in ("norad_id", "element_set_no", "rev_at_epoch", "ephemeris_type"):
+        ok &= v[field] == np.round(v[field])
+    ok &= v["norad_id"] >= 0
+    ok &= (v["eccentricity"] >= 0.0) & (v["eccentricity"] < 1.0)
+    ok &= (v["inclination"] >= 0.0) & (v["inclination"] <= 180.0)
+    for field in ("raan", "arg_perigee", "mean_anomaly"):
+        ok &= (v[field] >= 0.0) & (v[field] < 360.0)
+    ok &= v["mean_motion"] > 0.0
+    theory = col("MEAN_ELEMENT_THEORY")
+    if theory is not None:
+        ok &= np.array([t in ("SGP4", "") or "SGP" in t.upper() for t in theory])
+    epoch_txt = col("EPOCH")
+    cal = np.array([_calendar_epoch(e) for e in epoch_txt])  # type: ignore[union-attr]
+    ok &= cal
+    us = np.zeros(n, dtype=np.int64)
+    if cal.any():
+        try:
+            good = np.flatnonzero(cal)
+            us[good] = (
+                np.array([epoch_txt[i] for i in good.tolist()], dtype="datetime64[us]")  # type: ignore[index]
+                .astype(np.int64)
+            )
+        except ValueError:
+            ok[:] = False
+    ok &= (us >= _EPOCH_MIN_US) & (us < _EPOCH_MAX_US)
+    out: list[ElementSet | RecordError | None] = [None] * n
+    sel = np.flatnonzero(ok)
+    if sel.size:
+        rows_ok = sel.tolist()
+
+        def strs(key: str) -> list[str] | None:
+            c = col(key)
+            return None if c is None else [c[i] for i in rows_ok]
+
+        def text_or_none(values: list[str] | None) -> list[str | None]:
+            if values is None:
+                return [None] * len(rows_ok)
+            return [x.strip() or None for x in values]
+
+        names = text_or_none(strs("OBJECT_NAME"))
+        line0 = strs("TLE_LINE0")
+        if line0 is not None:
+            names = [
+                nm if nm is not None else ((z[2:] if z.startswith("0 ") else z).strip() or None)
+                for nm, z in zip(names, line0, strict=True)
+            ]
+        intl = text_or_none(strs("OBJECT_ID"))
+        cls_col = strs("CLASSIFICATION_TYPE")
+        classes = (
+            ["U"] * len(rows_ok) if cls_col is None else [c.strip()[:1] or "U" for c in cls_col]
+        )
+        l1c, l2c = strs("TLE_LINE1"), strs("TLE_LINE2")
+        if l1c is not None and l2c is not None:
+            pairs = [
+                (a.rstrip(), b.rstrip()) if a[:2] == "1 " and b[:2] == "2 " else (None, None)
+                for a, b in zip(l1c, l2c, strict=True)
+            ]
+            line1 = [p[0] for p in pairs]
+            line2 = [p[1] for p in pairs]
+        else:
+            line1 = line2 = [None] * len(rows_ok)
+        otype = strs("OBJECT_TYPE")
+        otypes = (
+            [None] * len(rows_ok)
+            if otype is None
+            else [normalise_object_type(t) if t != "" else None for t in otype]
+        )
+        owners: list[str | None] = [None] * len(rows_ok)
+        for src in (strs("OWNER"), strs("COUNTRY_CODE")):  # COUNTRY_CODE wins, as in
+            if src is not None:  # omm_to_element_set
+                owners = [x.strip() or o for x, o in zip(src, owners, strict=True)]
+        epochs = list(map(datetime.fromtimestamp, (us[sel] / 1e6).tolist(), repeat(UTC)))
+
+        def fl(field: str) -> list:
+            return v[field][sel].tolist()
+
+        def it(field: str) -> list:
+            return v[field][sel].astype(np.int64).tolist()
+
+        from orbitwatch.elements._build import make_element_set
+        from orbitwatch.elements.tle import bulk_allocation
+
+        with bulk_allocation():
+            built = list(
+                map(
+                    make_element_set,
+                    it("norad_id"),
+                    epochs,
+                    fl("mean_motion"),
+                    fl("eccentricity"),
+                    fl("inclination"),
+                    fl("raan"),
+                    fl("arg_perigee"),
+                    fl("mean_anomaly"),
+                    fl("bstar"),
+                    fl("mean_motion_dot"),
+                    fl("mean_motion_ddot"),
+                    names,
+                    intl,
+                    classes,
+                    it("element_set_no"),
+                    it("rev_at_epoch"),
+                    it("ephemeris_type"),
+                    line1,
+                    line2,
+                    [lines[i] for i in rows_ok],
+                    owners,
+                    otypes,
+                )
+            )
+        for i, es in zip(rows_ok, built, strict=True):
+            out[i] = es
+    if sel.size != n:
+        for i in np.flatnonzero(~ok).tolist():
+            out[i] = omm_to_element_set(
+                dict(zip(cols, rows[i], strict=True)), file=file, line=lines[i]
+            )
+    return out  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- KVN
