@@ -505,3 +505,23 @@ def test_duplicate_sets_still_fill_missing_metadata(engine, tmp_path, keeptrack_
     # and once more: nothing at all changes
     again = catalog.ingest_parse_result(engine, read_file(js))
     assert (again.new, again.objects_updated, again.objects_new) == (0, 0, 0)
+
+
+def test_odd_source_names_and_large_catalog_numbers(engine):
+    """Per-file constants are written as SQL literals: quotes and % must survive."""
+    base = _es_from_tle("ISS (ZARYA)", ISS_1, ISS_2)
+    sets = [dataclasses.replace(base, norad_id=n, line1=None, line2=None)
+            for n in (5, 99999, 100000, 339999)]  # Alpha-5 range and OMM-only numbers
+    source = "o'hara 100% %s ?"
+    counts = catalog.ingest_parse_result(
+        engine, ParseResult("odd", "omm-json", element_sets=sets), source=source
+    )
+    assert counts.new == 4
+    with engine.connect() as conn:
+        got = catalog.history(conn, 339999)
+        assert [h.source for h in got] == [source]
+        assert [s.norad_id for s in catalog.latest_element_sets(conn)] == [5, 99999, 100000, 339999]
+    again = catalog.ingest_parse_result(
+        engine, ParseResult("odd", "omm-json", element_sets=sets), source=source
+    )
+    assert again.new == 0
