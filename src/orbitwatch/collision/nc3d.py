@@ -172,7 +172,15 @@ def _retrograde_reorient(r1, v1, C1, r2, v2, C2):
 
 
 def _clip_inv3(A, lclip):
-    """Inverse and determinant of symmetric (m,3,3) with eigenvalues clipped at lclip."""
+    """Inverse and determinant of symmetric (m,3,3) with eigenvalues clipped at lclip
+    (non-finite matrices give a zero inverse and infinite determinant)."""
+    A = np.asarray(A, float)
+    fin = np.all(np.isfinite(A), axis=(-1, -2))
+    if not fin.all():
+        A = np.where(fin[..., None, None], A, np.eye(3))
+        inv, det = _clip_inv3(A, lclip)
+        inv = np.where(fin[..., None, None], inv, 0.0)
+        return inv, np.where(fin, det, np.inf)
     w, V = np.linalg.eigh(A)
     w = np.maximum(w, lclip)
     inv = np.einsum("mij,mj,mkj->mik", V, 1.0 / w, V)
@@ -258,6 +266,10 @@ def _ncdot(ru, vu, P, R, lclip):
     out = np.zeros(m)
     sqrt2 = np.sqrt(2.0)
     for i in range(m):
+        if not (np.all(np.isfinite(P[i])) and np.all(np.isfinite(ru[i]))
+                and np.all(np.isfinite(vu[i]))):
+            out[i] = np.nan
+            continue
         vmag = np.linalg.norm(vu[i])
         peak = Ainv[i] @ ru[i]
         pn = np.linalg.norm(peak)
@@ -270,9 +282,9 @@ def _ncdot(ru, vu, P, R, lclip):
         peak_w = 0.1 * smin / R
         uh, w = _sphere_nodes(vhat, peak, kink_w, peak_w)
         dr = R * uh - ru[i]
-        md = np.einsum("ki,ij,kj->k", dr, Ainv[i], dr)
-        sig2 = np.einsum("ki,ij,kj->k", uh, Q2[i], uh)
-        nu0 = np.einsum("ki,ki->k", uh, vu[i][None, :] + dr @ Q1[i].T)
+        md = np.sum((dr @ Ainv[i]) * dr, axis=1)
+        sig2 = np.sum((uh @ Q2[i]) * uh, axis=1)
+        nu0 = uh @ vu[i] + np.sum(uh * (dr @ Q1[i].T), axis=1)
         pos = sig2 > 0
         sig = np.sqrt(np.where(pos, sig2, 1.0))
         nus = nu0 / (sig * sqrt2)
@@ -307,10 +319,12 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
     I3 = np.eye(3)
     sig_rem0 = (R * R) * I3
     conv = np.zeros(m, bool)
+    failed = np.zeros(m, bool)
     active = np.ones(m, bool)
     mup_old = np.full((m, 3), np.nan)
     mup_old2 = np.full((m, 3), np.nan)
-    avgiter, osciter = 35, 15
+    avgiter, acciter, osciter = 35, 25, 15
+    tol2 = 1e-3
     for it in range(maxiter + 1):
         idx = np.nonzero(active)[0]
         if idx.size == 0:
@@ -344,16 +358,39 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
             dmd2 = np.einsum("mi,mij,mj->m", d, SremInv, d)
             done = dmd2 <= tol
             if it > osciter:
+                # accept back-and-forth oscillation, then relax the tolerance gradually
+                # from tol to tol2 between iterations acciter and avgiter
                 d2 = mup_old2[idx] - mup
                 done |= np.einsum("mi,mij,mj->m", d2, SremInv, d2) <= tol
-        # new expansion centres
+                if it > avgiter:
+                    cut = tol2
+                elif it <= acciter:
+                    cut = tol
+                else:
+                    frc = (it - acciter) / (avgiter - acciter)
+                    cut = np.exp((1 - frc) * np.log(tol) + frc * np.log(tol2))
+                done |= dmd2 <= cut
+        # new expansion centres (unbound or undefined orbits end the iteration: failure)
+        Eks = []
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for k in range(2):
+                Ek = cart_to_equinoctial(mup, vp[k], gm)
+                Ek[:, 5] = np.mod(Ek[:, 5] - Ek[:, 0] * t[idx], _TWOPI)
+                Eks.append(Ek)
+        bad = np.zeros(idx.size, bool)
+        for Ek in Eks:
+            bad |= ~np.all(np.isfinite(Ek), axis=1) | (Ek[:, 1] ** 2 + Ek[:, 2] ** 2 >= 1.0)
+        good = ~bad
         for k in range(2):
-            xs[k][idx] = np.concatenate([mup, vp[k]], axis=1)
-            Ek = cart_to_equinoctial(mup, vp[k], gm)
-            Ek[:, 5] = np.mod(Ek[:, 5] - Ek[:, 0] * t[idx], _TWOPI)
-            Es0[k][idx] = Ek
-            j, _ = _jac_E0_to_Xt(Ek, t[idx], gm)
-            J[k][idx] = j
+            if good.any():
+                gi = idx[good]
+                xs[k][gi] = np.concatenate([mup[good], vp[k][good]], axis=1)
+                Es0[k][gi] = Eks[k][good]
+                j, _ = _jac_E0_to_Xt(Eks[k][good], t[gi], gm)
+                J[k][gi] = j
+        failed[idx[bad]] = True
+        active[idx[bad]] = False
+        done &= good
         mup_old2[idx] = mup_old[idx]
         mup_old[idx] = mup
         conv[idx[done]] = True
@@ -588,7 +625,9 @@ def _segment_limits(E1, E2, taum, p1, p2, gm):
 
 
 def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
-               time_integration: str = "refined", rtol: float = 1e-5) -> NcResult:
+               time_integration: str = "refined", rtol: float = 1e-5,
+               t_initial: tuple[float, float] | None = None,
+               t_limits: tuple[float, float] | None = None, neph: int = 101) -> NcResult:
     """Hall (2021) 3D-Nc for one conjunction.
 
     r, v: (3,) inertial position [m] and velocity [m/s] at (nominal) TCA; C: (6,6) inertial
@@ -599,6 +638,9 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
     are comparable with CARA's to ~1e-4); ``"simpson"`` uses an adaptive Simpson rule to
     relative tolerance ``rtol`` (more accurate in the time integral: on CARA's test CDMs the
     two differ by ~8e-4, the trapezoid-on-graded-grid bias).
+
+    ``t_initial`` overrides the Coppola (gamma = 1e-16) initial bounds, ``t_limits`` the
+    encounter segment (seconds from TCA); ``neph`` is the initial number of time points.
     """
     r1, v1, r2, v2 = (np.asarray(x, float).reshape(3) for x in (r1, v1, r2, v2))
     C1 = np.asarray(C1, float)
@@ -625,7 +667,12 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
         half = 0.5 * min(p1, p2)
         tau0, tau1 = -half, half
         warns.append("Coppola conjunction bounds undefined; using +-half period")
-    tlo, thi = _segment_limits(E1, E2, 0.5 * (tau0 + tau1), p1, p2, gm)
+    if t_initial is not None:
+        tau0, tau1 = float(t_initial[0]), float(t_initial[1])
+    if t_limits is not None:
+        tlo, thi = float(t_limits[0]), float(t_limits[1])
+    else:
+        tlo, thi = _segment_limits(E1, E2, 0.5 * (tau0 + tau1), p1, p2, gm)
 
     pop_fail = [0]
 
@@ -639,11 +686,11 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
     if time_integration == "laplace":
         return _laplace(rate, tau0, tau1, tlo, thi, warns, reoriented)
     if time_integration == "simpson":
-        nc0, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi)
+        nc0, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi, neph=neph)
         ta, tb = t[0], t[-1]
         nc, t, y, ok, conv = _integrate_rate(rate, ta, tb, rtol=rtol)
     else:
-        nc, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi)
+        nc, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi, neph=neph)
     if pop_fail[0]:
         warns.append(f"peak-overlap iteration unconverged at {pop_fail[0]} time point(s)")
     if not conv:
