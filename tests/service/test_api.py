@@ -314,3 +314,25 @@ def test_stream_pushes_new_records_only_to_partners_allowed(env):
     assert results["FR"] == ["live US->FR"]
     assert results["JP"] == ["live JP only"]
     assert all(expected_visible(v, "US", "FR") == ("live US->FR" in results[v]) for v in results)
+
+
+# -- health and docs ------------------------------------------------------------
+
+
+def test_healthz_and_offline_docs(env):
+    client, _, _ = env
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["time"].endswith("Z")
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/objects" in spec["paths"] and "/api/v1/stream" in spec["paths"]
+    html = client.get("/docs").text
+    # every script and stylesheet of the docs page comes from this server
+    import re
+
+    assert not re.search(r"""(src|href)=["']https?://""", html), html
+    if "/docs-static/" in html:
+        assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200 and "http://" not in page.text and "https://" not in page.text
+    js = client.get("/static/app.js").text
+    assert "http://" not in js and "https://" not in js

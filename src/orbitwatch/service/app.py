@@ -4,7 +4,7 @@
 the store, mounts one router per resource under ``/api/v1``, the dashboard at
 ``/`` (static files from :mod:`orbitwatch.web`), ``/healthz``, and the OpenAPI
 document at ``/openapi.json`` with Swagger UI at ``/docs`` served from the
-locally installed ``swagger-ui-bundle`` package (no CDN: partners run
+locally installed ``swagger-ui-py`` package (no CDN: partners run
 air-gapped).  Without that package ``/docs`` is a plain page pointing at
 ``/openapi.json``.
 
@@ -40,12 +40,25 @@ only by the partners it is releasable to.
 
 
 def _swagger_dir() -> Path | None:
+    """Local Swagger UI files: ``swagger-ui-py`` (Swagger UI 5, reads OpenAPI 3.1), else
+    ``swagger-ui-bundle`` (Swagger UI 4), else None."""
+    candidates = []
+    try:
+        import swagger_ui
+
+        candidates.append(Path(swagger_ui.__file__).resolve().parent / "static")
+    except ImportError:
+        pass
     try:
         import swagger_ui_bundle
+
+        candidates.append(Path(swagger_ui_bundle.swagger_ui_path))
     except ImportError:
-        return None
-    p = Path(swagger_ui_bundle.swagger_ui_path)
-    return p if (p / "swagger-ui-bundle.js").is_file() else None
+        pass
+    for p in candidates:
+        if (p / "swagger-ui-bundle.js").is_file() and (p / "swagger-ui.css").is_file():
+            return p
+    return None
 
 
 def create_app(db: str | None = None, settings: ServiceSettings | None = None) -> FastAPI:
@@ -140,6 +153,7 @@ def _mount_docs(app: FastAPI) -> None:
                 swagger_js_url="/docs-static/swagger-ui-bundle.js",
                 swagger_css_url="/docs-static/swagger-ui.css",
                 swagger_favicon_url="/docs-static/favicon-32x32.png",
+                swagger_ui_parameters={"persistAuthorization": True},
             )
     else:
 
@@ -148,7 +162,7 @@ def _mount_docs(app: FastAPI) -> None:
             return HTMLResponse(
                 "<!doctype html><title>orbitwatch API</title><h1>orbitwatch API</h1>"
                 "<p>The OpenAPI document is at <a href='/openapi.json'>/openapi.json</a>. "
-                "Install the <code>swagger-ui-bundle</code> package for the interactive page "
+                "Install the <code>swagger-ui-py</code> package for the interactive page "
                 "(served locally, no CDN).</p>"
             )
 

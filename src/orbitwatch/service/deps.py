@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from orbitwatch.service.auth import Principal, bearer_token, forbidden, unauthorized
@@ -29,11 +30,16 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+_bearer = HTTPBearer(auto_error=False, description="API token from 'orbitwatch token create'")
+
+
 def get_principal(
-    authorization: str | None = Header(None, description="Bearer TOKEN"),
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
     db: Session = Depends(get_db),
 ) -> Principal:
-    token = bearer_token(authorization)
+    if creds is None:
+        raise unauthorized("missing or malformed Authorization header: send 'Authorization: Bearer TOKEN'")
+    token = bearer_token(f"{creds.scheme} {creds.credentials}")
     info = shared.lookup_token(db, token=token)
     if info is None:
         raise unauthorized("unknown or revoked token")

@@ -1,0 +1,153 @@
+"""The dashboard in headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Starts the service with uvicorn on a free loopback port over a seeded SQLite
+store, signs in by pasting a token, checks that the objects are plotted on
+the map, opens a conjunction and its CDM, opens an object page with its
+element-history plots, and checks that each partner sees only what is
+releasable to it.  Every request the page makes must stay on the loopback
+server (no CDN, no outside address).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.service.conftest import seeded
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.timeout(180) if hasattr(pytest.mark, "timeout") else []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from orbitwatch.service.app import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+    world = seeded(url)
+    app = create_app(url)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", world
+    srv.should_exit = True
+    th.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import os
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _page(browser, base):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    outside: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, outside, errors
+
+
+def _sign_in(page, base, token):
+    page.goto(base + "/")
+    page.fill("#token", token)
+    page.click("#signin-btn")
+    page.wait_for_selector("#app:not([hidden])", timeout=20000)
+    page.wait_for_function("Number(document.getElementById('map').dataset.plotted) > 0", timeout=30000)
+
+
+@pytest.mark.parametrize("partner", ["US", "FR"])
+def test_dashboard_sign_in_globe_conjunction_object(server, browser, partner):
+    base, world = server
+    page, outside, errors = _page(browser, base)
+    _sign_in(page, base, world.tokens[(partner, "viewer")])
+    assert page.inner_text("#who-text").startswith(partner)
+
+    # every visible object is drawn, nothing else
+    plotted = int(page.get_attribute("#map", "data-plotted"))
+    assert plotted == len(world.visible_objects(partner))
+    assert int(page.inner_text("#obj-count")) == len(world.visible_objects(partner))
+    listed = {int(x) for x in page.eval_on_selector_all("#obj-list li", "els => els.map(e => e.dataset.id)")}
+    assert listed == world.visible_objects(partner)
+
+    # conjunctions: only releasable ones, then open one and its CDM
+    page.click("nav button[data-tab=conjunctions]")
+    want = world.visible("conjunctions", partner)
+    page.wait_for_function(f"document.querySelectorAll('#conj-table tbody tr').length === {len(want)}")
+    rows = {int(x) for x in page.eval_on_selector_all("#conj-table tbody tr", "els => els.map(e => e.dataset.id)")}
+    assert rows == want
+    first = page.eval_on_selector("#conj-table tbody tr", "e => e.dataset.id")
+    page.click("#conj-table tbody tr")
+    page.wait_for_selector("#conj-detail:not([hidden])")
+    assert f"Conjunction {first}" in page.inner_text("#cd-title")
+    page.click("#cd-cdm")
+    page.wait_for_selector("#cd-cdm-text:not([hidden])")
+    assert "CCSDS_CDM_VERS" in page.inner_text("#cd-cdm-text")
+
+    # events timeline: only releasable events
+    page.click("nav button[data-tab=events]")
+    ev = {int(x) for x in page.eval_on_selector_all("#event-list li", "els => els.map(e => e.dataset.id)")}
+    assert ev == world.visible("events", partner)
+
+    # object page: element history plotted, ground track drawn
+    page.click("nav button[data-tab=picture]")
+    nid = min(world.visible_objects(partner))
+    page.click(f"#obj-list li[data-id='{nid}']")
+    page.wait_for_selector("#object-page:not([hidden])")
+    assert page.inner_text("#op-title").startswith(str(nid))
+    assert int(page.get_attribute("#plot-a", "data-points")) >= 1
+    assert int(page.get_attribute("#plot-i", "data-points")) >= 1
+
+    assert outside == [], f"requests left the loopback server: {outside}"
+    assert errors == [], errors
+    page.close()
+
+
+def test_dashboard_rejects_bad_token(server, browser):
+    base, _ = server
+    page, outside, _ = _page(browser, base)
+    page.goto(base + "/")
+    page.fill("#token", "not-a-token")
+    page.click("#signin-btn")
+    page.wait_for_function("document.getElementById('signin-error').textContent.length > 0")
+    assert "not valid" in page.inner_text("#signin-error")
+    assert page.is_hidden("#app")
+    assert outside == []
+    page.close()
