@@ -750,42 +750,52 @@ def split_tle_text(lines: Sequence[str], file: str):
     return (names, l1s, l2s, nos, srcs), errors, named
 
 
-_HEAD2 = itemgetter(slice(0, 2))
 _INTL = itemgetter(slice(9, 17))
+
+
+def _all_start(lines: list[str], prefix: str | tuple[str, ...]) -> bool:
+    return all(map(str.startswith, lines, repeat(prefix)))
+
+
+def _any_start(lines: list[str], prefix: str | tuple[str, ...]) -> bool:
+    return any(map(str.startswith, lines, repeat(prefix)))
 
 
 def _split_regular(lines: list[str]):
     """Fast path for files that are exactly 3-line or 2-line records with no blank lines."""
     n = len(lines)
     if n >= 3 and n % 3 == 0:
-        h0 = set(map(_HEAD2, lines[0::3]))
-        if "1 " not in h0 and "2 " not in h0 and set(map(_HEAD2, lines[1::3])) == {"1 "} and (
-            set(map(_HEAD2, lines[2::3])) == {"2 "}
+        heads = lines[0::3]
+        l1s, l2s = lines[1::3], lines[2::3]
+        if (
+            _all_start(l1s, "1 ")
+            and _all_start(l2s, "2 ")
+            and not _any_start(heads, ("1 ", "2 "))
         ):
-            names = list(map(str.strip, lines[0::3]))
-            if "0 " in h0:
+            names = list(map(str.strip, heads))
+            if _any_start(names, "0 "):
                 names = [s[2:].strip() if s[:2] == "0 " else s for s in names]
             if all(names):
-                m = n // 3
                 return (
                     (
                         names,
-                        list(map(str.rstrip, lines[1::3])),
-                        list(map(str.rstrip, lines[2::3])),
-                        list(range(2, n + 1, 3)),
-                        list(range(1, n + 1, 3)),
+                        list(map(str.rstrip, l1s)),
+                        list(map(str.rstrip, l2s)),
+                        range(2, n + 1, 3),
+                        range(1, n + 1, 3),
                     ),
                     [],
-                    m > 0,
+                    True,
                 )
     if n >= 2 and n % 2 == 0:
-        if set(map(_HEAD2, lines[0::2])) == {"1 "} and set(map(_HEAD2, lines[1::2])) == {"2 "}:
-            nos = list(range(1, n + 1, 2))
+        l1s, l2s = lines[0::2], lines[1::2]
+        if _all_start(l1s, "1 ") and _all_start(l2s, "2 "):
+            nos = range(1, n + 1, 2)
             return (
                 (
                     [None] * (n // 2),
-                    list(map(str.rstrip, lines[0::2])),
-                    list(map(str.rstrip, lines[1::2])),
+                    list(map(str.rstrip, l1s)),
+                    list(map(str.rstrip, l2s)),
                     nos,
                     nos,
                 ),
