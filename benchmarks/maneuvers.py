@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         norad, gt_file = SATELLITES[name]
         sets = read_tle_history(BENCH / "processed_files" / f"{name}.tle")
         t0 = time.perf_counter()
-        hist = clean_history(sets, reject_outliers=cfg.reject_outliers)
+        hist = clean_history(sets, reject_outliers=cfg.reject_outliers, outlier_sigma=cfg.outlier_sigma)
         dets = detect_maneuvers(sets, cfg, history=hist)
         dt_s = time.perf_counter() - t0
         epochs = sorted({s.epoch for s in sets})

@@ -178,35 +178,37 @@ def _rolling_median(x: np.ndarray, half: int) -> np.ndarray:
 
 
 def _isolated_outliers(history_cols: list[np.ndarray], t: np.ndarray, k_sigma: float) -> np.ndarray:
-    """Flag sets that sit far off the line through their neighbours, where
-    the neighbours on each side agree with one another (a step — a manoeuvre
-    — has neighbours that disagree and is left alone).
+    """Flag sets that sit far off the line through their two neighbours while
+    the neighbours agree with one another.
 
-    For each column ``x`` the test value is the distance of ``x_k`` from the
-    linear interpolation between ``x_{k-1}`` and ``x_{k+1}``, robustly scaled
-    by the median absolute value of that distance over +-25 sets.  A set is
-    an outlier when the distance exceeds ``k_sigma`` scales in any column AND
-    the interpolation from the two sets beyond (k-2, k+2) agrees with the
-    interpolation from (k-1, k+1) within ``k_sigma/3`` scales.
+    For each column ``x`` the test value is ``d``, the distance of ``x_k`` from
+    the linear interpolation between ``x_{k-1}`` and ``x_{k+1}``, robustly
+    scaled by the running median of ``d`` over +-25 sets.  A set is an
+    outlier when ``d`` exceeds ``k_sigma`` scales in any column AND the
+    neighbours agree: ``x_{k+1} - x_{k-1}``, less the local drift (running
+    median rate times their time apart), is under ``d / 3``.  A step (a
+    manoeuvre) puts the neighbours on different levels and is never flagged.
     """
     n = len(t)
     flag = np.zeros(n, bool)
     if n < 5:
         return flag
+    k = np.arange(1, n - 1)
+    dt = np.diff(t)
     for x in history_cols:
-        k = np.arange(2, n - 2)
         w = (t[k] - t[k - 1]) / np.maximum(t[k + 1] - t[k - 1], 1e-9)
         interp = x[k - 1] + w * (x[k + 1] - x[k - 1])
         d = np.abs(x[k] - interp)
-        w2 = (t[k] - t[k - 2]) / np.maximum(t[k + 2] - t[k - 2], 1e-9)
-        interp2 = x[k - 2] + w2 * (x[k + 2] - x[k - 2])
-        # does the wider pair agree with the narrow pair?  (no step between them)
-        consistent = np.abs(interp2 - interp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(dt > 1e-3, np.diff(x) / dt, np.nan)
+        rate = np.nan_to_num(_rolling_median(rate, 10), nan=0.0)
+        drift = 0.5 * (rate[k - 1] + rate[k]) * (t[k + 1] - t[k - 1])
+        neighbours = np.abs(x[k + 1] - x[k - 1] - drift)
         scale = 1.4826 * _rolling_median(d, 25)
         positive = scale[scale > 0]
         floor = np.median(positive) * 0.1 if positive.size else 1e-12
         scale = np.maximum(scale, floor)
-        hit = (d > k_sigma * scale) & (consistent < d / 3.0)
+        hit = (d > k_sigma * scale) & (neighbours < d / 3.0)
         flag[k[hit]] = True
     return flag
 

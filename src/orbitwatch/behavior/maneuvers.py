@@ -96,6 +96,10 @@ class ManeuverConfig:
         ("a", (1, 0)), ("a", (2, 0)), ("a", (3, 1)),
         ("i", (2, 0)), ("i", (3, 1)), ("raan", (2, 0)), ("raan", (3, 1)),
     )
+    # channels whose score must exceed factor * threshold: LEO inclination and
+    # node carry unmodelled lunisolar/resonance signatures from fit to fit,
+    # while real out-of-plane burns (inclination campaigns) are large
+    channel_factors: tuple[tuple[str, float], ...] = (("i", 2.0), ("raan", 2.0))
     # GEO element sets scatter by hundreds of metres in a from one fit to the
     # next (heavy tails), while station-keeping steps are kilometres: only
     # the 3-set medians with a guard set trigger there.
@@ -108,6 +112,7 @@ class ManeuverConfig:
     # (guards against quantised elements whose MAD is 0 in quiet stretches)
     mad_floor_fraction: float = 0.25
     reject_outliers: bool = True
+    outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
     start_sigma: float = 2.0
@@ -313,11 +318,6 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         zs[sc] = np.nan_to_num(np.abs(_robust_z(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION["u"])), nan=0.0)
         jumps[sc] = [j]
     chans.append(_Channel("u", [], zs, jumps))
-    # along-track evidence from both measurements: the mean-motion step (a)
-    # and the drift kink (u) are partly independent views of the same burn
-    a_ch = chans[0]
-    zs = {sc: np.sqrt(0.5 * (a_ch.z[sc] ** 2 + chans[-1].z[sc] ** 2)) for sc in cfg.scales}
-    chans.append(_Channel("a+u", a_ch.components, zs, a_ch.jump))
     return chans
 
 
@@ -382,7 +382,11 @@ def detect_maneuvers(
     :func:`detect_maneuvers_many`).
     """
     cfg = config or ManeuverConfig()
-    hist = history if history is not None else clean_history(element_sets, reject_outliers=cfg.reject_outliers)
+    hist = (
+        history
+        if history is not None
+        else clean_history(element_sets, reject_outliers=cfg.reject_outliers, outlier_sigma=cfg.outlier_sigma)
+    )
     n = len(hist)
     if n < cfg.min_sets:
         return []
@@ -397,7 +401,7 @@ def detect_maneuvers(
         for si, sc in enumerate(cfg.scales):
             if (ch.name, sc) not in triggers:
                 continue
-            z = ch.z[sc]
+            z = ch.z[sc] / dict(cfg.channel_factors).get(ch.name, 1.0)
             better = z > best
             best[better] = z[better]
             best_ch[better] = ci
@@ -493,10 +497,14 @@ def _event(
     # trigger in this regime count (single-gap GEO differences are noise).
     triggers = cfg.triggers_geo if regime == "GEO" else cfg.triggers_leo
 
-    def zmax(name: str) -> float:
+    def zmax(name: str, trigger_scales_only: bool = True) -> float:
         for c in chans:
             if c.name == name:
-                vals = [float(np.max(c.z[s][lo : hi + 1])) for s in cfg.scales if (name, s) in triggers]
+                vals = [
+                    float(np.max(c.z[s][lo : hi + 1]))
+                    for s in cfg.scales
+                    if (name, s) in triggers or not trigger_scales_only
+                ]
                 return max(vals) if vals else 0.0
         return 0.0
 
@@ -536,11 +544,8 @@ def _event(
         "after": _set_ref(es1),
         "regime": regime,
         "trigger": {"channel": ch.name, "window_sets": sc[0], "guard_sets": sc[1], "robust_z": round(z, 2)},
-        "robust_z": {
-            "a": round(z_a, 2),
-            "e": round(z_e, 2),
-            ("ivec" if regime == "GEO" else "i_raan"): round(z_n, 2),
-        },
+        # best robust score of each channel over all scales near the event
+        "robust_z": {c.name: round(zmax(c.name, False), 2) for c in chans},
         "delta_a_m": round(da_m, 2),
         "delta_e": float(f"{de:.3g}"),
         "delta_plane_deg": float(f"{dtheta_deg:.3g}"),
