@@ -336,3 +336,36 @@ def test_healthz_and_offline_docs(env):
     assert page.status_code == 200 and "http://" not in page.text and "https://" not in page.text
     js = client.get("/static/app.js").text
     assert "http://" not in js and "https://" not in js
+
+
+# -- element history: GEO longitude and maneuvers on real data -----------------
+
+
+def test_geo_history_longitude_and_maneuvers_real_data(env):
+    """Fengyun-2D (GEO) history from the Shorten benchmark: the longitude at epoch
+    agrees with skyfield's sub-satellite point, and the maneuvers route gives what
+    the detector gives on the same (visible) sets; FR, not a recipient, gets 404."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+    from orbitwatch.elements import read_file
+    from tests.conftest import shared_path
+
+    client, world, _ = env
+    path = shared_path("maneuvers", "tle_benchmark_shorten", "processed_files", "Fengyun-2D.tle")
+    r = client.post("/api/v1/ingest", headers=auth(world, "US", "analyst"),
+                    data={"releasable_to": "JP"},
+                    files={"file": ("Fengyun-2D.tle", path.read_bytes())})
+    assert r.status_code == 200, r.text
+    h = auth(world, "JP")
+    els = client.get("/api/v1/objects/29640/elements?limit=1000", headers=h).json()
+    assert els["count"] == r.json()["new"]
+    ts = load.timescale(builtin=True)
+    for row in els["data"][:: max(1, len(els["data"]) // 8)]:
+        sat = EarthSatellite(row["line1"], row["line2"], ts=ts)
+        lon = wgs84.subpoint_of(sat.at(sat.epoch)).longitude.degrees
+        assert row["geo_longitude_deg"] == pytest.approx(lon, abs=0.01)
+    got = client.get("/api/v1/objects/29640/maneuvers", headers=h).json()
+    want = [m.to_json() for m in detect_maneuvers(read_file(path).element_sets)]
+    assert got["data"] == want and got["count"] == len(want) > 0
+    assert client.get("/api/v1/objects/29640/maneuvers", headers=auth(world, "FR")).status_code == 404

@@ -173,12 +173,13 @@ async function loadObjects() {
 
 async function selectObject(id, openPage = true) {
   S.selected = id;
-  const [obj, els, track, man, conj] = await Promise.all([
+  const [obj, els, track, man, conj, det] = await Promise.all([
     api(`/api/v1/objects/${id}`),
     api(`/api/v1/objects/${id}/elements?limit=1000`),
     api(`/api/v1/objects/${id}/track`),
     api(`/api/v1/events?norad_id=${id}&kind=maneuver&limit=1000`),
     api(`/api/v1/conjunctions?norad_id=${id}&limit=50`),
+    api(`/api/v1/objects/${id}/maneuvers`).catch(() => ({ data: [], count: 0 })),
   ]);
   S.track = track.data;
   drawMap();
@@ -190,8 +191,8 @@ async function selectObject(id, openPage = true) {
   $("op-fields").innerHTML = f.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v ?? "—")}</dd>`).join("");
   $("op-nsets").textContent = `(${els.count} element sets)`;
   const t = els.data.map((e) => Date.parse(e.epoch));
-  const marks = man.data.map((e) => Date.parse(e.time));
-  $("op-nman").textContent = man.count;
+  const marks = man.data.map((e) => Date.parse(e.time)).concat(det.data.map((m) => Date.parse(m.epoch_estimate)));
+  $("op-nman").textContent = `${det.count} detected from the visible history, ${man.count} reported`;
   plot($("plot-a"), t, els.data.map((e) => e.semi_major_axis_km), marks);
   plot($("plot-i"), t, els.data.map((e) => e.inclination_deg), marks);
   plot($("plot-lon"), t, els.data.map((e) => e.geo_longitude_deg), marks, "not near-geostationary");

@@ -186,3 +186,23 @@ def object_track(
     ]
     audit("read", "element_sets", [norad_id])
     return {"norad_id": norad_id, "data": data, "count": len(data)}
+
+
+@router.get("/{norad_id}/maneuvers", summary="Maneuvers detected in the visible element history")
+def object_maneuvers(norad_id: int, audit: Audit = Depends(audit_for("viewer"))):
+    """Runs :func:`orbitwatch.behavior.maneuvers.detect_maneuvers` on the element sets of
+    the object the caller may see (so the result depends only on releasable data).
+    Each item: ``gap_start``/``gap_end`` (epochs of the sets around the burn),
+    ``epoch_estimate``, ``delta_v_m_s``, ``kind``, ``confidence``, ``evidence``."""
+    from orbitwatch.store.catalog import history
+
+    sets = history(audit.db, norad_id, visible_to=audit.principal.partner)
+    if not sets:
+        audit("read", "element_sets", [], count=0, status=404)
+        raise not_found(f"object {norad_id}")
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+
+    found = detect_maneuvers([s.element_set for s in sets])
+    audit("read", "element_sets", [s.id for s in sets])
+    data = [m.to_json() for m in found]
+    return {"data": data, "count": len(data)}
