@@ -1,9 +1,10 @@
 """Catalog store operations: ingest parsed files, list objects, read histories.
 
 Ingest (:func:`ingest_parse_result`) writes one file in **one transaction**
-with Core bulk statements (``executemany``), not ORM objects: existing keys
-are read with one query per chunk of objects, new element sets are inserted
-in batches, object metadata is merged in Python and written back in bulk.
+with bulk statements (:mod:`orbitwatch.store.bulk`), not ORM objects: existing
+keys are read with one range query per chunk of objects, new element sets are
+inserted in batches, object metadata is merged in Python and written back in
+bulk.
 
 Queries return small dataclasses (:class:`ObjectRow`, :class:`StoredElementSet`)
 or the shared :class:`~orbitwatch.elements.model.ElementSet` records.
@@ -12,16 +13,14 @@ Releasability: every element set carries ``partner`` (who contributed it,
 ``None`` for public data) and ``releasable_to`` (``ALL`` or a comma-separated
 list of partner codes).  A set is visible to partner ``P`` when its partner is
 ``P``, or ``releasable_to`` is ``ALL`` or lists ``P``; an object is visible when
-at least one of its element sets is (:func:`visible_element_set_clause`,
-:func:`visible_object_clause`).
+at least one of its element sets is (:mod:`orbitwatch.store.releasability`,
+whose helpers are re-exported here).
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,11 +31,8 @@ import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
-    and_,
-    exists,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -50,85 +46,41 @@ from orbitwatch.orbit import (
     perigee_apogee_km,
     period_min,
 )
+from orbitwatch.store.bulk import (
+    CHUNK,
+    bulk_insert,
+    bulk_update,
+    chunks,
+    date_converter,
+    id_ranges,
+    instant_converter,
+    placeholder,
+)
 from orbitwatch.store.models import (
-    RELEASABLE_ALL,
     element_sets_table,
     ingests_table,
     objects_table,
     partners_table,
 )
-from orbitwatch.store.types import ONE_US, UNIX_EPOCH
+from orbitwatch.store.releasability import (  # noqa: F401 - re-exported
+    is_visible,
+    normalize_partner,
+    normalize_releasable_to,
+    visible_element_set_clause,
+    visible_object_clause,
+)
 
 #: source name used when none is given and no partner is named: the public
 #: 18 SDS catalog however it was obtained (CelesTrak, Space-Track, a mirror),
 #: so re-downloads of the same element sets deduplicate.
 DEFAULT_SOURCE = "public"
 
-_CHUNK = 5000  # objects per key lookup (well under SQLite's 32,766 variables)
-_INSERT_BATCH = 5000
-_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]{0,31}$")
 
 es = element_sets_table
 ob = objects_table
 
 # ---------------------------------------------------------------------------
-# partners and releasability
-
-
-def normalize_partner(code: str | None) -> str | None:
-    """Upper-case partner code, or None; ValueError for a malformed code."""
-    if code is None or not code.strip():
-        return None
-    c = code.strip().upper()
-    if not _CODE_RE.match(c):
-        raise ValueError(f"partner code {code!r}: use letters, digits, '_', '-', '.' (max 32)")
-    return c
-
-
-def normalize_releasable_to(value: str | Iterable[str] | None) -> str:
-    """``ALL`` or a comma-separated list of unique upper-case partner codes."""
-    if value is None:
-        return RELEASABLE_ALL
-    parts = value.split(",") if isinstance(value, str) else list(value)
-    codes: list[str] = []
-    for part in parts:
-        c = normalize_partner(part)
-        if c is None:
-            continue
-        if c == RELEASABLE_ALL:
-            return RELEASABLE_ALL
-        if c not in codes:
-            codes.append(c)
-    if not codes:
-        raise ValueError(f"releasable-to {value!r}: name partner codes or ALL")
-    return ",".join(codes)
-
-
-def visible_element_set_clause(code: str, table=es):
-    """SQL condition: element sets of ``table`` that partner ``code`` may see."""
-    code = normalize_partner(code) or ""
-    padded = literal(",") + table.c.releasable_to + literal(",")
-    return or_(
-        table.c.partner == code,
-        table.c.releasable_to == RELEASABLE_ALL,
-        padded.contains(f",{code},", autoescape=True),
-    )
-
-
-def visible_object_clause(code: str, objects=ob):
-    """SQL condition: objects with at least one element set partner ``code`` may see."""
-    return exists().where(
-        and_(es.c.norad_id == objects.c.norad_id, visible_element_set_clause(code))
-    )
-
-
-def is_visible(partner: str | None, releasable_to: str, code: str) -> bool:
-    """Python twin of :func:`visible_element_set_clause` for one record."""
-    code = normalize_partner(code) or ""
-    if partner == code or releasable_to == RELEASABLE_ALL:
-        return True
-    return code in releasable_to.split(",")
-
+# partners
 
 def ensure_partner(conn: Connection, code: str | None, name: str | None = None) -> None:
     """Insert partner ``code`` when it is not known yet."""
@@ -173,11 +125,6 @@ class IngestCounts:
         return self.new == 0
 
 
-def _chunks(seq: Sequence, n: int):
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
-
-
 def normalize_intl_designator(text: str | None) -> str | None:
     """COSPAR designator in SATCAT form ``1998-067A`` (TLE form ``98067A`` is converted)."""
     if not text:
@@ -220,19 +167,9 @@ _OBJECT_COLUMNS = (
 )
 
 
-def _id_ranges(ids: list[int]):
-    """Sorted ids in chunks of at most ``_CHUNK``, as (first, last, set of ids)."""
-    for chunk in _chunks(sorted(ids), _CHUNK):
-        yield chunk[0], chunk[-1], set(chunk)
-
-
 # Existing rows are looked up by catalog-number *range* (two parameters, one
 # index range scan) rather than ``IN (…5000 ids…)``, whose compilation alone
 # costs more than the scan; rows outside the file's ids are dropped in Python.
-
-
-def _placeholder(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _existing_keys(conn: Connection, source: str, ids: list[int], lo, hi) -> set[tuple]:
@@ -241,13 +178,13 @@ def _existing_keys(conn: Connection, source: str, ids: list[int], lo, hi) -> set
     ``lo``/``hi`` and the returned epochs are in driver form (see
     :func:`_instant_converter`): raw rows, no per-row type processing.
     """
-    ph = _placeholder(conn)
+    ph = placeholder(conn)
     sql = (
         "SELECT norad_id, epoch FROM element_sets "
         f"WHERE norad_id BETWEEN {ph} AND {ph} AND epoch BETWEEN {ph} AND {ph} AND source = {ph}"
     )
     keys: set[tuple] = set()
-    for first, last, wanted in _id_ranges(ids):
+    for first, last, wanted in id_ranges(ids):
         rows = conn.exec_driver_sql(sql, (first, last, lo, hi, source))
         keys.update(r for r in map(tuple, rows) if r[0] in wanted)
     return keys
@@ -258,13 +195,13 @@ _LIGHT_COLUMNS = ("latest_epoch", "name", "intl_designator", "owner", "object_ty
 
 def _existing_light(conn: Connection, ids: list[int]) -> dict[int, tuple]:
     """``norad_id -> (latest_epoch, name, intl_designator, owner, object_type)`` (driver form)."""
-    ph = _placeholder(conn)
+    ph = placeholder(conn)
     sql = (
         f"SELECT norad_id, {', '.join(_LIGHT_COLUMNS)} FROM objects "
         f"WHERE norad_id BETWEEN {ph} AND {ph}"
     )
     found: dict[int, tuple] = {}
-    for first, last, wanted in _id_ranges(ids):
+    for first, last, wanted in id_ranges(ids):
         for row in conn.exec_driver_sql(sql, (first, last)):
             if row[0] in wanted:
                 found[row[0]] = tuple(row[1:])
@@ -296,13 +233,13 @@ def _existing_objects(conn: Connection, ids: list[int]) -> dict[int, dict]:
     (SQLite: epoch as integer microseconds, dates as ISO text) so that neither
     reading nor writing converts them.
     """
-    ph = _placeholder(conn)
+    ph = placeholder(conn)
     sql = (
         f"SELECT norad_id, {', '.join(_OBJECT_COLUMNS)} FROM objects "
         f"WHERE norad_id BETWEEN {ph} AND {ph}"
     )
     found: dict[int, dict] = {}
-    for first, last, wanted in _id_ranges(ids):
+    for first, last, wanted in id_ranges(ids):
         for row in conn.exec_driver_sql(sql, (first, last)):
             if row[0] not in wanted:
                 continue
@@ -427,17 +364,6 @@ def _merge_newest(objects: _Objects, newest: dict[int, tuple]) -> None:
         obj["regime"] = regime[j]
 
 
-# -- bulk writes -------------------------------------------------------------
-#
-# SQLAlchemy's executemany processes every parameter of every row in Python
-# (about 1 µs each), which for a 17,000-set catalog costs more than SGP4
-# initialisation of the whole catalog.  The bulk paths below therefore build
-# driver-ready tuples themselves (epochs as fixed-width UTC text on SQLite, aware
-# datetimes on PostgreSQL, exactly what :class:`UTCDateTime` would bind) and hand
-# them to the DBAPI ``executemany`` through ``exec_driver_sql``.  Values that are
-# the same for every row of a file (source, partner, releasability, ingest id and
-# time) are written into the statement as SQL literals instead of parameters.
-
 _ES_VALUE_FIELDS = (
     "mean_motion_rev_day",
     "eccentricity",
@@ -456,128 +382,6 @@ _ES_VALUE_FIELDS = (
     "line2",
 )
 _es_values = attrgetter(*_ES_VALUE_FIELDS)
-
-
-def _instant_converter(dialect_name: str) -> Callable[[datetime | None], object]:
-    """Aware datetime -> the value :class:`UTCDateTime` binds on this backend."""
-    if dialect_name == "sqlite":
-        return lambda dt: None if dt is None else (dt - UNIX_EPOCH) // ONE_US
-    return lambda dt: dt
-
-
-def _date_converter(dialect_name: str):
-    if dialect_name == "sqlite":
-        return lambda d: None if d is None else d.isoformat()
-    return lambda d: d
-
-
-def _sql_literal(value, dialect_name: str, paramstyle: str) -> str:
-    """A constant as SQL literal text (strings quoted, ``%`` doubled for format styles)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        value = _instant_converter(dialect_name)(value)
-        if isinstance(value, datetime):
-            value = value.astimezone(UTC).isoformat()
-    if isinstance(value, int | float):
-        return repr(value)
-    text = "'" + str(value).replace("'", "''") + "'"
-    if paramstyle in ("format", "pyformat"):
-        text = text.replace("%", "%%")
-    return text
-
-
-_pg_load_seq = itertools.count()
-
-
-def _pg_copy_to_temp(conn: Connection, table, columns: Sequence[str], rows, progress=None) -> str:
-    """COPY rows into a new temporary table shaped like ``table``'s ``columns``; its name."""
-    prep = conn.dialect.identifier_preparer
-    tmp = f"_ow_load_{table.name}_{next(_pg_load_seq)}"
-    cols = ", ".join(prep.quote(c) for c in columns)
-    raw = conn.connection.dbapi_connection
-    with raw.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {tmp} ON COMMIT DROP AS "
-            f"SELECT {cols} FROM {prep.format_table(table)} WITH NO DATA"
-        )
-        with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-            for i, row in enumerate(rows, 1):
-                copy.write_row(row)
-                if progress is not None and i % _INSERT_BATCH == 0:
-                    progress(i)
-    return tmp
-
-
-def _bulk_insert(
-    conn: Connection,
-    table,
-    columns: Sequence[str],
-    rows: Sequence[tuple],
-    *,
-    constants: dict | None = None,
-    conflict: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Insert driver-ready tuples (one per row, in ``columns`` order).
-
-    SQLite: ``executemany``.  PostgreSQL: ``COPY`` into a temporary table, then
-    one ``INSERT … SELECT`` (per-row statements cost a round trip each there).
-    ``constants`` are the same for every row and are written as SQL literals.
-    Rows whose ``conflict`` key exists are skipped (``ON CONFLICT DO NOTHING``).
-    """
-    if not rows:
-        return
-    dialect = conn.dialect
-    constants = constants or {}
-    prep = dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in list(columns) + list(constants))
-    on_conflict = ""
-    if conflict and dialect.name in ("sqlite", "postgresql"):
-        on_conflict = f" ON CONFLICT ({', '.join(prep.quote(c) for c in conflict)}) DO NOTHING"
-    if dialect.name == "postgresql":
-        tmp = _pg_copy_to_temp(conn, table, columns, rows, progress)
-        consts = [_sql_literal(v, dialect.name, "qmark") for v in constants.values()]
-        select_list = ", ".join([prep.quote(c) for c in columns] + consts)
-        with conn.connection.dbapi_connection.cursor() as cur:
-            cur.execute(
-                f"INSERT INTO {prep.format_table(table)} ({names}) "
-                f"SELECT {select_list} FROM {tmp}{on_conflict}"
-            )
-            cur.execute(f"DROP TABLE {tmp}")
-        return
-    ph = "?" if dialect.paramstyle == "qmark" else "%s"
-    values = [ph] * len(columns) + [
-        _sql_literal(v, dialect.name, dialect.paramstyle) for v in constants.values()
-    ]
-    sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({', '.join(values)})"
-    conn.exec_driver_sql(sql + on_conflict, list(rows))
-    if progress is not None:
-        progress(len(rows))
-
-
-def _bulk_update(conn: Connection, table, key: str, columns: Sequence[str], rows: Sequence[tuple]):
-    """Bulk UPDATE; each row is (values in ``columns`` order…, key value)."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    prep = dialect.identifier_preparer
-    if dialect.name == "postgresql":
-        tmp = _pg_copy_to_temp(conn, table, [*columns, key], rows)
-        sets = ", ".join(f"{prep.quote(c)} = t.{prep.quote(c)}" for c in columns)
-        with conn.connection.dbapi_connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {prep.format_table(table)} AS o SET {sets} FROM {tmp} AS t "
-                f"WHERE o.{prep.quote(key)} = t.{prep.quote(key)}"
-            )
-            cur.execute(f"DROP TABLE {tmp}")
-        return
-    ph = "?" if dialect.paramstyle == "qmark" else "%s"
-    sets = ", ".join(f"{prep.quote(c)} = {ph}" for c in columns)
-    sql = f"UPDATE {prep.format_table(table)} SET {sets} WHERE {prep.quote(key)} = {ph}"
-    conn.exec_driver_sql(sql, list(rows))
 
 
 _object_values = itemgetter(*_OBJECT_COLUMNS)
@@ -651,10 +455,10 @@ def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tu
     new_ids = [k for k in objects.merged if k not in before]
     changed_ids = [k for k, v in objects.merged.items() if k in before and v != before[k]]
     new_rows = [(k, *_object_values(objects.merged[k])) for k in new_ids]
-    _bulk_insert(conn, ob, ("norad_id", *_OBJECT_COLUMNS), new_rows, conflict=("norad_id",))
-    _bulk_insert(conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",))
+    bulk_insert(conn, ob, ("norad_id", *_OBJECT_COLUMNS), new_rows, conflict=("norad_id",))
+    bulk_insert(conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",))
     new_ids.extend(r[0] for r in first_seen_rows)
-    _bulk_update(
+    bulk_update(
         conn,
         ob,
         "norad_id",
@@ -675,10 +479,10 @@ def _insert_element_sets(
     total = len(sets)
     done = 0
     step = None if progress is None else (lambda n: progress(done + n, total))
-    batch_size = _INSERT_BATCH if conn.dialect.name == "sqlite" else max(total, 1)
-    for batch in _chunks(sets, batch_size):
+    batch_size = CHUNK if conn.dialect.name == "sqlite" else max(total, 1)
+    for batch in chunks(sets, batch_size):
         rows = [(s.norad_id, ep, *_es_values(s)) for ep, s in batch]
-        _bulk_insert(
+        bulk_insert(
             conn,
             es,
             columns,
@@ -731,7 +535,7 @@ def _ingest(
     ).scalar_one()
 
     # 1. element sets: unique within the file (first occurrence wins) …
-    inst = _instant_converter(conn.dialect.name)
+    inst = instant_converter(conn.dialect.name)
     unique: dict[tuple, ElementSet] = {}
     for s in result.element_sets:
         unique.setdefault((s.norad_id, inst(s.epoch)), s)
@@ -748,7 +552,7 @@ def _ingest(
     # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
     #    A light look-up (epoch and element-set metadata) decides which stored
     #    objects can change at all; only those are read in full.
-    day = _date_converter(conn.dialect.name)
+    day = date_converter(conn.dialect.name)
     newest: dict[int, tuple] = {}
     for (nid, ep), s in unique.items():
         cur = newest.get(nid)
@@ -1128,14 +932,14 @@ def history(
     ]
 
 
-def _id_chunks(ids: Iterable[int] | None):
+def _idchunks(ids: Iterable[int] | None):
     if ids is None:
         yield None
         return
     unique = sorted({int(i) for i in ids})
     if not unique:
         return
-    yield from _chunks(unique, 10000)
+    yield from chunks(unique, 10000)
 
 
 def latest_element_sets(
@@ -1152,7 +956,7 @@ def latest_element_sets(
     sources the last ingested wins.  Ordered by catalog number.
     """
     out: list[ElementSet] = []
-    for chunk in _id_chunks(ids):
+    for chunk in _idchunks(ids):
         rn = (
             func.row_number()
             .over(partition_by=es.c.norad_id, order_by=(es.c.epoch.desc(), es.c.id.desc()))
@@ -1186,7 +990,7 @@ def all_element_sets(
 ) -> list[ElementSet]:
     """Every stored element set (epoch in [since, until]), by catalog number then epoch."""
     out: list[ElementSet] = []
-    for chunk in _id_chunks(ids):
+    for chunk in _idchunks(ids):
         stmt = select(*_element_set_columns()).join(ob, ob.c.norad_id == es.c.norad_id)
         if chunk is not None:
             stmt = stmt.where(es.c.norad_id.in_(chunk))

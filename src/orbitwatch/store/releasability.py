@@ -1,0 +1,79 @@
+"""Who may see a shared record: partner codes and ``releasable_to``.
+
+Every record that partners share carries ``partner`` (who contributed it;
+``None`` for public data) and ``releasable_to`` (``ALL`` or a comma-separated
+list of partner codes).  A record is visible to partner ``P`` when its partner
+is ``P``, or ``releasable_to`` is ``ALL`` or lists ``P``.  An object is visible
+when at least one of its element sets is.  The SQL conditions here and their
+Python twin :func:`is_visible` are the one definition of that rule; the service
+applies them to its own tables too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import and_, exists, literal, or_
+
+from orbitwatch.store.models import RELEASABLE_ALL, element_sets_table, objects_table
+
+_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]{0,31}$")
+
+es = element_sets_table
+ob = objects_table
+
+
+def normalize_partner(code: str | None) -> str | None:
+    """Upper-case partner code, or None; ValueError for a malformed code."""
+    if code is None or not code.strip():
+        return None
+    c = code.strip().upper()
+    if not _CODE_RE.match(c):
+        raise ValueError(f"partner code {code!r}: use letters, digits, '_', '-', '.' (max 32)")
+    return c
+
+
+def normalize_releasable_to(value: str | Iterable[str] | None) -> str:
+    """``ALL`` or a comma-separated list of unique upper-case partner codes."""
+    if value is None:
+        return RELEASABLE_ALL
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    codes: list[str] = []
+    for part in parts:
+        c = normalize_partner(part)
+        if c is None:
+            continue
+        if c == RELEASABLE_ALL:
+            return RELEASABLE_ALL
+        if c not in codes:
+            codes.append(c)
+    if not codes:
+        raise ValueError(f"releasable-to {value!r}: name partner codes or ALL")
+    return ",".join(codes)
+
+
+def visible_element_set_clause(code: str, table=es):
+    """SQL condition: element sets of ``table`` that partner ``code`` may see."""
+    code = normalize_partner(code) or ""
+    padded = literal(",") + table.c.releasable_to + literal(",")
+    return or_(
+        table.c.partner == code,
+        table.c.releasable_to == RELEASABLE_ALL,
+        padded.contains(f",{code},", autoescape=True),
+    )
+
+
+def visible_object_clause(code: str, objects=ob):
+    """SQL condition: objects with at least one element set partner ``code`` may see."""
+    return exists().where(
+        and_(es.c.norad_id == objects.c.norad_id, visible_element_set_clause(code))
+    )
+
+
+def is_visible(partner: str | None, releasable_to: str, code: str) -> bool:
+    """Python twin of :func:`visible_element_set_clause` for one record."""
+    code = normalize_partner(code) or ""
+    if partner == code or releasable_to == RELEASABLE_ALL:
+        return True
+    return code in releasable_to.split(",")
