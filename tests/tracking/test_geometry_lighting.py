@@ -140,3 +140,20 @@ def test_shadow_models_agree_and_fraction_is_physical():
     assert abs((1 - lit.mean()) - f_expected) < 0.03
     assert np.all(state[~lit] <= 1) and np.all(state[state == 2] == 2)
     assert np.all(lit[state == 2]) and not np.any(lit[state == 0])
+
+
+def test_agrees_with_shared_frames_module():
+    """The tracking geometry's TEME->ITRS equals orbitwatch.propagation.frames (same model)."""
+    import pytest
+
+    frames = pytest.importorskip("orbitwatch.propagation.frames")
+    sat = Satrec.twoline2rv(L1, L2, WGS72)
+    start = datetime(2018, 8, 21, tzinfo=UTC)
+    t_s = np.arange(0.0, 86400.0, 600.0)
+    tb = geo.TimeBase.create(start, t_s[-1])
+    jd, fr = tb.jd_fr(t_s)
+    _, r, v = sat.sgp4_array(jd, fr)
+    ours_r, ours_v = geo.teme_to_itrs(r, v, tb.gmst_rad(t_s))
+    ref_r, ref_v = frames.teme_to_itrs(r, v, jd, fr)
+    assert np.max(np.linalg.norm(ours_r - ref_r, axis=-1)) < 1e-3  # km
+    assert np.max(np.linalg.norm(ours_v - ref_v, axis=-1)) < 1e-6  # km/s

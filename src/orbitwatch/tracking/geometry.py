@@ -191,12 +191,14 @@ def topocentric(
     site_itrs_km: np.ndarray,
     enu: np.ndarray,
     rates: bool = True,
+    azimuth: bool = True,
 ) -> Topocentric:
     """Az/el/range (and, with ``rates``, their time derivatives) from one site.
 
     ``r_teme_km``/``v_teme_km_s`` (..., 3) TEME; ``gmst_rad`` broadcastable to
     ``(...)``.  Works on components to avoid temporaries.  Without ``rates``
-    the rate fields are None.
+    the rate fields are None; without ``azimuth`` the azimuth and its rate are
+    None (the hot loops of a plain elevation limit need neither).
     """
     c = np.cos(gmst_rad)
     s = np.sin(gmst_rad)
@@ -212,9 +214,9 @@ def topocentric(
     horiz = np.sqrt(horiz2)
     rho = np.sqrt(horiz2 + u * u)
     el = np.arctan2(u, horiz)
-    az = np.mod(np.arctan2(e, n), TAU)
+    az_deg = np.mod(np.arctan2(e, n), TAU) / DEG if azimuth else None
     if not rates or v_teme_km_s is None:
-        return Topocentric(az / DEG, el / DEG, rho, None, None, None)
+        return Topocentric(az_deg, el / DEG, rho, None, None, None)
     vx, vy, vz = v_teme_km_s[..., 0], v_teme_km_s[..., 1], v_teme_km_s[..., 2]
     xr = dx + site_itrs_km[0]
     yr = dy + site_itrs_km[1]
@@ -228,8 +230,8 @@ def topocentric(
     horiz_dot = np.where(horiz > 0, (e * ed + n * nd) / safe_h, 0.0)
     # d(el)/dt = (u' * horiz - u * horiz') / rho^2
     el_rate = (ud * horiz - u * horiz_dot) / (rho * rho)
-    az_rate = np.where(horiz2 > 0, (n * ed - e * nd) / (safe_h * safe_h), 0.0)
-    return Topocentric(az / DEG, el / DEG, rho, rho_dot, el_rate / DEG, az_rate / DEG)
+    az_rate = np.where(horiz2 > 0, (n * ed - e * nd) / (safe_h * safe_h), 0.0) / DEG if azimuth else None
+    return Topocentric(az_deg, el / DEG, rho, rho_dot, el_rate / DEG, az_rate)
 
 
 def hermite(p0, v0, p1, v1, h, s):

@@ -67,7 +67,7 @@ STEP_LADDER_S = (600, 480, 360, 300, 240, 180, 150, 120, 90, 75, 60, 45, 30, 20,
 _NEG = -1.0e3  # margin used for samples where SGP4 failed
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PassPoint:
     """Look angles at one instant of a pass.
 
@@ -83,7 +83,7 @@ class PassPoint:
     doppler_hz: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Pass:
     """One visibility interval of one object from one site.
 
@@ -272,8 +272,15 @@ class _Chunk:
         self.r = r
         self.v = v
         self.gmst = tb.gmst_rad(t)
-        self.need_sun = False
         self.sun = None
+        # speed bound relative to the rotating Earth (km/s), per object:
+        # perigee speed (vis-viva, with 5 % margin for drag and J2) plus the
+        # Earth's rotation at apogee radius
+        mu = 398600.8  # WGS-72
+        n = np.array([max(s.no_kozai, 1e-9) / 60.0 for s in sats])
+        e = np.clip(np.array([s.ecco for s in sats]), 0.0, 0.999)
+        a = (mu / n**2) ** (1.0 / 3.0)
+        self.vmax_km_s = 1.05 * np.sqrt(mu * (1 + e) / (a * (1 - e))) + geo.OMEGA_EARTH_RAD_S * a * (1 + e)
 
     def with_sun(self):
         if self.sun is None:
@@ -320,8 +327,7 @@ def _eval(iv: _Intervals, sg: _SiteGeom, t: np.ndarray, rates: bool = False):
     """(F, Topocentric) at times ``t`` on the interpolant ``iv``."""
     p, v = iv.state(t)
     gm = iv.tb.gmst_rad(t)
-    need_rates = rates
-    topo = geo.topocentric(p, v, gm, sg.r_itrs, sg.enu, rates=need_rates)
+    topo = geo.topocentric(p, v, gm, sg.r_itrs, sg.enu, rates=rates, azimuth=not sg.simple)
     sun = None
     if sg.optical:
         jd, fr = iv.tb.jd_fr(t)
@@ -355,17 +361,28 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
     m, n = chunk.r.shape[:2]
     gm = chunk.gmst[None, :]
     sun = chunk.with_sun()[None, :, :] if sg.optical else None
-    topo = geo.topocentric(chunk.r, chunk.v, gm, sg.r_itrs, sg.enu)
+    topo = geo.topocentric(chunk.r, chunk.v, gm, sg.r_itrs, sg.enu, azimuth=not sg.simple)
     F = _margin(sg, topo, chunk.r, sun, gm)
     el = np.where(np.isnan(topo.el_deg), -90.0, topo.el_deg)
     rate = np.where(np.isnan(topo.el_rate_deg_s), 0.0, topo.el_rate_deg_s)
     t = chunk.t
 
     # -- interior elevation extrema (sign changes of the exact rate) --------
-    up = rate[:, :-1] > 0
-    dn = rate[:, 1:] < 0
-    is_max = up & dn
-    is_min = (rate[:, :-1] < 0) & (rate[:, 1:] > 0)
+    # Elevation-rate bound: any point of a step lies within d = v_max h / 2 of
+    # one of its two samples, so its elevation is at most
+    # el_i + asin(d / range_i) for that sample.  Maxima that cannot reach the
+    # lowest possible limit are not refined; minima matter only inside passes.
+    low = sg.site.lowest_elevation_deg
+    d_km = chunk.vmax_km_s[:, None] * (chunk.h[None, :] / 2.0)
+    rng = np.where(np.isnan(topo.range_km), 1.0, topo.range_km)
+    reach = np.maximum(
+        el[:, :-1] + np.degrees(np.arcsin(np.minimum(1.0, d_km / rng[:, :-1]))),
+        el[:, 1:] + np.degrees(np.arcsin(np.minimum(1.0, d_km / rng[:, 1:]))),
+    )
+    pos0 = F[:, :-1] >= 0
+    pos1 = F[:, 1:] >= 0
+    is_max = (rate[:, :-1] > 0) & (rate[:, 1:] < 0) & (reach >= low - 0.01)
+    is_min = (rate[:, :-1] < 0) & (rate[:, 1:] > 0) & pos0 & pos1
     ext_rows, ext_k = np.nonzero(is_max | is_min)
     ext_is_max = is_max[ext_rows, ext_k]
 
@@ -373,26 +390,23 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
 
     def rate_fun(tq):
         p, v = ext_iv.state(tq)
-        return geo.topocentric(p, v, chunk.tb.gmst_rad(tq), sg.r_itrs, sg.enu).el_rate_deg_s
+        return geo.topocentric(p, v, chunk.tb.gmst_rad(tq), sg.r_itrs, sg.enu, azimuth=False).el_rate_deg_s
 
     t_ext = _bisect(rate_fun, t[ext_k], t[ext_k + 1], rate[ext_rows, ext_k] >= 0, tol_s)
     if t_ext.size:
         p_e, _ = ext_iv.state(t_ext)
-        tp = geo.topocentric(p_e, None, chunk.tb.gmst_rad(t_ext), sg.r_itrs, sg.enu, rates=False)
+        tp = geo.topocentric(p_e, None, chunk.tb.gmst_rad(t_ext), sg.r_itrs, sg.enu, rates=False, azimuth=False)
         el_ext = np.where(np.isnan(tp.el_deg), -90.0, tp.el_deg)
     else:
         el_ext = np.zeros(0)
 
     # -- which steps need a closer look -------------------------------------
-    low = sg.site.lowest_elevation_deg
     el_hi = np.maximum(el[:, :-1], el[:, 1:])
     ext_el_grid = np.full((m, n - 1), -90.0)
     ext_t_grid = np.full((m, n - 1), np.nan)
     ext_el_grid[ext_rows, ext_k] = el_ext
     ext_t_grid[ext_rows, ext_k] = t_ext
     el_hi = np.maximum(el_hi, ext_el_grid)
-    pos0 = F[:, :-1] >= 0
-    pos1 = F[:, 1:] >= 0
     if sg.simple:
         # plain elevation limit: only sign changes and interior extrema matter
         look = (pos0 != pos1) | (np.isfinite(ext_t_grid) & (el_hi >= low))
@@ -543,27 +557,33 @@ def find_passes_multi(
     return result
 
 
-def _exact_topo(sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom) -> geo.Topocentric:
+def _exact_topo(sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom,
+                azimuth: bool = True) -> geo.Topocentric:
     """Exact SGP4 look angles at ``(rows[i], t_s[i])``; ``rows`` must be grouped."""
-    r_all = np.full((t_s.size, 3), np.nan)
-    v_all = np.full((t_s.size, 3), np.nan)
+    r_all = np.empty((t_s.size, 3))
+    v_all = np.empty((t_s.size, 3))
+    err_all = np.zeros(t_s.size, dtype=np.int32)
     if t_s.size:
+        jd, fr = tb.jd_fr(t_s)
         cuts = np.flatnonzero(np.diff(rows)) + 1
-        for a, b in zip(np.r_[0, cuts], np.r_[cuts, rows.size]):
-            jd, fr = tb.jd_fr(t_s[a:b])
-            err, r, v = sat_of_row(int(rows[a])).sgp4_array(jd, fr)
-            ok = err == 0
-            r_all[a:b][ok] = r[ok]
-            v_all[a:b][ok] = v[ok]
-    return geo.topocentric(r_all, v_all, tb.gmst_rad(t_s), sg.r_itrs, sg.enu)
+        starts = np.r_[0, cuts].tolist()
+        ends = np.r_[cuts, rows.size].tolist()
+        rl = rows.tolist()
+        for a, b in zip(starts, ends):
+            e, r_all[a:b], v_all[a:b] = sat_of_row(rl[a]).sgp4_array(jd[a:b], fr[a:b])
+            err_all[a:b] = e
+        bad = err_all != 0
+        r_all[bad] = np.nan
+        v_all[bad] = np.nan
+    return geo.topocentric(r_all, v_all, tb.gmst_rad(t_s), sg.r_itrs, sg.enu, azimuth=azimuth)
 
 
 def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, freq_hz, start,
                  polish_dt_s: float = 0.5):
     """Pass records with exact SGP4 states at rise, culmination and set.
 
-    Interior elevation maxima located on the interpolant are polished by two
-    parabolic steps on *exact* SGP4 elevations at ``t`` and ``t +- polish_dt_s``.
+    Interior elevation maxima located on the interpolant are polished by a
+    parabolic step on *exact* SGP4 elevations at ``t`` and ``t +- polish_dt_s``.
     Near the very flat apogee maxima of eccentric orbits (elevation
     curvature ~1e-7 deg/s^2) a velocity error of 1 m/s moves the time of
     the maximum by seconds, and SDP4's velocity is not the exact derivative
@@ -577,15 +597,15 @@ def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, 
     def sat_of_row(row):
         return objs.satrecs[int(cidx[row])]
 
-    m_rows = np.concatenate([np.full(len(f[5]), f[0]) for f in found]).astype(int)
+    m_rows = np.repeat(np.array([f[0] for f in found], dtype=int), [len(f[5]) for f in found])
     m_t = np.concatenate([f[5] for f in found]).astype(float)
     # parabolic polish of interior maxima on exact SGP4 elevations
     if m_t.size:
         hmax = 5.0 * float(chunk.h.max())
-        for _ in range(2):
+        for _ in range(1):
             rr3 = np.repeat(m_rows, 3)
             tt3 = (m_t[:, None] + np.array([-polish_dt_s, 0.0, polish_dt_s])[None, :]).ravel()
-            y = _exact_topo(sat_of_row, rr3, tt3, tb, sg).el_deg.reshape(-1, 3)
+            y = _exact_topo(sat_of_row, rr3, tt3, tb, sg, azimuth=False).el_deg.reshape(-1, 3)
             den = y[:, 0] - 2.0 * y[:, 1] + y[:, 2]
             with np.errstate(invalid="ignore", divide="ignore"):
                 dx = np.where((den < 0) & np.isfinite(den), 0.5 * (y[:, 0] - y[:, 2]) / den, 0.0)
