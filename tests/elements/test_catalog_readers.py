@@ -159,3 +159,23 @@ def test_spacetrack_satcat_columns():
         "TTMTR",
     )
     assert (deb.object_type, deb.owner, deb.perigee_km) == ("DEBRIS", "PRC", 780.0)
+
+
+def test_keeptrack_metadata_survives_the_per_record_path_and_errors_name_records():
+    path = shared_path(*KT, "TLE_2018-08-20_keeptrack.json")
+    raw = json.loads(path.read_text())[:3]
+    from sgp4.io import compute_checksum
+
+    # a blank element-set number is legal but not canonical: the per-record reader takes it
+    l1 = raw[0]["TLE1"][:64] + "    " + raw[0]["TLE1"][68]
+    raw[0]["TLE1"] = l1[:68] + str(compute_checksum(l1))
+    raw[1]["TLE2"] = raw[1]["TLE2"][:68] + str((int(raw[1]["TLE2"][68]) + 1) % 10)
+    result = parse_text(json.dumps(raw), "kt.json")
+    assert [(es.norad_id, es.owner, es.object_type) for es in result.element_sets] == [
+        (5, "US", "PAYLOAD"),
+        (12, "US", "ROCKET BODY"),
+    ]
+    assert result.element_sets[0].element_set_no == 0
+    (err,) = result.errors
+    assert (err.file, err.line, err.field) == ("kt.json", 1, "checksum line 2")
+    assert err.message.startswith("record 2:")

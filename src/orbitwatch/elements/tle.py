@@ -174,7 +174,13 @@ def _implied(text: str, field: str, offset: int) -> float:
 
 
 def _parse_record(
-    name: str | None, l1: str, l2: str, source_line: int, checksums: bool = True
+    name: str | None,
+    l1: str,
+    l2: str,
+    source_line: int,
+    checksums: bool = True,
+    owner: str | None = None,
+    object_type: str | None = None,
 ) -> ElementSet:
     for k, line in ((0, l1), (1, l2)):
         lbl = f"line {k + 1}"
@@ -259,6 +265,8 @@ def _parse_record(
         line1=l1,
         line2=l2,
         source_line=source_line,
+        owner=owner,
+        object_type=object_type,
     )
 
 
@@ -281,77 +289,17 @@ def parse_tle_record(
     (for sources such as JSC Vimpel whose TLE text carries no checksums).
     """
     try:
-        es = _parse_record(
-            name, line1, line2, line if source_line is None else source_line, checksums
+        return _parse_record(
+            name,
+            line1,
+            line2,
+            line if source_line is None else source_line,
+            checksums,
+            owner,
+            object_type,
         )
     except _Bad as bad:
         return RecordError(file, line + bad.line_offset, bad.field, bad.message)
-    if owner is not None or object_type is not None:
-        ElementSet.__dict__["owner"].__set__(es, owner)
-        ElementSet.__dict__["object_type"].__set__(es, object_type)
-    return es
-
-
-# --------------------------------------------------------------------------- bulk reader
-def _fixed(
-    a: np.ndarray, lo: int, hi: int, point: int, signed: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised fixed-point decimal at columns lo:hi with its '.' at column ``point``.
-
-    Digits may be led by spaces; with ``signed`` column ``lo`` holds ' ', '+'
-    or '-'.  The value is (integer of the digits) / 10**decimals, a single
-    correctly rounded division, hence identical to ``float`` of the text.
-    Returns (values, ok mask).
-    """
-    first = lo + 1 if signed else lo
-    seg = a[:, first:hi]
-    d = seg.astype(np.int64) - 48
-    isdig = (d >= 0) & (d <= 9)
-    k = point - first
-    isdig[:, k] = False
-    sp = seg == 32
-    lead = ~np.maximum.accumulate(isdig | (seg == 46), axis=1)
-    cell = isdig | (sp & lead)
-    cell[:, k] = True
-    ok = cell.all(axis=1) & (seg[:, k] == 46) & isdig[:, -1]
-    w = np.zeros(hi - first, dtype=np.int64)
-    powers = [j for j in range(hi - first) if j != k]
-    for e, j in enumerate(reversed(powers)):
-        w[j] = 10**e
-    val = np.where(isdig, d, 0) @ w / 10.0 ** (hi - 1 - point)
-    if signed:
-        sc = a[:, lo]
-        ok &= (sc == 32) | (sc == 43) | (sc == 45)
-        val = np.where(sc == 45, -val, val)
-    return val, ok
-
-
-def _digits(a: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """Integer value of columns lo:hi (spaces count as 0) and a mask of all-digit/space rows."""
-    d = a[:, lo:hi].astype(np.int64) - 48
-    isdig = (d >= 0) & (d <= 9)
-    ok = (isdig | (a[:, lo:hi] == 32)).all(axis=1)
-    d = np.where(isdig, d, 0)
-    w = 10 ** np.arange(hi - lo - 1, -1, -1, dtype=np.int64)
-    return d @ w, ok
-
-
-def _implied_vec(a: np.ndarray, lo: int) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised ``±NNNNN±E`` at columns lo..lo+8 (value, ok mask)."""
-    sign_c = a[:, lo]
-    mant, ok_m = _digits(a, lo + 1, lo + 6)
-    esign = a[:, lo + 6]
-    edig = a[:, lo + 7].astype(np.int64) - 48
-    ok = (
-        ok_m
-        & ((sign_c == 32) | (sign_c == 43) | (sign_c == 45))
-        & ((esign == 43) | (esign == 45))
-        & (edig >= 0)
-        & (edig <= 9)
-    )
-    exp = np.where(esign == 45, -edig, edig)
-    sign = np.where(sign_c == 45, -1.0, 1.0)
-    return sign * mant / 10.0 ** (5 - exp), ok
 
 
 # --------------------------------------------------------------------------- vectorised fast path
