@@ -322,3 +322,15 @@ def test_bulk_records_are_ordinary_frozen_element_sets_and_gc_state_is_restored(
     assert type(es) is ElementSet and es == twin and hash(es) == hash(twin)
     with pytest.raises(dataclasses.FrozenInstanceError):
         es.norad_id = 1  # type: ignore[misc]
+
+
+def test_parse_bytes_for_uploads_and_corrupt_compression():
+    from orbitwatch.elements import parse_bytes
+
+    raw = shared_path("ccsds_samples", "omm", "stations-tle.txt").read_bytes()
+    packed = gzip.compress(raw)
+    assert parse_bytes(packed, "up.bin").element_sets == parse_text(raw.decode(), "x").element_sets
+    with pytest.raises(FormatError, match="up.gz"):
+        parse_bytes(packed[: len(packed) // 2], "up.gz")
+    with pytest.raises(FormatError, match="up.xz"):
+        parse_bytes(lzma.compress(raw)[:40], "up.xz")

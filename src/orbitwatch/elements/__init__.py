@@ -13,7 +13,7 @@ from orbitwatch.elements.model import (
     SatcatRecord,
 )
 from orbitwatch.elements.omm import to_omm_kvn
-from orbitwatch.elements.reader import newest_per_object, parse_text, read_file
+from orbitwatch.elements.reader import newest_per_object, parse_bytes, parse_text, read_file
 from orbitwatch.elements.tle import (
     alpha5_to_int,
     format_tle,
@@ -32,6 +32,7 @@ __all__ = [
     "format_tle",
     "int_to_alpha5",
     "newest_per_object",
+    "parse_bytes",
     "parse_text",
     "read_file",
     "tle_checksum",

@@ -32,7 +32,15 @@ _BZ2 = b"BZh"
 
 def read_bytes(path: str | Path) -> bytes:
     """File content, transparently decompressed when it is gzip, xz or bzip2."""
-    data = Path(path).read_bytes()
+    return decompress(Path(path).read_bytes(), str(path))
+
+
+def decompress(data: bytes, name: str = "<bytes>") -> bytes:
+    """``data`` decompressed when its magic bytes say gzip, xz or bzip2; else unchanged.
+
+    Raises ``FormatError`` naming ``name`` when compressed data is corrupt.
+    """
+    path = name
     try:
         if data[:2] == _GZIP:
             return gzip.decompress(data)
@@ -62,6 +70,11 @@ def read_file(path: str | Path) -> ParseResult:
     if not p.is_file():
         raise FormatError(f"{p}: no such file.")
     return parse_text(decode_text(read_bytes(p)), str(p))
+
+
+def parse_bytes(data: bytes, filename: str = "<bytes>") -> ParseResult:
+    """Parse raw (possibly gzip/xz/bzip2-compressed) file content, e.g. an upload."""
+    return parse_text(decode_text(decompress(data, filename)), filename)
 
 
 def parse_text(text: str, filename: str = "<text>") -> ParseResult:
