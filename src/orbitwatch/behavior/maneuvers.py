@@ -120,6 +120,7 @@ class ManeuverConfig:
     # a smeared step is reported as one gap spanning its intermediate sets,
     # up to this many gaps (1 = always a single gap)
     max_ramp_gaps: int = 3
+    ramp_backfit: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +322,9 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
     return chans
 
 
-def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig) -> tuple[int, int]:
+def _step_start(
+    levels: list[np.ndarray], t: np.ndarray, lo: int, hi: int, cfg: ManeuverConfig
+) -> tuple[int, int]:
     """Gaps where a step between gaps ``lo`` and ``hi`` begins and ends.
 
     Pre-event level ``L0``: median of the 3 sets up to set ``lo``; post-event
@@ -334,6 +337,14 @@ def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig)
     ``max_ramp_gaps`` gaps later): sets in between sit half-way, fits that
     straddle the burn.  Vector channels use the component with the largest
     step relative to its noise.  Returns ``(first_gap, last_gap)``.
+
+    Slow ramps: when a fit span slides over a burn, the fitted level moves
+    roughly in proportion to the share of post-burn data in the span, i.e.
+    linearly in time from the burn on.  With ``ramp_backfit`` and at least two
+    sets between 15% and 85% of the step, a straight line through them (level
+    fraction against time) is extrapolated back to the pre-event level; the
+    gap holding that time becomes the first gap when it is earlier (by at
+    most ``max_ramp_gaps`` gaps).
     """
     best = None
     for c in levels:
@@ -350,13 +361,28 @@ def _step_start(levels: list[np.ndarray], lo: int, hi: int, cfg: ManeuverConfig)
     bar = max(cfg.start_sigma * sigma, cfg.start_fraction * abs(step))
     sign = 1.0 if step >= 0 else -1.0
     l1 = l0 + step
+    first, last = lo, lo
     for j in range(lo + 1, hi + 2):
         if sign * (c[j] - l0) > bar:
-            last = j
-            while last < min(j + cfg.max_ramp_gaps - 1, len(c) - 1) and abs(c[last] - l1) > bar:
-                last += 1
-            return j - 1, last - 1
-    return lo, lo
+            end = j
+            while end < min(j + cfg.max_ramp_gaps - 1, len(c) - 1) and abs(c[end] - l1) > bar:
+                end += 1
+            first, last = j - 1, end - 1
+            break
+    if cfg.ramp_backfit and step != 0:
+        n = len(c)
+        idx = np.arange(max(0, lo - 3), min(n, hi + 8))
+        frac = (c[idx] - l0) / step
+        mid = idx[(frac > 0.15) & (frac < 0.85)]
+        if mid.size >= 2 and np.ptp(t[mid]) > 0:
+            slope, icpt = np.polyfit(t[mid], (c[mid] - l0) / step, 1)
+            if slope > 0:
+                t0 = -icpt / slope
+                g = int(np.searchsorted(t, t0)) - 1
+                if first - cfg.max_ramp_gaps <= g < first:
+                    first = max(g, 0)
+                    last = max(first, min(last, first + cfg.max_ramp_gaps - 1))
+    return first, last
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -460,7 +486,7 @@ def _event(
     lo = max(0, min(grp) - sc[0] - sc[1])
     hi = min(n_gap - 1, max(grp) + sc[1])
     if ch.components:
-        k, k_end = _step_start(ch.components, lo, hi, cfg)
+        k, k_end = _step_start(ch.components, hist.t_days, lo, hi, cfg)
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
     es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
