@@ -597,72 +597,70 @@ def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, 
     def sat_of_row(row):
         return objs.satrecs[int(cidx[row])]
 
-    m_rows = np.repeat(np.array([f[0] for f in found], dtype=int), [len(f[5]) for f in found])
-    m_t = np.concatenate([f[5] for f in found]).astype(float)
+    n_it = len(found)
+    it_row = np.fromiter((f[0] for f in found), dtype=np.int64, count=n_it)
+    it_tr = np.fromiter((f[1] for f in found), dtype=float, count=n_it)
+    it_ts = np.fromiter((f[2] for f in found), dtype=float, count=n_it)
+    counts = np.fromiter((len(f[5]) for f in found), dtype=np.int64, count=n_it)
+    m_item = np.repeat(np.arange(n_it), counts)
+    m_rows = it_row[m_item]
+    m_t = np.concatenate([f[5] for f in found]).astype(float) if m_item.size else np.zeros(0)
     # parabolic polish of interior maxima on exact SGP4 elevations
     if m_t.size:
         hmax = 5.0 * float(chunk.h.max())
-        for _ in range(1):
-            rr3 = np.repeat(m_rows, 3)
-            tt3 = (m_t[:, None] + np.array([-polish_dt_s, 0.0, polish_dt_s])[None, :]).ravel()
-            y = _exact_topo(sat_of_row, rr3, tt3, tb, sg, azimuth=False).el_deg.reshape(-1, 3)
-            den = y[:, 0] - 2.0 * y[:, 1] + y[:, 2]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                dx = np.where((den < 0) & np.isfinite(den), 0.5 * (y[:, 0] - y[:, 2]) / den, 0.0)
-            m_t = m_t + np.clip(dx * polish_dt_s, -hmax, hmax)
-    # candidate times per found interval: rise, set, polished interior maxima
-    rows_l: list[np.ndarray] = []
-    times_l: list[np.ndarray] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    mpos = 0
-    for row, tr, ts_, _, _, mts, _ in found:
-        k = len(mts)
-        mt = m_t[mpos:mpos + k]
-        mpos += k
-        mt = mt[(mt > tr) & (mt < ts_)]
-        tt = np.concatenate([[tr, ts_], mt])
-        times_l.append(tt)
-        rows_l.append(np.full(tt.size, row))
-        spans.append((pos, pos + tt.size))
-        pos += tt.size
-    t_arr = np.concatenate(times_l)
-    topo = _exact_topo(sat_of_row, np.concatenate(rows_l), t_arr, tb, sg)
-    el = np.where(np.isnan(topo.el_deg), -1e9, topo.el_deg).tolist()
-    az = topo.az_deg.tolist()
-    eld = topo.el_deg.tolist()
-    rng = topo.range_km.tolist()
-    rr = topo.range_rate_km_s.tolist()
-    tl = t_arr.tolist()
-    out = []
+        rr3 = np.repeat(m_rows, 3)
+        tt3 = (m_t[:, None] + np.array([-polish_dt_s, 0.0, polish_dt_s])[None, :]).ravel()
+        y = _exact_topo(sat_of_row, rr3, tt3, tb, sg, azimuth=False).el_deg.reshape(-1, 3)
+        den = y[:, 0] - 2.0 * y[:, 1] + y[:, 2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dx = np.where((den < 0) & np.isfinite(den), 0.5 * (y[:, 0] - y[:, 2]) / den, 0.0)
+        m_t = m_t + np.clip(dx * polish_dt_s, -hmax, hmax)
+        inside = (m_t > it_tr[m_item]) & (m_t < it_ts[m_item])
+        m_t, m_item, m_rows = m_t[inside], m_item[inside], m_rows[inside]
+    # exact states at rise, set and maxima, grouped by object for sgp4_array
+    rows_all = np.concatenate([it_row, it_row, m_rows])
+    t_all = np.concatenate([it_tr, it_ts, m_t])
+    order = np.argsort(rows_all, kind="stable")
+    topo_sorted = _exact_topo(sat_of_row, rows_all[order], t_all[order], tb, sg)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(order.size)
+    el_all = topo_sorted.el_deg[inv]
+    az_all = topo_sorted.az_deg[inv]
+    rng_all = topo_sorted.range_km[inv]
+    rr_all = topo_sorted.range_rate_km_s[inv]
+    # culmination: best of rise, set and the interior maxima of each pass
+    el_c = np.where(np.isnan(el_all), -1e9, el_all)
+    best = np.full(n_it, -np.inf)
+    best_idx = np.full(n_it, -1, dtype=np.int64)
+    if m_item.size:
+        idx_m = 2 * n_it + np.arange(m_item.size)
+        np.maximum.at(best, m_item, el_c[idx_m])
+        hit = el_c[idx_m] >= best[m_item]
+        best_idx[m_item[hit][::-1]] = idx_m[hit][::-1]  # first max wins
+    cand = np.stack([el_c[:n_it], el_c[n_it:2 * n_it], best])
+    which = np.argmax(cand, axis=0)
+    culm = np.where(which == 0, np.arange(n_it), np.where(which == 1, n_it + np.arange(n_it), best_idx))
+    valid = np.max(cand, axis=0) > -1e8
+    az = az_all.tolist()
+    eld = el_all.tolist()
+    rng = rng_all.tolist()
+    rr = rr_all.tolist()
+    tl = t_all.tolist()
+    dop = (None if freq_hz is None else (-freq_hz / C_KM_S * rr_all).tolist())
 
     def point(k: int) -> PassPoint:
-        return PassPoint(
-            time=start + timedelta(seconds=tl[k]),
-            az_deg=az[k],
-            el_deg=eld[k],
-            range_km=rng[k],
-            range_rate_km_s=rr[k],
-            doppler_hz=None if freq_hz is None else -freq_hz * rr[k] / C_KM_S,
-        )
+        return PassPoint(start + timedelta(seconds=tl[k]), az[k], eld[k], rng[k], rr[k],
+                         None if dop is None else dop[k])
 
-    for (row, _tr, _ts, rtr, str_, _m, _e), (a, b) in zip(found, spans):
-        kmax = max(range(a, b), key=el.__getitem__)
-        if el[kmax] <= -1e8:
+    out = []
+    site_name = sg.site.name
+    culm_l = culm.tolist()
+    for i, f in enumerate(found):
+        if not valid[i]:
             continue
-        gi = int(cidx[row])
-        out.append(
-            Pass(
-                norad_id=int(objs.ids[gi]),
-                site=sg.site.name,
-                rise=point(a),
-                culmination=point(kmax),
-                set=point(a + 1),
-                rise_truncated=bool(rtr),
-                set_truncated=bool(str_),
-                name=objs.names[gi],
-            )
-        )
+        gi = int(cidx[f[0]])
+        out.append(Pass(int(objs.ids[gi]), site_name, point(i), point(culm_l[i]), point(n_it + i),
+                        bool(f[3]), bool(f[4]), objs.names[gi]))
     return out
 
 
