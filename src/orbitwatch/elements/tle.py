@@ -342,6 +342,9 @@ _DIGIT_VALUE = np.zeros(256, dtype=np.uint8)
 _DIGIT_VALUE[48:58] = np.arange(10, dtype=np.uint8)
 _CHAR_BITS_TABLE = _CHAR_BITS.tobytes()
 _DIGIT_VALUE_TABLE = _DIGIT_VALUE.tobytes()
+_CHECKSUM_VALUE = _DIGIT_VALUE.copy()
+_CHECKSUM_VALUE[ord("-")] = 1  # modulo-10 checksum: digits at value, minus signs as 1
+_CHECKSUM_VALUE_TABLE = _CHECKSUM_VALUE.tobytes()
 
 
 def _required_bits(template: str) -> np.ndarray:
@@ -417,9 +420,8 @@ def _fast_fields(b1: bytes, b2: bytes, checksums: bool):
         ok &= ~((cl[:, pairs] & _B_DIGIT) & (cl[:, pairs + 1] >> 1)).any(axis=1)
         dv = np.frombuffer(b.translate(_DIGIT_VALUE_TABLE), np.uint8).reshape(-1, 69)
         if checksums:
-            total = dv[:, :68].sum(axis=1, dtype=np.int32)
-            total += (a[:, :68] == 45).sum(axis=1, dtype=np.int32)
-            ok &= (total % 10) == dv[:, 68]
+            ck = np.frombuffer(b.translate(_CHECKSUM_VALUE_TABLE), np.uint8).reshape(-1, 69)
+            ok &= (ck[:, :68].sum(axis=1, dtype=np.int32) % 10) == dv[:, 68]
         ints.append(_integers(dv, fields))
     v1, v2 = ints
     f = {}
