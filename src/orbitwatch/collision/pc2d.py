@@ -36,7 +36,7 @@ from orbitwatch.collision.encounter import nearby_ca_linear
 __all__ = ["Pc2DResult", "PcResult", "pc_circle", "pc_circle_foster", "erf_diff",
            "encounter_plane", "pc_equal_area_square"]
 
-_GL_N = 96
+_GL_N = 64
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
 _SQRT2 = np.sqrt(2.0)
 
@@ -150,9 +150,16 @@ def _circle_integral_gl(xm, zm, sx, sz, R):
     x = xm[:, None] + R[:, None] * np.sin(th)
     rx = R[:, None] * cos_t
     dz = _SQRT2 * sz[:, None]
-    f = np.exp(-0.5 * (x / sx[:, None]) ** 2) * erf_diff((zm[:, None] + rx) / dz,
-                                                           (zm[:, None] - rx) / dz)
-    f = f * rx  # dx = R cos(theta) dtheta
+    a = (zm[:, None] + rx) / dz  # >= 0
+    b = (zm[:, None] - rx) / dz
+    # erf(a) - erf(b) with one special-function pair per node: erfc form when b >= 0
+    # (both in the upper tail), erf(a) + erf(-b) otherwise (no cancellation either way)
+    pos = b >= 0
+    ed = np.empty_like(a)
+    ed[pos] = special.erfc(b[pos]) - special.erfc(a[pos])
+    neg = ~pos
+    ed[neg] = special.erf(a[neg]) + special.erf(-b[neg])
+    f = np.exp(-0.5 * (x / sx[:, None]) ** 2) * ed * rx  # dx = R cos(theta) dtheta
     s = np.sum(f * _GL_W[None, :], axis=1) * half
     return s / (2.0 * np.sqrt(2.0 * np.pi) * sx)
 
