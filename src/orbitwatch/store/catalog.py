@@ -24,13 +24,16 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, itemgetter
-from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
+    and_,
+    literal_column,
+    type_coerce,
     func,
     insert,
     or_,
@@ -38,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from orbitwatch.elements.model import ElementSet, ParseResult, RecordError, SatcatRecord
 from orbitwatch.orbit import (
@@ -69,6 +73,7 @@ from orbitwatch.store.releasability import (  # noqa: F401 - re-exported
     visible_element_set_clause,
     visible_object_clause,
 )
+from orbitwatch.store.types import UNIX_EPOCH
 
 #: source name used when none is given and no partner is named: the public
 #: 18 SDS catalog however it was obtained (CelesTrak, Space-Track, a mirror),
@@ -838,60 +843,76 @@ _ES_FIELDS = (
     "line1",
     "line2",
 )
-_OBJ_META = ("name", "intl_designator", "owner", "object_type")
+
+try:  # the readers' fast constructor (plain slot stores), same result as ElementSet(...)
+    from orbitwatch.elements._build import make_element_set as _make_element_set
+except ImportError:  # pragma: no cover - fall back to the dataclass constructor
+    _make_element_set = ElementSet
 
 
-def _element_set_columns(table=es):
-    return [table.c[f] for f in _ES_FIELDS] + [ob.c[f] for f in _OBJ_META]
+def _element_set_columns(table=es) -> list:
+    """Columns in ``ElementSet`` field order; the epoch is read raw (see :func:`_read_sets`)."""
+    raw = type_coerce(table.c.epoch, NullType()).label("epoch")
+    c = table.c
+    return [
+        c.norad_id,
+        raw,
+        c.mean_motion_rev_day,
+        c.eccentricity,
+        c.inclination_deg,
+        c.raan_deg,
+        c.arg_perigee_deg,
+        c.mean_anomaly_deg,
+        c.bstar,
+        c.mean_motion_dot,
+        c.mean_motion_ddot,
+        ob.c.name,
+        ob.c.intl_designator,
+        c.classification,
+        c.element_set_no,
+        c.rev_at_epoch,
+        c.ephemeris_type,
+        c.line1,
+        c.line2,
+        literal_column("0").label("source_line"),
+        ob.c.owner,
+        ob.c.object_type,
+    ]
 
 
-def _to_element_set(row) -> ElementSet:
-    (
-        norad_id,
-        epoch,
-        n,
-        e,
-        i,
-        raan,
-        argp,
-        m,
-        bstar,
-        ndot,
-        nddot,
-        cls,
-        setno,
-        rev,
-        ephtype,
-        l1,
-        l2,
-        name,
-        intl,
-        owner,
-        otype,
-    ) = row[:21]
-    return ElementSet(
-        norad_id=norad_id,
-        epoch=epoch,
-        mean_motion_rev_day=n,
-        eccentricity=e,
-        inclination_deg=i,
-        raan_deg=raan,
-        arg_perigee_deg=argp,
-        mean_anomaly_deg=m,
-        bstar=bstar,
-        mean_motion_dot=ndot,
-        mean_motion_ddot=nddot,
-        name=name,
-        intl_designator=intl,
-        classification=cls,
-        element_set_no=setno,
-        rev_at_epoch=rev,
-        ephemeris_type=ephtype,
-        line1=l1,
-        line2=l2,
-        owner=owner,
-        object_type=otype,
+_N_ES_COLUMNS = 22
+
+
+def _epoch_reader(dialect_name: str):
+    """Raw epoch value -> aware UTC datetime (what :class:`UTCDateTime` returns)."""
+    if dialect_name == "sqlite":
+        return lambda v: UNIX_EPOCH + timedelta(microseconds=v)
+    return lambda v: v.astimezone(UTC)
+
+
+def _read_sets(session, stmt) -> tuple[list[ElementSet], list]:
+    """Run ``stmt`` (first columns from :func:`_element_set_columns`); sets and raw rows.
+
+    Rows are fetched in one ``fetchall`` and turned into records without
+    SQLAlchemy's per-value processing: reading a 183,000-set history this way
+    is several times faster than through typed result rows.
+    """
+    with _gc_paused():  # hundreds of thousands of new records, no cycles
+        return _read_sets_unpaused(session, stmt)
+
+
+def _read_sets_unpaused(session, stmt) -> tuple[list[ElementSet], list]:
+    rows = session.execute(stmt).fetchall()
+    if not rows:
+        return [], rows
+    dialect = session.get_bind().dialect.name if isinstance(session, Session) else (
+        session.dialect.name
     )
+    to_dt = _epoch_reader(dialect)
+    make = _make_element_set
+    n = _N_ES_COLUMNS
+    sets = [make(r[0], to_dt(r[1]), *r[2:n]) for r in rows]
+    return sets, rows
 
 
 def history(
@@ -913,26 +934,28 @@ def history(
         )
         .join(ob, ob.c.norad_id == es.c.norad_id)
         .where(es.c.norad_id == int(norad_id))
-        .order_by(es.c.epoch, es.c.source, es.c.id)
+        .order_by(es.c.epoch, es.c.source)
     )
     if source:
         stmt = stmt.where(es.c.source == source)
     if visible_to is not None:
         stmt = stmt.where(visible_element_set_clause(visible_to))
+    sets, rows = _read_sets(session, stmt)
+    n = _N_ES_COLUMNS
     return [
         StoredElementSet(
-            id=row[21],
-            element_set=_to_element_set(row),
-            source=row[22],
-            partner=row[23],
-            releasable_to=row[24],
-            ingested_at=row[25],
+            id=row[n],
+            element_set=s,
+            source=row[n + 1],
+            partner=row[n + 2],
+            releasable_to=row[n + 3],
+            ingested_at=row[n + 4],
         )
-        for row in session.execute(stmt)
+        for s, row in zip(sets, rows, strict=True)
     ]
 
 
-def _idchunks(ids: Iterable[int] | None):
+def _id_batches(ids: Iterable[int] | None):
     if ids is None:
         yield None
         return
@@ -951,32 +974,37 @@ def latest_element_sets(
 ) -> list[ElementSet]:
     """The newest element set of each object (at or before ``as_of`` when given).
 
-    One SQL query (per 10,000 ids): ``ROW_NUMBER() OVER (PARTITION BY norad_id
-    ORDER BY epoch DESC, id DESC)``; among sets of equal epoch from several
-    sources the last ingested wins.  Ordered by catalog number.
+    One SQL query (per 10,000 ids): the newest epoch per object from the
+    (norad_id, epoch, source) index (``GROUP BY norad_id``), joined back to
+    its element set — on a 183,000-set SQLite history about ten times faster
+    than ``ROW_NUMBER() OVER (PARTITION BY …)``.  Among sets of equal epoch
+    from several sources the last ingested wins.  Ordered by catalog number.
     """
     out: list[ElementSet] = []
-    for chunk in _idchunks(ids):
-        rn = (
-            func.row_number()
-            .over(partition_by=es.c.norad_id, order_by=(es.c.epoch.desc(), es.c.id.desc()))
-            .label("rn")
-        )
-        inner = select(es, rn)
+    for batch in _id_batches(ids):
+        newest = select(es.c.norad_id.label("nid"), func.max(es.c.epoch).label("newest"))
         if as_of is not None:
-            inner = inner.where(es.c.epoch <= as_of)
-        if chunk is not None:
-            inner = inner.where(es.c.norad_id.in_(chunk))
+            newest = newest.where(es.c.epoch <= as_of)
+        if batch is not None:
+            newest = newest.where(es.c.norad_id.in_(batch))
         if visible_to is not None:
-            inner = inner.where(visible_element_set_clause(visible_to))
-        sub = inner.subquery("ranked")
+            newest = newest.where(visible_element_set_clause(visible_to))
+        m = newest.group_by(es.c.norad_id).subquery("newest")
         stmt = (
-            select(*_element_set_columns(sub))
-            .join(ob, ob.c.norad_id == sub.c.norad_id)
-            .where(sub.c.rn == 1)
-            .order_by(sub.c.norad_id)
+            select(*_element_set_columns(), es.c.id)
+            .select_from(m)
+            .join(es, and_(es.c.norad_id == m.c.nid, es.c.epoch == m.c.newest))
+            .join(ob, ob.c.norad_id == es.c.norad_id)
         )
-        out.extend(_to_element_set(row) for row in session.execute(stmt))
+        if visible_to is not None:
+            stmt = stmt.where(visible_element_set_clause(visible_to))
+        sets, rows = _read_sets(session, stmt)
+        best: dict[int, tuple[int, ElementSet]] = {}
+        for s, row in zip(sets, rows, strict=True):
+            cur = best.get(s.norad_id)
+            if cur is None or row[_N_ES_COLUMNS] > cur[0]:
+                best[s.norad_id] = (row[_N_ES_COLUMNS], s)
+        out.extend(best[k][1] for k in sorted(best))
     return out
 
 
@@ -988,20 +1016,21 @@ def all_element_sets(
     until: datetime | None = None,
     visible_to: str | None = None,
 ) -> list[ElementSet]:
-    """Every stored element set (epoch in [since, until]), by catalog number then epoch."""
+    """Every stored element set (epoch in [since, until]), by catalog number, epoch, source."""
     out: list[ElementSet] = []
-    for chunk in _idchunks(ids):
+    for batch in _id_batches(ids):
         stmt = select(*_element_set_columns()).join(ob, ob.c.norad_id == es.c.norad_id)
-        if chunk is not None:
-            stmt = stmt.where(es.c.norad_id.in_(chunk))
+        if batch is not None:
+            stmt = stmt.where(es.c.norad_id.in_(batch))
         if since is not None:
             stmt = stmt.where(es.c.epoch >= since)
         if until is not None:
             stmt = stmt.where(es.c.epoch <= until)
         if visible_to is not None:
             stmt = stmt.where(visible_element_set_clause(visible_to))
-        stmt = stmt.order_by(es.c.norad_id, es.c.epoch, es.c.id)
-        out.extend(_to_element_set(row) for row in session.execute(stmt))
+        # the unique key's order: no sort step
+        stmt = stmt.order_by(es.c.norad_id, es.c.epoch, es.c.source)
+        out.extend(_read_sets(session, stmt)[0])
     return out
 
 
