@@ -15,6 +15,9 @@ from orbitwatch.cli import run as _run  # noqa: F401,E402
 from orbitwatch.cli import screen as _screen  # noqa: F401,E402
 from orbitwatch.cli import pc as _pc  # noqa: F401,E402
 from orbitwatch.cli import detect as _detect  # noqa: F401,E402
+from orbitwatch.cli import tracking as _tracking  # noqa: F401,E402  sites, passes, tasking
+from orbitwatch.cli import service as _service  # noqa: F401,E402  serve, partner, token
+from orbitwatch.cli import events as _events  # noqa: F401,E402  detect breakups
 
 
 def main() -> None:

@@ -1,0 +1,101 @@
+"""``orbitwatch detect breakups``: fragmentation events, attributed and classified."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from orbitwatch.cli.app import DB_HELP, detect_app, err, fail, out
+
+
+def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dict]:
+    """Owners and object types by catalog number, from SATCAT files or the store."""
+    owners: dict[int, str] = {}
+    types: dict[int, str] = {}
+    if catalog:
+        from orbitwatch.elements import read_file
+        from orbitwatch.elements.model import FormatError
+
+        for path in catalog:
+            try:
+                res = read_file(path)
+            except FormatError:
+                continue
+            for rec in res.satcat:
+                if rec.owner:
+                    owners[rec.norad_id] = rec.owner
+                if rec.object_type:
+                    types[rec.norad_id] = rec.object_type
+        return owners, types
+    from orbitwatch.store.catalog import list_objects
+    from orbitwatch.store.db import open_engine
+
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        for o in list_objects(conn):
+            if o.owner:
+                owners[o.norad_id] = o.owner
+            if o.object_type:
+                types[o.norad_id] = o.object_type
+    engine.dispose()
+    return owners, types
+
+
+@detect_app.command("breakups")
+def breakups_command(
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element-set files (snapshots and histories; SATCAT files add owners)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    min_fragments: int = typer.Option(3, "--min-fragments", help="Smallest cloud reported."),
+    max_back_days: float = typer.Option(
+        45.0, "--max-back-days", help="Longest back-propagation used to date an event, days."
+    ),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+) -> None:
+    """Find fragmentation events: parent, owner, fragment count, epoch, place and class.
+
+    Fragments are the objects of a launch (international designator YYYY-NNN)
+    catalogued after it; the epoch comes from the minimum dispersion of the
+    fragments about the parent (SGP4 back-propagation) or from the closest
+    approach with a collision partner.  Classes: collision, destructive test
+    (a payload that fragmented with no collision partner), explosion or anomaly.
+    """
+    from orbitwatch.behavior.breakups import find_breakups
+    from orbitwatch.cli.sources import load_element_sets
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}")
+    sets = load_element_sets(catalog, db, history=True)
+    if not sets:
+        fail("no element sets to examine")
+    owners, types = _satcat_facts(catalog, db)
+    found = find_breakups(
+        sets, owners=owners, object_types=types, min_fragments=min_fragments,
+        max_back_days=max_back_days,
+    )
+    if fmt == "jsonl":
+        for b in found:
+            out.print(json.dumps(b.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        return
+    t = Table(title=f"{len(found)} fragmentation event(s)", show_edge=False)
+    for col in ("parent", "owner", "fragments", "class", "epoch (UTC)", "place", "partner"):
+        t.add_column(col)
+    for b in found:
+        d = b.to_dict()
+        place = (
+            f"{b.latitude_deg:.1f}, {b.longitude_deg:.1f}, {b.altitude_km:.0f} km"
+            if b.latitude_deg is not None else "-"
+        )
+        t.add_row(
+            f"{b.parent} {b.parent_name or ''}", b.owner or "?", str(b.fragments),
+            b.classification, d["epoch_estimate"] or "unknown", place,
+            f"{b.collision_partner} ({b.collision_miss_km} km)" if b.collision_partner else "-",
+        )
+    out.print(t)
+    for b in found:
+        if b.epoch_estimate is None:
+            err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False)

@@ -1,0 +1,96 @@
+"""Breakup detection on real fragmentation events.
+
+References (independent of our code):
+- Iridium 33 / Cosmos 2251 collided on 2009-02-10 at about 16:56 UTC, 789 km
+  above northern Siberia (72.5 N, 97.9 E) (Kelso, "Analysis of the Iridium 33 -
+  Cosmos 2251 collision", AMOS 2009).
+- Cosmos 1408 (1982-092A, owner CIS) was destroyed by a Russian direct-ascent
+  ASAT test on 2021-11-15 at about 02:47 UTC (US Space Command statement,
+  2021-11-15; LeoLabs analysis).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from typer.testing import CliRunner
+
+from conftest import shared_path
+from orbitwatch.behavior.breakups import find_breakups, launch_of
+from orbitwatch.cli import app
+from orbitwatch.elements import read_file
+
+
+def test_launch_designator_forms():
+    assert launch_of("82092A") == "1982-092"
+    assert launch_of("1999-025ABC") == "1999-025"
+    assert launch_of("05001A") == "2005-001"
+    assert launch_of(None) is None
+
+
+def _sets(*parts):
+    return read_file(shared_path(*parts)).element_sets
+
+
+def test_cosmos_1408_destructive_test_dated_by_dispersion():
+    sets = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt") + _sets(
+        "events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt"
+    )
+    found = find_breakups(sets, owners={13552: "CIS"})
+    assert len(found) == 1
+    b = found[0]
+    assert b.parent == 13552 and b.owner == "CIS"
+    assert b.classification == "destructive test"
+    assert b.fragments == 103  # 105 objects of 1982-092 minus the parent and its rocket body
+    assert b.collision_partner is None
+    event = datetime(2021, 11, 15, 2, 47, tzinfo=UTC)
+    assert b.epoch_estimate is not None
+    assert abs((b.epoch_estimate - event).total_seconds()) < 10 * 60
+    # the intercept happened over northern Russia, near 480 km (Cosmos 1408's altitude)
+    assert 50 < b.latitude_deg < 75 and 20 < b.longitude_deg < 60
+    assert 440 < b.altitude_km < 500
+
+
+def test_iridium_cosmos_collision_found_from_pre_event_pair():
+    sets = _sets("events", "iridium33_cosmos2251", "pre_collision_tles_2009-02-09.txt") + _sets(
+        "events", "iridium33_cosmos2251", "iridium-33-debris_2021-10-02_marcovivar.txt"
+    )
+    found = find_breakups(sets, owners={24946: "US", 22675: "CIS"}, min_fragments=5)
+    irid = [b for b in found if b.parent == 24946]
+    assert len(irid) == 1
+    b = irid[0]
+    assert b.classification == "collision" and b.collision_partner == 22675
+    assert b.owner == "US"
+    assert b.collision_miss_km < 2.0
+    assert abs((b.epoch_estimate - datetime(2009, 2, 10, 16, 56, tzinfo=UTC)).total_seconds()) < 60
+    assert abs(b.latitude_deg - 72.5) < 1.0 and abs(b.longitude_deg - 97.9) < 1.5
+    assert abs(b.altitude_km - 789) < 10
+
+
+def test_no_breakup_in_an_intact_constellation_snapshot():
+    # Iridium's 2021 cloud without its pre-event parent set and no other fragments:
+    # a launch group of intact payloads (all launch-era) is never a breakup.
+    sets = [s for s in _sets("events", "iridium33_cosmos2251",
+                             "pre_collision_tles_2009-02-09.txt")]
+    assert find_breakups(sets) == []
+
+
+def test_cli_jsonl(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["detect", "breakups", "--catalog",
+         str(shared_path("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")),
+         "--catalog",
+         str(shared_path("events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt")),
+         "--format", "jsonl"],
+    )
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    assert len(rows) == 1
+    r = rows[0]
+    for key in ("parent", "owner", "epoch_estimate", "fragments", "classification"):
+        assert key in r
+    assert r["parent"] == 13552 and isinstance(r["fragments"], int)
+    assert r["epoch_estimate"].endswith("Z")
