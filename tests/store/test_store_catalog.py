@@ -525,3 +525,22 @@ def test_odd_source_names_and_large_catalog_numbers(engine):
         engine, ParseResult("odd", "omm-json", element_sets=sets), source=source
     )
     assert again.new == 0
+
+
+def test_same_epoch_from_two_sources_last_ingested_wins(engine):
+    base = _es_from_tle("ISS (ZARYA)", ISS_1, ISS_2)
+    older = dataclasses.replace(base, epoch=base.epoch - timedelta(days=1))
+    a = dataclasses.replace(base, mean_anomaly_deg=10.0, line1=None, line2=None)
+    b = dataclasses.replace(base, mean_anomaly_deg=20.0, line1=None, line2=None)
+    catalog.ingest_parse_result(engine, ParseResult("a", "t", element_sets=[older, a]), source="a")
+    catalog.ingest_parse_result(engine, ParseResult("b", "t", element_sets=[b]), source="b")
+    with engine.connect() as conn:
+        latest = catalog.latest_element_sets(conn)
+        assert [(s.epoch, s.mean_anomaly_deg) for s in latest] == [(base.epoch, 20.0)]
+        hist = catalog.history(conn, 25544)
+        assert [(h.source, h.element_set.epoch) for h in hist] == [
+            ("a", older.epoch), ("a", base.epoch), ("b", base.epoch)
+        ]
+        # the objects row follows the first set seen at the newest epoch
+        row = catalog.list_objects(conn)[0]
+        assert row.latest_epoch == base.epoch
