@@ -112,6 +112,11 @@ class ManeuverConfig:
     # (guards against quantised elements whose MAD is 0 in quiet stretches)
     mad_floor_fraction: float = 0.25
     reject_outliers: bool = True
+    # GEO: steps below this delta-v are not reported.  GEO element sets carry
+    # semi-major-axis scatter and unmodelled drift of several hundred metres
+    # (~0.01-0.02 m/s); chemical station-keeping burns are 0.05-0.5 m/s
+    # east-west and metres per second north-south.
+    geo_min_delta_v_m_s: float = 0.05
     outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
@@ -444,7 +449,10 @@ def detect_maneuvers(
 
     out = []
     for grp in groups:
-        out.append(_event(hist, chans, cfg, grp, best, best_ch, best_sc))
+        ev = _event(hist, chans, cfg, grp, best, best_ch, best_sc)
+        if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
+            continue
+        out.append(ev)
     return out
 
 
