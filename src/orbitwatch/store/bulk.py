@@ -98,6 +98,31 @@ def pg_copy_to_temp(conn: Connection, table, columns: Sequence[str], rows, progr
     return tmp
 
 
+def pg_copy_direct(conn: Connection, table, columns, rows, constants: dict, progress=None) -> None:
+    """COPY rows (plus the per-file ``constants``) straight into ``table``."""
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c) for c in [*columns, *constants])
+    extra = tuple(constants.values())
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(
+        f"COPY {prep.format_table(table)} ({cols}) FROM STDIN"
+    ) as copy:
+        for i, row in enumerate(rows, 1):
+            copy.write_row(row + extra if extra else row)
+            if progress is not None and i % CHUNK == 0:
+                progress(i)
+
+
+def lock_for_ingest(conn: Connection) -> None:
+    """Serialise writers that check keys before inserting (PostgreSQL advisory lock).
+
+    Held until the transaction ends.  SQLite needs nothing here: ingest opens
+    its transaction with ``BEGIN IMMEDIATE``, which already excludes other writers.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('orbitwatch.ingest'))")
+
+
 def bulk_insert(
     conn: Connection,
     table,
@@ -107,13 +132,17 @@ def bulk_insert(
     constants: dict | None = None,
     conflict: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    keys_checked: bool = False,
 ) -> None:
     """Insert driver-ready tuples (one per row, in ``columns`` order).
 
-    SQLite: ``executemany``.  PostgreSQL: ``COPY`` into a temporary table, then
-    one ``INSERT … SELECT`` (per-row statements cost a round trip each there).
-    ``constants`` are the same for every row and are written as SQL literals.
-    Rows whose ``conflict`` key exists are skipped (``ON CONFLICT DO NOTHING``).
+    SQLite: ``executemany``.  PostgreSQL: ``COPY`` (per-row statements cost a
+    round trip each there) — straight into the table when ``keys_checked``
+    (the caller holds a lock under which it checked that no row conflicts),
+    else into a temporary table followed by one ``INSERT … SELECT … ON
+    CONFLICT DO NOTHING``.  ``constants`` are the same for every row (SQL
+    literals; with a direct COPY appended to each row).  Rows whose
+    ``conflict`` key exists are skipped.
     """
     if not rows:
         return
@@ -124,6 +153,9 @@ def bulk_insert(
     on_conflict = ""
     if conflict and dialect.name in ("sqlite", "postgresql"):
         on_conflict = f" ON CONFLICT ({', '.join(prep.quote(c) for c in conflict)}) DO NOTHING"
+    if dialect.name == "postgresql" and keys_checked:
+        pg_copy_direct(conn, table, columns, rows, constants, progress)
+        return
     if dialect.name == "postgresql":
         tmp = pg_copy_to_temp(conn, table, columns, rows, progress)
         consts = [sql_literal(v, dialect.name, "qmark") for v in constants.values()]

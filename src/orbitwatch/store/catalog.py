@@ -55,6 +55,7 @@ from orbitwatch.store.bulk import (
     bulk_insert,
     bulk_update,
     chunks,
+    lock_for_ingest,
     date_converter,
     id_ranges,
     instant_converter,
@@ -461,7 +462,9 @@ def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tu
     changed_ids = [k for k, v in objects.merged.items() if k in before and v != before[k]]
     new_rows = [(k, *_object_values(objects.merged[k])) for k in new_ids]
     bulk_insert(conn, ob, ("norad_id", *_OBJECT_COLUMNS), new_rows, conflict=("norad_id",))
-    bulk_insert(conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",))
+    bulk_insert(
+        conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",), keys_checked=True
+    )
     new_ids.extend(r[0] for r in first_seen_rows)
     bulk_update(
         conn,
@@ -495,6 +498,7 @@ def _insert_element_sets(
             constants=constants,
             conflict=("norad_id", "epoch", "source"),
             progress=step,
+            keys_checked=True,
         )
         done += len(batch)
 
@@ -521,6 +525,7 @@ def _ingest(
     progress: Callable[[int, int], None] | None,
     now: datetime,
 ) -> IngestCounts:
+    lock_for_ingest(conn)  # from here on no other ingest can add the keys we check
     ensure_partner(conn, partner)
     ingest_id = conn.execute(
         insert(ingests_table)
