@@ -346,3 +346,14 @@ def test_columnar_csv_path_equals_record_path():
     ]
     assert fast == slow
     assert fast[2].name == "DELLINGR (RBLE)"
+
+
+def test_json_non_finite_and_boolean_values_are_rejected():
+    (obj,) = json.loads(shared_path(*OMM, "sample_omm.json").read_text())
+    recs = [dict(obj), dict(obj, MEAN_MOTION=float("inf")), dict(obj, NORAD_CAT_ID=True)]
+    result = parse_text(json.dumps(recs), "nf.json")  # json writes inf as Infinity
+    assert len(result.element_sets) == 1
+    assert [(e.field, e.message.split(":")[0]) for e in result.errors] == [
+        ("mean_motion", "record 2"),
+        ("norad_id", "record 3"),
+    ]

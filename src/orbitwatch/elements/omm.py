@@ -13,6 +13,7 @@ used by the JSON and CSV readers (CelesTrak and Space-Track spellings), so
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -92,6 +93,16 @@ def parse_omm_epoch(text: str) -> datetime:
 
 
 def _num(value: object) -> float:
+    """A finite float from a number or numeric text (KVN ``[unit]`` suffix allowed)."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    v = _num_any(value)
+    if not math.isfinite(v):
+        raise ValueError("not finite")
+    return v
+
+
+def _num_any(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -161,7 +172,7 @@ def omm_to_element_set(
         try:
             vals[field] = _num(v)
         except ValueError:
-            return err(key, field, f"{key} {v!r} is not a number")
+            return err(key, field, f"{key} {v!r} is not a finite number")
     ints: dict[str, int] = {}
     for key, field, default in (
         ("NORAD_CAT_ID", "norad_id", 0),
