@@ -99,3 +99,54 @@ def breakups_command(
     for b in found:
         if b.epoch_estimate is None:
             err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False)
+
+
+@detect_app.command("geo")
+def geo_command(
+    history: list[Path] = typer.Option(None, "--history", help="Element-set history files."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    ids: str = typer.Option(None, "--ids", help="Catalog numbers, comma-separated."),
+    drift_threshold: float = typer.Option(
+        0.05, "--drift-threshold", help="Drift rate that counts as drifting, deg/day."
+    ),
+    states: bool = typer.Option(False, "--states", help="Also print every element set's state."),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+) -> None:
+    """GEO belt: longitude, drift rate and inclination over time; relocations as events."""
+    from orbitwatch.behavior.geo import find_relocations, geo_track, is_geo
+    from orbitwatch.cli.sources import load_element_sets
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}")
+    id_list = [int(x) for x in ids.split(",")] if ids else None
+    sets = [s for s in load_element_sets(history, db, ids=id_list, history=True) if is_geo(s)]
+    events, status = find_relocations(sets, drift_threshold_deg_day=drift_threshold)
+    if fmt == "jsonl":
+        if states:
+            for st in geo_track(sets):
+                d = st.to_dict()
+                d["type"] = "geo_state"
+                out.print(json.dumps(d), soft_wrap=True, highlight=False, markup=False)
+        for e in events:
+            out.print(json.dumps(e.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        return
+    latest: dict[int, object] = {}
+    for st in geo_track(sets):
+        latest[st.norad_id] = st
+    t = Table(title=f"{len(latest)} GEO objects", show_edge=False)
+    for col in ("object", "epoch", "lon deg", "drift deg/d", "incl deg", "status"):
+        t.add_column(col)
+    for nid, st in sorted(latest.items()):
+        d = st.to_dict()
+        t.add_row(str(nid), d["epoch"], f"{st.longitude_deg:.3f}", f"{st.drift_deg_day:+.4f}",
+                  f"{st.inclination_deg:.3f}", status.get(nid, "?"))
+    out.print(t)
+    t = Table(title=f"{len(events)} relocation event(s)", show_edge=False)
+    for col in ("object", "kind", "between", "lon before", "lon after", "drift after"):
+        t.add_column(col)
+    for e in events:
+        d = e.to_dict()
+        t.add_row(f"{e.object} {e.name or ''}", e.kind, f"{d['gap_start']} .. {d['gap_end']}",
+                  f"{e.longitude_before_deg:.3f}", f"{e.longitude_after_deg:.3f}",
+                  f"{e.drift_after_deg_day:+.4f}")
+    out.print(t)

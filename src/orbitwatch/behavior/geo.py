@@ -1,0 +1,244 @@
+"""GEO monitoring: longitude, drift rate and inclination over time; relocations.
+
+For each element set of an object in the GEO belt (mean motion 0.9–1.1
+rev/day, eccentricity < 0.1, inclination < 20 deg) the set is propagated with
+SGP4 over one orbital period P = 1/n from its epoch, converted TEME -> ITRS (:mod:`orbitwatch.propagation.frames`),
+and reduced to
+
+- ``longitude_deg``: the *mean* sub-satellite east longitude over that
+  period (the libration tied to the orbital phase, caused by eccentricity and
+  inclination, up to 2e rad and i^2/4 rad, averages out also for an object
+  that drifts fast),
+- ``drift_deg_day``: the change of the longitude over that period divided by
+  it (positive eastward); this includes SGP4's J2 and luni-solar terms rather
+  than the two-body ``360 (n - n_sidereal)``,
+- ``inclination_deg`` and ``latitude_amplitude_deg``.
+
+A **relocation** is a change of the station-keeping state along the history:
+the object *starts drifting* when ``|drift|`` rises above
+``drift_threshold_deg_day`` (default 0.05 deg/day, several times what
+station-kept satellites show, whose boxes are +-0.05 deg held with drifts of
+a few 1e-3 deg/day) in at least ``min_sets`` consecutive element sets after
+holding below it, and *stops* when it falls back.  Each start and stop is an
+event with the longitudes before and after and the peak drift rate.  Objects
+that drift through the whole history are summarised as drifting, with no
+event (no start or end was seen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from orbitwatch.elements.model import ElementSet
+from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
+
+#: one sidereal day, seconds (IERS: 86164.0905 s)
+SIDEREAL_DAY_S = 86164.0905
+_SAMPLES_PER_DAY = 48
+
+
+def is_geo(es: ElementSet) -> bool:
+    """In the GEO belt: 0.9 < n < 1.1 rev/day, e < 0.1 and i < 20 deg.
+
+    (Inclined geosynchronous orbits such as BeiDou's IGSO, i ~ 55 deg, are not
+    station-kept in longitude the same way and are left out.)
+    """
+    return (
+        0.9 < es.mean_motion_rev_day < 1.1 and es.eccentricity < 0.1 and es.inclination_deg < 20.0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GeoState:
+    """One element set's GEO geometry (degrees, degrees/day; east positive)."""
+
+    norad_id: int
+    epoch: datetime
+    longitude_deg: float
+    drift_deg_day: float
+    inclination_deg: float
+    latitude_amplitude_deg: float
+
+    def to_dict(self) -> dict:
+        return {
+            "object": self.norad_id,
+            "epoch": iso_z(self.epoch, 3),
+            "longitude_deg": round(self.longitude_deg, 4),
+            "drift_deg_day": round(self.drift_deg_day, 5),
+            "inclination_deg": round(self.inclination_deg, 4),
+            "latitude_amplitude_deg": round(self.latitude_amplitude_deg, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GeoRelocation:
+    """A start or an end of a drift (``kind``: ``drift start`` / ``drift stop``)."""
+
+    object: int
+    name: str | None
+    kind: str
+    gap_start: datetime  # epoch of the last set before the change
+    gap_end: datetime  # epoch of the first set after it
+    longitude_before_deg: float
+    longitude_after_deg: float
+    drift_before_deg_day: float
+    drift_after_deg_day: float
+    direction: str  # "east" / "west"
+    evidence: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "type": "geo_relocation",
+            "object": self.object,
+            "name": self.name,
+            "kind": self.kind,
+            "gap_start": iso_z(self.gap_start, 3),
+            "gap_end": iso_z(self.gap_end, 3),
+            "longitude_before_deg": round(self.longitude_before_deg, 3),
+            "longitude_after_deg": round(self.longitude_after_deg, 3),
+            "drift_before_deg_day": round(self.drift_before_deg_day, 4),
+            "drift_after_deg_day": round(self.drift_after_deg_day, 4),
+            "direction": self.direction,
+            "evidence": self.evidence,
+        }
+
+
+def _wrap180(x: np.ndarray) -> np.ndarray:
+    return (np.asarray(x) + 180.0) % 360.0 - 180.0
+
+
+def geo_track(history: Sequence[ElementSet]) -> list[GeoState]:
+    """GEO geometry of each element set of one or many objects (input order kept).
+
+    Non-GEO sets and sets SGP4 cannot propagate are skipped.
+    """
+    from orbitwatch.propagation.frames import teme_to_itrs
+
+    sets = [s for s in history if is_geo(s)]
+    if not sets:
+        return []
+    n_s = _SAMPLES_PER_DAY
+    m = n_s + 1
+    periods_s = np.array([DAY_S / s.mean_motion_rev_day for s in sets])
+    jd_all = np.empty(len(sets) * m)
+    fr_all = np.empty(len(sets) * m)
+    r_all = np.empty((len(sets) * m, 3))
+    ok = np.ones(len(sets), dtype=bool)
+    for k, s in enumerate(sets):  # each set on its own grid: sgp4_array's C loop
+        jd0, fr0 = datetime_to_jd(s.epoch)
+        sl = slice(k * m, (k + 1) * m)
+        jd_all[sl] = jd0
+        # one orbital period: the sample after it is at the same orbital phase
+        fr_all[sl] = fr0 + np.arange(m) * (periods_s[k] / n_s) / DAY_S
+        e, r, _ = s.to_satrec().sgp4_array(jd_all[sl], fr_all[sl])
+        ok[k] = not np.any(e != 0)
+        r_all[sl] = r
+    r_itrs, _ = teme_to_itrs(np.nan_to_num(r_all), None, jd_all, fr_all)
+    r_itrs = r_itrs.reshape(len(sets), m, 3)
+    lon = np.degrees(np.arctan2(r_itrs[..., 1], r_itrs[..., 0]))
+    lat = np.degrees(np.arctan2(r_itrs[..., 2], np.hypot(r_itrs[..., 0], r_itrs[..., 1])))
+    unwrapped = np.degrees(np.unwrap(np.radians(lon), axis=1))
+    drift = (unwrapped[:, -1] - unwrapped[:, 0]) * DAY_S / periods_s
+    mean_lon = _wrap180(np.mean(unwrapped[:, :-1], axis=1))
+    lat_amp = np.max(np.abs(lat[:, :-1]), axis=1)
+    return [
+        GeoState(
+            norad_id=s.norad_id,
+            epoch=s.epoch,
+            longitude_deg=float(mean_lon[k]),
+            drift_deg_day=float(drift[k]),
+            inclination_deg=float(s.inclination_deg),
+            latitude_amplitude_deg=float(lat_amp[k]),
+        )
+        for k, s in enumerate(sets)
+        if ok[k]
+    ]
+
+
+def find_relocations(
+    history: Iterable[ElementSet],
+    *,
+    drift_threshold_deg_day: float = 0.05,
+    min_sets: int = 2,
+) -> tuple[list[GeoRelocation], dict[int, str]]:
+    """Relocation events (drift starts and stops) and each object's state.
+
+    Returns ``(events, status)`` where ``status[norad_id]`` is ``station-kept``,
+    ``drifting`` or ``relocating`` (a start or stop was seen).
+    """
+    by_id: dict[int, list[ElementSet]] = {}
+    for s in history:
+        by_id.setdefault(s.norad_id, []).append(s)
+    events: list[GeoRelocation] = []
+    status: dict[int, str] = {}
+    for nid, sets in sorted(by_id.items()):
+        sets.sort(key=lambda s: s.epoch)
+        # one set per epoch (reissues with the same epoch carry the same orbit)
+        uniq: list[ElementSet] = []
+        for s in sets:
+            if uniq and s.epoch == uniq[-1].epoch:
+                uniq[-1] = s
+            else:
+                uniq.append(s)
+        track = geo_track(uniq)
+        if len(track) < 2:
+            continue
+        name = uniq[-1].name
+        drifting = np.array([abs(t.drift_deg_day) > drift_threshold_deg_day for t in track])
+        # smooth: a state holds only when seen in min_sets consecutive sets
+        state = _debounce(drifting, min_sets)
+        changes = [i for i in range(1, len(state)) if state[i] != state[i - 1]]
+        if not changes:
+            status[nid] = "drifting" if state[0] else "station-kept"
+            continue
+        status[nid] = "relocating"
+        for i in changes:
+            a, b = track[i - 1], track[i]
+            started = bool(state[i])
+            drift_ref = b.drift_deg_day if started else a.drift_deg_day
+            events.append(
+                GeoRelocation(
+                    object=nid,
+                    name=name,
+                    kind="drift start" if started else "drift stop",
+                    gap_start=a.epoch,
+                    gap_end=b.epoch,
+                    longitude_before_deg=a.longitude_deg,
+                    longitude_after_deg=b.longitude_deg,
+                    drift_before_deg_day=a.drift_deg_day,
+                    drift_after_deg_day=b.drift_deg_day,
+                    direction="east" if drift_ref > 0 else "west",
+                    evidence={
+                        "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
+                        "drift_threshold_deg_day": drift_threshold_deg_day,
+                    },
+                )
+            )
+    return events, status
+
+
+def _debounce(flags: np.ndarray, min_sets: int) -> np.ndarray:
+    """Keep a state change only when it persists ``min_sets`` sets (or to the end)."""
+    out = flags.copy()
+    cur = flags[0]
+    i = 1
+    n = len(flags)
+    while i < n:
+        if flags[i] != cur:
+            j = i
+            while j < n and flags[j] != cur:
+                j += 1
+            if j - i >= min_sets or j == n:
+                cur = flags[i]
+                out[i:j] = cur
+            else:
+                out[i:j] = cur  # a blip: ignore
+            i = j
+        else:
+            out[i] = cur
+            i += 1
+    return out

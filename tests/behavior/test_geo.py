@@ -1,0 +1,89 @@
+"""GEO longitude, drift and relocations on the real GEO history (2026-04/05).
+
+Oracle: skyfield (EarthSatellite + ITRS sub-point, builtin timescale) for the
+longitudes; the element sets that follow a set for the drift rates.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import shared_path
+from orbitwatch.behavior.geo import find_relocations, geo_track, is_geo
+from orbitwatch.cli import app
+from orbitwatch.elements import read_file
+
+
+@pytest.fixture(scope="module")
+def geo_sets():
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    return [s for s in read_file(path).element_sets if is_geo(s)]
+
+
+def test_mean_longitude_matches_skyfield(geo_sets):
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    ts = load.timescale(builtin=True)
+    sample = geo_sets[:: max(1, len(geo_sets) // 25)][:25]
+    ours = geo_track(sample)
+    assert len(ours) == len(sample)
+    for es, st in zip(sample, ours):
+        sat = EarthSatellite(es.line1, es.line2, ts=ts)
+        offs = np.arange(48) * (86400.0 / es.mean_motion_rev_day) / 48  # one orbit
+        t = ts.from_datetimes([es.epoch + timedelta(seconds=float(o)) for o in offs])
+        lon = wgs84.subpoint_of(sat.at(t)).longitude.degrees
+        lon_mean = np.degrees(np.unwrap(np.radians(lon))).mean()
+        diff = (st.longitude_deg - lon_mean + 180) % 360 - 180
+        assert abs(diff) < 1e-4, (es.norad_id, st.longitude_deg, lon_mean)
+
+
+def test_drift_rate_predicts_next_longitudes(geo_sets):
+    # For drifting objects, the drift rate of one set predicts where the next
+    # independent element set (a day or more later) puts the object.
+    track = geo_track(geo_sets)
+    by_id: dict[int, list] = {}
+    for st in track:
+        by_id.setdefault(st.norad_id, []).append(st)
+    checked = 0
+    for sts in by_id.values():
+        sts.sort(key=lambda s: s.epoch)
+        for a, b in zip(sts, sts[1:]):
+            dt_days = (b.epoch - a.epoch).total_seconds() / 86400
+            if abs(a.drift_deg_day) > 0.3 and 0.5 < dt_days < 3 and abs(
+                b.drift_deg_day - a.drift_deg_day) < 0.01:
+                predicted = a.longitude_deg + a.drift_deg_day * dt_days
+                err = (b.longitude_deg - predicted + 180) % 360 - 180
+                assert abs(err) < 0.02 * max(1.0, dt_days), (a.norad_id, err)
+                checked += 1
+    assert checked >= 5
+
+
+def test_relocations_and_status(geo_sets):
+    events, status = find_relocations(geo_sets)
+    assert sum(v == "station-kept" for v in status.values()) > 0.8 * len(status)
+    for e in events:
+        assert e.gap_start < e.gap_end
+        if e.kind == "drift start":
+            assert abs(e.drift_after_deg_day) > 0.05 >= abs(e.drift_before_deg_day)
+        else:
+            assert abs(e.drift_before_deg_day) > 0.05 >= abs(e.drift_after_deg_day)
+    # a station-kept object whose history is duplicated (reissued sets) stays quiet
+    quiet = [nid for nid, s in status.items() if s == "station-kept"][0]
+    sets = [s for s in geo_sets if s.norad_id == quiet]
+    ev2, st2 = find_relocations(sets + sets)
+    assert ev2 == [] and st2[quiet] == "station-kept"
+
+
+def test_cli_geo_jsonl():
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    for r in rows:
+        assert r["type"] == "geo_relocation" and isinstance(r["object"], int)
+        assert r["gap_start"].endswith("Z")
