@@ -40,6 +40,14 @@ _REQUIRED = (
     ("NORAD_CAT_ID", "norad_id"),
 )
 
+# accepted integer ranges (catalog numbers: Space-Track's planned 9-digit space)
+_INT_LIMITS = (
+    ("NORAD_CAT_ID", "norad_id", (0, 999_999_999)),
+    ("ELEMENT_SET_NO", "element_set_no", (0, 2**31 - 1)),
+    ("REV_AT_EPOCH", "rev_at_epoch", (0, 2**31 - 1)),
+    ("EPHEMERIS_TYPE", "ephemeris_type", (0, 9)),
+)
+
 _OBJECT_TYPES = {
     "PAY": "PAYLOAD",
     "PAYLOAD": "PAYLOAD",
@@ -191,8 +199,9 @@ def omm_to_element_set(
             ints[field] = int(f)
         except (ValueError, OverflowError):
             return err(key, field, f"{key} {v!r} is not an integer")
-    if ints["norad_id"] < 0:
-        return err("NORAD_CAT_ID", "norad_id", f"catalog number {ints['norad_id']} is negative")
+    for key, field, (lo, hi) in _INT_LIMITS:
+        if not lo <= ints[field] <= hi:
+            return err(key, field, f"{key} {ints[field]} is outside {lo}..{hi}")
     bad = check_ranges(
         eccentricity=vals["eccentricity"],
         inclination_deg=vals["inclination"],
@@ -333,7 +342,8 @@ def omm_rows_to_element_sets(
         ok &= np.isfinite(arr)
     for field in ("norad_id", "element_set_no", "rev_at_epoch", "ephemeris_type"):
         ok &= v[field] == np.round(v[field])
-    ok &= v["norad_id"] >= 0
+    for _key, field, (lo, hi) in _INT_LIMITS:
+        ok &= (v[field] >= lo) & (v[field] <= hi)
     ok &= (v["eccentricity"] >= 0.0) & (v["eccentricity"] < 1.0)
     ok &= (v["inclination"] >= 0.0) & (v["inclination"] <= 180.0)
     for field in ("raan", "arg_perigee", "mean_anomaly"):
