@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 
@@ -130,7 +131,8 @@ def ingest(
     try:
         for path in paths:
             try:
-                with err.status(f"reading {path}", spinner="dots") if show_progress(quiet) else _null():
+                spinner = err.status(f"reading {path}", spinner="dots")
+                with spinner if show_progress(quiet) else nullcontext():
                     result = read_file(path)
             except FormatError as exc:
                 err.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -158,14 +160,6 @@ def ingest(
         engine.dispose()
     if bad_input:
         raise typer.Exit(2)
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _ingest_with_progress(engine, result, source, partner, releasable, quiet, ingest_fn):
