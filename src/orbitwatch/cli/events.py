@@ -150,3 +150,74 @@ def geo_command(
                   f"{e.longitude_before_deg:.3f}", f"{e.longitude_after_deg:.3f}",
                   f"{e.drift_after_deg_day:+.4f}")
     out.print(t)
+
+
+def _asset_ids(assets: str) -> list[int]:
+    """``ID,ID,...`` or a file with one catalog number per line (``#`` comments)."""
+    p = Path(assets)
+    if p.exists():
+        ids = []
+        for n, line in enumerate(p.read_text().splitlines(), 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            try:
+                ids.append(int(text.split(",")[0]))
+            except ValueError:
+                fail(f"{p}:{n}: asset: not a catalog number: {text!r}")
+        return ids
+    try:
+        return [int(x) for x in assets.split(",") if x.strip()]
+    except ValueError:
+        fail(f"--assets must be catalog numbers separated by commas, or a file: {assets!r}")
+        raise
+
+
+@detect_app.command("proximity")
+def proximity_command(
+    assets: str = typer.Option(..., "--assets", help="Protected assets: ID,ID,... or a file."),
+    catalog: list[Path] = typer.Option(None, "--catalog", help="Element-set files (with history)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    start: str = typer.Option(..., "--start", help="Window start, ISO-8601 UTC."),
+    days: float = typer.Option(1.0, "--days", help="Window length, days."),
+    range_km: float = typer.Option(
+        None, "--range-km", help="Range that counts as near (default 25 km LEO, 50 km otherwise)."
+    ),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+) -> None:
+    """Objects near each protected asset: approaches within range, GEO co-location
+    (0.5 deg box), the trend over the element-set history, a manoeuvre before
+    the approach, and the owner of each object."""
+    from orbitwatch.behavior.proximity import find_proximity
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.elements import newest_per_object
+    from orbitwatch.timeutil import parse_iso
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}")
+    ids = _asset_ids(assets)
+    t0 = parse_iso(start)
+    hist = load_element_sets(catalog, db, history=True)
+    # the catalog as of the window start (newest set at or before it, else the oldest)
+    newest = newest_per_object(hist, t0)
+    have = {s.norad_id for s in newest}
+    newest += [s for s in newest_per_object(hist) if s.norad_id not in have]
+    owners, _ = _satcat_facts(catalog, db)
+    try:
+        found = find_proximity(ids, newest, t0, days * 86400.0, range_km=range_km,
+                               history=hist, owners=owners)
+    except ValueError as exc:
+        fail(str(exc))
+    if fmt == "jsonl":
+        for e in found:
+            out.print(json.dumps(e.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        return
+    t = Table(title=f"{len(found)} object(s) near {len(ids)} asset(s)", show_edge=False)
+    for col in ("asset", "object", "owner", "kind", "closest km", "when", "trend", "after mnvr"):
+        t.add_column(col)
+    for e in found:
+        d = e.to_dict()
+        t.add_row(f"{e.asset} {e.asset_name or ''}", f"{e.object} {e.object_name or ''}",
+                  e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
+                  e.trend, "yes" if e.after_maneuver else "no")
+    out.print(t)
