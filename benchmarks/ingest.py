@@ -117,6 +117,7 @@ def main() -> int:
             runs.append(ingest_once(path, f"sqlite:///{tmpdir / f'catalog{i}.db'}"))
         base = min(base_runs)
         r = best(runs, "total_s")
+        paired = sorted(x["total_s"] / b for x, b in zip(runs, base_runs, strict=True))
         print(f"catalog: {len(lines)} element sets (keeptrack 2018-08-20 as 3LE), best of {args.repeat}")
         print(f"  baseline  bare Satrec.twoline2rv loop      {base:8.3f} s")
         print(
@@ -126,6 +127,10 @@ def main() -> int:
         print(
             f"            of which parse {r['parse_s']:.3f} s ({r['parse_s'] / base:.2f} x),"
             f" store {r['store_s']:.3f} s ({r['store_s'] / base:.2f} x)"
+        )
+        print(
+            f"            ratio of each run to the baseline timed just before it: median "
+            f"{paired[len(paired) // 2]:.2f} x, range {paired[0]:.2f}-{paired[-1]:.2f} x"
         )
         print(
             f"  re-ingest store (nothing new: new={r['again_new']}, "
