@@ -159,9 +159,13 @@ def _parse_satcat(reader, cols: list[str], filename: str, colmap: dict) -> Parse
             raw_id = row[idx["norad_id"]].strip()
             try:
                 norad = int(raw_id)
+                if not 0 <= norad <= 999_999_999:
+                    raise ValueError
             except ValueError:
                 result.errors.append(
-                    RecordError(filename, line, "norad_id", f"{raw_id!r} is not an integer")
+                    RecordError(
+                        filename, line, "norad_id", f"{raw_id!r} is not a catalog number"
+                    )
                 )
                 continue
             vals: dict[str, object] = {"norad_id": norad, "source_line": line}
