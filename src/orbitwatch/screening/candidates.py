@@ -26,7 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from orbitwatch.screening.filters import P_BOUND_KM_S2, chord_error_km, segment_distance_km
+from orbitwatch.screening.filters import (
+    MU_KM3_S2,
+    P_BOUND_KM_S2,
+    RHO_MIN_KM,
+    chord_error_km,
+    segment_distance_km,
+)
 
 # Objects whose chord over one step exceeds this speed times h are "fast"
 # (eccentric orbits near perigee) and get individual queries.
@@ -118,28 +124,47 @@ def interval_candidates(
             parts.append(np.stack([qa, qb], axis=1))
     if not parts:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
+    if len(parts) > 1:
+        # individually queried pairs already inside the common radius are in parts[0]
+        extra = np.concatenate(parts[1:]).astype(np.int64, copy=False)
+        dm = np.linalg.norm(mid[extra[:, 0]] - mid[extra[:, 1]], axis=1)
+        parts = [parts[0], extra[dm >= radius]]
     pr = np.concatenate(parts).astype(np.int64, copy=False)
     pa = np.minimum(pr[:, 0], pr[:, 1])
     pb = np.maximum(pr[:, 0], pr[:, 1])
     keep = pa != pb
     pa, pb = pa[keep], pb[keep]
-    if len(parts) > 1 or primary_mask is not None:
-        key = np.unique(pa * idx.size + pb)
-        pa, pb = key // idx.size, key % idx.size
     gi, gj = idx[pa], idx[pb]
     if primary_mask is not None:
         sel = primary_mask[gi] | primary_mask[gj]
         gi, gj, pa, pb = gi[sel], gj[sel], pa[sel], pb[sel]
     n_broad = int(gi.size)
-    if skip_pairs is not None and skip_pairs.size and gi.size:
-        sel = ~np.isin(gi * n + gj, skip_pairs)
-        gi, gj, pa, pb = gi[sel], gj[sel], pa[sel], pb[sel]
+    # radial prefilter: |r_i(t)| lies in [lo_i, hi_i] on the interval (own chord
+    # plus the single-trajectory chord error (mu/rho_min^2 + P_i) h^2/8); two
+    # objects within T at some instant have radii within T at that instant.
+    e_own = (MU_KM3_S2 / RHO_MIN_KM**2 + pl) * h_s * h_s / 8.0
+    rho0 = np.linalg.norm(a0, axis=1)
+    rho1 = np.linalg.norm(a1, axis=1)
+    lo = segment_distance_km(a0, a1) - e_own
+    hi = np.maximum(rho0, rho1) + e_own
+    sel = (np.maximum(lo[pa], lo[pb]) <= np.minimum(hi[pa], hi[pb]) + threshold_km)
+    gi, gj, pa, pb = gi[sel], gj[sel], pa[sel], pb[sel]
     d0 = a0[pb] - a0[pa]
     d1 = a1[pb] - a1[pa]
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
     lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, pl[pa] + pl[pb])
     sel = lower <= threshold_km
-    return gi[sel], gj[sel], n_broad
+    gi, gj = gi[sel], gj[sel]
+    if gi.size > 1:
+        # a pair found by two individual queries (both objects fast) appears twice
+        key = np.sort(gi * n + gj)
+        if (np.diff(key) == 0).any():
+            key = key[np.concatenate(([True], np.diff(key) != 0))]
+            gi, gj = key // n, key % n
+    if skip_pairs is not None and skip_pairs.size and gi.size:
+        sel = ~np.isin(gi * n + gj, skip_pairs)
+        gi, gj = gi[sel], gj[sel]
+    return gi, gj, n_broad
 
 
 def chunk_candidates(
