@@ -117,6 +117,9 @@ class ManeuverConfig:
     # (~0.01-0.02 m/s); chemical station-keeping burns are 0.05-0.5 m/s
     # east-west and metres per second north-south.
     geo_min_delta_v_m_s: float = 0.05
+    # burn campaigns: see _campaign_split (0 disables)
+    campaign_min_gaps: int = 8
+    campaign_min_separation: int = 1
     outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
@@ -447,13 +450,56 @@ def detect_maneuvers(
         else:
             groups.append([int(k)])
 
+    # single-gap score of the triggers that work at the (1, 0) scale
+    single = np.zeros(n_gap)
+    single_ch = np.zeros(n_gap, int)
+    for ci, ch in enumerate(chans):
+        if (ch.name, (1, 0)) in triggers:
+            z = ch.z[(1, 0)] / dict(cfg.channel_factors).get(ch.name, 1.0)
+            better = z > single
+            single[better] = z[better]
+            single_ch[better] = ci
+
     out = []
     for grp in groups:
-        ev = _event(hist, chans, cfg, grp, best, best_ch, best_sc)
-        if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
-            continue
-        out.append(ev)
+        parts = _campaign_split(grp, single, cfg)
+        if len(parts) > 1:
+            evs = [
+                _event(hist, chans, cfg, [k], single, single_ch, np.full(n_gap, cfg.scales.index((1, 0))), fixed_gap=k)
+                for k in parts
+            ]
+        else:
+            evs = [_event(hist, chans, cfg, grp, best, best_ch, best_sc)]
+        for ev in evs:
+            if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
+                continue
+            out.append(ev)
     return out
+
+
+def _campaign_split(grp: list[int], single: np.ndarray, cfg: ManeuverConfig) -> list[int]:
+    """Gaps of the separate burns inside one long flagged stretch.
+
+    A burn campaign (daily burns of an orbit change, a decommissioning)
+    flags a long run of consecutive gaps, each with its own step.  When the
+    run spans at least ``campaign_min_gaps`` gaps and at least two of its gaps
+    have a single-gap score above the threshold on their own, each such gap
+    (at least ``campaign_min_separation`` gaps apart, strongest first) is
+    reported as a burn.  Shorter runs are one smeared burn.
+    """
+    if (
+        (1, 0) not in cfg.scales
+        or cfg.campaign_min_gaps <= 0
+        or max(grp) - min(grp) + 1 < cfg.campaign_min_gaps
+    ):
+        return [grp[0]]
+    span = np.arange(min(grp), max(grp) + 1)
+    cand = [int(k) for k in span if single[k] > cfg.threshold]
+    picked: list[int] = []
+    for k in sorted(cand, key=lambda k: -single[k]):
+        if all(abs(k - p) >= cfg.campaign_min_separation for p in picked):
+            picked.append(k)
+    return sorted(picked) if len(picked) >= 2 else [grp[0]]
 
 
 def detect_maneuvers_many(
@@ -482,6 +528,7 @@ def _event(
     best: np.ndarray,
     best_ch: np.ndarray,
     best_sc: np.ndarray,
+    fixed_gap: int | None = None,
 ) -> Maneuver:
     peak = max(grp, key=lambda k: best[k])
     ch = chans[best_ch[peak]]
@@ -493,7 +540,9 @@ def _event(
     # so the first set that leaves the pre-event level is the best marker.
     lo = max(0, min(grp) - sc[0] - sc[1])
     hi = min(n_gap - 1, max(grp) + sc[1])
-    if ch.components:
+    if fixed_gap is not None:  # one burn of a campaign: its own gap
+        k = k_end = lo = hi = fixed_gap
+    elif ch.components:
         k, k_end = _step_start(ch.components, hist.t_days, lo, hi, cfg)
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
