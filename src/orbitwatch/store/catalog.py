@@ -58,7 +58,6 @@ from orbitwatch.store.bulk import (
     lock_for_ingest,
     date_converter,
     id_ranges,
-    instant_converter,
     placeholder,
 )
 from orbitwatch.store.models import (
@@ -74,7 +73,7 @@ from orbitwatch.store.releasability import (  # noqa: F401 - re-exported
     visible_element_set_clause,
     visible_object_clause,
 )
-from orbitwatch.store.types import UNIX_EPOCH
+from orbitwatch.store.types import ONE_US, UNIX_EPOCH
 
 #: source name used when none is given and no partner is named: the public
 #: 18 SDS catalog however it was obtained (CelesTrak, Space-Track, a mirror),
@@ -182,7 +181,7 @@ def _existing_keys(conn: Connection, source: str, ids: list[int], lo, hi) -> set
     """(norad_id, epoch) keys already stored for ``source`` among ``ids`` within [lo, hi].
 
     ``lo``/``hi`` and the returned epochs are in driver form (see
-    :func:`_instant_converter`): raw rows, no per-row type processing.
+    :func:`orbitwatch.store.bulk.instant_converter`): raw rows, no type processing.
     """
     ph = placeholder(conn)
     sql = (
@@ -478,23 +477,22 @@ def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tu
 
 def _insert_element_sets(
     conn: Connection,
-    sets: Sequence[tuple[object, ElementSet]],
+    rows: Sequence[tuple],
     constants: dict,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Insert ``(driver-form epoch, element set)`` pairs with the per-file ``constants``."""
+    """Insert driver-form rows (norad_id, epoch, ``_ES_VALUE_FIELDS``…) with the per-file ``constants``."""
     columns = ("norad_id", "epoch", *_ES_VALUE_FIELDS)
-    total = len(sets)
+    total = len(rows)
     done = 0
     step = None if progress is None else (lambda n: progress(done + n, total))
     batch_size = CHUNK if conn.dialect.name == "sqlite" else max(total, 1)
-    for batch in chunks(sets, batch_size):
-        rows = [(s.norad_id, ep, *_es_values(s)) for ep, s in batch]
+    for batch in chunks(rows, batch_size):
         bulk_insert(
             conn,
             es,
             columns,
-            rows,
+            batch,
             constants=constants,
             conflict=("norad_id", "epoch", "source"),
             progress=step,
@@ -514,6 +512,29 @@ def _finish_ingest(conn: Connection, ingest_id: int, counts: IngestCounts) -> No
             rejected=counts.rejected,
         )
     )
+
+
+def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
+    """``{(norad_id, epoch): set}`` (first occurrence wins) and ``{norad_id: (epoch, set)}``.
+
+    Epochs in driver form (integer microseconds on SQLite).  One pass: this
+    runs over every set of every file.
+    """
+    unique: dict[tuple, ElementSet] = {}
+    newest: dict[int, tuple] = {}
+    sqlite = dialect_name == "sqlite"
+    e0, us = UNIX_EPOCH, ONE_US
+    for s in sets:
+        nid = s.norad_id
+        ep = (s.epoch - e0) // us if sqlite else s.epoch
+        key = (nid, ep)
+        if key in unique:
+            continue
+        unique[key] = s
+        cur = newest.get(nid)
+        if cur is None or ep > cur[0]:
+            newest[nid] = (ep, s)
+    return unique, newest
 
 
 def _ingest(
@@ -544,30 +565,22 @@ def _ingest(
         .returning(ingests_table.c.id)
     ).scalar_one()
 
-    # 1. element sets: unique within the file (first occurrence wins) …
-    inst = instant_converter(conn.dialect.name)
-    unique: dict[tuple, ElementSet] = {}
-    for s in result.element_sets:
-        unique.setdefault((s.norad_id, inst(s.epoch)), s)
+    # 1. element sets: unique within the file (first occurrence wins), and the
+    #    newest per object, in one pass; keys in driver form (see bulk.py)
+    unique, newest = _unique_and_newest(result.element_sets, conn.dialect.name)
     dup_in_file = len(result.element_sets) - len(unique)
     # … and not already stored for this source
     if unique:
         epochs = [k[1] for k in unique]
-        set_ids = list({k[0] for k in unique})
-        stored = _existing_keys(conn, source, set_ids, min(epochs), max(epochs))
+        stored = _existing_keys(conn, source, list(newest), min(epochs), max(epochs))
     else:
         stored = set()
-    fresh = [(k[1], s) for k, s in unique.items() if k not in stored]  # file order
+    fresh = [(k[0], k[1], *_es_values(s)) for k, s in unique.items() if k not in stored]
 
     # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
     #    A light look-up (epoch and element-set metadata) decides which stored
     #    objects can change at all; only those are read in full.
     day = date_converter(conn.dialect.name)
-    newest: dict[int, tuple] = {}
-    for (nid, ep), s in unique.items():
-        cur = newest.get(nid)
-        if cur is None or ep > cur[0]:
-            newest[nid] = (ep, s)
     satcat_by_id: dict[int, SatcatRecord] = {}
     satcat_new = satcat_dup = 0
     for rec in result.satcat:
