@@ -185,3 +185,19 @@ def test_positions_only_visible(client, world, viewer):
     r = client.get("/api/v1/positions?time=2026-11-20T13:00:00Z", headers=h).json()
     assert {p["norad_id"] for p in r["data"]} == world.visible_objects(viewer)
     assert r["time"] == "2026-11-20T13:00:00.000000Z"
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("regime", [None, "LEO", "GEO"])
+def test_paged_listing_matches_catalog_listing(client, world, viewer, regime):
+    """The service's paged query gives the rows of the store's full partner listing."""
+    from orbitwatch.store.catalog import list_objects
+    from orbitwatch.store.shared import page_visible_objects
+
+    with client.app.state.sessions() as db:
+        full = list_objects(db, visible_to=viewer, regime=regime)
+        for offset, limit in ((0, None), (0, 3), (2, 5), (len(full), 4)):
+            page, total = page_visible_objects(db, visible_to=viewer, regime=regime,
+                                               limit=limit, offset=offset)
+            end = None if limit is None else offset + limit
+            assert page == full[offset:end] and total == len(full)

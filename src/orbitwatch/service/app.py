@@ -94,6 +94,9 @@ def create_app(db: str | None = None, settings: ServiceSettings | None = None) -
     # SQLite has one writer at a time; serialising this process's writes means a
     # write transaction always starts after the previous one committed.
     app.state.write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    from orbitwatch.service.cache import SelectionCache
+
+    app.state.selections = SelectionCache()
     app.state.executor = ThreadPoolExecutor(
         max_workers=max(1, settings.screening_threads), thread_name_prefix="screening"
     )

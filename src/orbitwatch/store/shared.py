@@ -303,6 +303,24 @@ def list_conjunctions(
     miss distance; records without Pc after those with one), ``tca``/``-tca``
     (time of closest approach), ``miss`` (miss distance).
     """
+    stmt, _ = _conjunction_query(
+        visible_to=visible_to, norad_id=norad_id, max_miss_km=max_miss_km, min_pc=min_pc,
+        tca_from=tca_from, tca_to=tca_to, screening_id=screening_id, sort=sort,
+    )
+    return _page(db, stmt, limit, offset)
+
+
+def _conjunction_query(
+    *,
+    visible_to: str,
+    norad_id: int | None = None,
+    max_miss_km: float | None = None,
+    min_pc: float | None = None,
+    tca_from: datetime | None = None,
+    tca_to: datetime | None = None,
+    screening_id: int | None = None,
+    sort: str = "risk",
+):
     stmt = select(c_).where(visible_clause(c_, visible_to))
     if norad_id is not None:
         stmt = stmt.where((c_.c.object_1 == norad_id) | (c_.c.object_2 == norad_id))
@@ -326,7 +344,22 @@ def list_conjunctions(
         stmt = stmt.order_by(c_.c.miss_distance_km, c_.c.id)
     else:
         raise ValueError(f"sort {sort!r}: use one of {', '.join(CONJUNCTION_SORTS)}")
-    return _page(db, stmt, limit, offset)
+    return stmt, None
+
+
+def conjunction_ids(db: Db, *, visible_to: str, sort: str = "risk", **filters) -> list[int]:
+    """Ids of the visible conjunctions matching ``filters`` (see :func:`list_conjunctions`),
+    in ``sort`` order."""
+    stmt, _ = _conjunction_query(visible_to=visible_to, sort=sort, **filters)
+    return [r[0] for r in db.execute(stmt.with_only_columns(c_.c.id))]
+
+
+def conjunctions_by_ids(db: Db, *, ids: Sequence[int]) -> list[dict]:
+    """Conjunction rows in the order of ``ids`` (the caller has checked visibility)."""
+    if not ids:
+        return []
+    by_id = {r["id"]: r for r in _rows(db, select(c_).where(c_.c.id.in_(list(ids))))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def get_conjunction(db: Db, *, conjunction_id: int, visible_to: str) -> dict | None:
@@ -561,3 +594,128 @@ def new_records(
 def max_ids(db: Db) -> tuple[int, int]:
     """Alias of :func:`stream_cursor`."""
     return stream_cursor(db)
+
+
+# ---------------------------------------------------------------------------
+# objects: one page of the visible catalog with its total, without scanning it all
+
+
+def visible_object_ids(
+    db: Db,
+    *,
+    visible_to: str,
+    regime: str | None = None,
+    owner: str | None = None,
+    object_type: str | None = None,
+    search: str | None = None,
+) -> list[int]:
+    """Sorted catalog numbers of the objects ``visible_to`` may see that match the filters.
+
+    Same selection as :func:`orbitwatch.store.catalog.list_objects` with
+    ``visible_to``: the regime is that of the newest element set the partner
+    may see.  Selected in SQL; only objects whose newest stored set is *not*
+    visible to the partner (rare: partner-restricted newer data) have their
+    regime recomputed from the newest visible set.
+    """
+    from sqlalchemy import exists, or_
+
+    from orbitwatch.orbit import orbit_summary
+    from orbitwatch.store.catalog import latest_element_sets, visible_object_clause
+    from orbitwatch.store.models import element_sets_table as es
+    from orbitwatch.store.models import objects_table as ob
+
+    conds = [visible_object_clause(visible_to)]
+    if owner:
+        conds.append(func.upper(ob.c.owner) == owner.strip().upper())
+    if object_type:
+        conds.append(func.upper(ob.c.object_type) == object_type.strip().upper())
+    if search:
+        text = search.strip()
+        cond = or_(
+            func.lower(ob.c.name).contains(text.lower(), autoescape=True),
+            func.lower(ob.c.intl_designator).contains(text.lower(), autoescape=True),
+        )
+        if text.isdigit():
+            cond = or_(cond, ob.c.norad_id == int(text))
+        conds.append(cond)
+    if not regime:
+        return [r[0] for r in db.execute(select(ob.c.norad_id).where(*conds).order_by(ob.c.norad_id))]
+    want = regime.strip().upper()
+    newest_visible = exists().where(
+        and_(es.c.norad_id == ob.c.norad_id, es.c.epoch == ob.c.latest_epoch,
+             visible_clause(es, visible_to))
+    )
+    ids = {r[0] for r in db.execute(
+        select(ob.c.norad_id).where(*conds, newest_visible, ob.c.regime == want))}
+    slow = [r[0] for r in db.execute(select(ob.c.norad_id).where(*conds, ~newest_visible))]
+    for s in latest_element_sets(db, ids=slow, visible_to=visible_to) if slow else []:
+        if orbit_summary(s.mean_motion_rev_day, s.eccentricity, s.inclination_deg)["regime"] == want:
+            ids.add(s.norad_id)
+    return sorted(ids)
+
+
+def objects_by_ids(db: Db, *, ids: Sequence[int], visible_to: str) -> list:
+    """``ObjectRow`` of each id (in catalog-number order) with the orbit of the newest
+    element set ``visible_to`` may see (the caller has checked visibility)."""
+    from orbitwatch.orbit import orbit_summary
+    from orbitwatch.store.catalog import ObjectRow, latest_element_sets
+    from orbitwatch.store.models import objects_table as ob
+
+    if not ids:
+        return []
+    fields = tuple(ObjectRow.__dataclass_fields__)
+    rows = [ObjectRow(*r) for r in db.execute(
+        select(*[ob.c[f] for f in fields]).where(ob.c.norad_id.in_(list(ids))).order_by(ob.c.norad_id))]
+    latest = {s.norad_id: s for s in latest_element_sets(db, ids=ids, visible_to=visible_to)}
+    out = []
+    for r in rows:
+        s = latest.get(r.norad_id)
+        if s is not None and s.epoch != r.latest_epoch:
+            d = {f: getattr(r, f) for f in fields}
+            d.update(orbit_summary(s.mean_motion_rev_day, s.eccentricity, s.inclination_deg),
+                     latest_epoch=s.epoch, eccentricity=s.eccentricity)
+            r = ObjectRow(**d)
+        out.append(r)
+    return out
+
+
+def page_visible_objects(
+    db: Db,
+    *,
+    visible_to: str,
+    regime: str | None = None,
+    owner: str | None = None,
+    object_type: str | None = None,
+    search: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list, int]:
+    """One page of the objects ``visible_to`` may see, and the total number of matches.
+
+    Same rows and order as :func:`orbitwatch.store.catalog.list_objects` with
+    ``visible_to``, but only the page's objects are loaded.  Returns
+    ``(list of ObjectRow, total)``.
+    """
+    ids = visible_object_ids(db, visible_to=visible_to, regime=regime, owner=owner,
+                             object_type=object_type, search=search)
+    page = ids[offset: None if limit is None else offset + limit]
+    return objects_by_ids(db, ids=page, visible_to=visible_to), len(ids)
+
+
+def data_version(db: Db) -> tuple:
+    """A value that changes whenever element sets, ingests or conjunctions are added.
+
+    Those tables are append-only through orbitwatch (object rows change only
+    by an ingest, which adds an ``ingests`` row), so caches of query results
+    keyed by this value are never stale.
+    """
+    from orbitwatch.store.models import element_sets_table as es
+    from orbitwatch.store.models import ingests_table as ing
+
+    row = db.execute(select(
+        select(func.max(es.c.id)).scalar_subquery(),
+        select(func.max(ing.c.id)).scalar_subquery(),
+        select(func.max(c_.c.id)).scalar_subquery(),
+        select(func.count()).select_from(c_).scalar_subquery(),
+    )).first()
+    return tuple(row)

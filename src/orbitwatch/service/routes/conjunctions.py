@@ -35,13 +35,17 @@ def list_conjunctions(
 ):
     if sort not in shared.CONJUNCTION_SORTS:
         raise HTTPException(422, detail=f"sort {sort!r}: use one of {', '.join(shared.CONJUNCTION_SORTS)}")
-    rows, total = shared.list_conjunctions(
-        audit.db, visible_to=audit.principal.partner, norad_id=norad_id, max_miss_km=max_miss_km,
-        min_pc=min_pc, tca_from=_aware(tca_from), tca_to=_aware(tca_to),
-        screening_id=screening_id, sort=sort, limit=page.limit, offset=page.offset,
+    db, partner = audit.db, audit.principal.partner
+    filters = dict(norad_id=norad_id, max_miss_km=max_miss_km, min_pc=min_pc,
+                   tca_from=_aware(tca_from), tca_to=_aware(tca_to), screening_id=screening_id)
+    key = ("conjunctions", partner, sort, tuple(sorted(filters.items())))
+    ids = audit.request.app.state.selections.get(
+        key, shared.data_version(db),
+        lambda: shared.conjunction_ids(db, visible_to=partner, sort=sort, **filters),
     )
+    rows = shared.conjunctions_by_ids(db, ids=ids[page.offset : page.offset + page.limit])
     audit("read", "conjunctions", [r["id"] for r in rows])
-    return {"data": rows, "count": total}
+    return {"data": rows, "count": len(ids)}
 
 
 @router.get("/{conjunction_id}", response_model=ConjunctionOut, summary="One conjunction")

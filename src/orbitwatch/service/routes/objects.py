@@ -26,15 +26,12 @@ def _object_dict(row) -> dict:
     return d
 
 
-def visible_objects(db, partner: str, **filters) -> list:
-    from orbitwatch.store.catalog import list_objects
-
-    return list_objects(db, visible_to=partner, **filters)
-
-
 def find_object(db, partner: str, norad_id: int):
     """The object as ``partner`` sees it, or None (absent or not visible)."""
-    rows = [r for r in visible_objects(db, partner, search=str(norad_id)) if r.norad_id == norad_id]
+    from orbitwatch.store.shared import page_visible_objects
+
+    rows, _ = page_visible_objects(db, visible_to=partner, search=str(norad_id), limit=None)
+    rows = [r for r in rows if r.norad_id == norad_id]
     return rows[0] if rows else None
 
 
@@ -49,12 +46,18 @@ def list_objects_route(
 ):
     if regime and regime.strip().upper() not in REGIMES:
         raise HTTPException(422, detail=f"regime {regime!r}: use one of {', '.join(REGIMES)}")
-    rows = visible_objects(
-        audit.db, audit.principal.partner, regime=regime, owner=owner, object_type=type, search=q
+    from orbitwatch.store import shared
+
+    db, partner = audit.db, audit.principal.partner
+    key = ("objects", partner, regime and regime.strip().upper(), owner, type, q)
+    ids = audit.request.app.state.selections.get(
+        key, shared.data_version(db),
+        lambda: shared.visible_object_ids(
+            db, visible_to=partner, regime=regime, owner=owner, object_type=type, search=q),
     )
-    data = rows[page.offset : page.offset + page.limit]
+    data = shared.objects_by_ids(db, ids=ids[page.offset : page.offset + page.limit], visible_to=partner)
     audit("read", "objects", [r.norad_id for r in data], count=len(data))
-    return {"data": [_object_dict(r) for r in data], "count": len(rows)}
+    return {"data": [_object_dict(r) for r in data], "count": len(ids)}
 
 
 @router.get("/{norad_id}", response_model=ObjectOut, summary="One object")
