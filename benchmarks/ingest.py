@@ -118,7 +118,10 @@ def main() -> int:
         base = min(base_runs)
         r = best(runs, "total_s")
         paired = sorted(x["total_s"] / b for x, b in zip(runs, base_runs, strict=True))
-        print(f"catalog: {len(lines)} element sets (keeptrack 2018-08-20 as 3LE), best of {args.repeat}")
+        print(
+            f"catalog: {len(lines)} element sets (keeptrack 2018-08-20 as 3LE), "
+            f"best of {args.repeat}"
+        )
         print(f"  baseline  bare Satrec.twoline2rv loop      {base:8.3f} s")
         print(
             f"  ingest    SQLite, read_file + store        {r['total_s']:8.3f} s"

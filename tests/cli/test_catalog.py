@@ -163,7 +163,8 @@ def test_partner_releasability_options(kt_3le, db):
     assert r.exit_code == 0, r.output
     vis = json.loads(_run("objects", "--db", db, "--format", "json", "--visible-to", "DE").stdout)
     assert len(vis) > 0
-    hidden = json.loads(_run("objects", "--db", db, "--format", "json", "--visible-to", "US").stdout)
+    r = _run("objects", "--db", db, "--format", "json", "--visible-to", "US")
+    hidden = json.loads(r.stdout)
     assert hidden == []
     r = _run("ingest", path, "--db", db, "--partner", "F R")
     assert r.exit_code == 2 and "partner code" in r.stderr

@@ -325,7 +325,8 @@ def test_latest_and_as_of_match_independent_scan(engine, tmp_path, keeptrack_3le
         assert [s.norad_id for s in got] == ids
         # histories: every set of one object, oldest first
         nid = ids[0]
-        mine = sorted({s.epoch for s in history.element_sets if s.norad_id == nid})  # the mirror repeats some sets
+        # (a set of epochs: the mirror repeats some sets)
+        mine = sorted({s.epoch for s in history.element_sets if s.norad_id == nid})
         assert [h.element_set.epoch for h in catalog.history(conn, nid)] == mine
         since = mine[len(mine) // 2]
         got = catalog.all_element_sets(conn, ids=[nid], since=since)

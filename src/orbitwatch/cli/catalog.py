@@ -280,6 +280,10 @@ HISTORY_COLUMNS = [
 ]
 
 
+def _round3(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
 def _catalog_number(text: str) -> int:
     t = text.strip()
     if t.isdigit():
@@ -339,8 +343,8 @@ def history(
                 "mean_motion_ddot": s.mean_motion_ddot,
                 "element_set_no": s.element_set_no,
                 "rev_at_epoch": s.rev_at_epoch,
-                "perigee_km": None if orbit["perigee_km"] is None else round(orbit["perigee_km"], 3),
-                "apogee_km": None if orbit["apogee_km"] is None else round(orbit["apogee_km"], 3),
+                "perigee_km": _round3(orbit["perigee_km"]),
+                "apogee_km": _round3(orbit["apogee_km"]),
                 "line1": s.line1,
                 "line2": s.line2,
                 "ingested_at": iso_z(h.ingested_at),
@@ -353,7 +357,8 @@ def history(
         cols = list(rows[0])
         _print_rows(cols, [[r[c] for c in cols] for r in rows], fmt)
         return
-    err.print(f"{nid} {entries[-1].element_set.name or ''}: {len(rows)} element sets", highlight=False)
+    name = entries[-1].element_set.name or ""
+    err.print(f"{nid} {name}: {len(rows)} element sets", highlight=False)
     text_rows = []
     for r in rows:
         text_rows.append(

@@ -89,7 +89,8 @@ def load_element_sets(
     try:
         engine = open_engine(url)
     except SQLAlchemyError as exc:
-        fail(f"cannot open the database {_safe(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+        reason = getattr(exc, "orig", None) or exc
+        fail(f"cannot open the database {_safe(url)}: {exc.__class__.__name__}: {reason}")
     try:
         with engine.connect() as conn:
             if history:

@@ -261,7 +261,10 @@ _EMPTY_OBJECT = _empty_object()
 
 
 def _merge_satcat(obj: dict, rec: SatcatRecord, day) -> None:
-    """Apply one SATCAT record (driver-form dates via ``day``): known values win, None never clobbers."""
+    """Apply one SATCAT record: known values win, None never clobbers.
+
+    ``day`` converts dates to driver form.
+    """
     values = {
         "name": rec.name,
         "intl_designator": normalize_intl_designator(rec.intl_designator),
@@ -481,7 +484,7 @@ def _insert_element_sets(
     constants: dict,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Insert driver-form rows (norad_id, epoch, ``_ES_VALUE_FIELDS``…) with the per-file ``constants``."""
+    """Insert driver-form rows (norad_id, epoch, ``_ES_VALUE_FIELDS``…) plus ``constants``."""
     columns = ("norad_id", "epoch", *_ES_VALUE_FIELDS)
     total = len(rows)
     done = 0

@@ -77,7 +77,7 @@ def _sqlite_begin(conn) -> None:
 
 
 def create_store_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` (see :func:`resolve_db_url`) with orbitwatch's settings; no migration."""
+    """An engine for ``url`` (see :func:`resolve_db_url`) with our settings; no migration."""
     url = resolve_db_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
