@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orbitwatch.cli.app import DB_HELP, detect_app, err, fail, out
+from orbitwatch.cli.app import DB_HELP, app, detect_app, err, fail, out
 
 
 def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dict]:
@@ -221,3 +221,127 @@ def proximity_command(
                   e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
                   e.trend, "yes" if e.after_maneuver else "no")
     out.print(t)
+
+
+@app.command("events")
+def events_command(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    since: str = typer.Option(None, "--since", help="Only events at or after this time (ISO-8601)."),
+    kind: str = typer.Option(
+        None, "--type", help="maneuver, proximity, breakup, geo_relocation or finding."
+    ),
+    partner: str = typer.Option(None, "--partner", help="Only what this partner may see."),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+) -> None:
+    """List stored behaviour events and norm findings."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import all_events
+    from orbitwatch.timeutil import iso_z, parse_iso
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}")
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        rows = all_events(conn, since=parse_iso(since) if since else None, kind=kind,
+                          visible_to=partner)
+    engine.dispose()
+    if fmt == "jsonl":
+        for r in rows:
+            rec = dict(r["payload"] or {})
+            rec.update({"id": r["id"], "type": r["kind"], "time": iso_z(r["time"], 3),
+                        "partner": r["partner"], "releasable_to": r["releasable_to"]})
+            out.print(json.dumps(rec), soft_wrap=True, highlight=False, markup=False)
+        return
+    t = Table(title=f"{len(rows)} event(s)", show_edge=False)
+    for col in ("id", "time (UTC)", "type", "object", "what"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(str(r["id"]), iso_z(r["time"], 0), r["kind"], str(r["norad_id"] or "-"),
+                  r["title"] or "")
+    out.print(t)
+
+
+@app.command("norms")
+def norms_command(
+    events: list[Path] = typer.Option(
+        None, "--events", help="JSONL files written by the detect commands (default: the store)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    rules: Path = typer.Option(None, "--rules", help="Rules file (YAML); default: shipped rules."),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element-set/SATCAT files: owners and the long-lived-debris rule."
+    ),
+    store: bool = typer.Option(False, "--store", help="Store the findings in the database."),
+    fmt: str = typer.Option("table", "--format", help="jsonl or table."),
+) -> None:
+    """Judge events against norms of behaviour; findings carry rule, severity,
+    attribution and a benign explanation where one fits."""
+    from orbitwatch.norms.rules import RulesError, evaluate, load_rules
+
+    if fmt not in ("jsonl", "table"):
+        fail(f"--format must be jsonl or table, not {fmt!r}")
+    try:
+        rule_list = load_rules(rules)
+    except RulesError as exc:
+        fail(str(exc))
+    records: list[dict] = []
+    if events:
+        for path in events:
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    fail(f"{path}:{n}: not a JSON object ({exc.msg})")
+    else:
+        from orbitwatch.store.db import open_engine
+        from orbitwatch.store.events import all_events
+
+        engine = open_engine(db)
+        with engine.connect() as conn:
+            records = [dict(r["payload"] or {}, type=r["kind"]) for r in all_events(conn)
+                       if r["kind"] != "finding"]
+        engine.dispose()
+    owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
+    cat_rows = _catalog_rows(catalog) if catalog else []
+    found = evaluate(records, rule_list, owners=owners, catalog=cat_rows)
+    if store:
+        from orbitwatch.store.db import open_engine
+        from orbitwatch.store.events import store_events
+
+        new, old = store_events(open_engine(db), [f.to_dict() for f in found])
+        err.print(f"stored {new} new finding(s), {old} already stored")
+    if fmt == "jsonl":
+        for f in found:
+            out.print(json.dumps(f.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        return
+    t = Table(title=f"{len(found)} finding(s)", show_edge=False)
+    for col in ("severity", "rule", "responsible", "time", "summary", "benign explanation"):
+        t.add_column(col)
+    for f in found:
+        d = f.to_dict()
+        t.add_row(f.severity, f.rule, f"{f.responsible} ({f.responsible_owner or '?'})",
+                  d["time"], f.summary, f.benign_explanation or "-")
+    out.print(t)
+
+
+def _catalog_rows(catalog: list[Path]) -> list[dict]:
+    """Per-object rows (newest set + SATCAT type/owner) for catalog-wide rules."""
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.orbit import perigee_apogee_km
+
+    owners, types = _satcat_facts(catalog, None)
+    rows = []
+    for s in load_element_sets(catalog, None):
+        per, apo = (float(x) for x in perigee_apogee_km(
+            s.mean_motion_rev_day, s.eccentricity, s.inclination_deg))
+        rows.append({
+            "norad_id": s.norad_id, "name": s.name,
+            "object_type": types.get(s.norad_id) or s.object_type,
+            "owner": owners.get(s.norad_id) or s.owner,
+            "perigee_km": per, "apogee_km": apo,
+            "mean_motion_rev_day": s.mean_motion_rev_day,
+            "mean_motion_dot": s.mean_motion_dot, "epoch": s.epoch,
+        })
+    return rows

@@ -1,0 +1,354 @@
+"""Norms of behaviour: rules over detected events -> findings.
+
+A rules file (YAML, :data:`DEFAULT_RULES` ships with the package) lists rules,
+each with an ``id``, a ``check`` (one of :data:`CHECKS`), ``params``, a
+``severity`` and the public ``source`` it comes from.  :func:`evaluate` runs
+the rules over events (the JSON-ready dicts the detectors produce, each with a
+``type``: ``maneuver``, ``proximity``, ``breakup``, ``geo_relocation``) plus
+optional catalog facts, and returns :class:`Finding` records: rule, severity,
+who is responsible (attribution), the event(s) concerned and, where one fits,
+a benign explanation that lowers the severity to ``info``:
+
+- a manoeuvre within 3 days after a red conjunction of the same object
+  (Pc >= 1e-4 or miss <= 1 km) is a collision-avoidance manoeuvre;
+- GEO station-keeping (east-west / north-south kinds) is not an approach;
+- two objects of the same owner near each other (docking, formation) break
+  no norm between nations and produce no finding at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from orbitwatch.timeutil import iso_z, parse_iso
+
+SEVERITIES = ("info", "low", "medium", "high")
+CHECKS = (
+    "destructive_breakup",
+    "unsafe_approach",
+    "maneuver_near_foreign_asset",
+    "long_lived_debris",
+)
+DEFAULT_RULES = "default_rules.yaml"
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and the rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    check: str
+    severity: str
+    source: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One event judged against one rule."""
+
+    rule: str
+    title: str
+    severity: str
+    responsible: int | None  # catalog number of the acting object
+    responsible_owner: str | None
+    affected: int | None
+    affected_owner: str | None
+    time: datetime
+    summary: str
+    source: str
+    benign_explanation: str | None = None
+    evidence: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "type": "finding",
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity,
+            "responsible": self.responsible,
+            "responsible_owner": self.responsible_owner,
+            "affected": self.affected,
+            "affected_owner": self.affected_owner,
+            "time": iso_z(self.time, 3),
+            "summary": self.summary,
+            "source": self.source,
+            "benign_explanation": self.benign_explanation,
+            "evidence": self.evidence,
+        }
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    """Rules from ``path`` (YAML), or the defaults shipped with orbitwatch."""
+    if path is None:
+        text = resources.files("orbitwatch.norms").joinpath(DEFAULT_RULES).read_text()
+        name = f"<orbitwatch>/{DEFAULT_RULES}"
+    else:
+        name = str(path)
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise RulesError(f"{name}: cannot read rules file ({exc.strerror})") from exc
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise RulesError(f"{where}: not valid YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise RulesError(f"{name}: expected a mapping with a 'rules' list")
+    rules = []
+    for i, r in enumerate(doc["rules"], 1):
+        if not isinstance(r, dict):
+            raise RulesError(f"{name}: rule {i}: expected a mapping")
+        for key in ("id", "check", "severity", "source"):
+            if not r.get(key):
+                raise RulesError(f"{name}: rule {i} ({r.get('id', '?')}): field '{key}' is missing")
+        if r["check"] not in CHECKS:
+            raise RulesError(
+                f"{name}: rule {r['id']}: field 'check': {r['check']!r} is not one of "
+                + ", ".join(CHECKS)
+            )
+        if r["severity"] not in SEVERITIES:
+            raise RulesError(
+                f"{name}: rule {r['id']}: field 'severity': {r['severity']!r} is not one of "
+                + ", ".join(SEVERITIES)
+            )
+        rules.append(
+            Rule(
+                id=str(r["id"]), title=str(r.get("title") or r["id"]), check=r["check"],
+                severity=r["severity"], source=" ".join(str(r["source"]).split()),
+                params=dict(r.get("params") or {}),
+            )
+        )
+    return rules
+
+
+def _t(value) -> datetime | None:
+    if value is None:
+        return None
+    return value if isinstance(value, datetime) else parse_iso(str(value))
+
+
+def evaluate(
+    events: Iterable[dict],
+    rules: Sequence[Rule] | None = None,
+    *,
+    owners: dict[int, str] | None = None,
+    conjunctions: Iterable[dict] = (),
+    catalog: Iterable[dict] = (),
+    notices: Iterable[dict] = (),
+) -> list[Finding]:
+    """Judge ``events`` against ``rules``; see the module docstring.
+
+    ``owners``: SATCAT owner by catalog number.  ``conjunctions``: screening
+    records (``object_1``, ``object_2``, ``tca``, ``miss_distance_km``,
+    optional ``pc``) used for safe separation and collision-avoidance
+    explanations.  ``catalog``: per-object rows (``norad_id``, ``object_type``,
+    ``perigee_km``, ``apogee_km``, ``mean_motion_dot``, ``mean_motion_rev_day``,
+    ``epoch``) for the debris rule.  ``notices``: notifications received
+    (``object``, ``time``) that make a manoeuvre announced.
+    """
+    rules = list(rules) if rules is not None else load_rules()
+    owners = owners or {}
+    events = list(events)
+    conjunctions = list(conjunctions)
+    notices = list(notices)
+    found: list[Finding] = []
+    for rule in rules:
+        fn = _CHECK_FUNCS[rule.check]
+        found.extend(fn(rule, events, owners, conjunctions, list(catalog), notices))
+    never = datetime.min.replace(tzinfo=UTC)
+    found.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.time or never))
+    return found
+
+
+def _owner(owners, ev, key_id, key_owner):
+    nid = ev.get(key_id)
+    return ev.get(key_owner) or (owners.get(nid) if nid is not None else None)
+
+
+def _destructive(rule, events, owners, conj, catalog, notices):
+    classes = set(rule.params.get("classifications", ["destructive test"]))
+    for ev in events:
+        if ev.get("type") != "breakup" or ev.get("classification") not in classes:
+            continue
+        when = _t(ev.get("epoch_estimate")) or _t(ev.get("evidence", {}).get("earliest_fragment_epoch"))
+        owner = _owner(owners, ev, "parent", "owner")
+        yield Finding(
+            rule=rule.id, title=rule.title, severity=rule.severity,
+            responsible=ev.get("parent"), responsible_owner=owner,
+            affected=None, affected_owner=None, time=when,
+            summary=(
+                f"{ev.get('parent_name') or ev.get('parent')} ({owner or 'owner unknown'}) broke "
+                f"up into {ev.get('fragments')} catalogued fragments with no collision partner"
+            ),
+            source=rule.source,
+            benign_explanation=None,
+            evidence={"breakup": ev},
+        )
+
+
+def _red(c: dict, pc_threshold: float, miss_km: float) -> bool:
+    pc = c.get("pc")
+    return (pc is not None and pc >= pc_threshold) or c.get("miss_distance_km", 1e9) <= miss_km
+
+
+def _unsafe_approach(rule, events, owners, conj, catalog, notices):
+    p = rule.params
+    miss_leo = float(p.get("miss_km_leo", 1.0))
+    miss_deep = float(p.get("miss_km_deep", 5.0))
+    pc_thr = float(p.get("pc_threshold", 1e-4))
+    for ev in events:
+        if ev.get("type") != "proximity" or ev.get("kind", "").startswith("docked"):
+            continue
+        a_owner = _owner(owners, ev, "asset", "asset_owner")
+        o_owner = _owner(owners, ev, "object", "object_owner")
+        if not a_owner or not o_owner or a_owner == o_owner:
+            continue  # same nation (or unknown): no norm between nations at stake
+        deep = ev.get("range_km", 25.0) > 25.0
+        limit = miss_deep if deep else miss_leo
+        pcs = [
+            c.get("pc") for c in conj
+            if {c.get("object_1"), c.get("object_2")} == {ev["asset"], ev["object"]}
+            and c.get("pc") is not None
+        ]
+        pc = max(pcs) if pcs else None
+        if ev.get("closest_km", 1e9) > limit and not (pc is not None and pc >= pc_thr):
+            continue
+        yield Finding(
+            rule=rule.id, title=rule.title, severity=rule.severity,
+            responsible=ev["object"], responsible_owner=o_owner,
+            affected=ev["asset"], affected_owner=a_owner, time=_t(ev["closest_time"]),
+            summary=(
+                f"{ev.get('object_name') or ev['object']} ({o_owner}) passed "
+                f"{ev['closest_km']:.3f} km from {ev.get('asset_name') or ev['asset']} ({a_owner})"
+                + (f", Pc {pc:.2e}" if pc is not None else "")
+            ),
+            source=rule.source,
+            benign_explanation=(
+                "the approaching object did not manoeuvre before the approach: a chance "
+                "conjunction, not a rendezvous"
+                if not ev.get("after_maneuver") else None
+            ),
+            evidence={"proximity": ev},
+        )
+
+
+def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
+    lookback = timedelta(days=float(rule.params.get("lookback_days", 14)))
+    maneuvers = [e for e in events if e.get("type") == "maneuver" or (
+        "delta_v_m_s" in e and "gap_end" in e)]
+    for ev in events:
+        if ev.get("type") != "proximity" or ev.get("kind", "").startswith("docked"):
+            continue
+        a_owner = _owner(owners, ev, "asset", "asset_owner")
+        o_owner = _owner(owners, ev, "object", "object_owner")
+        if not a_owner or not o_owner or a_owner == o_owner:
+            continue
+        first = _t(ev["first_time"])
+        prior = [
+            m for m in maneuvers
+            if m.get("object") == ev["object"]
+            and first - lookback <= _t(m["gap_end"]) <= first
+        ]
+        if not prior and not ev.get("after_maneuver"):
+            continue
+        m = prior[-1] if prior else None
+        m_time = _t(m["epoch_estimate"]) if m else _t(ev.get("maneuver_epoch")) or first
+        announced = any(
+            n.get("object") == ev["object"] and _t(n["time"]) <= m_time for n in notices
+        )
+        if announced:
+            continue
+        benign = None
+        severity = rule.severity
+        kind = (m or {}).get("kind", "")
+        if "station-keeping" in kind:
+            benign, severity = "routine GEO station-keeping, not an approach", "info"
+        else:
+            for c in conj:
+                if ev["object"] in (c.get("object_1"), c.get("object_2")) and _red(c, 1e-4, 1.0):
+                    tca = _t(c["tca"])
+                    if tca - timedelta(days=3) <= m_time <= tca + timedelta(days=3):
+                        benign = (
+                            f"collision avoidance: the manoeuvre came close to a red conjunction "
+                            f"(TCA {iso_z(tca, 0)})"
+                        )
+                        severity = "info"
+                        break
+        yield Finding(
+            rule=rule.id, title=rule.title, severity=severity,
+            responsible=ev["object"], responsible_owner=o_owner,
+            affected=ev["asset"], affected_owner=a_owner, time=m_time,
+            summary=(
+                f"{ev.get('object_name') or ev['object']} ({o_owner}) manoeuvred and then came "
+                f"within {ev['closest_km']:.1f} km of {ev.get('asset_name') or ev['asset']} "
+                f"({a_owner}) with no notice on record"
+            ),
+            source=rule.source, benign_explanation=benign,
+            evidence={"maneuver": m, "proximity": ev},
+        )
+
+
+# Mean motion (rev/day) of a circular orbit 200 km up, where decay runs away.
+_N_AT_200_KM = 16.2
+
+
+def _long_lived_debris(rule, events, owners, conj, catalog, notices):
+    max_years = float(rule.params.get("max_lifetime_years", 5))
+    leo_km = float(rule.params.get("leo_limit_km", 2000))
+    for row in catalog:
+        otype = (row.get("object_type") or "").upper()
+        if otype not in ("DEBRIS", "ROCKET BODY"):
+            continue
+        perigee = row.get("perigee_km")
+        if perigee is None or perigee > leo_km:
+            continue
+        n = row.get("mean_motion_rev_day")
+        ndot = row.get("mean_motion_dot")  # rev/day^2 (the TLE's first-derivative/2 field)
+        # Upper-bound lifetime at today's decay rate: dn/dt = 2 * ndot_field.
+        # Decay speeds up as the orbit sinks, so the true lifetime is shorter;
+        # the rule only fires where even the generous estimate says "long".
+        if n is None or ndot is None:
+            continue
+        if ndot <= 0:
+            years = float("inf")
+        else:
+            years = max(_N_AT_200_KM - n, 0.0) / (2.0 * ndot) / 365.25
+        if years <= max_years:
+            continue
+        if perigee < 400:  # decay accelerates sharply below ~400 km: do not trust the bound
+            continue
+        nid = row.get("norad_id")
+        when = _t(row.get("epoch"))
+        yield Finding(
+            rule=rule.id, title=rule.title, severity=rule.severity,
+            responsible=nid, responsible_owner=owners.get(nid) or row.get("owner"),
+            affected=None, affected_owner=None, time=when,
+            summary=(
+                f"{row.get('name') or nid}: inactive {otype.lower()} with perigee "
+                f"{perigee:.0f} km, lifetime at the current decay rate "
+                + ("unbounded" if years == float("inf") else f"~{years:.0f} years")
+                + f" (> {max_years:g})"
+            ),
+            source=rule.source, benign_explanation=None,
+            evidence={"perigee_km": perigee, "mean_motion_dot": ndot},
+        )
+
+
+_CHECK_FUNCS = {
+    "destructive_breakup": _destructive,
+    "unsafe_approach": _unsafe_approach,
+    "maneuver_near_foreign_asset": _maneuver_near_foreign,
+    "long_lived_debris": _long_lived_debris,
+}

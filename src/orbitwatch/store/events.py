@@ -1,0 +1,129 @@
+"""Behaviour events and findings in the store, for the CLI and ``run``.
+
+Events are kept in the ``events`` table (see :mod:`.shared_models`) with the
+detector's JSON record as ``payload`` and, like every shared record, the
+contributing ``partner`` and ``releasable_to``.  Storing is idempotent: an
+event with the same kind, object, time and title as one already stored is not
+stored again, so re-running the detectors over the same history adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from orbitwatch.store.catalog import normalize_partner, normalize_releasable_to
+from orbitwatch.store.shared_models import events_table as ev
+from orbitwatch.timeutil import parse_iso
+
+#: which field of each record type is its time and which its object
+_TIME_KEY = {
+    "maneuver": "epoch_estimate",
+    "proximity": "closest_time",
+    "breakup": "epoch_estimate",
+    "geo_relocation": "gap_end",
+    "finding": "time",
+}
+_OBJECT_KEY = {
+    "maneuver": "object",
+    "proximity": "object",
+    "breakup": "parent",
+    "geo_relocation": "object",
+    "finding": "responsible",
+}
+
+
+def _title(kind: str, rec: dict) -> str:
+    if kind == "maneuver":
+        return f"manoeuvre ({rec.get('kind')})"
+    if kind == "proximity":
+        return f"{rec.get('kind')} near {rec.get('asset')}"
+    if kind == "breakup":
+        return f"breakup ({rec.get('classification')})"
+    if kind == "geo_relocation":
+        return f"GEO {rec.get('kind')}"
+    return f"{rec.get('rule')}: {rec.get('severity')}"
+
+
+def store_events(
+    engine: Engine | Connection,
+    records: Iterable[dict],
+    *,
+    partner: str | None = None,
+    releasable_to: str | Iterable[str] | None = None,
+) -> tuple[int, int]:
+    """Store detector records (dicts with ``type``); returns (new, already stored).
+
+    Records with no time (a breakup whose epoch could not be fixed) are
+    stamped with their evidence's earliest fragment epoch, else now.
+    One transaction for the whole batch.
+    """
+    partner = normalize_partner(partner)
+    releasable = normalize_releasable_to(releasable_to)
+    now = datetime.now(UTC)
+    rows = []
+    for rec in records:
+        kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+        if kind not in _TIME_KEY:
+            raise ValueError(f"unknown event record type: {kind!r}")
+        t = rec.get(_TIME_KEY[kind]) or rec.get("evidence", {}).get("earliest_fragment_epoch")
+        when = parse_iso(t) if t else now
+        payload = dict(rec)
+        payload["type"] = kind
+        rows.append(
+            {
+                "kind": kind,
+                "norad_id": rec.get(_OBJECT_KEY[kind]),
+                "time": when,
+                "title": _title(kind, rec),
+                "payload": payload,
+                "partner": partner,
+                "releasable_to": releasable,
+                "created_at": now,
+            }
+        )
+    if not rows:
+        return 0, 0
+
+    def run(conn: Connection) -> tuple[int, int]:
+        existing = {
+            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti)
+            for k, n, t, ti in conn.execute(select(ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title))
+        }
+        new_rows = []
+        for r in rows:
+            key = (r["kind"], r["norad_id"], r["time"], r["title"])
+            if key in existing:
+                continue
+            existing.add(key)
+            new_rows.append(r)
+        if new_rows:
+            conn.execute(ev.insert(), new_rows)
+        return len(new_rows), len(rows) - len(new_rows)
+
+    if isinstance(engine, Engine):
+        with engine.begin() as conn:
+            return run(conn)
+    return run(engine)
+
+
+def all_events(
+    conn: Connection, *, since: datetime | None = None, kind: str | None = None,
+    visible_to: str | None = None, limit: int | None = None,
+) -> list[dict]:
+    """Stored events (oldest first), optionally since a time, of one kind, visible to a partner."""
+    stmt = select(ev)
+    if since is not None:
+        stmt = stmt.where(ev.c.time >= since)
+    if kind:
+        stmt = stmt.where(ev.c.kind == kind)
+    if visible_to:
+        from orbitwatch.store.catalog import visible_element_set_clause
+
+        stmt = stmt.where(visible_element_set_clause(visible_to, table=ev))
+    stmt = stmt.order_by(ev.c.time, ev.c.id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(stmt)]

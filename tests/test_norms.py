@@ -1,0 +1,115 @@
+"""Norms of behaviour: rules over real detected events and the 2018 catalog."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import shared_path
+from orbitwatch.behavior.breakups import find_breakups
+from orbitwatch.cli import app
+from orbitwatch.elements import read_file
+from orbitwatch.norms.rules import RulesError, evaluate, load_rules
+
+
+def test_default_rules_cite_their_sources():
+    rules = load_rules()
+    assert {r.id for r in rules} >= {
+        "destructive-asat-test", "unsafe-approach", "unannounced-maneuver-near-foreign-asset",
+        "long-lived-leo-debris"}
+    for r in rules:
+        assert len(r.source) > 40
+
+
+def test_cosmos_1408_is_a_destructive_asat_finding_attributed_to_its_owner():
+    sets = read_file(shared_path("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")
+                     ).element_sets + read_file(shared_path(
+                         "events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt")
+                     ).element_sets
+    # owner from the 2018 full catalog (CIS), not from the test
+    owners = {s.norad_id: s.owner for s in read_file(
+        shared_path("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")).element_sets}
+    events = [b.to_dict() for b in find_breakups(sets, owners=owners)]
+    found = evaluate(events)
+    asat = [f for f in found if f.rule == "destructive-asat-test"]
+    assert len(asat) == 1
+    assert asat[0].responsible == 13552 and asat[0].responsible_owner == "CIS"
+    assert asat[0].severity == "high"
+
+
+def _prox(asset_owner, object_owner, closest_km, after_maneuver=False, **kw):
+    ev = {"type": "proximity", "asset": 1, "asset_owner": asset_owner, "object": 2,
+          "object_owner": object_owner, "kind": "approach", "range_km": 25.0,
+          "closest_km": closest_km, "closest_time": "2026-05-30T12:00:00Z",
+          "first_time": "2026-05-30T12:00:00Z", "after_maneuver": after_maneuver}
+    ev.update(kw)
+    return ev
+
+
+def test_safe_separation_between_nations_only():
+    rules = [r for r in load_rules() if r.id == "unsafe-approach"]
+    assert evaluate([_prox("US", "PRC", 0.5)], rules)  # foreign, inside 1 km
+    assert not evaluate([_prox("US", "US", 0.5)], rules)  # same owner: formation, docking
+    assert not evaluate([_prox("US", "PRC", 3.0)], rules)  # LEO, outside 1 km, no Pc
+    conj = [{"object_1": 1, "object_2": 2, "tca": "2026-05-30T12:00:00Z",
+             "miss_distance_km": 3.0, "pc": 2e-4}]
+    assert evaluate([_prox("US", "PRC", 3.0)], rules, conjunctions=conj)  # red Pc
+
+
+def test_collision_avoidance_and_station_keeping_are_benign():
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+            "kind": "in-plane along-track", "delta_v_m_s": 0.3}
+    prox = _prox("JPN", "CIS", 10.0, after_maneuver=True)
+    [f] = evaluate([mnvr, prox], rules)
+    assert f.severity == "medium" and f.benign_explanation is None
+    red = [{"object_1": 2, "object_2": 9, "tca": "2026-05-29T06:00:00Z",
+            "miss_distance_km": 0.2}]
+    [f] = evaluate([mnvr, prox], rules, conjunctions=red)
+    assert f.severity == "info" and "collision avoidance" in f.benign_explanation
+    sk = dict(mnvr, kind="east-west station-keeping")
+    [f] = evaluate([sk, prox], rules)
+    assert f.severity == "info" and "station-keeping" in f.benign_explanation
+    notice = [{"object": 2, "time": "2026-05-27T00:00:00Z"}]
+    assert evaluate([mnvr, prox], rules, notices=notice) == []
+
+
+def test_long_lived_debris_on_the_2018_catalog(tmp_path):
+    res = CliRunner().invoke(app, [
+        "norms", "--events", str(_empty(tmp_path)), "--catalog",
+        str(shared_path("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")),
+        "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    debris = [r for r in rows if r["rule"] == "long-lived-leo-debris"]
+    assert len(debris) > 1000
+    ids = {r["responsible"] for r in debris}
+    # Fengyun-1C debris (1999-025, ~850 km) stays up for decades: nearly every
+    # piece whose perigee is above 750 km is flagged
+    sets = read_file(shared_path("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+                     ).element_sets
+    fy = [s for s in sets if (s.name or "").startswith("FENGYUN 1C DEB")
+          and 14.0 < s.mean_motion_rev_day < 14.35 and s.eccentricity < 0.01]
+    assert len(fy) > 500
+    assert sum(s.norad_id in ids for s in fy) > 0.95 * len(fy)
+    assert 25730 not in ids  # the payload itself is not debris under this rule
+    for r in debris:
+        assert 400 <= r["evidence"]["perigee_km"] <= 2000
+
+
+def _empty(tmp_path):
+    p = tmp_path / "none.jsonl"
+    p.write_text("")
+    return p
+
+
+def test_bad_rules_file_names_file_rule_and_field(tmp_path):
+    p = tmp_path / "rules.yaml"
+    p.write_text("rules:\n  - id: x\n    check: nope\n    severity: high\n    source: s\n")
+    with pytest.raises(RulesError, match=r"rules.yaml: rule x: field 'check'"):
+        load_rules(p)
+    res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
+    assert res.exit_code == 1 and "field 'check'" in res.output
