@@ -114,6 +114,9 @@ def test_ingest_good_file_counts_and_releasability(env):
     client, world, _ = env
     text = make_tle(91001, "UPLOAD ONE") + make_tle(91002, "UPLOAD TWO")
     h = auth(world, "JP", "analyst")
+    # listings are cached per partner and query; a new ingest must show at once
+    before = {v: client.get("/api/v1/objects", headers=auth(world, v)).json()["count"]
+              for v in ("US", "JP", "FR")}
     r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "FR"},
                     files={"file": ("jp.tle", text.encode())})
     assert r.status_code == 200, r.text
@@ -126,6 +129,8 @@ def test_ingest_good_file_counts_and_releasability(env):
     assert (r.json()["new"], r.json()["duplicate"]) == (0, 2)
     for viewer, code in (("JP", 200), ("FR", 200), ("US", 404)):
         assert client.get("/api/v1/objects/91001", headers=auth(world, viewer)).status_code == code
+        after = client.get("/api/v1/objects", headers=auth(world, viewer)).json()["count"]
+        assert after == before[viewer] + (2 if code == 200 else 0)
     sets = client.get("/api/v1/objects/91001/elements", headers=auth(world, "FR")).json()
     assert sets["data"][0]["partner"] == "JP" and sets["data"][0]["releasable_to"] == "FR"
 
