@@ -131,6 +131,10 @@ def test_ingest_good_file_counts_and_releasability(env):
         assert client.get("/api/v1/objects/91001", headers=auth(world, viewer)).status_code == code
         after = client.get("/api/v1/objects", headers=auth(world, viewer)).json()["count"]
         assert after == before[viewer] + (2 if code == 200 else 0)
+    # the upload record itself carries the same releasability
+    for viewer, n in (("JP", 2), ("FR", 2), ("US", 0)):
+        ups = client.get("/api/v1/uploads", headers=auth(world, viewer)).json()["data"]
+        assert sum(u["filename"] == "jp.tle" for u in ups) == n
     sets = client.get("/api/v1/objects/91001/elements", headers=auth(world, "FR")).json()
     assert sets["data"][0]["partner"] == "JP" and sets["data"][0]["releasable_to"] == "FR"
 

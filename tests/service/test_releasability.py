@@ -62,8 +62,11 @@ def test_object_detail_404_same_as_nonexistent(client, world, viewer):
             assert set(r.headers) == set(missing.headers)
         e = client.get(f"/api/v1/objects/{nid}/elements", headers=h)
         assert e.status_code == (200 if nid in visible else 404)
+    for nid in (min(visible), min(set(world.objects) - visible)):
         t = client.get(f"/api/v1/objects/{nid}/track?span_min=10", headers=h)
         assert t.status_code == (200 if nid in visible else 404)
+        m = client.get(f"/api/v1/objects/{nid}/maneuvers", headers=h)
+        assert m.status_code == (200 if nid in visible else 404)
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

@@ -112,10 +112,11 @@ def create_app(db: str | None = None, settings: ServiceSettings | None = None) -
         screenings,
         sensors,
         stream,
+        uploads,
     )
 
-    for module in (objects, positions, ingest, conjunctions, events, sensors, screenings,
-                   partners, audit, stream):
+    for module in (objects, positions, ingest, uploads, conjunctions, events, sensors,
+                   screenings, partners, audit, stream):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")

@@ -150,6 +150,20 @@ class IngestOut(BaseModel):
     messages: list[RecordMessage]
 
 
+class UploadOut(Shared):
+    id: int
+    filename: str
+    size_bytes: int
+    sha256: str
+    format: str | None = None
+    outcome: str
+    read: int
+    new: int
+    duplicate: int
+    rejected: int
+    created_at: UtcDatetime
+
+
 class ScreeningIn(BaseModel):
     """Parameters of a screening job (the newest visible element set of each object is used)."""
 
