@@ -135,10 +135,21 @@ def assess_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None,
             res["nc_3d"] = None
             warnings.append(f"nc_3d failed: {exc}")
     if "mc" in methods:
+        window = None
+        slow = rel_v < 100.0 or any(w.startswith("long encounter") for w in warnings)
+        if slow:
+            # scan the whole encounter for each sample: the 3D-Nc window when available
+            if "nc3d" in methods and res.get("nc_3d") is not None:
+                window = (n3.flags["t_min_s"], n3.flags["t_max_s"])
+            elif res.get("encounter_duration_s") is not None:
+                window = (tau0, tau1)
         mc = pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr, seed=mc_seed,
-                            max_samples=mc_max_samples, time_budget_s=mc_time_budget_s)
+                            max_samples=mc_max_samples, time_budget_s=mc_time_budget_s,
+                            window_s=window, n_grid=100, batch=20_000 if window else 100_000,
+                            min_samples=20_000 if window else 100_000)
         res["pc_mc"] = {"value": mc.value, "ci95_low": mc.ci95_low, "ci95_high": mc.ci95_high,
-                        "samples": mc.samples, "hits": mc.hits, "seed": mc.seed}
+                        "samples": mc.samples, "hits": mc.hits, "seed": mc.seed,
+                        "window_s": list(window) if window else None}
         warnings += [f"pc_mc: {w}" for w in mc.warnings]
     if "max" in methods:
         if np.all(np.isfinite(C1[:3, :3])) and np.all(np.isfinite(C2[:3, :3])):

@@ -61,6 +61,37 @@ def _state(E, dt, gm):
     return equinoctial_to_cart(Et, gm)
 
 
+def _closest_approach_window(E1, E2, gm, window, n_grid):
+    """Global closest approach in ``window`` (s from TCA): separation on an n_grid scan, then
+    Newton refinement from the best grid time (slow or long encounters)."""
+    ts = np.linspace(window[0], window[1], n_grid)
+    best_d = np.full(E1.shape[0], np.inf)
+    best_t = np.zeros(E1.shape[0])
+    for t in ts:
+        tt = np.full(E1.shape[0], t)
+        d = np.linalg.norm(_state(E2, tt, gm)[:, :3] - _state(E1, tt, gm)[:, :3], axis=1)
+        better = d < best_d
+        best_d[better] = d[better]
+        best_t[better] = t
+    h = (window[1] - window[0]) / max(n_grid - 1, 1)
+    t = best_t.copy()
+    for _ in range(8):
+        y1 = _state(E1, t, gm)
+        y2 = _state(E2, t, gm)
+        dr = y2[:, :3] - y1[:, :3]
+        dv = y2[:, 3:] - y1[:, 3:]
+        a1 = -gm * y1[:, :3] / np.linalg.norm(y1[:, :3], axis=1, keepdims=True) ** 3
+        a2 = -gm * y2[:, :3] / np.linalg.norm(y2[:, :3], axis=1, keepdims=True) ** 3
+        f = np.sum(dr * dv, axis=1)
+        dv2 = np.sum(dv * dv, axis=1)
+        fp = dv2 + np.sum(dr * (a2 - a1), axis=1)
+        step = np.where(fp > 0, f / np.where(fp > 0, fp, 1.0), 0.0)
+        t = np.clip(t - step, best_t - h, best_t + h)
+    y1 = _state(E1, t, gm)
+    y2 = _state(E2, t, gm)
+    return np.minimum(best_d, np.linalg.norm(y2[:, :3] - y1[:, :3], axis=1))
+
+
 def _closest_approach(x1, x2, gm, iters=8, E1=None, E2=None):
     """Miss distance (N,) [m] at the two-body closest approach nearest t = 0 (Newton on
     d/dt |dr|^2 = 0 from the linear-motion estimate).  x: (N,6) states at t = 0; E: their
@@ -110,7 +141,8 @@ def _chol(C):
 def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples: int = 2_000_000,
                    batch: int = 100_000, rel_halfwidth: float = 0.05, time_budget_s: float = 20.0,
                    min_samples: int = 100_000, gm: float = GM_M3_S2,
-                   sampling: str = "equinoctial") -> McResult:
+                   sampling: str = "equinoctial", window_s: tuple[float, float] | None = None,
+                   n_grid: int = 200) -> McResult:
     """Monte Carlo Pc.  r, v: (3,) inertial [m, m/s] at TCA; C: (6,6) inertial covariances.
 
     ``sampling``: "equinoctial" (default) draws each object's state from the Gaussian in
@@ -118,6 +150,10 @@ def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples:
     errors follow the curved orbit -- the PDF model of Hall (2021) and of CARA's SDMC; with
     along-track sigmas of tens of km a Cartesian Gaussian puts samples km off the orbit
     radially.  "cartesian" samples the Cartesian Gaussian directly.
+
+    ``window_s`` (seconds from TCA): search each pair's closest approach over this window
+    (``n_grid``-point scan + Newton) instead of only near TCA -- for slow or long encounters,
+    where the collision-rate peak can lie far from the nominal TCA (use the 3D-Nc window).
 
     Stops when the 95% interval half-width is below ``rel_halfwidth`` x estimate (after at least
     ``min_samples``), or at ``max_samples``, or after ``time_budget_s`` seconds."""
@@ -149,9 +185,12 @@ def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples:
             if sampling == "equinoctial":
                 E1 = E1m + rng.standard_normal((m, 6)) @ L1.T
                 E2 = E2m + rng.standard_normal((m, 6)) @ L2.T
-                x1 = equinoctial_to_cart(E1, gm)
-                x2 = equinoctial_to_cart(E2, gm)
-                miss = _closest_approach(x1, x2, gm, E1=E1, E2=E2)
+                if window_s is not None:
+                    miss = _closest_approach_window(E1, E2, gm, window_s, n_grid)
+                else:
+                    x1 = equinoctial_to_cart(E1, gm)
+                    x2 = equinoctial_to_cart(E2, gm)
+                    miss = _closest_approach(x1, x2, gm, E1=E1, E2=E2)
             else:
                 x1 = x1m + rng.standard_normal((m, 6)) @ L1.T
                 x2 = x2m + rng.standard_normal((m, 6)) @ L2.T
