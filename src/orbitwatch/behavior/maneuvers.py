@@ -83,7 +83,7 @@ class ManeuverConfig:
     """
 
     threshold: float = 8.0  # robust z-score a step must exceed
-    trend_half: int = 10  # gaps each side for the background-rate median
+    trend_half: int = 20  # gaps each side for the background-rate median
     scale_half: int = 40  # gaps each side for the running MAD
     scales: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (3, 1))  # (h, guard)
     # channels that may trigger a detection, and at which scales (h, guard)
