@@ -2,7 +2,8 @@
 
 Acquire the catalog (download the public CelesTrak GP data and SATCAT, or read
 ``--catalog`` files offline), ingest it into the store, summarise it, screen
-it for close approaches, and print what an operator needs to see first.
+it for close approaches, run the behaviour detectors and norms over the stored
+history, and print what an operator needs to see first.
 
 The job is a list of steps that share one :class:`RunContext`; later
 capabilities (behaviour detection, reports) add steps without touching the
@@ -32,6 +33,7 @@ class RunContext:
     quiet: bool = False
     as_json: bool = False
     screen: bool = True
+    detect: bool = True
     start: datetime | None = None
     hours: float = 24.0
     threshold_km: float = 5.0
@@ -83,7 +85,7 @@ def _step_ingest(ctx: RunContext) -> None:
             err.print(f"[red]{exc}[/]", highlight=False)
             ctx.rejected += 1
             continue
-        counts = ingest_parse_result(engine, result, source="celestrak")
+        counts = ingest_parse_result(engine, result)
         for e in result.errors[:20]:
             err.print(f"  {e}", highlight=False)
         if len(result.errors) > 20:
@@ -248,6 +250,61 @@ def _step_screen(ctx: RunContext) -> None:
         out.print(f"{len(res.failures)} objects could not be propagated over the whole window.")
 
 
+def _step_detect(ctx: RunContext) -> None:
+    """Behaviour detectors over the stored history, norms over their events; all stored."""
+    if not ctx.detect:
+        return
+    from collections import Counter, defaultdict
+
+    from orbitwatch.behavior.breakups import find_breakups
+    from orbitwatch.behavior.geo import find_relocations, is_geo
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.norms.rules import evaluate
+    from orbitwatch.store.catalog import list_objects
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+
+    hist = load_element_sets(None, ctx.db_url, history=True)
+    engine = open_engine(ctx.db_url)
+    with engine.connect() as conn:
+        objs = list_objects(conn)
+    owners = {o.norad_id: o.owner for o in objs if o.owner}
+    types = {o.norad_id: o.object_type for o in objs if o.object_type}
+    by_id: dict[int, list] = defaultdict(list)
+    for s in hist:
+        by_id[s.norad_id].append(s)
+    records: list[dict] = []
+    for nid, sets in by_id.items():
+        if len(sets) >= 8:
+            try:
+                ms = detect_maneuvers(sets)
+            except ValueError:
+                continue
+            for m in ms:
+                d = m.to_json()
+                d["type"] = "maneuver"
+                d["owner"] = owners.get(nid)
+                records.append(d)
+    records += [b.to_dict() for b in find_breakups(hist, owners=owners, object_types=types)]
+    geo_events, _ = find_relocations([s for s in hist if is_geo(s)])
+    records += [e.to_dict() for e in geo_events]
+    findings = [f.to_dict() for f in evaluate(records, owners=owners)]
+    new, old = store_events(engine, records + findings)
+    engine.dispose()
+    counts = Counter(r.get("type", "maneuver") for r in records + findings)
+    ctx.report["events"] = {"by_type": dict(counts), "new": new, "already_stored": old}
+    if not ctx.as_json:
+        out.print(
+            "Behaviour: "
+            + (", ".join(f"{v} {k}" for k, v in counts.items()) or "no events")
+            + f" ({new} new)",
+            highlight=False,
+        )
+        for f in findings[:10]:
+            out.print(f"  [{f['severity']}] {f['rule']}: {f['summary']}", highlight=False, markup=False)
+
+
 @app.command("run")
 def run_command(
     catalog: list[Path] = typer.Option(
@@ -261,6 +318,9 @@ def run_command(
         None, "--satcat-url", help="SATCAT CSV URL (default: CelesTrak); '' to skip."
     ),
     screen: bool = typer.Option(True, "--screen/--no-screen", help="Screen the catalog."),
+    detect: bool = typer.Option(
+        True, "--detect/--no-detect", help="Run the behaviour detectors and norms."
+    ),
     start: str = typer.Option(
         None,
         "--start",
@@ -288,13 +348,14 @@ def run_command(
         quiet=quiet,
         as_json=fmt == "json",
         screen=screen,
+        detect=detect,
         start=parse_iso(start) if start else None,
         hours=hours,
         threshold_km=threshold_km,
         top=top,
     )
     _step_acquire(ctx, catalog, gp_url, satcat_url)
-    steps: list[Step] = [_step_ingest, _step_summary, _step_screen]
+    steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect]
     for step in steps:
         step(ctx)
     if ctx.as_json:
