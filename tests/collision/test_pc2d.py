@@ -89,3 +89,33 @@ def test_zero_hbr_and_infinite_hbr():
     c = cara_conjunction(cara_rows()[0])
     assert pc_circle(c.r1, c.v1, c.cov1, c.r2, c.v2, c.cov2, 0.0).pc[0] == 0.0
     assert pc_circle(c.r1, c.v1, c.cov1, c.r2, c.v2, c.cov2, np.inf).pc[0] == 1.0
+
+
+def test_itrf_cdm_states_are_converted():
+    """A CDM whose states are given in ITRF (converted here with the project's frames module)
+    gives the same 2D-Pc as the EME2000 original."""
+    import copy
+
+    from orbitwatch.ccsds.cdm import read_cdm
+    from orbitwatch.collision.encounter import conjunction_from_cdm
+    from orbitwatch.propagation import frames
+    from orbitwatch.timeutil import datetime_to_jd
+    from tests.conftest import shared_path
+
+    row = cara_rows()[0]
+    cdm = read_cdm(shared_path("collision_probability", "cara_PcTestCaseCDMs",
+                               f"{row['Conjunction_ID']}.cdm"))
+    itrf = copy.deepcopy(cdm)
+    jd, fr = datetime_to_jd(cdm.tca)
+    for o in itrf.objects:
+        rt, vt = frames.gcrs_to_teme(o.r_km[None], o.v_km_s[None], np.array([jd]), np.array([fr]))
+        ri, vi = frames.teme_to_itrs(rt, vt, np.array([jd]), np.array([fr]))
+        for k, val in zip(("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT"), [*ri[0], *vi[0]]):
+            o.data.fields[k] = repr(float(val))
+        o.metadata.fields["REF_FRAME"] = "ITRF"
+    c0 = conjunction_from_cdm(cdm)
+    c1 = conjunction_from_cdm(itrf)
+    assert any("ITRF" in w for w in c1.warnings)
+    p0 = pc_circle(c0.r1, c0.v1, c0.cov1, c0.r2, c0.v2, c0.cov2, c0.hbr_m).pc[0]
+    p1 = pc_circle(c1.r1, c1.v1, c1.cov1, c1.r2, c1.v2, c1.cov2, c1.hbr_m).pc[0]
+    assert p1 == pytest.approx(p0, rel=1e-9)

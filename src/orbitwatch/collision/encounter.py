@@ -124,7 +124,8 @@ def _state_inertial_m(cdm, obj, idx: int) -> tuple[np.ndarray, np.ndarray, list[
         from orbitwatch.collision._frames import to_gcrs
 
         rg, vg = to_gcrs(r, v, cdm.tca, frame)
-        warns.append(f"object {idx + 1} REF_FRAME {frame} converted to GCRS (used as EME2000) without EOP")
+        warns.append(f"object {idx + 1} REF_FRAME {frame} converted to GCRS (used as EME2000), "
+                     "UT1=UTC and no polar motion")
         return rg, vg, warns
     from orbitwatch.ccsds.cdm import CdmError
 
