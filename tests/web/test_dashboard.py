@@ -50,7 +50,7 @@ def server(tmp_path_factory):
         if time.monotonic() > deadline:
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", world
+    yield f"http://127.0.0.1:{port}", world, url
     srv.should_exit = True
     th.join(10)
 
@@ -95,7 +95,7 @@ def _sign_in(page, base, token):
 
 @pytest.mark.parametrize("partner", ["US", "FR"])
 def test_dashboard_sign_in_globe_conjunction_object(server, browser, partner):
-    base, world = server
+    base, world, _ = server
     page, outside, errors = _page(browser, base)
     _sign_in(page, base, world.tokens[(partner, "viewer")])
     assert page.inner_text("#who-text").startswith(partner)
@@ -141,7 +141,7 @@ def test_dashboard_sign_in_globe_conjunction_object(server, browser, partner):
 
 
 def test_dashboard_rejects_bad_token(server, browser):
-    base, _ = server
+    base, _, _ = server
     page, outside, _ = _page(browser, base)
     page.goto(base + "/")
     page.fill("#token", "not-a-token")
@@ -151,3 +151,31 @@ def test_dashboard_rejects_bad_token(server, browser):
     assert page.is_hidden("#app")
     assert outside == []
     page.close()
+
+
+def test_dashboard_live_events_follow_releasability(server, browser):
+    """An event released to JP only appears live on JP's dashboard, never on FR's."""
+    from orbitwatch.store import shared
+    from orbitwatch.store.db import open_engine, session_factory
+    from tests.service.seeding import EPOCH
+
+    base, world, db_url = server
+    pages = {}
+    for partner in ("JP", "FR"):
+        page, _, _ = _page(browser, base)
+        _sign_in(page, base, world.tokens[(partner, "viewer")])
+        page.wait_for_selector("#live.on", timeout=20000)
+        pages[partner] = page
+    time.sleep(1.5)  # both streams have taken their starting cursor
+    engine = open_engine(db_url)
+    with session_factory(engine)() as db:
+        shared.add_event(db, kind="finding", time=EPOCH, title="LIVE-JP-ONLY", partner="US",
+                         releasable_to="JP", payload={})
+        db.commit()
+    engine.dispose()
+    pages["JP"].wait_for_function(
+        "document.getElementById('event-list').innerText.includes('LIVE-JP-ONLY')", timeout=20000)
+    time.sleep(2.5)
+    assert "LIVE-JP-ONLY" not in pages["FR"].inner_text("#event-list")
+    for p in pages.values():
+        p.close()

@@ -85,7 +85,9 @@ async def stream(
     async def gen():
         nonlocal cursor
         t0 = last_sent = time.monotonic()
-        yield ": orbitwatch stream\n\n"
+        if cursor is None:  # start from now, before the client is told the stream is open
+            _, _, cursor = await run_in_threadpool(_poll, state, principal, None)
+        yield f": orbitwatch stream from {cursor[0]}:{cursor[1]}\n\n"
         while True:
             conj, ev, cursor = await run_in_threadpool(_poll, state, principal, cursor)
             tag = f"{cursor[0]}:{cursor[1]}"
