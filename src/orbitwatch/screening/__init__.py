@@ -128,7 +128,8 @@ def screen(
         if missing:
             raise ValueError(f"primary object(s) not in the catalog: {missing}")
         pidx = np.searchsorted(ids, prim)
-        keep = apogee_perigee_keep(sats, pidx, threshold_km)
+        jd0_, fr0_ = datetime_to_jd(start)
+        keep = apogee_perigee_keep(sats, pidx, threshold_km, jd0_, fr0_, span_s)
         stats.excluded_by_band = int((~keep).sum())
         kidx = np.flatnonzero(keep)
         ids = ids[kidx]

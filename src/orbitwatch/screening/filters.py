@@ -70,15 +70,50 @@ def perturbation_bounds_km_s2(satrecs: list) -> np.ndarray:
     return p
 
 
-def band_margin_km(a_km: np.ndarray) -> np.ndarray:
-    """Margin added to the mean-element perigee/apogee radii.
+def band_margin_km(a_km: np.ndarray, deep_space: np.ndarray) -> np.ndarray:
+    """Margin added to the mean-element perigee/apogee radii of the window.
 
-    2 % of the semi-major axis plus 30 km: far beyond the J2 short-period
-    radius oscillation (about 1.5 J2 (Re/a)^2 a, ~10 km in LEO) and a week of
-    drag decay or luni-solar perigee motion; the tests measure the largest
-    excursion over real catalogs and check it against this margin.
+    Near-Earth: 1 % of a + 30 km, well above SGP4's short-period radius terms
+    (about 1.5 J2 (Re/a)^2 a, ~10 km in LEO) and the J3 long-period terms;
+    deep space (SDP4): 5 % of a + 50 km for the luni-solar periodics.  The
+    tests compare the band with a week of SGP4 radii over the whole catalog.
     """
-    return 0.02 * np.asarray(a_km, dtype=float) + 30.0
+    a = np.asarray(a_km, dtype=float)
+    return np.where(np.asarray(deep_space, dtype=bool), 0.05 * a + 50.0, 0.01 * a + 30.0)
+
+
+def window_radius_band_km(satrecs: list, jd0: float, fr0: float, span_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sound-by-margin (lo, hi) radius band of each object over the window (km).
+
+    Uses SGP4's own mean elements (``am``, ``em`` after a propagation) at the
+    window start, middle and end (9 instants for deep-space objects), so drag
+    decay and luni-solar drift between epoch and window are followed.  An
+    object that fails to propagate at any of these instants is decaying: its
+    band reaches down to the Earth's surface.
+    """
+    n = len(satrecs)
+    lo = np.full(n, np.inf)
+    hi = np.zeros(n)
+    deep = np.array([s.method == "d" for s in satrecs], dtype=bool)
+    a_ref = np.zeros(n)
+    for k, s in enumerate(satrecs):
+        m = 9 if deep[k] else 3
+        failed = False
+        for f in np.linspace(0.0, span_s, m) / 86400.0:
+            e, _, _ = s.sgp4(jd0, fr0 + f)
+            if e != 0:
+                failed = True
+                continue
+            am = s.am * RE_KM
+            lo[k] = min(lo[k], am * (1.0 - s.em))
+            hi[k] = max(hi[k], am * (1.0 + s.em))
+            a_ref[k] = max(a_ref[k], am)
+        if failed:
+            lo[k] = 0.0
+        if not np.isfinite(lo[k]):  # never propagated: cannot meet anything
+            lo[k], hi[k] = np.inf, -np.inf
+    m = band_margin_km(a_ref, deep)
+    return lo - m, hi + m
 
 
 def lipschitz_s2(dmax_km: np.ndarray) -> np.ndarray:
@@ -120,25 +155,15 @@ def segment_distance_km(d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", p, p))
 
 
-def mean_radius_band_km(satrecs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(perigee radius, apogee radius, semi-major axis) in km from SGP4 mean elements."""
-    rp = np.array([(s.altp + 1.0) * RE_KM for s in satrecs], dtype=float)
-    ra = np.array([(s.alta + 1.0) * RE_KM for s in satrecs], dtype=float)
-    a = np.array([s.a * RE_KM for s in satrecs], dtype=float)
-    return rp, ra, a
-
-
 def apogee_perigee_keep(
-    satrecs: list, primary_idx: np.ndarray, threshold_km: float
+    satrecs: list, primary_idx: np.ndarray, threshold_km: float,
+    jd0: float, fr0: float, span_s: float,
 ) -> np.ndarray:
-    """Boolean mask of objects whose padded radius band meets some primary's band.
+    """Boolean mask of objects whose window radius band comes within the threshold of a primary's.
 
     Primaries themselves are always kept.
     """
-    rp, ra, a = mean_radius_band_km(satrecs)
-    m = band_margin_km(a)
-    lo = rp - m
-    hi = ra + m
+    lo, hi = window_radius_band_km(satrecs, jd0, fr0, span_s)
     keep = np.zeros(len(satrecs), dtype=bool)
     for p in np.asarray(primary_idx, dtype=int):
         keep |= (lo <= hi[p] + threshold_km) & (lo[p] <= hi + threshold_km)
