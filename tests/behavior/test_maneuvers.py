@@ -284,3 +284,27 @@ def test_cli_requires_an_input():
 
     result = CliRunner().invoke(app, ["detect", "maneuvers", "--format", "jsonl"])
     assert result.exit_code == 2
+
+
+def test_cli_reads_history_from_the_store(tmp_path, fengyun2d):
+    """Ingest a slice of history into a SQLite store; detect from --db gives
+    the same manoeuvres as detecting from the file."""
+    from typer.testing import CliRunner
+
+    from orbitwatch.cli import app
+
+    sets, _, _, _ = fengyun2d
+    part = [s for s in sets if datetime(2012, 9, 1, tzinfo=UTC) <= s.epoch < datetime(2013, 7, 1, tzinfo=UTC)]
+    path = tmp_path / "fy2d.tle"
+    path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in part))
+    db = f"sqlite:///{tmp_path / 'ow.db'}"
+    runner = CliRunner()
+    ingest = runner.invoke(app, ["ingest", "--db", db, str(path)])
+    assert ingest.exit_code == 0, ingest.output
+    from_db = runner.invoke(app, ["detect", "maneuvers", "--db", db, "--format", "jsonl"])
+    from_file = runner.invoke(app, ["detect", "maneuvers", "--history", str(path), "--format", "jsonl"])
+    assert from_db.exit_code == 0, from_db.output
+    rows_db = [json.loads(x) for x in from_db.stdout.splitlines() if x.startswith("{")]
+    rows_file = [json.loads(x) for x in from_file.stdout.splitlines() if x.startswith("{")]
+    assert len(rows_db) >= 3
+    assert [(r["gap_start"], r["kind"]) for r in rows_db] == [(r["gap_start"], r["kind"]) for r in rows_file]

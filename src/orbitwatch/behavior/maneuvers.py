@@ -17,6 +17,8 @@ channel     series                                   what moves it
 ``i``       inclination (deg)              [LEO]     out-of-plane burns
 ``raan``    right ascension of the node (deg) [LEO]  out-of-plane burns
 ``ivec``    inclination vector (deg)       [GEO]     north-south station-keeping
+``u``       along-track drift kink (km/day) from     along-track burns
+            TLE-pair SGP4 consistency (evidence)
 ==========  =======================================  =========================
 
 1. *Natural drift is removed locally*: the background rate of each series
@@ -33,19 +35,28 @@ channel     series                                   what moves it
    fits smear over two or three gaps (fits that straddle a burn).
 3. *Robust normalisation*: each jump series is turned into a robust score
    ``z = (J - median) / (1.4826 MAD)`` over a running window of
-   +-``scale_half`` gaps, so the local TLE noise, B* re-estimation scatter
-   and decay-phase scatter set the yardstick (element differences have
-   kurtosis in the hundreds, so plain z-scores fail).
-4. *Flags and merging*: a gap is flagged when the best score over channels
-   and scales exceeds ``threshold``; flagged gaps within ``merge_gaps`` of one
-   another form one event, located at the gap with the largest single-gap
-   jump in the triggering channel.
+   +-``scale_half`` gaps (never below the resolution of the published
+   elements), so the local TLE noise, B* re-estimation scatter and
+   decay-phase scatter set the yardstick (element differences have kurtosis
+   in the hundreds, so plain z-scores fail).
+4. *Flags and events*: a gap is flagged when the best score over the
+   regime's trigger channels and scales (``triggers_leo`` / ``triggers_geo``,
+   some channels held to ``channel_factors`` x threshold) exceeds
+   ``threshold``; flagged gaps within ``merge_gaps`` form one event, placed
+   where the step starts in the triggering channel (:func:`_step_start`,
+   with back-extrapolation of slow ramps).  Long flagged runs with several
+   strong single-gap steps are burn campaigns, one event per burn
+   (:func:`_campaign_split`).  GEO events under ``geo_min_delta_v_m_s`` are
+   dropped as fit scatter.
 5. *Size and kind*: the jump sizes give the Gauss-equation estimates
    ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
    ``dtheta`` the angle the orbit normal turned), ``dv_e = v |de| / 2``
-   (in-plane, from the eccentricity vector).  The kind follows the dominant
-   component; in GEO it is east-west (in-plane) or north-south (out-of-plane)
+   (in-plane, from the eccentricity vector), summed over the channels that
+   stand out of the noise.  The kind follows the significant components; in
+   GEO it is east-west (in-plane) or north-south (out-of-plane)
    station-keeping.
+
+The defaults and the benchmark behind them: docs/maneuvers.md.
 
 Confidence is ``z^2 / (z^2 + threshold^2)`` for the event's best score ``z``:
 0.5 at the threshold, approaching 1 for steps far above the noise.

@@ -99,17 +99,21 @@ def maneuvers(
         return
     from rich.table import Table
 
-    table = Table("object", "gap start", "gap end", "epoch estimate", "dv m/s", "kind", "conf", "trigger")
+    def hm(dt) -> str:
+        return dt.strftime("%Y-%m-%d %H:%M")
+
+    table = Table(box=None, pad_edge=False)
+    for name, kw in (
+        ("object", {"justify": "right"}),
+        ("gap start (UTC)", {"no_wrap": True}),
+        ("gap end (UTC)", {"no_wrap": True}),
+        ("dv m/s", {"justify": "right", "no_wrap": True}),
+        ("conf", {"justify": "right", "no_wrap": True}),
+        ("kind", {}),
+    ):
+        table.add_column(name, **kw)
     for m in found:
-        trig = m.evidence.get("trigger", {})
         table.add_row(
-            str(m.object),
-            iso_z(m.gap_start, 0),
-            iso_z(m.gap_end, 0),
-            iso_z(m.epoch_estimate, 0),
-            f"{m.delta_v_m_s:.4f}",
-            m.kind,
-            f"{m.confidence:.2f}",
-            f"{trig.get('channel')} z={trig.get('robust_z')}",
+            str(m.object), hm(m.gap_start), hm(m.gap_end), f"{m.delta_v_m_s:.4f}", f"{m.confidence:.2f}", m.kind
         )
     out.print(table)
