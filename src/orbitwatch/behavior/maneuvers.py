@@ -163,6 +163,10 @@ class Maneuver:
     kind: str
     confidence: float
     evidence: dict = field(default_factory=dict)
+    # responsible owner when the element sets carry it (SATCAT owner code);
+    # the store's SATCAT join fills it for catalog objects
+    owner: str | None = None
+    name: str | None = None
 
     def to_json(self) -> dict:
         """JSON-ready dict: ISO-8601 UTC times ending in Z, ``object`` an int."""
@@ -174,6 +178,8 @@ class Maneuver:
             "delta_v_m_s": round(float(self.delta_v_m_s), 5),
             "kind": self.kind,
             "confidence": round(float(self.confidence), 3),
+            "owner": self.owner,
+            "name": self.name,
             "evidence": self.evidence,
         }
 
@@ -405,7 +411,12 @@ def _step_start(
 
 
 def _set_ref(es: ElementSet) -> dict:
-    return {"epoch": iso_z(es.epoch, 3), "element_set_no": int(es.element_set_no)}
+    """How to find an element set again: epoch, element-set number, and the
+    line of its source file when it came from one."""
+    ref = {"epoch": iso_z(es.epoch, 3), "element_set_no": int(es.element_set_no)}
+    if es.source_line:
+        ref["source_line"] = int(es.source_line)
+    return ref
 
 
 # ---------------------------------------------------------------------------
@@ -661,4 +672,6 @@ def _event(
         kind=kind,
         confidence=conf,
         evidence=evidence,
+        owner=next((es.owner for es in (es1, es0) if es.owner), None),
+        name=next((es.name for es in (es1, es0) if es.name), None),
     )
