@@ -308,3 +308,28 @@ def test_cli_reads_history_from_the_store(tmp_path, fengyun2d):
     rows_file = [json.loads(x) for x in from_file.stdout.splitlines() if x.startswith("{")]
     assert len(rows_db) >= 3
     assert [(r["gap_start"], r["kind"]) for r in rows_db] == [(r["gap_start"], r["kind"]) for r in rows_file]
+
+
+def test_irregular_cadence_and_epoch_jitter_do_not_create_detections(sentinel3a):
+    """Thin the quiet stretch to an irregular cadence (random gaps of 1-5
+    days) and add near-simultaneous second fits 1-3 minutes after some sets
+    (the other fit of the same pass: a slightly different mean anomaly)."""
+    sets, epochs, truth, _ = sentinel3a
+    quiet = _quiet_stretch(sets, [t for t, _ in truth])
+    rng = np.random.default_rng(7)
+    keep = np.sort(rng.choice(len(quiet), size=int(0.6 * len(quiet)), replace=False))
+    thinned = [quiet[i] for i in keep]
+    jitter = []
+    for s in thinned[::5]:
+        dt_s = float(rng.uniform(60, 180))
+        n_deg_s = s.mean_motion_rev_day * 360.0 / 86400.0
+        jitter.append(
+            dataclasses.replace(
+                s,
+                epoch=s.epoch + timedelta(seconds=dt_s),
+                mean_anomaly_deg=(s.mean_anomaly_deg + n_deg_s * dt_s + 2e-4) % 360,
+                line1=None,
+                line2=None,
+            )
+        )
+    assert detect_maneuvers(thinned + jitter) == []
