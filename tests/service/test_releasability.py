@@ -204,3 +204,24 @@ def test_paged_listing_matches_catalog_listing(client, world, viewer, regime):
                                                limit=limit, offset=offset)
             end = None if limit is None else offset + limit
             assert page == full[offset:end] and total == len(full)
+
+
+def test_positions_agree_with_skyfield(client, world):
+    """Sub-satellite points of /positions vs skyfield's EarthSatellite (independent SGP4
+    wrapper and frame chain), for the element sets the caller sees."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    h = auth(world, "US")
+    when = "2026-11-21T03:17:00Z"
+    pos = client.get(f"/api/v1/positions?time={when}", headers=h).json()["data"]
+    ts = load.timescale(builtin=True)
+    t = ts.utc(2026, 11, 21, 3, 17, 0)
+    for p in pos[:6]:
+        sets = client.get(f"/api/v1/objects/{p['norad_id']}/elements", headers=h).json()["data"]
+        newest = max(sets, key=lambda s: s["epoch"])
+        sat = EarthSatellite(newest["line1"], newest["line2"], ts=ts)
+        sub = wgs84.subpoint_of(sat.at(t))
+        assert p["lat_deg"] == pytest.approx(sub.latitude.degrees, abs=2e-3)
+        dlon = (p["lon_deg"] - sub.longitude.degrees + 180.0) % 360.0 - 180.0
+        assert abs(dlon) < 2e-3
+        assert p["alt_km"] == pytest.approx(wgs84.height_of(sat.at(t)).km, abs=0.05)

@@ -14,19 +14,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 
 class SelectionCache:
-    """LRU of ``key -> (version, ids)`` (thread-safe)."""
+    """LRU of ``key -> (version, value)`` (thread-safe); values are treated as read-only."""
 
     def __init__(self, maxsize: int = 512):
         self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, tuple[tuple, list[int]]] = OrderedDict()
+        self._data: OrderedDict[Hashable, tuple[tuple, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, version: tuple, compute: Callable[[], list[int]]) -> list[int]:
+    def get(self, key: Hashable, version: tuple, compute: Callable[[], Any]) -> Any:
+        """The cached value of ``key`` if computed at ``version``, else ``compute()`` (stored)."""
         with self._lock:
             hit = self._data.get(key)
             if hit is not None and hit[0] == version:
