@@ -376,5 +376,12 @@ def test_geo_history_longitude_and_maneuvers_real_data(env):
         assert row["geo_longitude_deg"] == pytest.approx(lon, abs=0.01)
     got = client.get("/api/v1/objects/29640/maneuvers", headers=h).json()
     want = [m.to_json() for m in detect_maneuvers(read_file(path).element_sets)]
-    assert got["data"] == want and got["count"] == len(want) > 0
+    # provenance in the evidence (source lines, names) differs between a file and the
+    # store; the detections themselves must be the same
+    def key(m):
+        return (m["gap_start"], m["gap_end"], m["epoch_estimate"], m["kind"],
+                round(m["delta_v_m_s"], 4))
+
+    assert [key(m) for m in got["data"]] == [key(m) for m in want]
+    assert got["count"] == len(want) > 0
     assert client.get("/api/v1/objects/29640/maneuvers", headers=auth(world, "FR")).status_code == 404

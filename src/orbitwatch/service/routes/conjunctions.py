@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from orbitwatch.service.deps import Audit, Paging, audit_for, not_found, paging
 from orbitwatch.service.schemas import ConjunctionOut, Page
@@ -36,16 +36,26 @@ def list_conjunctions(
     if sort not in shared.CONJUNCTION_SORTS:
         raise HTTPException(422, detail=f"sort {sort!r}: use one of {', '.join(shared.CONJUNCTION_SORTS)}")
     db, partner = audit.db, audit.principal.partner
+    cache = audit.request.app.state.selections
+    version = shared.data_version(db)
     filters = dict(norad_id=norad_id, max_miss_km=max_miss_km, min_pc=min_pc,
                    tca_from=_aware(tca_from), tca_to=_aware(tca_to), screening_id=screening_id)
-    key = ("conjunctions", partner, sort, tuple(sorted(filters.items())))
-    ids = audit.request.app.state.selections.get(
-        key, shared.data_version(db),
-        lambda: shared.conjunction_ids(db, visible_to=partner, sort=sort, **filters),
-    )
-    rows = shared.conjunctions_by_ids(db, ids=ids[page.offset : page.offset + page.limit])
-    audit("read", "conjunctions", [r["id"] for r in rows])
-    return {"data": rows, "count": len(ids)}
+    fkey = tuple(sorted(filters.items()))
+
+    def build_page():
+        ids = cache.get(
+            ("conjunctions", partner, sort, fkey), version,
+            lambda: shared.conjunction_ids(db, visible_to=partner, sort=sort, **filters),
+        )
+        rows = shared.conjunctions_by_ids(db, ids=ids[page.offset : page.offset + page.limit])
+        body = Page[ConjunctionOut].model_validate(
+            {"data": rows, "count": len(ids)}).model_dump(mode="json")
+        return [r["id"] for r in rows], body
+
+    page_ids, body = cache.get(
+        ("conjunctions-page", partner, sort, fkey, page.offset, page.limit), version, build_page)
+    audit("read", "conjunctions", page_ids)
+    return JSONResponse(body)
 
 
 @router.get("/{conjunction_id}", response_model=ConjunctionOut, summary="One conjunction")

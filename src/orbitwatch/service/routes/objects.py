@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
 
 from orbitwatch.service.deps import Audit, Paging, audit_for, not_found, paging
 from orbitwatch.service.schemas import ElementSetOut, ObjectOut, Page, Track, TrackPoint
@@ -49,15 +50,26 @@ def list_objects_route(
     from orbitwatch.store import shared
 
     db, partner = audit.db, audit.principal.partner
-    key = ("objects", partner, regime and regime.strip().upper(), owner, type, q)
-    ids = audit.request.app.state.selections.get(
-        key, shared.data_version(db),
-        lambda: shared.visible_object_ids(
-            db, visible_to=partner, regime=regime, owner=owner, object_type=type, search=q),
-    )
-    data = shared.objects_by_ids(db, ids=ids[page.offset : page.offset + page.limit], visible_to=partner)
-    audit("read", "objects", [r.norad_id for r in data], count=len(data))
-    return {"data": [_object_dict(r) for r in data], "count": len(ids)}
+    cache = audit.request.app.state.selections
+    version = shared.data_version(db)
+    filters = (regime and regime.strip().upper(), owner, type, q)
+
+    def build_page():
+        ids = cache.get(
+            ("objects", partner, filters), version,
+            lambda: shared.visible_object_ids(
+                db, visible_to=partner, regime=regime, owner=owner, object_type=type, search=q),
+        )
+        rows = shared.objects_by_ids(
+            db, ids=ids[page.offset : page.offset + page.limit], visible_to=partner)
+        body = Page[ObjectOut].model_validate(
+            {"data": [_object_dict(r) for r in rows], "count": len(ids)}).model_dump(mode="json")
+        return [r.norad_id for r in rows], body
+
+    page_ids, body = cache.get(
+        ("objects-page", partner, filters, page.offset, page.limit), version, build_page)
+    audit("read", "objects", page_ids)
+    return JSONResponse(body)
 
 
 @router.get("/{norad_id}", response_model=ObjectOut, summary="One object")
