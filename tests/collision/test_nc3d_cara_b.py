@@ -28,6 +28,7 @@ def test_nc2d_within_1e3_of_cara(i):
     assert res.value == pytest.approx(float(row["Nc2D"]), rel=1e-3), row["Conjunction_ID"]
 
 
+@pytest.mark.slow
 def test_alfano_2009_case_7_pc3d():
     """Alfano (2009) case 7 (GEO, slow encounter) with CARA's unit-test time limits."""
     from tests.collision.cara_cases import alfano_case, unit_test_refs

@@ -229,7 +229,7 @@ def pc_circle(r1, v1, cov1, r2, v2, cov2, hbr_m, *, adjust_tca: bool = True) -> 
     rmag = np.linalg.norm(r, axis=1)
     vmag = np.linalg.norm(v, axis=1)
     # Zero miss distance (Alfano 2009 cases): nudge perpendicular to v so a frame exists.
-    reps = np.maximum(10 * np.spacing(rmag), 1e-6 * R)
+    reps = np.maximum(10 * np.spacing(rmag), 1e-6 * np.where(np.isfinite(R), R, 0.0))
     small = rmag < reps
     if small.any():
         rsum = r1[small] + r2[small]

@@ -36,8 +36,12 @@ def pc_max_covariance_scaling(r1, v1, cov1, r2, v2, cov2, hbr_m, *, k_min: float
         return pc_circle(r1, v1, c1 * k2, r2, v2, c2 * k2, hbr_m).pc[0]
 
     grid = np.linspace(np.log(k_min), np.log(k_max), 121)
-    vals = np.array([pc_circle(r1, v1, c1 * np.exp(2 * g), r2, v2, c2 * np.exp(2 * g), hbr_m).pc[0]
-                     for g in grid])
+    k2 = np.exp(2 * grid)[:, None, None]
+    n = grid.size
+    vals = pc_circle(np.broadcast_to(np.asarray(r1, float), (n, 3)),
+                     np.broadcast_to(np.asarray(v1, float), (n, 3)), c1[None] * k2,
+                     np.broadcast_to(np.asarray(r2, float), (n, 3)),
+                     np.broadcast_to(np.asarray(v2, float), (n, 3)), c2[None] * k2, hbr_m).pc
     vals = np.where(np.isfinite(vals), vals, -1.0)
     i = int(np.argmax(vals))
     lo = grid[max(i - 1, 0)]
