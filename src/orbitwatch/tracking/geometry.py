@@ -184,6 +184,27 @@ class Topocentric:
     az_rate_deg_s: np.ndarray
 
 
+def teme_to_itrs_components(r_teme_km: np.ndarray, v_teme_km_s: np.ndarray | None, gmst_rad: np.ndarray):
+    """Earth-fixed ``(x, y, z)`` and Earth-relative ``(vx, vy, vz)`` as separate arrays ``(...)``.
+
+    Same rotation as :func:`teme_to_itrs`; components are returned separately so
+    several sites can reuse them without re-rotating (velocities None without ``v``).
+    """
+    c = np.cos(gmst_rad)
+    s = np.sin(gmst_rad)
+    x, y, z = r_teme_km[..., 0], r_teme_km[..., 1], r_teme_km[..., 2]
+    xr = c * x + s * y
+    yr = -s * x + c * y
+    zr = np.ascontiguousarray(np.broadcast_to(z, xr.shape))
+    if v_teme_km_s is None:
+        return (xr, yr, zr), None
+    vx, vy, vz = v_teme_km_s[..., 0], v_teme_km_s[..., 1], v_teme_km_s[..., 2]
+    vxr = c * vx + s * vy + OMEGA_EARTH_RAD_S * yr
+    vyr = -s * vx + c * vy - OMEGA_EARTH_RAD_S * xr
+    vzr = np.ascontiguousarray(np.broadcast_to(vz, xr.shape))
+    return (xr, yr, zr), (vxr, vyr, vzr)
+
+
 def topocentric(
     r_teme_km: np.ndarray,
     v_teme_km_s: np.ndarray | None,
@@ -196,17 +217,20 @@ def topocentric(
     """Az/el/range (and, with ``rates``, their time derivatives) from one site.
 
     ``r_teme_km``/``v_teme_km_s`` (..., 3) TEME; ``gmst_rad`` broadcastable to
-    ``(...)``.  Works on components to avoid temporaries.  Without ``rates``
-    the rate fields are None; without ``azimuth`` the azimuth and its rate are
-    None (the hot loops of a plain elevation limit need neither).
+    ``(...)``.  Without ``rates`` the rate fields are None; without
+    ``azimuth`` the azimuth and its rate are None (the hot loops of a plain
+    elevation limit need neither).
     """
-    c = np.cos(gmst_rad)
-    s = np.sin(gmst_rad)
-    x, y, z = r_teme_km[..., 0], r_teme_km[..., 1], r_teme_km[..., 2]
-    # Earth-fixed relative position
-    dx = c * x + s * y - site_itrs_km[0]
-    dy = -s * x + c * y - site_itrs_km[1]
-    dz = z - site_itrs_km[2]
+    rc, vc = teme_to_itrs_components(r_teme_km, v_teme_km_s if rates else None, gmst_rad)
+    return look_from_itrs(rc, vc, site_itrs_km, enu, rates=rates, azimuth=azimuth)
+
+
+def look_from_itrs(rc, vc, site_itrs_km: np.ndarray, enu: np.ndarray, rates: bool = True,
+                   azimuth: bool = True) -> Topocentric:
+    """Look angles from Earth-fixed components ``rc = (x, y, z)``, ``vc`` (or None)."""
+    dx = rc[0] - site_itrs_km[0]
+    dy = rc[1] - site_itrs_km[1]
+    dz = rc[2] - site_itrs_km[2]
     e = enu[0, 0] * dx + enu[0, 1] * dy
     n = enu[1, 0] * dx + enu[1, 1] * dy + enu[1, 2] * dz
     u = enu[2, 0] * dx + enu[2, 1] * dy + enu[2, 2] * dz
@@ -215,13 +239,9 @@ def topocentric(
     rho = np.sqrt(horiz2 + u * u)
     el = np.arctan2(u, horiz)
     az_deg = np.mod(np.arctan2(e, n), TAU) / DEG if azimuth else None
-    if not rates or v_teme_km_s is None:
+    if not rates or vc is None:
         return Topocentric(az_deg, el / DEG, rho, None, None, None)
-    vx, vy, vz = v_teme_km_s[..., 0], v_teme_km_s[..., 1], v_teme_km_s[..., 2]
-    xr = dx + site_itrs_km[0]
-    yr = dy + site_itrs_km[1]
-    dvx = c * vx + s * vy + OMEGA_EARTH_RAD_S * yr
-    dvy = -s * vx + c * vy - OMEGA_EARTH_RAD_S * xr
+    dvx, dvy, vz = vc
     ed = enu[0, 0] * dvx + enu[0, 1] * dvy
     nd = enu[1, 0] * dvx + enu[1, 1] * dvy + enu[1, 2] * vz
     ud = enu[2, 0] * dvx + enu[2, 1] * dvy + enu[2, 2] * vz

@@ -273,6 +273,7 @@ class _Chunk:
         self.v = v
         self.gmst = tb.gmst_rad(t)
         self.sun = None
+        self._itrs = None
         # speed bound relative to the rotating Earth (km/s), per object:
         # perigee speed (vis-viva, with 5 % margin for drag and J2) plus the
         # Earth's rotation at apogee radius
@@ -281,6 +282,12 @@ class _Chunk:
         e = np.clip(np.array([s.ecco for s in sats]), 0.0, 0.999)
         a = (mu / n**2) ** (1.0 / 3.0)
         self.vmax_km_s = 1.05 * np.sqrt(mu * (1 + e) / (a * (1 - e))) + geo.OMEGA_EARTH_RAD_S * a * (1 + e)
+
+    def itrs(self):
+        """Earth-fixed components of the grid states, shared by every site."""
+        if self._itrs is None:
+            self._itrs = geo.teme_to_itrs_components(self.r, self.v, self.gmst[None, :])
+        return self._itrs
 
     def with_sun(self):
         if self.sun is None:
@@ -361,7 +368,8 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
     m, n = chunk.r.shape[:2]
     gm = chunk.gmst[None, :]
     sun = chunk.with_sun()[None, :, :] if sg.optical else None
-    topo = geo.topocentric(chunk.r, chunk.v, gm, sg.r_itrs, sg.enu, azimuth=not sg.simple)
+    rc, vc = chunk.itrs()
+    topo = geo.look_from_itrs(rc, vc, sg.r_itrs, sg.enu, azimuth=not sg.simple)
     F = _margin(sg, topo, chunk.r, sun, gm)
     el = np.where(np.isnan(topo.el_deg), -90.0, topo.el_deg)
     rate = np.where(np.isnan(topo.el_rate_deg_s), 0.0, topo.el_rate_deg_s)
