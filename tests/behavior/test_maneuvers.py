@@ -23,6 +23,7 @@ from orbitwatch.behavior.maneuvers import (
     KIND_ALONG_TRACK,
     KIND_GEO_EW,
     KIND_GEO_NS,
+    KIND_OUT_OF_PLANE,
     Maneuver,
     detect_maneuvers,
     detect_maneuvers_many,
@@ -333,3 +334,17 @@ def test_irregular_cadence_and_epoch_jitter_do_not_create_detections(sentinel3a)
             )
         )
     assert detect_maneuvers(thinned + jitter) == []
+
+
+def test_leo_kind_follows_the_operators_dominant_component(sentinel3a):
+    """Sentinel-3A flies along-track (altitude) and cross-track (inclination)
+    burns; the operator file gives each burn's radial/along/cross delta-v."""
+    sets, epochs, truth, dets = sentinel3a
+    pairs = _match(dets, epochs, [t for t, _ in truth])
+    along = [dets[j].kind for ti, j in pairs.items() if np.argmax(np.abs(truth[ti][1])) == 1]
+    cross = [(dets[j], abs(truth[ti][1][2])) for ti, j in pairs.items() if np.argmax(np.abs(truth[ti][1])) == 2]
+    assert len(along) >= 20 and len(cross) >= 10
+    assert sum(k == KIND_ALONG_TRACK for k in along) >= 0.9 * len(along)
+    assert sum(d.kind == KIND_OUT_OF_PLANE for d, _ in cross) >= 0.9 * len(cross)
+    ratios = [d.evidence["delta_v_components_m_s"]["out_of_plane"] / dv for d, dv in cross]
+    assert 0.5 <= float(np.median(ratios)) <= 2.0, np.median(ratios)

@@ -624,14 +624,25 @@ def _event(
         ns = outplane and z_n > max(z_a, z_e)
         kind = KIND_GEO_NS if ns else KIND_GEO_EW
         inplane, outplane = (not ns) or inplane, ns
-    elif inplane and outplane:
-        kind = KIND_COMBINED
-    elif outplane:
-        kind = KIND_OUT_OF_PLANE
-    elif z_a > sig or dv_t >= dv_e:
-        kind = KIND_ALONG_TRACK
     else:
-        kind = KIND_RADIAL
+        if inplane and outplane:
+            # both stand out: the delta-v split decides (a burn is "combined"
+            # only when neither part is under a third of the other)
+            if dv_n > 3.0 * dv_in:
+                inplane = False
+            elif dv_in > 3.0 * dv_n:
+                outplane = False
+        if inplane and outplane:
+            kind = KIND_COMBINED
+        elif outplane:
+            kind = KIND_OUT_OF_PLANE
+        elif dv_e > 4.0 * dv_t and zmax("e", False) > 4.0 * sig:
+            # a tangential burn moves e by about as much delta-v as it moves
+            # a (|de| = 2 dv/v); an e change needing four times the delta-v of
+            # the a change, far out of its noise (4x threshold), is mostly radial
+            kind = KIND_RADIAL
+        else:
+            kind = KIND_ALONG_TRACK
     # the estimate adds only the components whose channels stand out of the noise
     dv = sqrt((dv_in**2 if inplane else 0.0) + (dv_n**2 if outplane else 0.0))
 
