@@ -87,3 +87,35 @@ def test_tasking_cli(tmp_path):
                             "--catalog", str(cat), "--sites-file", str(sf), "--quiet"])
     assert r.exit_code == 0, r.output
     assert "combined" in r.stdout
+
+
+def test_passes_and_tasking_from_database(tmp_path):
+    """--db: element sets from the store; stored conjunctions put their objects first."""
+    from datetime import UTC, datetime
+
+    cat = _tle_file(tmp_path)
+    url = f"sqlite:///{tmp_path / 'ow.db'}"
+    r = runner.invoke(app, ["ingest", str(cat), "--db", url])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["passes", "--site-coords", "52,5,100", "--db", url, "--start", "2018-08-21T00:00:00Z",
+                            "--hours", "36", "--min-el", "10", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert {json.loads(x)["object"] for x in r.stdout.splitlines() if x.startswith("{")} <= set(IDS)
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.shared_models import ConjunctionRow
+
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.execute(ConjunctionRow.__table__.insert().values(
+            object_1=1863, object_2=862, tca=datetime(2018, 8, 20, 12, tzinfo=UTC), miss_distance_km=0.5,
+            releasable_to="ALL", created_at=datetime(2018, 8, 20, 13, tzinfo=UTC)))
+    engine.dispose()
+    sf = tmp_path / "sites.json"
+    runner.invoke(app, ["sites", "add", "A1", "--lat", "52", "--lon", "5", "--partner", "NL", "--sites-file", str(sf)])
+    r = runner.invoke(app, ["tasking", "--start", "2018-08-21T00:00:00Z", "--hours", "24", "--db", url,
+                            "--sites-file", str(sf), "--format", "jsonl", "--quiet"])
+    assert r.exit_code == 0, r.output
+    tasks = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{") and '"task"' in x]
+    ranks = {t["object"]: t["priority_rank"] for t in tasks}
+    assert ranks.get(1863) == 0 and ranks.get(862) == 1  # conjunction objects lead the priority list

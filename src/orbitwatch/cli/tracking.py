@@ -325,6 +325,44 @@ def _read_events(path: Path) -> list[int]:
     return ids
 
 
+def _recent_event_ids_from_db(db: str | None, since, until) -> list[int]:
+    """Objects in stored conjunctions (highest Pc, then smallest miss, first) and
+    behaviour events (newest first) with times in ``[since, until]``; [] when the
+    store has none or cannot be read."""
+    if not db:
+        return []
+    try:
+        from sqlalchemy import select
+
+        from orbitwatch.store.db import open_engine
+        from orbitwatch.store.shared_models import ConjunctionRow, EventRow
+
+        engine = open_engine(db)
+        try:
+            with engine.connect() as conn:
+                ids: list[int] = []
+                rows = conn.execute(
+                    select(ConjunctionRow.object_1, ConjunctionRow.object_2)
+                    .where(ConjunctionRow.tca >= since, ConjunctionRow.tca <= until)
+                    .order_by(ConjunctionRow.pc.desc().nullslast(), ConjunctionRow.miss_distance_km)
+                )
+                for a, b in rows:
+                    ids += [int(a), int(b)]
+                rows = conn.execute(
+                    select(EventRow.norad_id)
+                    .where(EventRow.time >= since, EventRow.time <= until, EventRow.norad_id.is_not(None))
+                    .order_by(EventRow.time.desc())
+                )
+                ids += [int(r[0]) for r in rows]
+                return list(dict.fromkeys(ids))
+        finally:
+            engine.dispose()
+    except Exception as exc:  # the store is optional here; say why it was skipped
+        err.print(f"note: no conjunctions/events read from the database ({exc.__class__.__name__}); "
+                  "priority uses element-set age only", highlight=False)
+        return []
+
+
 @app.command("tasking")
 def tasking_cmd(
     sites: str = typer.Option(None, "--sites", help="Site names, comma-separated."),
@@ -339,6 +377,8 @@ def tasking_cmd(
     track_s: float = typer.Option(120.0, "--track-s", help="Track length per task, s."),
     revisits: int = typer.Option(1, "--revisits", help="Tracks wanted per object."),
     stale_days: float = typer.Option(3.0, "--stale-days", help="Default priority: element sets older than this."),
+    recent_days: float = typer.Option(7.0, "--recent-days",
+                                      help="Default priority: conjunctions/events this recent (from --db)."),
     fmt: str = typer.Option("table", "--format", help="table or jsonl."),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -373,6 +413,7 @@ def tasking_cmd(
         prio = _read_priority(priority)
     else:
         ev = _read_events(events) if events else []
+        ev += _recent_event_ids_from_db(db, t0 - timedelta(days=recent_days), t0 + timedelta(hours=hours))
         prio = default_priority(sets, t0, event_ids=ev, stale_days=stale_days)
         if not prio:
             err.print(f"note: no event objects and no element sets older than {stale_days:g} d; "
