@@ -162,19 +162,31 @@ def _mean_elements(sets: Sequence[ElementSet]) -> tuple[np.ndarray, list, list[i
     return rows, sats, bad
 
 
-def _rolling_median(x: np.ndarray, half: int) -> np.ndarray:
-    """Centered running median over ``2*half+1`` samples, NaN-aware, edges shrink."""
+def rolling_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Centered running median over ``2*half+1`` samples, shape of ``x``.
+
+    NaN-aware (NaNs are skipped; a window of only NaNs gives NaN) and the
+    window shrinks at the edges.  Sorting the window view puts NaNs last, so
+    the median is read straight from the sorted rows: far faster than
+    ``np.nanmedian`` over many short windows.
+    """
+    x = np.asarray(x, dtype=float)
     n = len(x)
     if n == 0:
         return x.copy()
     pad = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
     win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
-    with np.errstate(all="ignore"):
-        import warnings
+    srt = np.sort(win, axis=1)
+    cnt = np.count_nonzero(~np.isnan(win), axis=1)
+    rows = np.arange(n)
+    lo = np.maximum((cnt - 1) // 2, 0)
+    hi = np.maximum(cnt // 2, 0)
+    med = 0.5 * (srt[rows, lo] + srt[rows, hi])
+    med[cnt == 0] = np.nan
+    return med
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmedian(win, axis=1)
+
+_rolling_median = rolling_median
 
 
 def _isolated_outliers(history_cols: list[np.ndarray], t: np.ndarray, k_sigma: float) -> np.ndarray:

@@ -73,7 +73,7 @@ from math import pi, sqrt
 
 import numpy as np
 
-from orbitwatch.behavior.history import MU_KM3_S2, History, clean_history
+from orbitwatch.behavior.history import MU_KM3_S2, History, clean_history, rolling_median
 from orbitwatch.elements.model import ElementSet
 from orbitwatch.timeutil import iso_z, jd_to_datetime
 
@@ -188,24 +188,13 @@ class Maneuver:
 # robust running statistics
 
 
-def _running(x: np.ndarray, half: int, fn) -> np.ndarray:
-    n = len(x)
-    if n == 0:
-        return x.copy()
-    pad = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
-    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return fn(win, axis=1)
-
-
 def _detrend(t: np.ndarray, x: np.ndarray, half: int) -> np.ndarray:
     """Level series ``c`` = x minus the integrated running-median rate."""
     dt = np.diff(t)
     dx = np.diff(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(dt > 1e-3, dx / dt, np.nan)  # sets < 1.5 min apart carry no rate
-    bg = _running(rate, half, np.nanmedian)
+    bg = rolling_median(rate, half)
     bg = np.where(np.isfinite(bg), bg, 0.0)
     drift = np.concatenate([[0.0], np.cumsum(bg * dt)])
     return x - drift
@@ -236,8 +225,8 @@ _RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4, "u":
 
 def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float) -> np.ndarray:
     """Robust score of each jump against the running median and MAD."""
-    loc = _running(j, half, np.nanmedian)
-    mad = _running(np.abs(j - loc), half, np.nanmedian)
+    loc = rolling_median(j, half)
+    mad = rolling_median(np.abs(j - loc), half)
     positive = mad[np.isfinite(mad) & (mad > 0)]
     floor = floor_fraction * float(np.median(positive)) if positive.size else 0.0
     floor = max(floor, resolution)
