@@ -173,7 +173,8 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
         others = np.flatnonzero(~job.primary_mask | (np.arange(n) > p))
         others = others[others != p]
         if skip:
-            others = np.array([j for j in others if min(p, j) * n + max(p, j) not in skip], dtype=np.int64)
+            keys = np.minimum(p, others) * n + np.maximum(p, others)
+            others = others[~np.isin(keys, job.skip_pairs)]
         if others.size == 0:
             continue
         d = r[others] - r[p][None, :, :]  # (m, nc, 3)

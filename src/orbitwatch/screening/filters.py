@@ -70,48 +70,60 @@ def perturbation_bounds_km_s2(satrecs: list) -> np.ndarray:
     return p
 
 
+# Margins of the window radius band: (fraction of a, km) near Earth and in deep space.
+BAND_MARGIN_NEAR = (0.004, 20.0)
+BAND_MARGIN_DEEP = (0.05, 50.0)
+
+
 def band_margin_km(a_km: np.ndarray, deep_space: np.ndarray) -> np.ndarray:
     """Margin added to the mean-element perigee/apogee radii of the window.
 
-    Near-Earth: 1 % of a + 30 km, well above SGP4's short-period radius terms
-    (about 1.5 J2 (Re/a)^2 a, ~10 km in LEO) and the J3 long-period terms;
-    deep space (SDP4): 5 % of a + 50 km for the luni-solar periodics.  The
-    tests compare the band with a week of SGP4 radii over the whole catalog.
+    Near-Earth: 0.4 % of a + 20 km (~47 km in LEO), above SGP4's short-period
+    radius terms (about 1.5 J2 (Re/a)^2 a, ~10 km in LEO) and its J3
+    long-period terms; deep space (SDP4): 5 % of a + 50 km for the luni-solar
+    periodics.  The tests compare the band with a week of SGP4 radii.
     """
     a = np.asarray(a_km, dtype=float)
-    return np.where(np.asarray(deep_space, dtype=bool), 0.05 * a + 50.0, 0.01 * a + 30.0)
+    near = BAND_MARGIN_NEAR[0] * a + BAND_MARGIN_NEAR[1]
+    deep = BAND_MARGIN_DEEP[0] * a + BAND_MARGIN_DEEP[1]
+    return np.where(np.asarray(deep_space, dtype=bool), deep, near)
 
 
 def window_radius_band_km(satrecs: list, jd0: float, fr0: float, span_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Sound-by-margin (lo, hi) radius band of each object over the window (km).
 
     Uses SGP4's own mean elements (``am``, ``em`` after a propagation) at the
-    window start, middle and end (9 instants for deep-space objects), so drag
-    decay and luni-solar drift between epoch and window are followed.  An
-    object that fails to propagate at any of these instants is decaying: its
-    band reaches down to the Earth's surface.
+    window start and end (start, 7 intermediate instants and end for
+    deep-space objects), so drag decay between epoch and window is followed
+    (mean a decays monotonically).  An object that fails to propagate at any of
+    these instants is decaying: its band reaches down to the Earth's centre.
     """
     n = len(satrecs)
-    lo = np.full(n, np.inf)
-    hi = np.zeros(n)
+    lo = np.empty(n)
+    hi = np.empty(n)
+    a_ref = np.empty(n)
     deep = np.array([s.method == "d" for s in satrecs], dtype=bool)
-    a_ref = np.zeros(n)
+    fr_near = [fr0, fr0 + span_s / 86400.0]
+    fr_deep = [fr0 + f for f in (np.linspace(0.0, span_s, 9) / 86400.0).tolist()]
     for k, s in enumerate(satrecs):
-        m = 9 if deep[k] else 3
-        failed = False
-        for f in np.linspace(0.0, span_s, m) / 86400.0:
-            e, _, _ = s.sgp4(jd0, fr0 + f)
-            if e != 0:
+        l_k, h_k, a_k, failed = float("inf"), 0.0, 0.0, False
+        for fr in (fr_deep if deep[k] else fr_near):
+            if s.sgp4(jd0, fr)[0] != 0:
                 failed = True
                 continue
             am = s.am * RE_KM
-            lo[k] = min(lo[k], am * (1.0 - s.em))
-            hi[k] = max(hi[k], am * (1.0 + s.em))
-            a_ref[k] = max(a_ref[k], am)
+            em = s.em
+            if am * (1.0 - em) < l_k:
+                l_k = am * (1.0 - em)
+            if am * (1.0 + em) > h_k:
+                h_k = am * (1.0 + em)
+            if am > a_k:
+                a_k = am
         if failed:
-            lo[k] = 0.0
-        if not np.isfinite(lo[k]):  # never propagated: cannot meet anything
-            lo[k], hi[k] = np.inf, -np.inf
+            l_k = 0.0
+        if a_k == 0.0:  # never propagated: cannot meet anything
+            l_k, h_k = float("inf"), float("-inf")
+        lo[k], hi[k], a_ref[k] = l_k, h_k, a_k
     m = band_margin_km(a_ref, deep)
     return lo - m, hi + m
 
