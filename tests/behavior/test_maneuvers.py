@@ -348,3 +348,85 @@ def test_leo_kind_follows_the_operators_dominant_component(sentinel3a):
     assert sum(d.kind == KIND_OUT_OF_PLANE for d, _ in cross) >= 0.9 * len(cross)
     ratios = [d.evidence["delta_v_components_m_s"]["out_of_plane"] / dv for d, dv in cross]
     assert 0.5 <= float(np.median(ratios)) <= 2.0, np.median(ratios)
+
+
+def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_rev_day: float, seed: int):
+    """Daily element sets of one object from SGP4's own secular evolution of a
+    real TLE (mean elements after each propagation), with TLE-like noise and
+    epoch jitter, and a mean-motion step of ``dn_rev_day`` at ``burn_day``:
+    the manoeuvre time is known by construction."""
+    from sgp4.api import WGS72, Satrec
+
+    from orbitwatch.elements.model import ElementSet
+    from orbitwatch.timeutil import jd_to_datetime
+
+    rng = np.random.default_rng(seed)
+    sat = Satrec.twoline2rv(line1, line2, WGS72)
+    out = []
+    for k in range(days):
+        tk = k + float(rng.uniform(-0.2, 0.2))
+        jd, fr = sat.jdsatepoch, sat.jdsatepochF + tk
+        sat.sgp4(jd, fr)
+        n_rev_day = sat.no_kozai * 1440.0 / (2 * np.pi) + (dn_rev_day if tk > burn_day else 0.0)
+        out.append(
+            ElementSet(
+                norad_id=int(sat.satnum),
+                epoch=jd_to_datetime(jd, fr),
+                mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 2e-8)),
+                eccentricity=float(sat.em) + rng.normal(0, 1e-6),
+                inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
+                raan_deg=float(np.degrees(sat.Om)) % 360 + rng.normal(0, 2e-4),
+                arg_perigee_deg=float(np.degrees(sat.om)) % 360,
+                mean_anomaly_deg=float(np.degrees(sat.mm)) % 360,
+                bstar=0.0,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "label, line1, line2, dn_rev_day",
+    [
+        # GPS-like (MEO, 12 h, near-circular) and Molniya-like (HEO, e = 0.74)
+        # element sets written as TLEs
+        (
+            "MEO",
+            "1 24876U 97035A   23001.50000000  .00000000  00000-0  00000-0 0  9990",
+            "2 24876  55.5000 120.0000 0050000  50.0000 310.0000  2.00563000    07",
+            2e-5,  # about -180 m in a: an along-track burn of ~0.013 m/s
+        ),
+        (
+            "HEO",
+            "1 28163U 04005A   23001.50000000  .00000000  00000-0  00000-0 0  9995",
+            "2 28163  62.8000  80.0000 7400000 270.0000  10.0000  2.00600000    05",
+            2e-5,
+        ),
+    ],
+)
+def test_meo_and_heo_steps_are_found_at_the_right_gap(label, line1, line2, dn_rev_day):
+    sets = _synthetic_history(line1, line2, days=80, burn_day=40.5, dn_rev_day=dn_rev_day, seed=3)
+    quiet = _synthetic_history(line1, line2, days=80, burn_day=1e9, dn_rev_day=0.0, seed=3)
+    assert detect_maneuvers(quiet) == []
+    dets = detect_maneuvers(sets)
+    assert len(dets) == 1, dets
+    from sgp4.api import WGS72, Satrec
+
+    from orbitwatch.timeutil import jd_to_datetime
+
+    base = Satrec.twoline2rv(line1, line2, WGS72)
+    burn = jd_to_datetime(base.jdsatepoch, base.jdsatepochF + 40.5)
+    epochs = sorted(s.epoch for s in sets)
+    d = dets[0]
+    # the burn lies in the reported gap or in the gap just before or after it
+    i0 = epochs.index(d.gap_start)
+    i1 = epochs.index(d.gap_end)
+    assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]
+    assert d.kind == KIND_ALONG_TRACK
+    assert d.evidence["regime"] == label
+    # Gauss: da = -(2/3) a dn/n, dv = n |da| / 2 (near-circular MEO only)
+    n_rad_s = 2 * np.pi * 2.00563 / 86400.0
+    a_km = (398600.8 / n_rad_s**2) ** (1 / 3)
+    da_km = 2.0 / 3.0 * a_km * dn_rev_day / 2.00563
+    assert d.evidence["delta_a_m"] == pytest.approx(-da_km * 1000.0, rel=0.2)
+    if label == "MEO":
+        assert d.delta_v_m_s == pytest.approx(0.5 * n_rad_s * da_km * 1000.0, rel=0.3)
