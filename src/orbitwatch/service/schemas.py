@@ -107,7 +107,7 @@ class EventOut(Shared):
 class EventIn(BaseModel):
     """A finding (or other event) contributed by an analyst."""
 
-    kind: Literal["maneuver", "proximity", "breakup", "finding"] = "finding"
+    kind: Literal["maneuver", "proximity", "breakup", "geo_relocation", "finding"] = "finding"
     time: datetime
     norad_id: int | None = None
     title: str | None = None

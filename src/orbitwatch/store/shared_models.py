@@ -12,7 +12,7 @@ Tables
 ``tokens``          API bearer tokens: only the SHA-256 hex digest is kept.
 ``audit_log``       every read and write of shared records through the API.
 ``conjunctions``    close approaches (screening results or contributed), TEME states at TCA.
-``events``          maneuver / proximity / breakup / finding records with a JSON payload.
+``events``          maneuver / proximity / breakup / geo_relocation / finding records (JSON payload).
 ``sensors``         contributed sensor sites (geodetic WGS-84 position).
 ``uploads``         files uploaded to ``POST /api/v1/ingest`` (digest, counts, outcome).
 ``screening_jobs``  background screening jobs: parameters, progress, outcome.
