@@ -204,3 +204,18 @@ def test_doppler_and_range_rate_signs(catalog_2018):
         assert p.rise.range_rate_km_s < 0 < p.set.range_rate_km_s  # approaching, then receding
         assert p.rise.doppler_hz > 0 > p.set.doppler_hz
         assert abs(p.rise.doppler_hz + 437e6 * p.rise.range_rate_km_s / 299792.458) < 1e-6
+
+
+def test_one_sweep_for_many_sites_equals_one_site_at_a_time(catalog_2018):
+    from orbitwatch.tracking.passes import find_passes_multi
+
+    sats = _pick(catalog_2018)
+    a = Site(name="A", lat_deg=LAT, lon_deg=LON, alt_m=ALT_M, min_elevation_deg=10.0)
+    b = Site(name="B", lat_deg=-33.0, lon_deg=151.0, alt_m=50.0, kind="comms", max_range_km=20000.0,
+             az_min_deg=200.0, az_max_deg=100.0)
+    end = START + timedelta(hours=24)
+    both = find_passes_multi(sats, [a, b], START, end)
+    for s in (a, b):
+        one = find_passes(sats, s, START, end)
+        assert [p.to_record() for p in both[s.name]] == [p.to_record() for p in one]
+        assert one

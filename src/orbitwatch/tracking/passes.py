@@ -249,6 +249,59 @@ def _margin(sg: _SiteGeom, topo: geo.Topocentric, r_teme, sun_teme, gmst) -> np.
     return np.where(np.isnan(f), _NEG, f)
 
 
+def _settled_steps(sg: _SiteGeom, topo: geo.Topocentric, el: np.ndarray, rate: np.ndarray,
+                   d_km: np.ndarray, h_s: np.ndarray, r_teme, sun_teme, gmst, vmax_km_s):
+    """Grid steps of a non-plain site whose visibility cannot change inside the step.
+
+    Returns ``(inside, outside)`` boolean arrays shaped like the steps, or
+    ``None`` when the site has a terrain mask or a fan (always sub-sampled).
+    Each limit's margin at both samples is compared with the most it can
+    change within half a step: elevation by the unimodality argument
+    (no interior minimum / maximum), azimuth by ``asin(d / horizontal
+    range)``, range by ``d``, the Sun's elevation by 15 deg/h, the shadow
+    margin by ``2 v h / |r|`` (with ``d = v_max h / 2``).
+    """
+    s = sg.site
+    if s.mask or s.is_fan:
+        return None
+    el0, el1 = el[:, :-1], el[:, 1:]
+    no_min = ~((rate[:, :-1] < 0) & (rate[:, 1:] > 0))
+    no_max = ~((rate[:, :-1] > 0) & (rate[:, 1:] < 0))
+    inside = no_min & (el0 >= s.min_elevation_deg) & (el1 >= s.min_elevation_deg)
+    outside = np.zeros_like(inside)
+    if s.max_elevation_deg < 90.0:
+        inside &= no_max & (el0 <= s.max_elevation_deg) & (el1 <= s.max_elevation_deg)
+        outside |= no_min & (el0 > s.max_elevation_deg) & (el1 > s.max_elevation_deg)
+    rho = np.where(np.isnan(topo.range_km), 1.0, topo.range_km)
+    r0, r1 = rho[:, :-1], rho[:, 1:]
+    if not s.full_azimuth:
+        m = _sector_margin_deg(np.nan_to_num(topo.az_deg), s.az_min_deg, s.az_max_deg)
+        horiz = rho * np.cos(np.radians(el))
+        ratio = d_km / np.maximum(np.minimum(horiz[:, :-1], horiz[:, 1:]), 1e-9)
+        swing = np.where(ratio < 1.0, np.degrees(np.arcsin(np.minimum(ratio, 1.0))), 361.0)
+        inside &= (m[:, :-1] >= swing) & (m[:, 1:] >= swing)
+        outside |= (-m[:, :-1] >= swing) & (-m[:, 1:] >= swing)
+    if s.max_range_km is not None:
+        inside &= (s.max_range_km - r0 >= d_km) & (s.max_range_km - r1 >= d_km)
+        outside |= (r0 - s.max_range_km >= d_km) & (r1 - s.max_range_km >= d_km)
+    if s.min_range_km > 0.0:
+        inside &= (r0 - s.min_range_km >= d_km) & (r1 - s.min_range_km >= d_km)
+        outside |= (s.min_range_km - r0 >= d_km) & (s.min_range_km - r1 >= d_km)
+    if sg.optical:
+        sun_el = lighting.sun_elevation_deg(sun_teme, gmst, sg.r_itrs, sg.enu)
+        dark = sg.dark_deg - sun_el  # (1, n) or (m, n)
+        dark = np.broadcast_to(dark, el.shape)
+        sun_swing = 15.0 / 3600.0 * h_s[None, :] / 2.0 + 0.01
+        inside &= (dark[:, :-1] >= sun_swing) & (dark[:, 1:] >= sun_swing)
+        outside |= (-dark[:, :-1] >= sun_swing) & (-dark[:, 1:] >= sun_swing)
+        shadow = np.nan_to_num(lighting.shadow_margin_deg(r_teme, sun_teme), nan=-180.0)
+        rnorm = np.linalg.norm(np.nan_to_num(r_teme, nan=1e9), axis=-1)
+        sh_swing = np.degrees(2.0 * vmax_km_s[:, None] * h_s[None, :] / np.minimum(rnorm[:, :-1], rnorm[:, 1:]))
+        inside &= (shadow[:, :-1] >= sh_swing) & (shadow[:, 1:] >= sh_swing)
+        outside |= (-shadow[:, :-1] >= sh_swing) & (-shadow[:, 1:] >= sh_swing)
+    return inside, outside
+
+
 # --------------------------------------------------------------------------
 # the chunk engine
 
@@ -420,6 +473,10 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
         look = (pos0 != pos1) | (np.isfinite(ext_t_grid) & (el_hi >= low))
     else:
         look = (pos0 != pos1) | (el_hi >= low)
+        settled = _settled_steps(sg, topo, el, rate, d_km, chunk.h, chunk.r, sun, gm, chunk.vmax_km_s)
+        if settled is not None:
+            inside, outside = settled
+            look &= ~((inside & pos0 & pos1) | (outside & ~pos0 & ~pos1))
     rows_i, k_i = np.nonzero(look)
 
     brackets_lo: list[np.ndarray] = []
