@@ -86,7 +86,9 @@ def fill(url: str, n_objects: int, n_conj: int) -> dict[str, str]:
                                     releasable_to=rel)
         db.commit()
     engine.dispose()
-    print(f"store: {url}\ncatalog: {source}: {len(result.element_sets)} element sets; "
+    from sqlalchemy.engine import make_url
+
+    print(f"store: {make_url(url).render_as_string(hide_password=True)}\ncatalog: {source}: {len(result.element_sets)} element sets; "
           f"{n_conj} conjunctions")
     return tokens
 
