@@ -29,6 +29,18 @@ async function api(path, opts = {}) {
   return type.includes("json") ? r.json() : r.text();
 }
 
+// Every page of a list route (limit 1000 per request), as {data, count}.
+async function apiAll(path) {
+  const sep = path.includes("?") ? "&" : "?";
+  let data = [], count = 0;
+  for (let offset = 0; ; offset += 1000) {
+    const r = await api(`${path}${sep}limit=1000&offset=${offset}`);
+    data = data.concat(r.data); count = r.count;
+    if (!r.data.length || data.length >= r.count) break;
+  }
+  return { data, count };
+}
+
 // ---------------------------------------------------------------- sign in / out
 
 async function signIn(token) {
@@ -175,9 +187,9 @@ async function selectObject(id, openPage = true) {
   S.selected = id;
   const [obj, els, track, man, conj, det] = await Promise.all([
     api(`/api/v1/objects/${id}`),
-    api(`/api/v1/objects/${id}/elements?limit=1000`),
+    apiAll(`/api/v1/objects/${id}/elements`),
     api(`/api/v1/objects/${id}/track`),
-    api(`/api/v1/events?norad_id=${id}&kind=maneuver&limit=1000`),
+    apiAll(`/api/v1/events?norad_id=${id}&kind=maneuver`),
     api(`/api/v1/conjunctions?norad_id=${id}&limit=50`),
     api(`/api/v1/objects/${id}/maneuvers`).catch(() => ({ data: [], count: 0 })),
   ]);
