@@ -430,3 +430,57 @@ def test_meo_and_heo_steps_are_found_at_the_right_gap(label, line1, line2, dn_re
     assert d.evidence["delta_a_m"] == pytest.approx(-da_km * 1000.0, rel=0.2)
     if label == "MEO":
         assert d.delta_v_m_s == pytest.approx(0.5 * n_rad_s * da_km * 1000.0, rel=0.3)
+
+
+def _decaying_history(days: int, reboost_day: float | None, seed: int):
+    """A low LEO object decaying under strong drag (daily sets from SGP4's own
+    drag evolution of the mean motion, B* re-estimated with +-50% scatter
+    from set to set, TLE-like noise), optionally reboosted by +1 km."""
+    from sgp4.api import WGS72, Satrec
+
+    from orbitwatch.elements.model import ElementSet
+    from orbitwatch.timeutil import jd_to_datetime
+
+    line1 = "1 99999U 23001A   23001.50000000  .00050000  00000-0  30000-3 0  9990"
+    line2 = "2 99999  51.6000  80.0000 0005000  90.0000 270.0000 15.75000000    05"
+    rng = np.random.default_rng(seed)
+    sat = Satrec.twoline2rv(line1, line2, WGS72)
+    out = []
+    for k in range(days):
+        tk = k + float(rng.uniform(-0.3, 0.3))
+        jd, fr = sat.jdsatepoch, sat.jdsatepochF + tk
+        err, _, _ = sat.sgp4(jd, fr)
+        assert err == 0
+        n_rev_day = sat.nm * 1440.0 / (2 * np.pi)
+        if reboost_day is not None and tk > reboost_day:
+            n_rev_day *= 1.0 - 1.5 * 1.0 / (sat.am * sat.radiusearthkm)  # +1 km in a
+        out.append(
+            ElementSet(
+                norad_id=99999,
+                epoch=jd_to_datetime(jd, fr),
+                mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 3e-6)),  # ~13 m in a
+                eccentricity=float(sat.em),
+                inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
+                raan_deg=float(np.degrees(sat.Om)) % 360 + rng.normal(0, 2e-4),
+                arg_perigee_deg=float(np.degrees(sat.om)) % 360,
+                mean_anomaly_deg=float(np.degrees(sat.mm)) % 360,
+                bstar=3e-4 * float(rng.uniform(0.5, 1.5)),
+            )
+        )
+    return out
+
+
+def test_decay_with_bstar_reestimation_is_not_a_manoeuvre_but_a_reboost_is():
+    quiet = _decaying_history(90, None, seed=11)
+    a_km = clean_history(quiet).a_km
+    assert a_km[0] - a_km[-1] > 20.0  # it really decays: ~0.3 km/day, faster at the end
+    assert detect_maneuvers(quiet) == []
+    boosted = _decaying_history(90, 60.5, seed=11)
+    dets = detect_maneuvers(boosted)
+    assert len(dets) == 1
+    assert dets[0].kind == KIND_ALONG_TRACK
+    assert dets[0].evidence["delta_a_m"] == pytest.approx(1000.0, rel=0.25)
+    epochs = sorted(s.epoch for s in boosted)
+    burn = datetime(2023, 1, 1, 12, tzinfo=UTC) + timedelta(days=60.5)  # TLE epoch 23001.5 + 60.5 d
+    i0, i1 = epochs.index(dets[0].gap_start), epochs.index(dets[0].gap_end)
+    assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]

@@ -162,8 +162,11 @@ def _mean_elements(sets: Sequence[ElementSet]) -> tuple[np.ndarray, list, list[i
     return rows, sats, bad
 
 
-def rolling_median(x: np.ndarray, half: int) -> np.ndarray:
+def rolling_median(x: np.ndarray, half: int, *, exclude_center: bool = False) -> np.ndarray:
     """Centered running median over ``2*half+1`` samples, shape of ``x``.
+
+    With ``exclude_center`` each sample's own value is left out of its window
+    (a leave-one-out background: a sample is never its own yardstick).
 
     NaN-aware (NaNs are skipped; a window of only NaNs gives NaN) and the
     window shrinks at the edges.  Sorting the window view puts NaNs last, so
@@ -176,6 +179,9 @@ def rolling_median(x: np.ndarray, half: int) -> np.ndarray:
         return x.copy()
     pad = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
     win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
+    if exclude_center:
+        win = win.copy()
+        win[:, half] = np.nan
     srt = np.sort(win, axis=1)
     cnt = np.count_nonzero(~np.isnan(win), axis=1)
     rows = np.arange(n)

@@ -189,12 +189,30 @@ class Maneuver:
 
 
 def _detrend(t: np.ndarray, x: np.ndarray, half: int) -> np.ndarray:
-    """Level series ``c`` = x minus the integrated running-median rate."""
+    """Level series ``c`` = x minus the integrated running-median rate.
+
+    Each gap's background leaves the gap itself out (a median of rates
+    that trend faster than the noise would otherwise return the gap's own
+    rate and hide both noise and steps).  Within ``half`` gaps of either end
+    a one-sided window would lag a rate that itself trends (accelerating
+    decay), so there the window stays centred and shrinks: gap ``i`` uses
+    gaps ``0 .. 2i`` (at least ``0 .. 2``) without ``i``, and symmetrically
+    at the far end.
+    """
     dt = np.diff(t)
     dx = np.diff(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(dt > 1e-3, dx / dt, np.nan)  # sets < 1.5 min apart carry no rate
-    bg = rolling_median(rate, half)
+    bg = rolling_median(rate, half, exclude_center=True)
+    m = len(bg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for i in range(min(half, m)):
+            for k, lo, hi in ((i, 0, max(2 * i + 1, 3)), (m - 1 - i, min(2 * (m - 1 - i) - m + 1, m - 3), m)):
+                idx = np.arange(max(lo, 0), min(hi, m))
+                idx = idx[idx != k]
+                if idx.size:
+                    bg[k] = np.nanmedian(rate[idx])
     bg = np.where(np.isfinite(bg), bg, 0.0)
     drift = np.concatenate([[0.0], np.cumsum(bg * dt)])
     return x - drift
@@ -389,9 +407,10 @@ def _step_start(
         frac = (c[idx] - l0) / step
         mid = idx[(frac > 0.15) & (frac < 0.85)]
         if mid.size >= 2 and np.ptp(t[mid]) > 0:
-            slope, icpt = np.polyfit(t[mid], (c[mid] - l0) / step, 1)
+            tref = float(t[mid[0]])  # fit in days from a set: well conditioned
+            slope, icpt = np.polyfit(t[mid] - tref, (c[mid] - l0) / step, 1)
             if slope > 0:
-                t0 = -icpt / slope
+                t0 = tref - icpt / slope
                 g = int(np.searchsorted(t, t0)) - 1
                 if first - cfg.max_ramp_gaps <= g < first:
                     first = max(g, 0)
@@ -485,7 +504,15 @@ def detect_maneuvers(
             if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
                 continue
             out.append(ev)
-    return out
+    # placing each event at the start of its step can move it before the
+    # previous one's flags: keep time order and one event per gap
+    out.sort(key=lambda m: (m.gap_start, -m.confidence))
+    unique: list[Maneuver] = []
+    for m in out:
+        if unique and m.gap_start == unique[-1].gap_start:
+            continue
+        unique.append(m)
+    return unique
 
 
 def _campaign_split(grp: list[int], single: np.ndarray, cfg: ManeuverConfig) -> list[int]:
