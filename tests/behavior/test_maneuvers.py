@@ -28,7 +28,7 @@ from orbitwatch.behavior.maneuvers import (
     detect_maneuvers,
     detect_maneuvers_many,
 )
-from tests.conftest import shared_path
+from conftest import shared_path
 
 BENCH = ("maneuvers", "tle_benchmark_shorten")
 
