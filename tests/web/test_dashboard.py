@@ -179,3 +179,42 @@ def test_dashboard_live_events_follow_releasability(server, browser):
     assert "LIVE-JP-ONLY" not in pages["FR"].inner_text("#event-list")
     for p in pages.values():
         p.close()
+
+
+def test_object_page_geo_history_with_maneuvers(server, browser):
+    """Fengyun-2D (GEO, Shorten benchmark): the object page plots the whole history,
+    including GEO longitude, with one red line per maneuver the detector finds in it."""
+    import httpx
+
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+    from orbitwatch.elements import read_file
+    from tests.conftest import shared_path
+
+    base, world, _ = server
+    path = shared_path("maneuvers", "tle_benchmark_shorten", "processed_files", "Fengyun-2D.tle")
+    r = httpx.post(f"{base}/api/v1/ingest", timeout=120, data={"releasable_to": "JP"},
+                   headers={"Authorization": f"Bearer {world.tokens[('US', 'analyst')]}"},
+                   files={"file": ("Fengyun-2D.tle", path.read_bytes())})
+    assert r.status_code == 200, r.text
+    n_sets = r.json()["new"]
+    n_man = len(detect_maneuvers(read_file(path).element_sets))
+    page, outside, errors = _page(browser, base)
+    _sign_in(page, base, world.tokens[("JP", "viewer")])
+    page.fill("#obj-q", "29640")
+    page.click("#obj-search button")
+    page.wait_for_selector("#obj-list li[data-id='29640']")
+    page.click("#obj-list li[data-id='29640']")
+    page.wait_for_selector("#object-page:not([hidden])")
+    page.wait_for_function("document.getElementById('plot-lon').dataset.points !== undefined")
+    for plot in ("#plot-a", "#plot-i", "#plot-lon"):
+        assert int(page.get_attribute(plot, "data-points")) == n_sets
+        assert int(page.get_attribute(plot, "data-marks")) == n_man > 0
+    assert outside == [] and errors == []
+    # FR is not a recipient: the object does not exist for it
+    page2, _, _ = _page(browser, base)
+    _sign_in(page2, base, world.tokens[("FR", "viewer")])
+    page2.fill("#obj-q", "29640")
+    page2.click("#obj-search button")
+    page2.wait_for_function("document.getElementById('obj-count').textContent === '0'")
+    page.close()
+    page2.close()

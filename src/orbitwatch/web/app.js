@@ -231,7 +231,9 @@ function plot(canvas, t, y, marks, emptyText = "no data") {
   g.fillText(new Date(t0).toISOString().slice(0, 10), L, H - 6);
   const endLabel = new Date(t1).toISOString().slice(0, 10); g.fillText(endLabel, W - R - g.measureText(endLabel).width, H - 6);
   g.strokeStyle = "#ff5d5d"; g.lineWidth = 1;
-  for (const m of marks) { if (m < t0 || m > t1) continue; g.beginPath(); g.moveTo(X(m), T); g.lineTo(X(m), H - B); g.stroke(); }
+  let drawn = 0;
+  for (const m of marks) { if (m < t0 || m > t1) continue; g.beginPath(); g.moveTo(X(m), T); g.lineTo(X(m), H - B); g.stroke(); drawn++; }
+  canvas.dataset.marks = String(drawn);
   g.strokeStyle = "#4fb3ff"; g.beginPath();
   pts.forEach(([a, b], k) => (k ? g.lineTo(X(a), Y(b)) : g.moveTo(X(a), Y(b)))); g.stroke();
   g.fillStyle = "#dde6f2"; for (const [a, b] of pts) g.fillRect(X(a) - 1.5, Y(b) - 1.5, 3, 3);
