@@ -61,7 +61,9 @@ def maneuvers(
     ),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     ids: str = typer.Option(None, "--ids", help="Only these catalog numbers (comma-separated)."),
-    since: str = typer.Option(None, "--since", help="Only manoeuvres after this ISO-8601 time."),
+    since: str = typer.Option(
+        None, "--since", help="Only manoeuvres whose gap ends at or after this ISO-8601 time."
+    ),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
     threshold: float = typer.Option(None, "--threshold", help="Robust z-score threshold (default 8)."),
 ) -> None:
