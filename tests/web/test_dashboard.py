@@ -68,8 +68,10 @@ def browser():
         b.close()
 
 
-def _page(browser, base):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+def _page(browser, base, bypass_csp=True):
+    # Playwright's wait_for_function evaluates strings, which the dashboard's CSP
+    # forbids; test_dashboard_works_under_its_csp runs without the bypass.
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, bypass_csp=bypass_csp)
     outside: list[str] = []
 
     def guard(route):
@@ -218,3 +220,21 @@ def test_object_page_geo_history_with_maneuvers(server, browser):
     page2.wait_for_function("document.getElementById('obj-count').textContent === '0'")
     page.close()
     page2.close()
+
+
+def test_dashboard_works_under_its_csp(server, browser):
+    """With the Content-Security-Policy enforced (self only, no eval, no inline code) the
+    dashboard signs in and plots, and the browser reports no violation."""
+    base, world, _ = server
+    page, outside, errors = _page(browser, base, bypass_csp=False)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    resp = page.goto(base + "/")
+    assert "default-src 'self'" in resp.headers["content-security-policy"]
+    page.fill("#token", world.tokens[("US", "viewer")])
+    page.click("#signin-btn")
+    page.wait_for_selector("#map:not([data-plotted='0'])", timeout=30000)
+    page.wait_for_selector("#conj-table tbody tr", state="attached")
+    assert not [c for c in console if "Content Security Policy" in c], console
+    assert outside == [] and errors == []
+    page.close()

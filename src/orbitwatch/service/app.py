@@ -171,6 +171,13 @@ def _mount_docs(app: FastAPI) -> None:
             )
 
 
+#: the dashboard may load and contact nothing but this server (partners run air-gapped)
+DASHBOARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
 def _mount_web(app: FastAPI) -> None:
     if not (WEB_DIR / "index.html").is_file():
         return
@@ -178,7 +185,11 @@ def _mount_web(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def index():
-        return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        return FileResponse(
+            WEB_DIR / "index.html",
+            headers={"Cache-Control": "no-cache", "Content-Security-Policy": DASHBOARD_CSP,
+                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
+        )
 
 
 def _fail_interrupted_jobs(app: FastAPI) -> None:
