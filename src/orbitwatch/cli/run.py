@@ -38,6 +38,8 @@ class RunContext:
     hours: float = 24.0
     threshold_km: float = 5.0
     top: int = 10
+    partner: str | None = None
+    releasable_to: str | None = None
     report: dict = field(default_factory=dict)
     rejected: int = 0
 
@@ -85,7 +87,9 @@ def _step_ingest(ctx: RunContext) -> None:
             err.print(f"[red]{exc}[/]", highlight=False)
             ctx.rejected += 1
             continue
-        counts = ingest_parse_result(engine, result)
+        counts = ingest_parse_result(
+            engine, result, partner=ctx.partner, releasable_to=ctx.releasable_to
+        )
         for e in result.errors[:20]:
             err.print(f"  {e}", highlight=False)
         if len(result.errors) > 20:
@@ -290,7 +294,9 @@ def _step_detect(ctx: RunContext) -> None:
     geo_events, _ = find_relocations([s for s in hist if is_geo(s)])
     records += [e.to_dict() for e in geo_events]
     findings = [f.to_dict() for f in evaluate(records, owners=owners)]
-    new, old = store_events(engine, records + findings)
+    new, old = store_events(
+        engine, records + findings, partner=ctx.partner, releasable_to=ctx.releasable_to
+    )
     engine.dispose()
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
     ctx.report["events"] = {"by_type": dict(counts), "new": new, "already_stored": old}
@@ -330,6 +336,12 @@ def run_command(
     hours: float = typer.Option(24.0, "--hours", help="Screening span in hours."),
     threshold_km: float = typer.Option(5.0, "--threshold-km", help="Screening threshold, km."),
     top: int = typer.Option(10, "--top", help="How many closest approaches to print."),
+    partner: str = typer.Option(
+        None, "--partner", help="Partner code recorded on what this run stores."
+    ),
+    releasable_to: str = typer.Option(
+        None, "--releasable-to", help="Who may see what this run stores: CODE,CODE or ALL."
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json (one JSON report)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
@@ -353,6 +365,8 @@ def run_command(
         hours=hours,
         threshold_km=threshold_km,
         top=top,
+        partner=partner,
+        releasable_to=releasable_to,
     )
     _step_acquire(ctx, catalog, gp_url, satcat_url)
     steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect]
