@@ -144,3 +144,35 @@ def test_run_missing_catalog_file(tmp_path):
                               str(tmp_path / "o.db")])
     assert res.exit_code == 1
     assert "not found" in res.output
+
+
+def test_run_detects_and_stores_events_once(tmp_path):
+    # GEO objects that relocate in the 2026-05 history (Intelsat 20, MTG-I1, SJ-29A/B)
+    # and one that holds station; the run stores their events, attributed and idempotent.
+    from orbitwatch.elements import read_file, write_3le
+
+    src = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    keep = {38740, 54743, 67302, 67403, 28884}
+    sets = [s for s in read_file(src).element_sets if s.norad_id in keep]
+    path = tmp_path / "geo.3le"
+    write_3le(sets, path)
+    db = str(tmp_path / "o.db")
+    args = ["run", "--catalog", str(path), "--db", db, "--no-screen", "--format", "json",
+            "--quiet", "--partner", "JP", "--releasable-to", "US"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    first = json.loads(res.stdout)["events"]
+    assert first["by_type"].get("geo_relocation", 0) >= 2 and first["new"] > 0
+    again = json.loads(runner.invoke(app, args).stdout)["events"]
+    assert again["new"] == 0 and again["already_stored"] == first["new"]
+
+    res = runner.invoke(app, ["events", "--db", db, "--type", "geo_relocation",
+                              "--format", "jsonl"])
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert {r["object"] for r in rows} >= {38740}
+    for r in rows:
+        assert r["partner"] == "JP" and r["releasable_to"] == "US"
+        assert r["time"].endswith("Z")
+    # a partner the records are not releasable to sees none of them
+    res = runner.invoke(app, ["events", "--db", db, "--partner", "FR", "--format", "jsonl"])
+    assert res.stdout.strip() == ""
