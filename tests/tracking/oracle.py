@@ -64,11 +64,17 @@ def _split(dt: datetime):
     return datetime_to_jd(dt)
 
 
+_CACHE: dict = {}
+
+
 def oracle_passes(sat, lat, lon, alt_m, start: datetime, hours: float, min_el: float,
                   step_s: float = 1.0) -> list[OraclePass]:
     span = hours * 3600.0
     t = np.arange(0.0, span + step_s / 2, step_s)
-    el = elevation_deg(sat, lat, lon, alt_m, start, t)
+    key = (sat.satnum, sat.jdsatepoch, sat.jdsatepochF, lat, lon, alt_m, start, hours, step_s)
+    if key not in _CACHE:  # the dense samples are reused across elevation masks
+        _CACHE[key] = elevation_deg(sat, lat, lon, alt_m, start, t)
+    el = _CACHE[key]
     f = el - min_el
     vis = f >= 0
     out = []
