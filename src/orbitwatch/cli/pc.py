@@ -68,6 +68,11 @@ def pc_command(
             n_bad += 1
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             res = {"file": str(f), "error": str(exc)}
+        except Exception as exc:  # one bad conjunction must not stop the batch
+            n_bad += 1
+            msg = f"{f}: computation failed: {type(exc).__name__}: {exc}"
+            err.print(f"[bold red]error:[/] {msg}", highlight=False)
+            res = {"file": str(f), "error": msg}
         results.append(res)
     if fmt == "json":
         out.print_json(json.dumps(results))

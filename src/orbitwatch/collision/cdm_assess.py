@@ -143,15 +143,20 @@ def assess_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None,
                 window = (n3.flags["t_min_s"], n3.flags["t_max_s"])
             elif res.get("encounter_duration_s") is not None:
                 window = (tau0, tau1)
-        mc = pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr, seed=mc_seed,
-                            max_samples=mc_max_samples, time_budget_s=mc_time_budget_s,
-                            window_s=window, n_grid=100, batch=20_000 if window else 100_000,
-                            min_samples=20_000 if window else 100_000)
-        res["pc_mc"] = {"value": mc.value, "ci95_low": mc.ci95_low, "ci95_high": mc.ci95_high,
-                        "samples": mc.samples, "hits": mc.hits, "seed": mc.seed,
-                        "window_s": list(window) if window else None}
-        warnings += [f"pc_mc: {w}" for w in mc.warnings]
+        try:
+            mc = pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr, seed=mc_seed,
+                                max_samples=mc_max_samples, time_budget_s=mc_time_budget_s,
+                                window_s=window, n_grid=100, batch=20_000 if window else 100_000,
+                                min_samples=20_000 if window else 100_000)
+            res["pc_mc"] = {"value": mc.value, "ci95_low": mc.ci95_low,
+                            "ci95_high": mc.ci95_high, "samples": mc.samples, "hits": mc.hits,
+                            "seed": mc.seed, "window_s": list(window) if window else None}
+            warnings += [f"pc_mc: {w}" for w in mc.warnings]
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+            res["pc_mc"] = None
+            warnings.append(f"pc_mc failed: {exc}")
     if "max" in methods:
+        pm = None
         if np.all(np.isfinite(C1[:3, :3])) and np.all(np.isfinite(C2[:3, :3])):
             pm = pc_max_covariance_scaling(r1, v1, C1, r2, v2, C2, hbr)
         else:

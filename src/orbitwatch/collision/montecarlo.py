@@ -133,6 +133,8 @@ def _closest_approach(x1, x2, gm, iters=8, E1=None, E2=None):
 
 
 def _chol(C):
+    if not np.all(np.isfinite(C)):
+        raise ValueError("covariance has non-finite elements")
     w, V = np.linalg.eigh(0.5 * (C + C.T))
     repaired = bool(np.any(w < 0))
     return V * np.sqrt(np.clip(w, 0.0, None)), repaired
@@ -161,19 +163,30 @@ def pc_monte_carlo(r1, v1, C1, r2, v2, C2, hbr_m, *, seed: int = 0, max_samples:
     rng = np.random.default_rng(seed)
     x1m = np.concatenate([np.asarray(r1, float).reshape(3), np.asarray(v1, float).reshape(3)])
     x2m = np.concatenate([np.asarray(r2, float).reshape(3), np.asarray(v2, float).reshape(3)])
-    if sampling == "equinoctial":
-        from orbitwatch.collision.nc3d import _equinoctial_setup
-
-        E1m, Q1 = _equinoctial_setup(x1m[:3], x1m[3:], np.asarray(C1, float), gm)
-        E2m, Q2 = _equinoctial_setup(x2m[:3], x2m[3:], np.asarray(C2, float), gm)
-        L1, rep1 = _chol(Q1)
-        L2, rep2 = _chol(Q2)
-    elif sampling == "cartesian":
-        L1, rep1 = _chol(np.asarray(C1, float))
-        L2, rep2 = _chol(np.asarray(C2, float))
-    else:
-        raise ValueError("sampling must be 'equinoctial' or 'cartesian'")
     warns = []
+    C1 = np.asarray(C1, float)
+    C2 = np.asarray(C2, float)
+    if sampling == "equinoctial":
+        from orbitwatch.collision.nc3d import _equinoctial_setup, _retrograde_reorient
+
+        # the Pc is rotation invariant: rotate axes away from exactly retrograde orbits,
+        # where equinoctial elements are singular
+        a1, b1, C1r, a2, b2, C2r, _ = _retrograde_reorient(x1m[:3], x1m[3:], C1, x2m[:3],
+                                                            x2m[3:], C2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            E1m, Q1 = _equinoctial_setup(a1, b1, C1r, gm)
+            E2m, Q2 = _equinoctial_setup(a2, b2, C2r, gm)
+        if all(np.all(np.isfinite(x)) for x in (E1m, Q1, E2m, Q2)):
+            L1, rep1 = _chol(Q1)
+            L2, rep2 = _chol(Q2)
+        else:
+            warns.append("equinoctial elements undefined; Cartesian sampling used")
+            sampling = "cartesian"
+    if sampling == "cartesian":
+        L1, rep1 = _chol(C1)
+        L2, rep2 = _chol(C2)
+    elif sampling != "equinoctial":
+        raise ValueError("sampling must be 'equinoctial' or 'cartesian'")
     if rep1 or rep2:
         warns.append("covariance not positive semi-definite: negative eigenvalues set to zero "
                       "for sampling")
