@@ -696,8 +696,10 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
     if not conv:
         warns.append("time-integration refinement stopped before converging")
     imax = int(np.argmax(y))
-    significant = y >= (y.max() * 1e-6 if y.max() > 0 else np.inf)
-    converged = bool(conv and ok[significant].all())
+    if y.max() > 0:
+        converged = bool(conv and ok[y >= y.max() * 1e-6].all())
+    else:  # all-zero rate: trust it only if every peak-overlap iteration converged
+        converged = bool(conv and ok.all())
     return NcResult(
         value=float(min(1.0, nc)) if converged or nc > 0 else float("nan"),
         method="hall_2021_nc3d",
