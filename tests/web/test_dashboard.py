@@ -108,6 +108,14 @@ def test_dashboard_sign_in_globe_conjunction_object(server, browser, partner):
     assert int(page.inner_text("#obj-count")) == len(world.visible_objects(partner))
     listed = {int(x) for x in page.eval_on_selector_all("#obj-list li", "els => els.map(e => e.dataset.id)")}
     assert listed == world.visible_objects(partner)
+    # the globe shows the hemisphere facing the viewer: some, never more than all
+    page.click("#view-toggle")
+    assert page.get_attribute("#map", "data-view") == "globe"
+    on_globe = int(page.get_attribute("#map", "data-plotted"))
+    assert 0 <= on_globe <= plotted
+    page.click("#view-toggle")
+    assert page.get_attribute("#map", "data-view") == "map"
+    assert int(page.get_attribute("#map", "data-plotted")) == plotted
 
     # conjunctions: only releasable ones, then open one and its CDM
     page.click("nav button[data-tab=conjunctions]")

@@ -80,7 +80,31 @@ function onError(e) {
 // ---------------------------------------------------------------- the picture (map)
 
 const MAP = { w: 1080, h: 540 };
-function project(lat, lon) { return [((lon + 180) / 360) * MAP.w, ((90 - lat) / 180) * MAP.h]; }
+// view: "map" (equirectangular) or "globe" (orthographic, centred on lat0/lon0, drag to turn)
+const VIEW = { kind: "map", lat0: 20, lon0: 0 };
+const RAD = Math.PI / 180;
+function project(lat, lon) {
+  if (VIEW.kind === "map") return [((lon + 180) / 360) * MAP.w, ((90 - lat) / 180) * MAP.h, true];
+  const R = MAP.h / 2 - 8, cx = MAP.w / 2, cy = MAP.h / 2;
+  const p = lat * RAD, l = (lon - VIEW.lon0) * RAD, p0 = VIEW.lat0 * RAD;
+  const cosc = Math.sin(p0) * Math.sin(p) + Math.cos(p0) * Math.cos(p) * Math.cos(l);
+  const x = R * Math.cos(p) * Math.sin(l);
+  const y = R * (Math.cos(p0) * Math.sin(p) - Math.sin(p0) * Math.cos(p) * Math.cos(l));
+  return [cx + x, cy - y, cosc >= 0];
+}
+
+function strokePath(g, pts) {
+  // pts: [[lat, lon], ...]; breaks at the antimeridian (map) and at the limb (globe)
+  g.beginPath();
+  let prev = null;
+  for (const [lat, lon] of pts) {
+    const [x, y, vis] = project(lat, lon);
+    if (!vis) { prev = null; continue; }
+    if (prev === null || (VIEW.kind === "map" && Math.abs(lon - prev) > 180)) g.moveTo(x, y); else g.lineTo(x, y);
+    prev = lon;
+  }
+  g.stroke();
+}
 
 // Low-precision Sun position (Astronomical Almanac, ~0.01 deg): subsolar point for the terminator.
 function subsolar(date) {
@@ -100,55 +124,63 @@ function subsolar(date) {
 function drawMap() {
   const c = $("map"), g = c.getContext("2d");
   g.clearRect(0, 0, MAP.w, MAP.h);
-  g.fillStyle = "#0a2340"; g.fillRect(0, 0, MAP.w, MAP.h);
-  // night side: points more than 90 deg from the subsolar point
-  const [slat, slon] = subsolar(new Date());
-  const sl = slat * Math.PI / 180;
-  g.fillStyle = "rgba(0,0,0,0.35)";
-  for (let x = 0; x < MAP.w; x += 4) {
-    const lon = (x / MAP.w) * 360 - 180;
-    const dl = (lon - slon) * Math.PI / 180;
-    // latitude where the Sun is on the horizon: tan(lat) = -cos(dl) / tan(slat)
-    const latT = Math.atan(-Math.cos(dl) / Math.tan(sl || 1e-6)) * 180 / Math.PI;
-    const yT = ((90 - latT) / 180) * MAP.h;
-    if (slat >= 0) g.fillRect(x, yT, 4, MAP.h - yT); else g.fillRect(x, 0, 4, yT);
+  if (VIEW.kind === "map") {
+    g.fillStyle = "#0a2340"; g.fillRect(0, 0, MAP.w, MAP.h);
+    // night side: points more than 90 deg from the subsolar point
+    const [slat, slon] = subsolar(new Date());
+    const sl = slat * RAD;
+    g.fillStyle = "rgba(0,0,0,0.35)";
+    for (let x = 0; x < MAP.w; x += 4) {
+      const lon = (x / MAP.w) * 360 - 180;
+      const dl = (lon - slon) * RAD;
+      // latitude where the Sun is on the horizon: tan(lat) = -cos(dl) / tan(slat)
+      const latT = Math.atan(-Math.cos(dl) / Math.tan(sl || 1e-6)) / RAD;
+      const yT = ((90 - latT) / 180) * MAP.h;
+      if (slat >= 0) g.fillRect(x, yT, 4, MAP.h - yT); else g.fillRect(x, 0, 4, yT);
+    }
+  } else {
+    g.fillStyle = "#05101e"; g.fillRect(0, 0, MAP.w, MAP.h);
+    g.fillStyle = "#0a2340"; g.beginPath(); g.arc(MAP.w / 2, MAP.h / 2, MAP.h / 2 - 8, 0, 2 * Math.PI); g.fill();
   }
   // graticule
   g.strokeStyle = "rgba(255,255,255,0.12)"; g.lineWidth = 1;
-  for (let lon = -180; lon <= 180; lon += 30) { const [x] = project(0, lon); g.beginPath(); g.moveTo(x, 0); g.lineTo(x, MAP.h); g.stroke(); }
-  for (let lat = -60; lat <= 60; lat += 30) { const [, y] = project(lat, 0); g.beginPath(); g.moveTo(0, y); g.lineTo(MAP.w, y); g.stroke(); }
-  g.strokeStyle = "rgba(255,255,255,0.3)"; const [, ye] = project(0, 0); g.beginPath(); g.moveTo(0, ye); g.lineTo(MAP.w, ye); g.stroke();
+  for (let lon = -180; lon < 180; lon += 30) { const pts = []; for (let lat = -90; lat <= 90; lat += 3) pts.push([lat, lon]); strokePath(g, pts); }
+  for (let lat = -60; lat <= 60; lat += 30) {
+    const pts = []; for (let lon = -180; lon <= 180; lon += 3) pts.push([lat, lon]);
+    g.strokeStyle = lat === 0 ? "rgba(255,255,255,0.3)" : "rgba(255,255,255,0.12)"; strokePath(g, pts);
+  }
   // sensors
   g.fillStyle = "#ffffff";
   for (const s of S.sensors) {
-    let lon = s.longitude_deg > 180 ? s.longitude_deg - 360 : s.longitude_deg;
-    const [x, y] = project(s.latitude_deg, lon);
+    const lon = s.longitude_deg > 180 ? s.longitude_deg - 360 : s.longitude_deg;
+    const [x, y, vis] = project(s.latitude_deg, lon);
+    if (!vis) continue;
     g.beginPath(); g.moveTo(x, y - 6); g.lineTo(x - 5, y + 4); g.lineTo(x + 5, y + 4); g.closePath(); g.fill();
   }
-  // objects
+  // objects (on the globe: the hemisphere facing the viewer)
   let n = 0;
   for (const p of S.positions) {
-    const [x, y] = project(p.lat_deg, p.lon_deg);
+    const [x, y, vis] = project(p.lat_deg, p.lon_deg);
+    if (!vis) continue;
     g.fillStyle = REGIME_COLOR[p.regime] || "#cccccc";
     g.fillRect(x - 1.5, y - 1.5, 3, 3);
     n++;
   }
-  // ground track of the selected object (break the line at the antimeridian)
+  // ground track of the selected object
   if (S.track.length) {
-    g.strokeStyle = "#ff9f43"; g.lineWidth = 2; g.beginPath();
-    let prev = null;
-    for (const p of S.track) {
-      const [x, y] = project(p.lat_deg, p.lon_deg);
-      if (prev === null || Math.abs(p.lon_deg - prev) > 180) g.moveTo(x, y); else g.lineTo(x, y);
-      prev = p.lon_deg;
-    }
-    g.stroke();
+    g.strokeStyle = "#ff9f43"; g.lineWidth = 2;
+    strokePath(g, S.track.map((p) => [p.lat_deg, p.lon_deg]));
+    g.lineWidth = 1;
   }
   if (S.selected) {
     const p = S.positions.find((q) => q.norad_id === S.selected);
-    if (p) { const [x, y] = project(p.lat_deg, p.lon_deg); g.strokeStyle = "#ff9f43"; g.lineWidth = 2; g.beginPath(); g.arc(x, y, 7, 0, 2 * Math.PI); g.stroke(); }
+    if (p) {
+      const [x, y, vis] = project(p.lat_deg, p.lon_deg);
+      if (vis) { g.strokeStyle = "#ff9f43"; g.lineWidth = 2; g.beginPath(); g.arc(x, y, 7, 0, 2 * Math.PI); g.stroke(); g.lineWidth = 1; }
+    }
   }
   c.dataset.plotted = String(n);
+  c.dataset.view = VIEW.kind;
 }
 
 async function loadPicture() {
@@ -163,7 +195,8 @@ function mapClick(ev) {
   const x = (ev.clientX - r.left) * (MAP.w / r.width), y = (ev.clientY - r.top) * (MAP.h / r.height);
   let best = null, bestD = 64;
   for (const p of S.positions) {
-    const [px, py] = project(p.lat_deg, p.lon_deg);
+    const [px, py, vis] = project(p.lat_deg, p.lon_deg);
+    if (!vis) continue;
     const d = (px - x) ** 2 + (py - y) ** 2;
     if (d < bestD) { best = p; bestD = d; }
   }
@@ -372,7 +405,27 @@ document.addEventListener("DOMContentLoaded", () => {
   $("signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("token").value); });
   $("signout").addEventListener("click", () => signOut(""));
   for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => showTab(b.dataset.tab));
-  $("map").addEventListener("click", mapClick);
+  $("map").addEventListener("click", (ev) => { if (!VIEW.dragged) mapClick(ev); VIEW.dragged = false; });
+  $("view-toggle").addEventListener("click", () => {
+    VIEW.kind = VIEW.kind === "map" ? "globe" : "map";
+    $("view-toggle").textContent = VIEW.kind === "map" ? "Globe view" : "Map view";
+    if (VIEW.kind === "globe" && S.selected) {
+      const p = S.positions.find((q) => q.norad_id === S.selected);
+      if (p) { VIEW.lon0 = p.lon_deg; VIEW.lat0 = Math.max(-60, Math.min(60, p.lat_deg)); }
+    }
+    drawMap();
+  });
+  // drag to turn the globe
+  $("map").addEventListener("mousedown", (ev) => { if (VIEW.kind === "globe") VIEW.drag = [ev.clientX, ev.clientY, VIEW.lon0, VIEW.lat0]; });
+  window.addEventListener("mouseup", () => { VIEW.drag = null; });
+  $("map").addEventListener("mousemove", (ev) => {
+    if (!VIEW.drag) return;
+    const [x0, y0, lon0, lat0] = VIEW.drag, k = 180 / MAP.h;
+    if (Math.abs(ev.clientX - x0) + Math.abs(ev.clientY - y0) > 3) VIEW.dragged = true;
+    VIEW.lon0 = ((lon0 - (ev.clientX - x0) * k + 540) % 360) - 180;
+    VIEW.lat0 = Math.max(-89, Math.min(89, lat0 + (ev.clientY - y0) * k));
+    drawMap();
+  });
   $("obj-search").addEventListener("submit", (e) => { e.preventDefault(); loadObjects().catch(onError); });
   $("obj-list").addEventListener("click", (e) => { const li = e.target.closest("li[data-id]"); if (li) selectObject(Number(li.dataset.id)).catch(onError); });
   $("conj-filters").addEventListener("submit", (e) => { e.preventDefault(); loadConjunctions().catch(onError); });
