@@ -140,6 +140,11 @@ class ManeuverConfig:
     # up to this many gaps (1 = always a single gap)
     max_ramp_gaps: int = 3
     ramp_backfit: bool = True
+    # fit-span response model (see _ramp_fit): where the burn happened
+    ramp_model: bool = True
+    ramp_back_gaps: int = 4
+    ramp_pre_days: float = 4.0
+    ramp_spans_days: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +423,92 @@ def _step_start(
     return first, last
 
 
+def _fit_span_response(x: np.ndarray) -> np.ndarray:
+    """Share of a step that an element-set fit shows when a fraction ``x`` of
+    its (uniformly weighted) fit span lies after the burn.
+
+    A burn that changes the mean motion by ``dn`` bends the along-track
+    history into a hinge: flat before the burn, growing as ``dn (t - t_b)``
+    after it.  A fit of a linear along-track model (the mean motion) by least
+    squares over a span ``[0, 1]`` with the hinge at ``u = 1 - x`` returns the
+    slope ``cov(t, h) / var(t) = 12 (x^2/4 - x^3/6) = 3x^2 - 2x^3`` times
+    ``dn``: the smoothstep, 0 at ``x = 0`` and 1 once the whole span is after
+    the burn.  It starts slowly (a fit with 20% of its span after the burn
+    shows only 10% of the step), which is why such sets lag the burn by a
+    third of their span before they visibly move.
+    """
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _ramp_fit(
+    levels: list[np.ndarray], t: np.ndarray, lo: int, hi: int, lim: tuple[int, int], cfg: ManeuverConfig
+) -> tuple[int, int, float, float] | None:
+    """Burn time from a fit-span response model of the level series.
+
+    Model for each set ``j`` near the event: ``c_j = L0 + D F((t_j - t_b)/S)``
+    with ``F`` :func:`_fit_span_response`, ``t_b`` the burn time and ``S`` the
+    effective fit span of the element sets (``S = 0``: a sharp step, as for
+    element sets fitted over short spans after the burn).  ``L0`` and ``D`` are
+    linear and solved in closed form for every ``(t_b, S)`` on a grid: ``t_b``
+    at fractions of every gap from ``ramp_back_gaps`` gaps before ``lo`` to
+    gap ``hi``, ``S`` in ``ramp_spans_days``.  The sets used run from
+    ``ramp_pre_days`` before the earliest candidate to ``max(S) + 2`` days after
+    set ``hi + 1``, inside ``lim`` (the neighbouring events' sets).  Vector
+    channels use the component with the largest ``|D|`` relative to its noise.
+    Returns ``(first_gap, last_gap, t_b, S)``: the gap holding ``t_b``, the gap
+    into the first set at 85% of the step (at most ``max_ramp_gaps`` gaps on),
+    the burn time (JD) and the span (days); ``None`` when the window holds too
+    few sets.
+    """
+    n = len(t)
+    g0 = max(0, lo - cfg.ramp_back_gaps, lim[0])
+    g1 = min(hi, n - 2)
+    if g1 < g0:
+        return None
+    spans = np.asarray(cfg.ramp_spans_days, float)
+    j0 = int(np.searchsorted(t, t[g0] - cfg.ramp_pre_days))
+    j1 = int(np.searchsorted(t, t[g1 + 1] + spans.max() + 2.0, side="right"))
+    j0, j1 = max(j0, lim[0]), min(j1, lim[1] + 1, n)
+    if j1 - j0 < 6:
+        return None
+    tt = t[j0:j1]
+    gaps = np.arange(g0, g1 + 1)
+    fr = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
+    tb = (t[gaps, None] + fr[None, :] * (t[gaps + 1] - t[gaps])[:, None]).ravel()
+    tbg = np.repeat(gaps, fr.size)
+    # basis F for every (t_b, S) pair: shape (n_tb, n_S, n_pts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (tt[None, None, :] - tb[:, None, None]) / spans[None, :, None]
+    x = np.where(spans[None, :, None] > 0, x, np.where(tt[None, None, :] > tb[:, None, None], 1.0, 0.0))
+    f = _fit_span_response(x)
+    m = tt.size
+    fm = f.mean(axis=2, keepdims=True)
+    fc = f - fm
+    sff = np.sum(fc * fc, axis=2)
+    best = None
+    for c in levels:
+        y = c[j0:j1]
+        yc = y - y.mean()
+        sfy = np.sum(fc * yc[None, None, :], axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(sff > 0, sfy / sff, 0.0)
+        rss = np.sum(yc * yc) - d * sfy
+        i = int(np.nanargmin(rss))  # ties: earliest t_b, then shortest span
+        ib, is_ = divmod(i, spans.size)
+        dd = float(d[ib, is_])
+        sigma = 1.4826 * float(np.median(np.abs(np.diff(y) - np.median(np.diff(y))))) / sqrt(2)
+        snr = abs(dd) / sigma if sigma > 0 else np.inf
+        if best is None or snr > best[0]:
+            best = (snr, ib, is_, f[ib, is_])
+    _, ib, is_, fb = best
+    first = int(tbg[ib])
+    reach = np.flatnonzero(fb >= 0.85) + j0
+    end = int(reach[0]) - 1 if reach.size else first
+    last = min(max(end, first), first + cfg.max_ramp_gaps - 1)
+    return first, last, float(tb[ib]), float(spans[is_])
+
+
 def _set_ref(es: ElementSet) -> dict:
     """How to find an element set again: epoch, element-set number, and the
     line of its source file when it came from one."""
@@ -491,7 +582,9 @@ def detect_maneuvers(
             single_ch[better] = ci
 
     out = []
-    for grp in groups:
+    for gi, grp in enumerate(groups):
+        # sets a step model may use: between the neighbouring events' flags
+        lim = (groups[gi - 1][-1] + 1 if gi else 0, groups[gi + 1][0] - 1 if gi + 1 < len(groups) else n_gap)
         parts = _campaign_split(grp, single, cfg)
         if len(parts) > 1:
             evs = [
@@ -499,7 +592,7 @@ def detect_maneuvers(
                 for k in parts
             ]
         else:
-            evs = [_event(hist, chans, cfg, grp, best, best_ch, best_sc)]
+            evs = [_event(hist, chans, cfg, grp, best, best_ch, best_sc, lim=lim)]
         for ev in evs:
             if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
                 continue
@@ -567,11 +660,13 @@ def _event(
     best_ch: np.ndarray,
     best_sc: np.ndarray,
     fixed_gap: int | None = None,
+    lim: tuple[int, int] | None = None,
 ) -> Maneuver:
     peak = max(grp, key=lambda k: best[k])
     ch = chans[best_ch[peak]]
     sc = cfg.scales[best_sc[peak]]
     n_gap = len(best)
+    t_burn = span_days = None
     # locate the START of the step in the triggering channel.  Element-set
     # fits straddling a burn smear it over several sets (and, for some
     # objects and years, the level only ramps to its new value over days),
@@ -582,6 +677,10 @@ def _event(
         k = k_end = lo = hi = fixed_gap
     elif ch.components:
         k, k_end = _step_start(ch.components, hist.t_days, lo, hi, cfg)
+        if cfg.ramp_model:
+            fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg)
+            if fit is not None:
+                k, k_end, t_burn, span_days = fit
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
     es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
@@ -662,8 +761,9 @@ def _event(
     # the estimate adds only the components whose channels stand out of the noise
     dv = sqrt((dv_in**2 if inplane else 0.0) + (dv_n**2 if outplane else 0.0))
 
-    # epoch estimate: middle of the gap (element sets give no finer timing)
-    t_est = 0.5 * (t0 + t1)
+    # epoch estimate: the step model's burn time when it found a ramp (a
+    # sharp step gives no timing inside its gap), else the middle of the gap
+    t_est = 0.5 * (t0 + t1) if not span_days else min(max(t_burn, t0), t1)
     z = float(best[peak])
     conf = z * z / (z * z + cfg.threshold**2)
     rejected_near = [
@@ -688,6 +788,8 @@ def _event(
         },
         "flagged_gaps": len(grp),
     }
+    if span_days is not None:
+        evidence["step_model"] = {"burn_epoch": iso_z(jd_to_datetime(t_burn), 0), "fit_span_days": span_days}
     if rejected_near:
         evidence["rejected_sets"] = rejected_near
     return Maneuver(
