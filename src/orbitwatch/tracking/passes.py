@@ -422,24 +422,56 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
     gm = chunk.gmst[None, :]
     sun = chunk.with_sun()[None, :, :] if sg.optical else None
     rc, vc = chunk.itrs()
-    topo = geo.look_from_itrs(rc, vc, sg.r_itrs, sg.enu, azimuth=not sg.simple)
-    F = _margin(sg, topo, chunk.r, sun, gm)
-    el = np.where(np.isnan(topo.el_deg), -90.0, topo.el_deg)
-    rate = np.where(np.isnan(topo.el_rate_deg_s), 0.0, topo.el_rate_deg_s)
     t = chunk.t
+    low = sg.site.lowest_elevation_deg
 
-    # -- interior elevation extrema (sign changes of the exact rate) --------
+    # -- cheap pass: elevation and range at every sample -----------------------
+    dx = rc[0] - sg.r_itrs[0]
+    dy = rc[1] - sg.r_itrs[1]
+    dz = rc[2] - sg.r_itrs[2]
+    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+    up = sg.enu[2]
+    with np.errstate(invalid="ignore"):
+        el = np.degrees(np.arcsin(np.clip((up[0] * dx + up[1] * dy + up[2] * dz) / rng, -1.0, 1.0)))
+    el = np.where(np.isnan(el), -90.0, el)
+    rng = np.where(np.isnan(rng), 1.0, rng)
+    del dx, dy, dz
+
     # Elevation-rate bound: any point of a step lies within d = v_max h / 2 of
     # one of its two samples, so its elevation is at most
-    # el_i + asin(d / range_i) for that sample.  Maxima that cannot reach the
-    # lowest possible limit are not refined; minima matter only inside passes.
-    low = sg.site.lowest_elevation_deg
+    # el_i + asin(d / range_i) for that sample.  Steps that cannot reach the
+    # lowest possible limit need nothing more: no limit can be met in them.
     d_km = chunk.vmax_km_s[:, None] * (chunk.h[None, :] / 2.0)
-    rng = np.where(np.isnan(topo.range_km), 1.0, topo.range_km)
     reach = np.maximum(
         el[:, :-1] + np.degrees(np.arcsin(np.minimum(1.0, d_km / rng[:, :-1]))),
         el[:, 1:] + np.degrees(np.arcsin(np.minimum(1.0, d_km / rng[:, 1:]))),
     )
+    near_iv = reach >= low - 0.01
+    near = np.zeros((m, n), dtype=bool)
+    near[:, :-1] |= near_iv
+    near[:, 1:] |= near_iv
+    sr, sk = np.nonzero(near)
+
+    # -- full look angles, rates and the margin only where something can happen
+    topo_s = geo.look_from_itrs(
+        tuple(c[sr, sk] for c in rc), tuple(c[sr, sk] for c in vc), sg.r_itrs, sg.enu,
+        azimuth=not sg.simple,
+    )
+    F = np.full((m, n), _NEG)
+    F[sr, sk] = _margin(sg, topo_s, chunk.r[sr, sk], None if sun is None else sun[0, sk], chunk.gmst[sk])
+    rate = np.zeros((m, n))
+    rate[sr, sk] = np.where(np.isnan(topo_s.el_rate_deg_s), 0.0, topo_s.el_rate_deg_s)
+    el[sr, sk] = np.where(np.isnan(topo_s.el_deg), -90.0, topo_s.el_deg)
+    if sg.simple:
+        topo = None
+    else:
+        az = np.zeros((m, n))
+        az[sr, sk] = np.nan_to_num(topo_s.az_deg)
+        topo = geo.Topocentric(az, el, rng, None, None, None)
+
+    # -- interior elevation extrema (sign changes of the exact rate) --------
+    # Maxima that cannot reach the lowest limit are not refined; minima matter
+    # only inside passes.
     pos0 = F[:, :-1] >= 0
     pos1 = F[:, 1:] >= 0
     is_max = (rate[:, :-1] > 0) & (rate[:, 1:] < 0) & (reach >= low - 0.01)
