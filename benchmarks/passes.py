@@ -16,10 +16,16 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-CATALOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog" / "celestrak_active_gp_2026-07-10.csv"
+CATALOG = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "catalog"
+    / "celestrak_active_gp_2026-07-10.csv"
+)
 
 
 def load_satrecs(path: Path):
@@ -72,11 +78,15 @@ def main() -> int:
     t_ours = time.perf_counter() - t0
     c_ours = time.process_time() - c0
     n_obj = len({p.norad_id for p in passes})
-    print(f"catalog: {len(sats)} objects (loaded in {t_load:.1f} s); site {site.name}; "
-          f"{args.hours:g} h from {args.start}; min elevation {args.min_el:g} deg")
-    print(f"orbitwatch find_passes: {len(passes)} passes of {n_obj} objects in {t_ours:.1f} s "
-          f"({'PASS' if t_ours < 60 else 'FAIL'} vs the 60 s target); CPU time {c_ours:.1f} s; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"catalog: {len(sats)} objects (loaded in {t_load:.1f} s); site {site.name}; "
+        f"{args.hours:g} h from {args.start}; min elevation {args.min_el:g} deg"
+    )
+    print(
+        f"orbitwatch find_passes: {len(passes)} passes of {n_obj} objects in {t_ours:.1f} s "
+        f"({'PASS' if t_ours < 60 else 'FAIL'} vs the 60 s target); CPU time {c_ours:.1f} s; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
 
     from skyfield.api import EarthSatellite, load, wgs84
 
@@ -89,15 +99,19 @@ def main() -> int:
     n_sky = 0
     for s in subset:
         es = EarthSatellite.from_satrec(s, ts)
-        _, ev = es.find_events(topo, ts.from_datetime(start), ts.from_datetime(end), altitude_degrees=args.min_el)
+        _, ev = es.find_events(
+            topo, ts.from_datetime(start), ts.from_datetime(end), altitude_degrees=args.min_el
+        )
         n_sky += int((ev == 0).sum())
     t_sky = time.perf_counter() - t0
     c_sky = time.process_time() - c0
     scaled = t_sky / len(subset) * len(sats)
     c_scaled = c_sky / len(subset) * len(sats)
-    print(f"skyfield find_events baseline: {len(subset)} objects in {t_sky:.1f} s wall / {c_sky:.1f} s CPU -> "
-          f"{scaled:.0f} s wall / {c_scaled:.0f} s CPU scaled to {len(sats)} objects; "
-          f"speed-up x{scaled / t_ours:.1f} wall, x{c_scaled / c_ours:.1f} CPU")
+    print(
+        f"skyfield find_events baseline: {len(subset)} objects in {t_sky:.1f} s wall / {c_sky:.1f} s CPU -> "
+        f"{scaled:.0f} s wall / {c_scaled:.0f} s CPU scaled to {len(sats)} objects; "
+        f"speed-up x{scaled / t_ours:.1f} wall, x{c_scaled / c_ours:.1f} CPU"
+    )
     return 0
 
 

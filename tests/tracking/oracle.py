@@ -67,8 +67,9 @@ def _split(dt: datetime):
 _CACHE: dict = {}
 
 
-def oracle_passes(sat, lat, lon, alt_m, start: datetime, hours: float, min_el: float,
-                  step_s: float = 1.0) -> list[OraclePass]:
+def oracle_passes(
+    sat, lat, lon, alt_m, start: datetime, hours: float, min_el: float, step_s: float = 1.0
+) -> list[OraclePass]:
     span = hours * 3600.0
     t = np.arange(0.0, span + step_s / 2, step_s)
     key = (sat.satnum, sat.jdsatepoch, sat.jdsatepochF, lat, lon, alt_m, start, hours, step_s)
@@ -95,7 +96,7 @@ def oracle_passes(sat, lat, lon, alt_m, start: datetime, hours: float, min_el: f
             tset = span
         else:
             tset = t[j] + step_s * f[j] / (f[j] - f[j + 1])
-        k = i + int(np.nanargmax(el[i:j + 1]))
+        k = i + int(np.nanargmax(el[i : j + 1]))
         if 0 < k < n - 1:
             y0, y1, y2 = el[k - 1], el[k], el[k + 1]
             den = y0 - 2 * y1 + y2
@@ -104,7 +105,15 @@ def oracle_passes(sat, lat, lon, alt_m, start: datetime, hours: float, min_el: f
             emax = y1 - 0.25 * (y0 - y2) * dx
         else:
             tmax, emax = t[k], el[k]
-        out.append(OraclePass(start + timedelta(seconds=float(tr)), start + timedelta(seconds=float(tset)),
-                              float(emax), start + timedelta(seconds=float(tmax)), i == 0, j == n - 1))
+        out.append(
+            OraclePass(
+                start + timedelta(seconds=float(tr)),
+                start + timedelta(seconds=float(tset)),
+                float(emax),
+                start + timedelta(seconds=float(tmax)),
+                i == 0,
+                j == n - 1,
+            )
+        )
         i = j + 1
     return out

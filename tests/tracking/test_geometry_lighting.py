@@ -36,10 +36,11 @@ def test_topocentric_matches_skyfield_altaz():
     t_s = np.arange(0.0, 6 * 3600.0, 97.0)
     tb = geo.TimeBase.create(start, t_s[-1])
     jd, fr = tb.jd_fr(t_s)
-    err, r, v = sat.sgp4_array(jd, fr)
+    _err, r, v = sat.sgp4_array(jd, fr)
     lat, lon, alt = 40.0, -105.0, 1600.0
-    topo = geo.topocentric(r, v, tb.gmst_rad(t_s), geo.geodetic_to_itrs_km(lat, lon, alt),
-                           geo.enu_matrix(lat, lon))
+    topo = geo.topocentric(
+        r, v, tb.gmst_rad(t_s), geo.geodetic_to_itrs_km(lat, lon, alt), geo.enu_matrix(lat, lon)
+    )
     es = EarthSatellite(L1, L2, "ISS", ts)
     place = wgs84.latlon(lat, lon, elevation_m=alt)
     t = ts.from_datetimes([start + timedelta(seconds=float(x)) for x in t_s])
@@ -99,7 +100,9 @@ def test_sun_matches_erfa_within_almanac_accuracy():
         w = teme / np.linalg.norm(teme)
         worst = max(worst, np.degrees(np.arccos(np.clip(u @ w, -1, 1))))
         assert abs(np.linalg.norm(ours[k]) / lighting.AU_KM - np.linalg.norm(teme)) < 1e-4
-    assert worst < 0.012  # measured 0.0106 deg worst case; the Almanac quotes 0.01 deg per coordinate
+    assert (
+        worst < 0.012
+    )  # measured 0.0106 deg worst case; the Almanac quotes 0.01 deg per coordinate
 
 
 def test_sun_elevation_at_solstice_noon():
@@ -110,8 +113,9 @@ def test_sun_elevation_at_solstice_noon():
     jd, fr = tb.jd_fr(t)
     sun = lighting.sun_teme_km(jd, fr)
     lat = 45.0
-    el = lighting.sun_elevation_deg(sun, tb.gmst_rad(t), geo.geodetic_to_itrs_km(lat, 0.0, 0.0),
-                                    geo.enu_matrix(lat, 0.0))
+    el = lighting.sun_elevation_deg(
+        sun, tb.gmst_rad(t), geo.geodetic_to_itrs_km(lat, 0.0, 0.0), geo.enu_matrix(lat, 0.0)
+    )
     assert abs(el.max() - (90.0 - (lat - 23.44))) < 0.05
 
 

@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 from sgp4.api import WGS72, Satrec
 
-from tests.conftest import shared_path
-from tests.tracking.oracle import elevation_deg, oracle_passes, ts
-
 from orbitwatch.tracking.passes import find_passes, step_for_orbit_s
 from orbitwatch.tracking.sites import Site
+from tests.conftest import shared_path
+from tests.tracking.oracle import elevation_deg, oracle_passes, ts
 
 LAT, LON, ALT_M = 52.0, 5.0, 100.0
 START = datetime(2018, 8, 21, tzinfo=UTC)
@@ -40,7 +39,7 @@ def catalog_2018() -> dict[int, Satrec]:
 
 def _pick(cat: dict[int, Satrec]) -> list[Satrec]:
     sats = sorted(cat.values(), key=lambda s: s.satnum)
-    n = lambda s: s.no_kozai * 1440 / (2 * np.pi)  # noqa: E731
+    n = lambda s: s.no_kozai * 1440 / (2 * np.pi)
     molniya = [s for s in sats if s.ecco > 0.6 and 1.9 < n(s) < 2.3][:5]
     gto = [s for s in sats if s.ecco > 0.5 and 2.3 < n(s) < 4.0][:5]
     leo = [s for s in sats if s.ecco < 0.01 and n(s) > 15.0][:3]
@@ -68,10 +67,19 @@ def test_against_oracle_and_skyfield(catalog_2018, min_el):
         mine = [p for p in ours if p.norad_id == s.satnum]
         ref = oracle_passes(s, LAT, LON, ALT_M, START, HOURS, min_el)
         # 1. ours == brute force, pass for pass
-        assert len(mine) == len(ref), (s.satnum, min_el, [(p.rise.time, p.set.time) for p in mine], ref)
+        assert len(mine) == len(ref), (
+            s.satnum,
+            min_el,
+            [(p.rise.time, p.set.time) for p in mine],
+            ref,
+        )
         for p, o in zip(mine, ref):
-            assert abs((p.rise.time - o.rise).total_seconds()) < 0.1 or (p.rise_truncated and o.rise_truncated)
-            assert abs((p.set.time - o.set).total_seconds()) < 0.1 or (p.set_truncated and o.set_truncated)
+            assert abs((p.rise.time - o.rise).total_seconds()) < 0.1 or (
+                p.rise_truncated and o.rise_truncated
+            )
+            assert abs((p.set.time - o.set).total_seconds()) < 0.1 or (
+                p.set_truncated and o.set_truncated
+            )
             assert abs(p.max_elevation_deg - o.max_el_deg) < 0.001
             assert p.rise_truncated == o.rise_truncated and p.set_truncated == o.set_truncated
             n_checked += 1
@@ -101,10 +109,21 @@ def test_against_oracle_and_skyfield(catalog_2018, min_el):
                 continue
             alts = [(es - topo).at(ts().from_datetime(w)).altaz()[0].degrees for w in culms]
             j = int(np.argmax(alts))
-            assert abs(alts[j] - p.max_elevation_deg) < 0.01, (s.satnum, min_el, alts, p.max_elevation_deg)
-            assert abs((culms[j] - p.culmination.time).total_seconds()) < 1.0 or p.rise_truncated or p.set_truncated
-    print(f"min_el={min_el}: {n_checked} passes matched the oracle; skyfield disagreed with the oracle "
-          f"on {skyfield_disagreements} events")
+            assert abs(alts[j] - p.max_elevation_deg) < 0.01, (
+                s.satnum,
+                min_el,
+                alts,
+                p.max_elevation_deg,
+            )
+            assert (
+                abs((culms[j] - p.culmination.time).total_seconds()) < 1.0
+                or p.rise_truncated
+                or p.set_truncated
+            )
+    print(
+        f"min_el={min_el}: {n_checked} passes matched the oracle; skyfield disagreed with the oracle "
+        f"on {skyfield_disagreements} events"
+    )
     assert n_checked > 0
 
 
@@ -121,7 +140,9 @@ def test_skyfield_missed_set_and_rise_between_two_peaks(catalog_2018):
         round((o.rise - START).total_seconds()) for o in ref
     ]
     topo = wgs84.latlon(LAT, LON, elevation_m=ALT_M)
-    t, ev = EarthSatellite.from_satrec(s, ts()).find_events(topo, ts().from_datetime(START), ts().from_datetime(end))
+    _t, ev = EarthSatellite.from_satrec(s, ts()).find_events(
+        topo, ts().from_datetime(START), ts().from_datetime(end)
+    )
     n_sky_rises = int((ev == 0).sum())
     print(f"oracle {len(ref)} passes, ours {len(ours)}, skyfield {n_sky_rises} rises")
     assert len(ours) == len(ref) >= n_sky_rises
@@ -172,9 +193,18 @@ def test_site_limits_against_oracle(catalog_2018):
     limits inside and violates one just outside (dense check)."""
     from skyfield.api import EarthSatellite, wgs84
 
-    site = Site(name="LIM", lat_deg=LAT, lon_deg=LON, alt_m=ALT_M, min_elevation_deg=5.0,
-                mask=((0.0, 5.0), (90.0, 15.0), (180.0, 5.0), (270.0, 25.0)),
-                az_min_deg=300.0, az_max_deg=200.0, max_range_km=2500.0, min_range_km=300.0)
+    site = Site(
+        name="LIM",
+        lat_deg=LAT,
+        lon_deg=LON,
+        alt_m=ALT_M,
+        min_elevation_deg=5.0,
+        mask=((0.0, 5.0), (90.0, 15.0), (180.0, 5.0), (270.0, 25.0)),
+        az_min_deg=300.0,
+        az_max_deg=200.0,
+        max_range_km=2500.0,
+        min_range_km=300.0,
+    )
     sats = _pick(catalog_2018)[-3:]
     end = START + timedelta(hours=24)
     passes = find_passes(sats, site, START, end)
@@ -183,10 +213,16 @@ def test_site_limits_against_oracle(catalog_2018):
     by_id = {s.satnum: s for s in sats}
 
     def ok(s, when):
-        alt, az, dist = (EarthSatellite.from_satrec(s, ts()) - topo).at(ts().from_datetime(when)).altaz()
+        alt, az, dist = (
+            (EarthSatellite.from_satrec(s, ts()) - topo).at(ts().from_datetime(when)).altaz()
+        )
         a, e, r = az.degrees, alt.degrees, dist.km
         in_sector = (a - 300.0) % 360.0 <= 260.0
-        return e >= float(site.mask_min_el_deg(np.array([a]))[0]) and in_sector and 300.0 <= r <= 2500.0
+        return (
+            e >= float(site.mask_min_el_deg(np.array([a]))[0])
+            and in_sector
+            and 300.0 <= r <= 2500.0
+        )
 
     for p in passes:
         s = by_id[p.norad_id]
@@ -211,8 +247,16 @@ def test_one_sweep_for_many_sites_equals_one_site_at_a_time(catalog_2018):
 
     sats = _pick(catalog_2018)
     a = Site(name="A", lat_deg=LAT, lon_deg=LON, alt_m=ALT_M, min_elevation_deg=10.0)
-    b = Site(name="B", lat_deg=-33.0, lon_deg=151.0, alt_m=50.0, kind="comms", max_range_km=20000.0,
-             az_min_deg=200.0, az_max_deg=100.0)
+    b = Site(
+        name="B",
+        lat_deg=-33.0,
+        lon_deg=151.0,
+        alt_m=50.0,
+        kind="comms",
+        max_range_km=20000.0,
+        az_min_deg=200.0,
+        az_max_deg=100.0,
+    )
     end = START + timedelta(hours=24)
     both = find_passes_multi(sats, [a, b], START, end)
     for s in (a, b):

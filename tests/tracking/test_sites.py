@@ -8,9 +8,15 @@ import json
 import numpy as np
 import pytest
 
+from orbitwatch.tracking.sites import (
+    Site,
+    SiteError,
+    SiteFile,
+    find_site,
+    read_keeptrack_csv,
+    read_sites_file,
+)
 from tests.conftest import shared_path
-
-from orbitwatch.tracking.sites import Site, SiteError, SiteFile, find_site, read_keeptrack_csv, read_sites_file
 
 
 def _keeptrack():
@@ -69,8 +75,17 @@ def test_validation_and_json_store_roundtrip(tmp_path):
         Site(name="X", lat_deg=0, lon_deg=0, kind="laser")
     with pytest.raises(SiteError, match="max_range_km"):
         Site(name="X", lat_deg=0, lon_deg=0, min_range_km=100, max_range_km=50)
-    s = Site(name="HOME", lat_deg=52, lon_deg=5, alt_m=10, kind="optical", mask=((0, 10), (180, 20)),
-             partner="NL", releasable_to=("NL", "DE"), max_range_km=40000)
+    s = Site(
+        name="HOME",
+        lat_deg=52,
+        lon_deg=5,
+        alt_m=10,
+        kind="optical",
+        mask=((0, 10), (180, 20)),
+        partner="NL",
+        releasable_to=("NL", "DE"),
+        max_range_km=40000,
+    )
     f = SiteFile(tmp_path / "sites.json")
     assert f.upsert([s]) == (1, 0)
     f.save()
@@ -85,7 +100,9 @@ def test_validation_and_json_store_roundtrip(tmp_path):
 
 
 def test_mask_interpolates_around_the_circle():
-    s = Site(name="M", lat_deg=0, lon_deg=0, min_elevation_deg=5, mask=((0, 10), (90, 2), (180, 20)))
+    s = Site(
+        name="M", lat_deg=0, lon_deg=0, min_elevation_deg=5, mask=((0, 10), (90, 2), (180, 20))
+    )
     got = s.mask_min_el_deg(np.array([0, 45, 90, 135, 180, 270, 359]))
     # linear in azimuth, wrapping 180 -> 360 (=0); never below min_elevation_deg
     assert np.allclose(got, [10, 6, 5, 11, 20, 15, 10 + 10 / 180])

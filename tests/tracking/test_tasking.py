@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 import pytest
-
-from tests.conftest import shared_path
 
 from orbitwatch.timeutil import parse_iso
 from orbitwatch.tracking import geometry as geo
@@ -16,6 +15,7 @@ from orbitwatch.tracking import lighting
 from orbitwatch.tracking.passes import find_passes
 from orbitwatch.tracking.sites import Site, read_keeptrack_csv
 from orbitwatch.tracking.tasking import coverage, default_priority, network_gain, plan_tasking
+from tests.conftest import shared_path
 
 START = parse_iso("2026-07-10T00:00:00Z")
 
@@ -33,7 +33,12 @@ def subset():
 def network():
     by = {s.name: s for s in read_keeptrack_csv(shared_path("sensors", "keeptrack_sensors.csv"))}
     # two US radars, one UK radar, one French station (partner codes from the import)
-    return [by["CODSFS"], by["BLEAFB"], by["RAFFYL"], by["GALKRU"] if "GALKRU" in by else by["GALREU"]]
+    return [
+        by["CODSFS"],
+        by["BLEAFB"],
+        by["RAFFYL"],
+        by["GALKRU"] if "GALKRU" in by else by["GALREU"],
+    ]
 
 
 def test_coverage_plan_and_gain(subset, network):
@@ -45,18 +50,24 @@ def test_coverage_plan_and_gain(subset, network):
     # one object at a time per site, with setup time between tracks
     for site in network:
         ts = sorted((t for t in plan.tasks if t.site == site.name), key=lambda t: t.start)
-        for a, b in zip(ts, ts[1:]):
+        for a, b in itertools.pairwise(ts):
             assert b.start >= a.end + timedelta(seconds=30)
     # every task lies inside a pass of that object over that site (site limits hold there)
     for t in plan.tasks:
-        assert any(p.norad_id == t.norad_id and p.rise.time <= t.start and t.end <= p.set.time
-                   for p in cov.passes[t.site])
+        assert any(
+            p.norad_id == t.norad_id and p.rise.time <= t.start and t.end <= p.set.time
+            for p in cov.passes[t.site]
+        )
     # the highest-priority object that has any pass is covered
     first = next(i for i in prio if any(p.norad_id == i for ps in cov.passes.values() for p in ps))
     assert first in plan.covered
     combined, partners = figs[0], figs[1:]
-    assert combined.group == "combined" and {f.group for f in partners} == {s.partner for s in network}
-    assert combined.objects_observable == len(set().union(*(cov.observable(f.sites) for f in partners)))
+    assert combined.group == "combined" and {f.group for f in partners} == {
+        s.partner for s in network
+    }
+    assert combined.objects_observable == len(
+        set().union(*(cov.observable(f.sites) for f in partners))
+    )
     for f in partners:
         assert combined.objects_observable >= f.objects_observable
         assert combined.longest_gap_median_s <= f.longest_gap_median_s
@@ -72,7 +83,11 @@ def test_plan_greedy_rules_on_a_toy_schedule(subset):
     pair = None
     for a in passes:
         for b in passes:
-            if a.norad_id != b.norad_id and a.rise.time <= b.rise.time < a.set.time and a.duration_s > 200:
+            if (
+                a.norad_id != b.norad_id
+                and a.rise.time <= b.rise.time < a.set.time
+                and a.duration_s > 200
+            ):
                 pair = (a, b)
                 break
         if pair:
@@ -80,15 +95,21 @@ def test_plan_greedy_rules_on_a_toy_schedule(subset):
     assert pair is not None
     a, b = pair
     sub = {site.name: [a, b]}
-    plan = plan_tasking([b.norad_id, a.norad_id], [site], sub, track_s=a.duration_s + b.duration_s + 60)
+    plan = plan_tasking(
+        [b.norad_id, a.norad_id], [site], sub, track_s=a.duration_s + b.duration_s + 60
+    )
     assert plan.covered == [b.norad_id]  # whole-pass tracks cannot share the site
-    plan2 = plan_tasking([b.norad_id, a.norad_id], [site], sub, track_s=30.0, min_track_s=30.0, setup_s=0.0)
+    plan2 = plan_tasking(
+        [b.norad_id, a.norad_id], [site], sub, track_s=30.0, min_track_s=30.0, setup_s=0.0
+    )
     assert plan2.tasks[0].norad_id in (a.norad_id, b.norad_id) and len(plan2.covered) in (1, 2)
 
 
 def test_default_priority_events_then_stale(subset):
     as_of = max(es.epoch for es in subset)
-    prio = default_priority(subset, as_of, event_ids=[subset[5].norad_id, subset[7].norad_id], stale_days=3)
+    prio = default_priority(
+        subset, as_of, event_ids=[subset[5].norad_id, subset[7].norad_id], stale_days=3
+    )
     assert prio[:2] == [subset[5].norad_id, subset[7].norad_id]
     rest = prio[2:]
     cutoff = as_of - timedelta(days=3)
@@ -98,7 +119,14 @@ def test_default_priority_events_then_stale(subset):
 
 
 def test_optical_passes_are_dark_site_and_sunlit_object(subset):
-    site = Site(name="OPT", lat_deg=28.3, lon_deg=-16.5, alt_m=2400.0, kind="optical", min_elevation_deg=15.0)
+    site = Site(
+        name="OPT",
+        lat_deg=28.3,
+        lon_deg=-16.5,
+        alt_m=2400.0,
+        kind="optical",
+        min_elevation_deg=15.0,
+    )
     leo = [es for es in subset if es.mean_motion_rev_day > 11][:150]
     end = START + timedelta(hours=24)
     passes = find_passes(leo, site, START, end)

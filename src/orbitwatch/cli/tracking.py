@@ -16,10 +16,14 @@ import typer
 
 from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
 
-sites_app = typer.Typer(help="Ground sensors and stations (radar, optical, comms).", no_args_is_help=True)
+sites_app = typer.Typer(
+    help="Ground sensors and stations (radar, optical, comms).", no_args_is_help=True
+)
 app.add_typer(sites_app, name="sites")
 
-SITES_FILE_HELP = "Sites JSON file. Default: $ORBITWATCH_SITES, else sites.json in the user data directory."
+SITES_FILE_HELP = (
+    "Sites JSON file. Default: $ORBITWATCH_SITES, else sites.json in the user data directory."
+)
 
 
 def _site_file(path: Path | None):
@@ -54,14 +58,22 @@ def sites_add(
     alt_m: float = typer.Option(0.0, "--alt-m", help="Height above the WGS-84 ellipsoid, m."),
     kind: str = typer.Option("radar", "--kind", help="radar, optical or comms."),
     min_el: float = typer.Option(0.0, "--min-el", help="Minimum elevation, deg."),
-    max_el: float = typer.Option(90.0, "--max-el", help="Maximum elevation, deg (>90: fan through zenith)."),
-    mask: str = typer.Option(None, "--mask", help="Terrain mask AZ:EL pairs, e.g. '0:5,90:12,180:3'."),
-    az_min: float = typer.Option(0.0, "--az-min", help="Field of regard: first azimuth (clockwise), deg."),
+    max_el: float = typer.Option(
+        90.0, "--max-el", help="Maximum elevation, deg (>90: fan through zenith)."
+    ),
+    mask: str = typer.Option(
+        None, "--mask", help="Terrain mask AZ:EL pairs, e.g. '0:5,90:12,180:3'."
+    ),
+    az_min: float = typer.Option(
+        0.0, "--az-min", help="Field of regard: first azimuth (clockwise), deg."
+    ),
     az_max: float = typer.Option(360.0, "--az-max", help="Field of regard: last azimuth, deg."),
     min_range_km: float = typer.Option(0.0, "--min-range-km"),
     max_range_km: float = typer.Option(None, "--max-range-km"),
     partner: str = typer.Option("UNKNOWN", "--partner", help="Contributing partner code."),
-    releasable_to: str = typer.Option("ALL", "--releasable-to", help="Partner codes, comma-separated, or ALL."),
+    releasable_to: str = typer.Option(
+        "ALL", "--releasable-to", help="Partner codes, comma-separated, or ALL."
+    ),
     label: str = typer.Option(None, "--label", help="Display name."),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
 ) -> None:
@@ -70,25 +82,42 @@ def sites_add(
 
     try:
         site = Site(
-            name=name, lat_deg=lat, lon_deg=lon, alt_m=alt_m, kind=kind, min_elevation_deg=min_el,
-            max_elevation_deg=max_el, mask=_parse_mask(mask), az_min_deg=az_min, az_max_deg=az_max,
-            min_range_km=min_range_km, max_range_km=max_range_km, partner=partner.upper(),
+            name=name,
+            lat_deg=lat,
+            lon_deg=lon,
+            alt_m=alt_m,
+            kind=kind,
+            min_elevation_deg=min_el,
+            max_elevation_deg=max_el,
+            mask=_parse_mask(mask),
+            az_min_deg=az_min,
+            az_max_deg=az_max,
+            min_range_km=min_range_km,
+            max_range_km=max_range_km,
+            partner=partner.upper(),
             releasable_to=tuple(x.strip().upper() for x in releasable_to.split(",") if x.strip()),
-            label=label, source="cli",
+            label=label,
+            source="cli",
         )
     except SiteError as exc:
         fail(str(exc))
     sf = _site_file(sites_file)
-    added, replaced = sf.upsert([site])
+    _added, replaced = sf.upsert([site])
     sf.save()
     err.print(f"{'replaced' if replaced else 'added'} site {name} in {sf.path}", highlight=False)
 
 
 @sites_app.command("import")
 def sites_import(
-    file: Path = typer.Argument(..., help="KeepTrack sensor CSV, a CSV with Site field names, or JSON."),
-    partner: str = typer.Option(None, "--partner", help="Override the partner of every imported site."),
-    releasable_to: str = typer.Option(None, "--releasable-to", help="Override releasability (codes or ALL)."),
+    file: Path = typer.Argument(
+        ..., help="KeepTrack sensor CSV, a CSV with Site field names, or JSON."
+    ),
+    partner: str = typer.Option(
+        None, "--partner", help="Override the partner of every imported site."
+    ),
+    releasable_to: str = typer.Option(
+        None, "--releasable-to", help="Override releasability (codes or ALL)."
+    ),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
 ) -> None:
     """Import sites from a file (adds new names, replaces existing ones)."""
@@ -108,8 +137,10 @@ def sites_import(
     sf = _site_file(sites_file)
     added, replaced = sf.upsert(new)
     sf.save()
-    err.print(f"imported {len(new)} sites from {file}: {added} added, {replaced} replaced -> {sf.path}",
-              highlight=False)
+    err.print(
+        f"imported {len(new)} sites from {file}: {added} added, {replaced} replaced -> {sf.path}",
+        highlight=False,
+    )
 
 
 @sites_app.command("list")
@@ -121,8 +152,12 @@ def sites_list(
 ) -> None:
     """List the stored sites."""
     sf = _site_file(sites_file)
-    sites = [s for s in sf.sites if (partner is None or s.partner.upper() == partner.upper())
-             and (kind is None or s.kind == kind)]
+    sites = [
+        s
+        for s in sf.sites
+        if (partner is None or s.partner.upper() == partner.upper())
+        and (kind is None or s.kind == kind)
+    ]
     if fmt == "jsonl":
         for s in sites:
             out.print(json.dumps(s.to_dict()), highlight=False)
@@ -132,13 +167,34 @@ def sites_list(
     from rich.table import Table
 
     t = Table(title=f"{len(sites)} sites ({sf.path})")
-    for col in ("name", "label", "kind", "partner", "lat", "lon", "alt m", "el min-max", "az", "range km"):
+    for col in (
+        "name",
+        "label",
+        "kind",
+        "partner",
+        "lat",
+        "lon",
+        "alt m",
+        "el min-max",
+        "az",
+        "range km",
+    ):
         t.add_column(col)
     for s in sites:
         az = "all" if s.full_azimuth else f"{s.az_min_deg:g}-{s.az_max_deg:g}"
         rng = f"{s.min_range_km:g}-{s.max_range_km:g}" if s.max_range_km else f">{s.min_range_km:g}"
-        t.add_row(s.name, s.label or "", s.kind, s.partner, f"{s.lat_deg:.4f}", f"{s.lon_deg:.4f}",
-                  f"{s.alt_m:.0f}", f"{s.min_elevation_deg:g}-{s.max_elevation_deg:g}", az, rng)
+        t.add_row(
+            s.name,
+            s.label or "",
+            s.kind,
+            s.partner,
+            f"{s.lat_deg:.4f}",
+            f"{s.lon_deg:.4f}",
+            f"{s.alt_m:.0f}",
+            f"{s.min_elevation_deg:g}-{s.max_elevation_deg:g}",
+            az,
+            rng,
+        )
     out.print(t)
 
 
@@ -180,7 +236,9 @@ def _load_sets(catalog: list[Path] | None, db: str | None, ids: list[int] | None
         for e in res.errors[:5]:
             err.print(f"skipped: {e}", highlight=False)
         if len(res.errors) > 5:
-            err.print(f"skipped {len(res.errors) - 5} more records with errors in {p}", highlight=False)
+            err.print(
+                f"skipped {len(res.errors) - 5} more records with errors in {p}", highlight=False
+            )
         sets.extend(res.element_sets)
     sets = newest_per_object(sets)
     if ids is not None:
@@ -206,15 +264,25 @@ def _progress_run(total: int, quiet: bool, label: str, fn):
 @app.command("passes")
 def passes_cmd(
     site: str = typer.Option(None, "--site", help="Site name (see `orbitwatch sites list`)."),
-    site_coords: str = typer.Option(None, "--site-coords", help="Ad-hoc site LAT,LON,ALT_M (deg, deg, m)."),
-    catalog: list[Path] = typer.Option(None, "--catalog", help="Element-set file(s) (TLE/3LE/OMM)."),
+    site_coords: str = typer.Option(
+        None, "--site-coords", help="Ad-hoc site LAT,LON,ALT_M (deg, deg, m)."
+    ),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element-set file(s) (TLE/3LE/OMM)."
+    ),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     start: str = typer.Option(..., "--start", help="Window start, ISO-8601 UTC (or 'now')."),
     hours: float = typer.Option(24.0, "--hours", help="Window length, hours."),
     ids: str = typer.Option(None, "--ids", help="Only these NORAD numbers, comma-separated."),
-    min_el: float = typer.Option(None, "--min-el", help="Minimum elevation, deg (overrides the site's)."),
-    freq_mhz: float = typer.Option(None, "--freq-mhz", help="Carrier frequency for Doppler offsets, MHz."),
-    kind: str = typer.Option("radar", "--kind", help="Kind for --site-coords: radar, optical or comms."),
+    min_el: float = typer.Option(
+        None, "--min-el", help="Minimum elevation, deg (overrides the site's)."
+    ),
+    freq_mhz: float = typer.Option(
+        None, "--freq-mhz", help="Carrier frequency for Doppler offsets, MHz."
+    ),
+    kind: str = typer.Option(
+        "radar", "--kind", help="Kind for --site-coords: radar, optical or comms."
+    ),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or table."),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -245,11 +313,16 @@ def passes_cmd(
         fail("no element sets to propagate")
     t1 = t0 + timedelta(hours=hours)
     passes = _progress_run(
-        len(sets), quiet, f"passes over {s.name}",
+        len(sets),
+        quiet,
+        f"passes over {s.name}",
         lambda cb: find_passes(sets, s, t0, t1, min_el, freq_mhz=freq_mhz, progress=cb),
     )
-    err.print(f"{len(passes)} passes of {len({p.norad_id for p in passes})} objects over {s.name} "
-              f"({s.kind}) from {len(sets)} element sets", highlight=False)
+    err.print(
+        f"{len(passes)} passes of {len({p.norad_id for p in passes})} objects over {s.name} "
+        f"({s.kind}) from {len(sets)} element sets",
+        highlight=False,
+    )
     if fmt == "jsonl":
         for p in passes:
             out.print(json.dumps(p.to_record()), highlight=False)
@@ -259,16 +332,35 @@ def passes_cmd(
     from orbitwatch.timeutil import iso_z
 
     t = Table()
-    cols = ["object", "name", "rise", "az", "culmination", "max el", "az", "set", "az", "range km (culm)"]
+    cols = [
+        "object",
+        "name",
+        "rise",
+        "az",
+        "culmination",
+        "max el",
+        "az",
+        "set",
+        "az",
+        "range km (culm)",
+    ]
     if freq_mhz is not None:
         cols.append("doppler Hz rise/set")
     for c in cols:
         t.add_column(c)
     for p in passes:
-        row = [str(p.norad_id), p.name or "", iso_z(p.rise.time, 0) + ("*" if p.rise_truncated else ""),
-               f"{p.rise.az_deg:.1f}", iso_z(p.culmination.time, 0), f"{p.max_elevation_deg:.2f}",
-               f"{p.culmination.az_deg:.1f}", iso_z(p.set.time, 0) + ("*" if p.set_truncated else ""),
-               f"{p.set.az_deg:.1f}", f"{p.culmination.range_km:.0f}"]
+        row = [
+            str(p.norad_id),
+            p.name or "",
+            iso_z(p.rise.time, 0) + ("*" if p.rise_truncated else ""),
+            f"{p.rise.az_deg:.1f}",
+            iso_z(p.culmination.time, 0),
+            f"{p.max_elevation_deg:.2f}",
+            f"{p.culmination.az_deg:.1f}",
+            iso_z(p.set.time, 0) + ("*" if p.set_truncated else ""),
+            f"{p.set.az_deg:.1f}",
+            f"{p.culmination.range_km:.0f}",
+        ]
         if freq_mhz is not None:
             row.append(f"{p.rise.doppler_hz:+.0f}/{p.set.doppler_hz:+.0f}")
         t.add_row(*row)
@@ -298,8 +390,19 @@ def _read_priority(path: Path) -> list[int]:
     return ids
 
 
-_EVENT_KEYS = ("object", "norad_id", "primary", "secondary", "object1", "object2",
-               "primary_id", "secondary_id", "sat1", "sat2", "norad_cat_id")
+_EVENT_KEYS = (
+    "object",
+    "norad_id",
+    "primary",
+    "secondary",
+    "object1",
+    "object2",
+    "primary_id",
+    "secondary_id",
+    "sat1",
+    "sat2",
+    "norad_cat_id",
+)
 
 
 def _read_events(path: Path) -> list[int]:
@@ -331,6 +434,8 @@ def _recent_event_ids_from_db(db: str | None, since, until) -> list[int]:
     store has none or cannot be read."""
     if not db:
         return []
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         from sqlalchemy import select
 
@@ -350,35 +455,51 @@ def _recent_event_ids_from_db(db: str | None, since, until) -> list[int]:
                     ids += [int(a), int(b)]
                 rows = conn.execute(
                     select(EventRow.norad_id)
-                    .where(EventRow.time >= since, EventRow.time <= until, EventRow.norad_id.is_not(None))
+                    .where(
+                        EventRow.time >= since,
+                        EventRow.time <= until,
+                        EventRow.norad_id.is_not(None),
+                    )
                     .order_by(EventRow.time.desc())
                 )
                 ids += [int(r[0]) for r in rows]
                 return list(dict.fromkeys(ids))
         finally:
             engine.dispose()
-    except Exception as exc:  # the store is optional here; say why it was skipped
-        err.print(f"note: no conjunctions/events read from the database ({exc.__class__.__name__}); "
-                  "priority uses element-set age only", highlight=False)
+    except (ImportError, OSError, SQLAlchemyError) as exc:  # optional here; say why skipped
+        err.print(
+            f"note: no conjunctions/events read from the database ({exc.__class__.__name__}); "
+            "priority uses element-set age only",
+            highlight=False,
+        )
         return []
 
 
 @app.command("tasking")
 def tasking_cmd(
     sites: str = typer.Option(None, "--sites", help="Site names, comma-separated."),
-    partner: str = typer.Option(None, "--partner", help="All sites of these partners, comma-separated."),
+    partner: str = typer.Option(
+        None, "--partner", help="All sites of these partners, comma-separated."
+    ),
     start: str = typer.Option(..., "--start", help="Window start, ISO-8601 UTC."),
     hours: float = typer.Option(24.0, "--hours", help="Window length, hours."),
-    priority: Path = typer.Option(None, "--priority", help="Priority list: NORAD ids, most important first."),
-    events: Path = typer.Option(None, "--events", help="JSONL conjunctions/events whose objects go first."),
+    priority: Path = typer.Option(
+        None, "--priority", help="Priority list: NORAD ids, most important first."
+    ),
+    events: Path = typer.Option(
+        None, "--events", help="JSONL conjunctions/events whose objects go first."
+    ),
     catalog: list[Path] = typer.Option(None, "--catalog", help="Element-set file(s)."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     ids: str = typer.Option(None, "--ids", help="Restrict the catalog to these NORAD numbers."),
     track_s: float = typer.Option(120.0, "--track-s", help="Track length per task, s."),
     revisits: int = typer.Option(1, "--revisits", help="Tracks wanted per object."),
-    stale_days: float = typer.Option(3.0, "--stale-days", help="Default priority: element sets older than this."),
-    recent_days: float = typer.Option(7.0, "--recent-days",
-                                      help="Default priority: conjunctions/events this recent (from --db)."),
+    stale_days: float = typer.Option(
+        3.0, "--stale-days", help="Default priority: element sets older than this."
+    ),
+    recent_days: float = typer.Option(
+        7.0, "--recent-days", help="Default priority: conjunctions/events this recent (from --db)."
+    ),
     fmt: str = typer.Option("table", "--format", help="table or jsonl."),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -405,7 +526,9 @@ def tasking_cmd(
         chosen = list(sf.sites)
     chosen = list({s.name: s for s in chosen}.values())
     if not chosen:
-        fail(f"no sites selected (sites file {sf.path}); import some with `orbitwatch sites import`")
+        fail(
+            f"no sites selected (sites file {sf.path}); import some with `orbitwatch sites import`"
+        )
     sets = _load_sets(catalog, db, _parse_ids(ids))
     if not sets:
         fail("no element sets to propagate")
@@ -413,15 +536,24 @@ def tasking_cmd(
         prio = _read_priority(priority)
     else:
         ev = _read_events(events) if events else []
-        ev += _recent_event_ids_from_db(db, t0 - timedelta(days=recent_days), t0 + timedelta(hours=hours))
+        ev += _recent_event_ids_from_db(
+            db, t0 - timedelta(days=recent_days), t0 + timedelta(hours=hours)
+        )
         prio = default_priority(sets, t0, event_ids=ev, stale_days=stale_days)
         if not prio:
-            err.print(f"note: no event objects and no element sets older than {stale_days:g} d; "
-                      "prioritising every object, oldest element set first", highlight=False)
+            err.print(
+                f"note: no event objects and no element sets older than {stale_days:g} d; "
+                "prioritising every object, oldest element set first",
+                highlight=False,
+            )
             prio = [es.norad_id for es in sorted(sets, key=lambda e: e.epoch)]
     t1 = t0 + timedelta(hours=hours)
-    cov = _progress_run(len(sets), quiet, f"passes over {len(chosen)} sites",
-                        lambda cb: coverage(sets, chosen, t0, t1, progress=cb))
+    cov = _progress_run(
+        len(sets),
+        quiet,
+        f"passes over {len(chosen)} sites",
+        lambda cb: coverage(sets, chosen, t0, t1, progress=cb),
+    )
     plan, figures = network_gain(cov, prio, track_s=track_s, revisits=revisits)
     if fmt == "jsonl":
         for task in plan.tasks:
@@ -433,21 +565,40 @@ def tasking_cmd(
 
     from orbitwatch.timeutil import iso_z
 
-    t = Table(title=f"tasking plan: {len(plan.tasks)} tracks, {len(plan.covered)}/{len(plan.priority)} "
-                    f"priority objects covered")
+    t = Table(
+        title=f"tasking plan: {len(plan.tasks)} tracks, {len(plan.covered)}/{len(plan.priority)} "
+        f"priority objects covered"
+    )
     for c in ("start", "end", "site", "partner", "object", "rank", "pass max el"):
         t.add_column(c)
     for task in plan.tasks:
-        t.add_row(iso_z(task.start, 0), iso_z(task.end, 0), task.site, task.partner, str(task.norad_id),
-                  str(task.priority_rank), f"{task.max_elevation_deg:.1f}")
+        t.add_row(
+            iso_z(task.start, 0),
+            iso_z(task.end, 0),
+            task.site,
+            task.partner,
+            str(task.norad_id),
+            str(task.priority_rank),
+            f"{task.max_elevation_deg:.1f}",
+        )
     out.print(t)
     g = Table(title="combined network vs each partner's own sites")
-    for c in ("group", "sites", "objects observable", "priority observable",
-              "longest revisit gap median h", "max h", "priority covered"):
+    for c in (
+        "group",
+        "sites",
+        "objects observable",
+        "priority observable",
+        "longest revisit gap median h",
+        "max h",
+        "priority covered",
+    ):
         g.add_column(c)
     for f in figures:
         g.add_row(
-            f.group, str(len(f.sites)), str(f.objects_observable), str(f.priority_observable),
+            f.group,
+            str(len(f.sites)),
+            str(f.objects_observable),
+            str(f.priority_observable),
             "-" if f.longest_gap_median_s is None else f"{f.longest_gap_median_s / 3600:.2f}",
             "-" if f.longest_gap_max_s is None else f"{f.longest_gap_max_s / 3600:.2f}",
             f"{100 * f.priority_covered_fraction:.1f}%",

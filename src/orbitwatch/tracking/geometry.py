@@ -61,7 +61,7 @@ def _timescale():
         from skyfield.api import load
 
         return load.timescale(builtin=True)
-    except Exception:  # pragma: no cover - skyfield is a dependency
+    except (ImportError, OSError, ValueError):  # pragma: no cover - skyfield is a dependency
         return None
 
 
@@ -109,7 +109,9 @@ class TimeBase:
         """GMST 1982 at offsets ``t_s`` using UT1."""
         t_s = np.asarray(t_s, dtype=float)
         if self.span_s > 0:
-            dut1 = self.dut1_a_s + (self.dut1_b_s - self.dut1_a_s) * np.clip(t_s / self.span_s, 0, 1)
+            dut1 = self.dut1_a_s + (self.dut1_b_s - self.dut1_a_s) * np.clip(
+                t_s / self.span_s, 0, 1
+            )
         else:
             dut1 = self.dut1_a_s
         return gmst82_rad(np.full(t_s.shape, self.jd0), self.fr0 + (t_s + dut1) / DAY_S)
@@ -184,7 +186,9 @@ class Topocentric:
     az_rate_deg_s: np.ndarray
 
 
-def teme_to_itrs_components(r_teme_km: np.ndarray, v_teme_km_s: np.ndarray | None, gmst_rad: np.ndarray):
+def teme_to_itrs_components(
+    r_teme_km: np.ndarray, v_teme_km_s: np.ndarray | None, gmst_rad: np.ndarray
+):
     """Earth-fixed ``(x, y, z)`` and Earth-relative ``(vx, vy, vz)`` as separate arrays ``(...)``.
 
     Same rotation as :func:`teme_to_itrs`; components are returned separately so
@@ -225,8 +229,9 @@ def topocentric(
     return look_from_itrs(rc, vc, site_itrs_km, enu, rates=rates, azimuth=azimuth)
 
 
-def look_from_itrs(rc, vc, site_itrs_km: np.ndarray, enu: np.ndarray, rates: bool = True,
-                   azimuth: bool = True) -> Topocentric:
+def look_from_itrs(
+    rc, vc, site_itrs_km: np.ndarray, enu: np.ndarray, rates: bool = True, azimuth: bool = True
+) -> Topocentric:
     """Look angles from Earth-fixed components ``rc = (x, y, z)``, ``vc`` (or None)."""
     dx = rc[0] - site_itrs_km[0]
     dy = rc[1] - site_itrs_km[1]
@@ -250,7 +255,9 @@ def look_from_itrs(rc, vc, site_itrs_km: np.ndarray, enu: np.ndarray, rates: boo
     horiz_dot = np.where(horiz > 0, (e * ed + n * nd) / safe_h, 0.0)
     # d(el)/dt = (u' * horiz - u * horiz') / rho^2
     el_rate = (ud * horiz - u * horiz_dot) / (rho * rho)
-    az_rate = np.where(horiz2 > 0, (n * ed - e * nd) / (safe_h * safe_h), 0.0) / DEG if azimuth else None
+    az_rate = (
+        np.where(horiz2 > 0, (n * ed - e * nd) / (safe_h * safe_h), 0.0) / DEG if azimuth else None
+    )
     return Topocentric(az_deg, el / DEG, rho, rho_dot, el_rate / DEG, az_rate)
 
 

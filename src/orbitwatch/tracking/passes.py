@@ -162,8 +162,9 @@ def _as_objects(element_sets: Iterable) -> _Objects:
     return _Objects(sats, np.asarray(ids, dtype=np.int64), names)
 
 
-def step_for_orbit_s(no_kozai_rad_min: float, ecc: float, step_arc_rad: float = 0.15,
-                     max_step_s: float = 600.0) -> float:
+def step_for_orbit_s(
+    no_kozai_rad_min: float, ecc: float, step_arc_rad: float = 0.15, max_step_s: float = 600.0
+) -> float:
     """Sampling step (s) for one orbit: the step rule of the module docstring."""
     e = min(max(float(ecc), 0.0), 0.999)
     n = max(float(no_kozai_rad_min), 1e-9) / 60.0
@@ -231,7 +232,8 @@ def _margin(sg: _SiteGeom, topo: geo.Topocentric, r_teme, sun_teme, gmst) -> np.
             back = el - (180.0 - s.max_elevation_deg)
             if not s.full_azimuth:
                 back = np.minimum(
-                    back, _sector_margin_deg(topo.az_deg, s.az_min_deg + 180.0, s.az_max_deg + 180.0)
+                    back,
+                    _sector_margin_deg(topo.az_deg, s.az_min_deg + 180.0, s.az_max_deg + 180.0),
                 )
             f = np.maximum(front, back)
         else:
@@ -249,8 +251,18 @@ def _margin(sg: _SiteGeom, topo: geo.Topocentric, r_teme, sun_teme, gmst) -> np.
     return np.where(np.isnan(f), _NEG, f)
 
 
-def _settled_steps(sg: _SiteGeom, topo: geo.Topocentric, el: np.ndarray, rate: np.ndarray,
-                   d_km: np.ndarray, h_s: np.ndarray, r_teme, sun_teme, gmst, vmax_km_s):
+def _settled_steps(
+    sg: _SiteGeom,
+    topo: geo.Topocentric,
+    el: np.ndarray,
+    rate: np.ndarray,
+    d_km: np.ndarray,
+    h_s: np.ndarray,
+    r_teme,
+    sun_teme,
+    gmst,
+    vmax_km_s,
+):
     """Grid steps of a non-plain site whose visibility cannot change inside the step.
 
     Returns ``(inside, outside)`` boolean arrays shaped like the steps, or
@@ -296,7 +308,9 @@ def _settled_steps(sg: _SiteGeom, topo: geo.Topocentric, el: np.ndarray, rate: n
         outside |= (-dark[:, :-1] >= sun_swing) & (-dark[:, 1:] >= sun_swing)
         shadow = np.nan_to_num(lighting.shadow_margin_deg(r_teme, sun_teme), nan=-180.0)
         rnorm = np.linalg.norm(np.nan_to_num(r_teme, nan=1e9), axis=-1)
-        sh_swing = np.degrees(2.0 * vmax_km_s[:, None] * h_s[None, :] / np.minimum(rnorm[:, :-1], rnorm[:, 1:]))
+        sh_swing = np.degrees(
+            2.0 * vmax_km_s[:, None] * h_s[None, :] / np.minimum(rnorm[:, :-1], rnorm[:, 1:])
+        )
         inside &= (shadow[:, :-1] >= sh_swing) & (shadow[:, 1:] >= sh_swing)
         outside |= (-shadow[:, :-1] >= sh_swing) & (-shadow[:, 1:] >= sh_swing)
     return inside, outside
@@ -334,7 +348,9 @@ class _Chunk:
         n = np.array([max(s.no_kozai, 1e-9) / 60.0 for s in sats])
         e = np.clip(np.array([s.ecco for s in sats]), 0.0, 0.999)
         a = (mu / n**2) ** (1.0 / 3.0)
-        self.vmax_km_s = 1.05 * np.sqrt(mu * (1 + e) / (a * (1 - e))) + geo.OMEGA_EARTH_RAD_S * a * (1 + e)
+        self.vmax_km_s = 1.05 * np.sqrt(
+            mu * (1 + e) / (a * (1 - e))
+        ) + geo.OMEGA_EARTH_RAD_S * a * (1 + e)
 
     def itrs(self):
         """Earth-fixed components of the grid states, shared by every site."""
@@ -351,8 +367,13 @@ class _Chunk:
     def intervals(self, rows: np.ndarray, k: np.ndarray) -> _Intervals:
         """Gather the end states of grid steps ``k`` of objects ``rows`` once."""
         return _Intervals(
-            self.r[rows, k], self.v[rows, k], self.r[rows, k + 1], self.v[rows, k + 1],
-            self.t[k], self.h[k], self.tb,
+            self.r[rows, k],
+            self.v[rows, k],
+            self.r[rows, k + 1],
+            self.v[rows, k + 1],
+            self.t[k],
+            self.h[k],
+            self.tb,
         )
 
 
@@ -369,16 +390,29 @@ class _Intervals:
     tb: geo.TimeBase
 
     def take(self, idx: np.ndarray) -> _Intervals:
-        return _Intervals(self.p0[idx], self.v0[idx], self.p1[idx], self.v1[idx],
-                          self.t0[idx], self.h[idx], self.tb)
+        return _Intervals(
+            self.p0[idx],
+            self.v0[idx],
+            self.p1[idx],
+            self.v1[idx],
+            self.t0[idx],
+            self.h[idx],
+            self.tb,
+        )
 
     def state(self, t: np.ndarray):
         """TEME (r, v) at times ``t`` (one per step, or (N, P) for P per step)."""
         if t.ndim == 2:
             sh = (slice(None), None)
             s = (t - self.t0[sh]) / self.h[sh]
-            return geo.hermite(self.p0[:, None], self.v0[:, None], self.p1[:, None], self.v1[:, None],
-                               np.broadcast_to(self.h[sh], t.shape), s)
+            return geo.hermite(
+                self.p0[:, None],
+                self.v0[:, None],
+                self.p1[:, None],
+                self.v1[:, None],
+                np.broadcast_to(self.h[sh], t.shape),
+                s,
+            )
         s = (t - self.t0) / self.h
         return geo.hermite(self.p0, self.v0, self.p1, self.v1, self.h, s)
 
@@ -395,15 +429,20 @@ def _eval(iv: _Intervals, sg: _SiteGeom, t: np.ndarray, rates: bool = False):
     return _margin(sg, topo, p, sun, gm), topo
 
 
-def _bisect(fun: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
-            f_lo_pos: np.ndarray, tol_s: float) -> np.ndarray:
+def _bisect(
+    fun: Callable[[np.ndarray], np.ndarray],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    f_lo_pos: np.ndarray,
+    tol_s: float,
+) -> np.ndarray:
     """Vectorized bisection for sign changes; ``f_lo_pos`` is the sign (>=0) at ``lo``."""
     lo = lo.copy()
     hi = hi.copy()
     if lo.size == 0:
         return lo
     width = float(np.max(hi - lo))
-    n_iter = max(1, int(math.ceil(math.log2(max(width, tol_s) / tol_s))))
+    n_iter = max(1, math.ceil(math.log2(max(width, tol_s) / tol_s)))
     for _ in range(n_iter):
         mid = 0.5 * (lo + hi)
         pos = fun(mid) >= 0.0
@@ -454,11 +493,16 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
 
     # -- full look angles, rates and the margin only where something can happen
     topo_s = geo.look_from_itrs(
-        tuple(c[sr, sk] for c in rc), tuple(c[sr, sk] for c in vc), sg.r_itrs, sg.enu,
+        tuple(c[sr, sk] for c in rc),
+        tuple(c[sr, sk] for c in vc),
+        sg.r_itrs,
+        sg.enu,
         azimuth=not sg.simple,
     )
     F = np.full((m, n), _NEG)
-    F[sr, sk] = _margin(sg, topo_s, chunk.r[sr, sk], None if sun is None else sun[0, sk], chunk.gmst[sk])
+    F[sr, sk] = _margin(
+        sg, topo_s, chunk.r[sr, sk], None if sun is None else sun[0, sk], chunk.gmst[sk]
+    )
     rate = np.zeros((m, n))
     rate[sr, sk] = np.where(np.isnan(topo_s.el_rate_deg_s), 0.0, topo_s.el_rate_deg_s)
     el[sr, sk] = np.where(np.isnan(topo_s.el_deg), -90.0, topo_s.el_deg)
@@ -483,12 +527,16 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
 
     def rate_fun(tq):
         p, v = ext_iv.state(tq)
-        return geo.topocentric(p, v, chunk.tb.gmst_rad(tq), sg.r_itrs, sg.enu, azimuth=False).el_rate_deg_s
+        return geo.topocentric(
+            p, v, chunk.tb.gmst_rad(tq), sg.r_itrs, sg.enu, azimuth=False
+        ).el_rate_deg_s
 
     t_ext = _bisect(rate_fun, t[ext_k], t[ext_k + 1], rate[ext_rows, ext_k] >= 0, tol_s)
     if t_ext.size:
         p_e, _ = ext_iv.state(t_ext)
-        tp = geo.topocentric(p_e, None, chunk.tb.gmst_rad(t_ext), sg.r_itrs, sg.enu, rates=False, azimuth=False)
+        tp = geo.topocentric(
+            p_e, None, chunk.tb.gmst_rad(t_ext), sg.r_itrs, sg.enu, rates=False, azimuth=False
+        )
         el_ext = np.where(np.isnan(tp.el_deg), -90.0, tp.el_deg)
     else:
         el_ext = np.zeros(0)
@@ -505,7 +553,9 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
         look = (pos0 != pos1) | (np.isfinite(ext_t_grid) & (el_hi >= low))
     else:
         look = (pos0 != pos1) | (el_hi >= low)
-        settled = _settled_steps(sg, topo, el, rate, d_km, chunk.h, chunk.r, sun, gm, chunk.vmax_km_s)
+        settled = _settled_steps(
+            sg, topo, el, rate, d_km, chunk.h, chunk.r, sun, gm, chunk.vmax_km_s
+        )
         if settled is not None:
             inside, outside = settled
             look &= ~((inside & pos0 & pos1) | (outside & ~pos0 & ~pos1))
@@ -589,8 +639,8 @@ def _passes_in_chunk(chunk: _Chunk, sg: _SiteGeom, substeps: int, tol_s: float):
             intervals.append((t_open, span))
         if not intervals:
             continue
-        mts = mx_t[mstart[row]:mend[row]]
-        mels = mx_el[mstart[row]:mend[row]]
+        mts = mx_t[mstart[row] : mend[row]]
+        mels = mx_el[mstart[row] : mend[row]]
         for tr, ts_ in intervals:
             sel = (mts > tr) & (mts < ts_)
             out.append((row, tr, ts_, tr <= 0.0, ts_ >= span, mts[sel], mels[sel]))
@@ -633,13 +683,15 @@ def find_passes_multi(
     result: dict[str, list[Pass]] = {s.name: [] for s in sites}
     if not objs.satrecs:
         return result
-    steps = np.array([step_for_orbit_s(s.no_kozai, s.ecco, step_arc_rad, max_step_s) for s in objs.satrecs])
+    steps = np.array(
+        [step_for_orbit_s(s.no_kozai, s.ecco, step_arc_rad, max_step_s) for s in objs.satrecs]
+    )
     freq_hz = None if freq_mhz is None else freq_mhz * 1e6
     done = 0
     for step in np.unique(steps):
         idx = np.nonzero(steps == step)[0]
         for c0 in range(0, idx.size, chunk_size):
-            cidx = idx[c0:c0 + chunk_size]
+            cidx = idx[c0 : c0 + chunk_size]
             chunk = _Chunk([objs.satrecs[i] for i in cidx], tb, float(step))
             for sg in sgs:
                 found = _passes_in_chunk(chunk, sg, substeps, tol_s)
@@ -649,13 +701,14 @@ def find_passes_multi(
             done += cidx.size
             if progress is not None:
                 progress(int(cidx.size))
-    for k in result:
-        result[k].sort(key=lambda p: (p.rise.time, p.norad_id))
+    for lst in result.values():
+        lst.sort(key=lambda p: (p.rise.time, p.norad_id))
     return result
 
 
-def _exact_topo(sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom,
-                azimuth: bool = True) -> geo.Topocentric:
+def _exact_topo(
+    sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom, azimuth: bool = True
+) -> geo.Topocentric:
     """Exact SGP4 look angles at ``(rows[i], t_s[i])``; ``rows`` must be grouped."""
     r_all = np.empty((t_s.size, 3))
     v_all = np.empty((t_s.size, 3))
@@ -675,8 +728,17 @@ def _exact_topo(sat_of_row, rows: np.ndarray, t_s: np.ndarray, tb, sg: _SiteGeom
     return geo.topocentric(r_all, v_all, tb.gmst_rad(t_s), sg.r_itrs, sg.enu, azimuth=azimuth)
 
 
-def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, freq_hz, start,
-                 polish_dt_s: float = 0.5):
+def _make_passes(
+    found,
+    cidx,
+    objs: _Objects,
+    tb,
+    sg: _SiteGeom,
+    chunk: _Chunk,
+    freq_hz,
+    start,
+    polish_dt_s: float = 0.5,
+):
     """Pass records with exact SGP4 states at rise, culmination and set.
 
     Interior elevation maxima located on the interpolant are polished by a
@@ -734,20 +796,28 @@ def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, 
         np.maximum.at(best, m_item, el_c[idx_m])
         hit = el_c[idx_m] >= best[m_item]
         best_idx[m_item[hit][::-1]] = idx_m[hit][::-1]  # first max wins
-    cand = np.stack([el_c[:n_it], el_c[n_it:2 * n_it], best])
+    cand = np.stack([el_c[:n_it], el_c[n_it : 2 * n_it], best])
     which = np.argmax(cand, axis=0)
-    culm = np.where(which == 0, np.arange(n_it), np.where(which == 1, n_it + np.arange(n_it), best_idx))
+    culm = np.where(
+        which == 0, np.arange(n_it), np.where(which == 1, n_it + np.arange(n_it), best_idx)
+    )
     valid = np.max(cand, axis=0) > -1e8
     az = az_all.tolist()
     eld = el_all.tolist()
     rng = rng_all.tolist()
     rr = rr_all.tolist()
     tl = t_all.tolist()
-    dop = (None if freq_hz is None else (-freq_hz / C_KM_S * rr_all).tolist())
+    dop = None if freq_hz is None else (-freq_hz / C_KM_S * rr_all).tolist()
 
     def point(k: int) -> PassPoint:
-        return PassPoint(start + timedelta(seconds=tl[k]), az[k], eld[k], rng[k], rr[k],
-                         None if dop is None else dop[k])
+        return PassPoint(
+            start + timedelta(seconds=tl[k]),
+            az[k],
+            eld[k],
+            rng[k],
+            rr[k],
+            None if dop is None else dop[k],
+        )
 
     out = []
     site_name = sg.site.name
@@ -756,8 +826,18 @@ def _make_passes(found, cidx, objs: _Objects, tb, sg: _SiteGeom, chunk: _Chunk, 
         if not valid[i]:
             continue
         gi = int(cidx[f[0]])
-        out.append(Pass(int(objs.ids[gi]), site_name, point(i), point(culm_l[i]), point(n_it + i),
-                        bool(f[3]), bool(f[4]), objs.names[gi]))
+        out.append(
+            Pass(
+                int(objs.ids[gi]),
+                site_name,
+                point(i),
+                point(culm_l[i]),
+                point(n_it + i),
+                bool(f[3]),
+                bool(f[4]),
+                objs.names[gi],
+            )
+        )
     return out
 
 
@@ -770,4 +850,6 @@ def find_passes(
     **kw,
 ) -> list[Pass]:
     """Every pass of every object over one site; see :func:`find_passes_multi`."""
-    return find_passes_multi(element_sets, [site], start, end, min_el_deg=min_el_deg, **kw)[site.name]
+    return find_passes_multi(element_sets, [site], start, end, min_el_deg=min_el_deg, **kw)[
+        site.name
+    ]

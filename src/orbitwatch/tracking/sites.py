@@ -163,8 +163,16 @@ class Site:
                 if isinstance(rt, str):
                     rt = [x.strip() for x in rt.split(",") if x.strip()]
                 kw["releasable_to"] = tuple(rt)
-            for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg", "min_range_km",
-                        "max_elevation_deg", "az_min_deg", "az_max_deg"):
+            for key in (
+                "lat_deg",
+                "lon_deg",
+                "alt_m",
+                "min_elevation_deg",
+                "min_range_km",
+                "max_elevation_deg",
+                "az_min_deg",
+                "az_max_deg",
+            ):
                 if key in kw and kw[key] is not None:
                     kw[key] = float(kw[key])
             if kw.get("max_range_km") not in (None, ""):
@@ -399,5 +407,8 @@ def with_min_elevation(site: Site, min_el_deg: float | None) -> Site:
     """A copy with a raised/lowered minimum elevation (None: unchanged)."""
     if min_el_deg is None:
         return site
-    return replace(site, min_elevation_deg=float(min_el_deg),
-                   max_elevation_deg=max(site.max_elevation_deg, float(min_el_deg) + 1e-6))
+    return replace(
+        site,
+        min_elevation_deg=float(min_el_deg),
+        max_elevation_deg=max(site.max_elevation_deg, float(min_el_deg) + 1e-6),
+    )

@@ -81,10 +81,15 @@ class Coverage:
         """Merged visibility intervals of one object over a set of sites."""
         names = self.site_names() if site_names is None else list(site_names)
         return _merge(
-            (p.rise.time, p.set.time) for n in names for p in self.passes.get(n, []) if p.norad_id == norad_id
+            (p.rise.time, p.set.time)
+            for n in names
+            for p in self.passes.get(n, [])
+            if p.norad_id == norad_id
         )
 
-    def longest_gaps_s(self, ids: Iterable[int], site_names: Iterable[str] | None = None) -> dict[int, float]:
+    def longest_gaps_s(
+        self, ids: Iterable[int], site_names: Iterable[str] | None = None
+    ) -> dict[int, float]:
         """Longest time (s) without coverage per object (window edges count)."""
         names = self.site_names() if site_names is None else list(site_names)
         per_obj: dict[int, list] = {}
@@ -100,7 +105,9 @@ class Coverage:
         return out
 
 
-def coverage(element_sets: Sequence, sites: Sequence[Site], start: datetime, end: datetime, **kw) -> Coverage:
+def coverage(
+    element_sets: Sequence, sites: Sequence[Site], start: datetime, end: datetime, **kw
+) -> Coverage:
     """Which objects each site can observe and when (see :func:`find_passes_multi` for ``kw``)."""
     passes = find_passes_multi(element_sets, list(sites), start, end, **kw)
     return Coverage(start, end, list(sites), passes)
@@ -153,8 +160,14 @@ class _Timeline:
         self.starts: list[datetime] = []
         self.ends: list[datetime] = []
 
-    def free_slot(self, lo: datetime, hi: datetime, dur: timedelta, setup: timedelta,
-                  prefer: datetime | None = None) -> datetime | None:
+    def free_slot(
+        self,
+        lo: datetime,
+        hi: datetime,
+        dur: timedelta,
+        setup: timedelta,
+        prefer: datetime | None = None,
+    ) -> datetime | None:
         """Start of a free slot of ``dur`` inside ``[lo, hi]`` (prefer centred on ``prefer``)."""
         if hi - lo < dur:
             return None
@@ -272,16 +285,20 @@ class NetworkFigures:
             "sites": list(self.sites),
             "objects_observable": self.objects_observable,
             "priority_observable": self.priority_observable,
-            "longest_revisit_gap_median_s": None if self.longest_gap_median_s is None
+            "longest_revisit_gap_median_s": None
+            if self.longest_gap_median_s is None
             else round(self.longest_gap_median_s, 1),
-            "longest_revisit_gap_max_s": None if self.longest_gap_max_s is None
+            "longest_revisit_gap_max_s": None
+            if self.longest_gap_max_s is None
             else round(self.longest_gap_max_s, 1),
             "priority_covered_fraction": round(self.priority_covered_fraction, 4),
             "tasks": self.tasks,
         }
 
 
-def network_gain(cov: Coverage, priority: Sequence[int], **plan_kw) -> tuple[TaskingPlan, list[NetworkFigures]]:
+def network_gain(
+    cov: Coverage, priority: Sequence[int], **plan_kw
+) -> tuple[TaskingPlan, list[NetworkFigures]]:
     """Plan for the combined network and figures for it and each partner's own sites.
 
     Revisit gaps are taken over the priority objects the combined network
@@ -334,7 +351,9 @@ def default_priority(
     seen = set(out)
     cutoff = as_of - timedelta(days=stale_days)
     stale = sorted(
-        ((es.epoch, int(es.norad_id)) for es in element_sets if es.epoch < cutoff and int(es.norad_id) not in seen)
+        (es.epoch, int(es.norad_id))
+        for es in element_sets
+        if es.epoch < cutoff and int(es.norad_id) not in seen
     )
     for _, i in stale:
         if i not in seen:
