@@ -106,3 +106,13 @@ def test_mask_interpolates_around_the_circle():
     got = s.mask_min_el_deg(np.array([0, 45, 90, 135, 180, 270, 359]))
     # linear in azimuth, wrapping 180 -> 360 (=0); never below min_elevation_deg
     assert np.allclose(got, [10, 6, 5, 11, 20, 15, 10 + 10 / 180])
+
+
+def test_visible_sites_follow_releasability():
+    from orbitwatch.tracking.sites import visible_sites
+
+    a = Site(name="A", lat_deg=0, lon_deg=0, partner="NL", releasable_to=("NL",))
+    b = Site(name="B", lat_deg=0, lon_deg=0, partner="US", releasable_to=("ALL",))
+    c = Site(name="C", lat_deg=0, lon_deg=0, partner="FR", releasable_to=("FR", "DE"))
+    assert [s.name for s in visible_sites([a, b, c], "nl")] == ["A", "B"]
+    assert [s.name for s in visible_sites([a, b, c], "DE")] == ["B", "C"]

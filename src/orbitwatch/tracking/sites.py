@@ -412,3 +412,15 @@ def with_min_elevation(site: Site, min_el_deg: float | None) -> Site:
         min_elevation_deg=float(min_el_deg),
         max_elevation_deg=max(site.max_elevation_deg, float(min_el_deg) + 1e-6),
     )
+
+
+def visible_sites(sites: list[Site], partner: str) -> list[Site]:
+    """Sites a partner may see: its own, and those releasable to ``ALL`` or to it."""
+    code = partner.strip().upper()
+    return [
+        s
+        for s in sites
+        if s.partner.upper() == code
+        or "ALL" in {r.upper() for r in s.releasable_to}
+        or code in {r.upper() for r in s.releasable_to}
+    ]
