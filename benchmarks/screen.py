@@ -11,7 +11,10 @@ Each configuration runs in a fresh child process so peak memory is its own.
     .venv/bin/python benchmarks/screen.py                  # 1 d: 1k, 4k, 17k; 7 d: 17k
     .venv/bin/python benchmarks/screen.py --sizes 17399 --days 1 7 --workers 2
 
-Timings on a shared machine are noisy; the ratio is what to compare.
+Timings on a shared machine are noisy; the ratio is what to compare.  CPU
+times (``time.process_time`` plus finished worker processes) are printed too:
+on a loaded machine their ratio is the steadier figure (with workers the CPU
+ratio is the total work, the wall ratio what a user waits).
 """
 
 from __future__ import annotations
@@ -64,14 +67,24 @@ def one(n: int | None, days: float, threshold_km: float, workers: int | None) ->
 
     sats, names = load(n)
     span = days * 86400.0
+    c0 = time.process_time()
     base = bare_propagation_s(sats, span)
+    base_cpu = time.process_time() - c0
+
+    def cpu_with_children() -> float:
+        ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + ch.ru_utime + ch.ru_stime
+
+    c0 = cpu_with_children()
     t0 = time.perf_counter()
     res = screen(sats, START, span, threshold_km, workers=workers, names=names)
     wall = time.perf_counter() - t0
+    cpu = cpu_with_children() - c0
     st = res.stats
     return {
         "objects": len(sats), "days": days, "threshold_km": threshold_km, "workers": workers or 1,
         "screen_s": round(wall, 2), "bare_sgp4_60s_s": round(base, 2), "ratio": round(wall / base, 2),
+        "screen_cpu_s": round(cpu, 2), "bare_cpu_s": round(base_cpu, 2), "cpu_ratio": round(cpu / base_cpu, 2),
         "broad_pair_intervals": st.broad_pairs, "candidate_intervals": st.candidate_intervals,
         "brackets": st.brackets, "events": len(res.conjunctions), "failures": len(res.failures),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -97,7 +110,8 @@ def main() -> None:
         plan = [(1000, 1.0), (4000, 1.0), (17399, 1.0), (17399, 7.0)]
     else:
         plan = [(n, d) for d in (args.days or [1.0]) for n in (args.sizes or [17399])]
-    cols = ("objects", "days", "screen_s", "bare_sgp4_60s_s", "ratio", "broad_pair_intervals",
+    cols = ("objects", "days", "workers", "screen_s", "bare_sgp4_60s_s", "ratio", "screen_cpu_s", "bare_cpu_s",
+            "cpu_ratio", "broad_pair_intervals",
             "candidate_intervals", "brackets", "events", "failures", "peak_rss_mb", "load_avg_1min")
     print(" ".join(f"{c:>14}" for c in cols), flush=True)
     for n, d in plan:
