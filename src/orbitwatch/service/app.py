@@ -114,9 +114,10 @@ def create_app(db: str | None = None, settings: ServiceSettings | None = None) -
         stream,
         uploads,
     )
+    from orbitwatch.service.routes import passes, sites, tasking
 
     for module in (objects, positions, ingest, uploads, conjunctions, events, sensors,
-                   screenings, partners, audit, stream):
+                   screenings, partners, audit, stream, sites, passes, tasking):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")

@@ -241,3 +241,115 @@ class WhoAmI(BaseModel):
     partner: str
     role: str
     token_id: int
+
+
+# ---------------------------------------------------------------------------
+# sites, passes and tasking (issue 7; routes/sites.py, passes.py, tasking.py)
+
+
+class SiteIn(BaseModel):
+    """A ground sensor or station contributed by the caller's partner.
+
+    Angles degrees, altitude metres above the WGS-84 ellipsoid, ranges km.
+    ``mask``: ``[[az_deg, min_el_deg], ...]`` interpolated linearly in azimuth.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, description="short unique code, e.g. 'FYL'")
+    label: str | None = Field(None, max_length=200, description="long name")
+    lat_deg: float = Field(ge=-90.0, le=90.0)
+    lon_deg: float = Field(ge=-180.0, le=360.0)
+    alt_m: float = 0.0
+    kind: Literal["radar", "optical", "comms"] = "radar"
+    min_elevation_deg: float = 0.0
+    max_elevation_deg: float = 90.0
+    az_min_deg: float = 0.0
+    az_max_deg: float = 360.0
+    min_range_km: float = 0.0
+    max_range_km: float | None = None
+    mask: list[tuple[float, float]] | None = None
+    releasable_to: str | None = Field(None, description="CODE,CODE or ALL; default: own partner only")
+
+
+class SiteOut(Shared):
+    """A stored site with its limits (NULL limits shown as the site defaults)."""
+
+    id: int
+    code: str
+    name: str | None = None
+    kind: Literal["radar", "optical", "comms"]
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    min_elevation_deg: float
+    max_elevation_deg: float
+    az_min_deg: float
+    az_max_deg: float
+    min_range_km: float
+    max_range_km: float | None = None
+    mask: list[tuple[float, float]] = []
+    created_at: UtcDatetime
+
+
+class PassOut(BaseModel):
+    """One pass of one object over one site (``orbitwatch.tracking.passes.Pass``).
+
+    Times ISO-8601 UTC ``Z`` (ms); at ``rise``, ``culmination`` and ``set``:
+    azimuth/elevation (deg), slant range (km), range rate (km/s, positive receding).
+    """
+
+    model_config = ConfigDict(extra="allow")
+    object: int
+    name: str | None = None
+    site_id: int
+    site: str
+    partner: str | None = None
+    rise: str
+    culmination: str
+    set: str
+    max_elevation_deg: float
+    duration_s: float
+    rise_az_deg: float
+    rise_el_deg: float
+    rise_range_km: float
+    rise_range_rate_km_s: float
+    culmination_az_deg: float
+    culmination_el_deg: float
+    culmination_range_km: float
+    culmination_range_rate_km_s: float
+    set_az_deg: float
+    set_el_deg: float
+    set_range_km: float
+    set_range_rate_km_s: float
+    rise_truncated: bool
+    set_truncated: bool
+
+
+class PassPage(BaseModel):
+    """Passes sorted by rise time; ``count`` is the total before paging."""
+
+    data: list[PassOut]
+    count: int
+    start: str
+    end: str
+    sites: list[int]
+
+
+class TaskingIn(BaseModel):
+    """A tasking request over the caller's visible sites and objects."""
+
+    model_config = ConfigDict(extra="forbid")
+    sites: list[int] = Field(min_length=1, max_length=200, description="site ids")
+    start: datetime | None = Field(None, description="window start (default: now)")
+    hours: float = Field(12.0, gt=0.0, le=72.0)
+    priority: list[int] | None = Field(
+        None, description="NORAD ids, most important first (default: objects in recent visible "
+        "conjunctions and events, then element sets older than 3 days)")
+    ids: list[int] | None = Field(
+        None, description="objects to consider (default: the priority list if given, else every visible object)")
+    min_el_deg: float | None = Field(None, ge=-5.0, le=90.0, description="overrides each site's minimum elevation")
+    track_s: float = Field(120.0, gt=0.0)
+    min_track_s: float = Field(30.0, ge=0.0)
+    setup_s: float = Field(30.0, ge=0.0)
+    revisits: int = Field(1, ge=1, le=20)
+    min_revisit_s: float = Field(3600.0, ge=0.0)

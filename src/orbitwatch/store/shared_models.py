@@ -130,6 +130,14 @@ class SensorRow(Base):
     partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
     releasable_to: Mapped[str] = mapped_column(Text, nullable=False, default=RELEASABLE_ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # site limits (revision 0003_sites; NULL = the Site default, see orbitwatch.tracking.sites)
+    min_elevation_deg: Mapped[float | None] = mapped_column(Float)
+    max_elevation_deg: Mapped[float | None] = mapped_column(Float)
+    az_min_deg: Mapped[float | None] = mapped_column(Float)
+    az_max_deg: Mapped[float | None] = mapped_column(Float)
+    min_range_km: Mapped[float | None] = mapped_column(Float)
+    max_range_km: Mapped[float | None] = mapped_column(Float)
+    mask: Mapped[list | None] = mapped_column(JSON)  # [[az_deg, min_el_deg], ...]
 
 
 class UploadRow(Base):

@@ -149,13 +149,14 @@ function drawMap() {
     const pts = []; for (let lon = -180; lon <= 180; lon += 3) pts.push([lat, lon]);
     g.strokeStyle = lat === 0 ? "rgba(255,255,255,0.3)" : "rgba(255,255,255,0.12)"; strokePath(g, pts);
   }
-  // sensors
-  g.fillStyle = "#ffffff";
+  // sites: one marker per kind (radar triangle, optical diamond, comms square)
+  let nSites = 0;
   for (const s of S.sensors) {
-    const lon = s.longitude_deg > 180 ? s.longitude_deg - 360 : s.longitude_deg;
-    const [x, y, vis] = project(s.latitude_deg, lon);
+    const lon = s.lon_deg > 180 ? s.lon_deg - 360 : s.lon_deg;
+    const [x, y, vis] = project(s.lat_deg, lon);
     if (!vis) continue;
-    g.beginPath(); g.moveTo(x, y - 6); g.lineTo(x - 5, y + 4); g.lineTo(x + 5, y + 4); g.closePath(); g.fill();
+    drawSite(g, x, y, s.kind);
+    nSites++;
   }
   // objects (on the globe: the hemisphere facing the viewer)
   let n = 0;
@@ -180,13 +181,28 @@ function drawMap() {
     }
   }
   c.dataset.plotted = String(n);
+  c.dataset.sites = String(nSites);
   c.dataset.view = VIEW.kind;
 }
 
+const SITE_STYLE = { radar: "#ffffff", optical: "#ffd166", comms: "#7ee081" };
+function drawSite(g, x, y, kind) {
+  g.fillStyle = SITE_STYLE[kind] || "#ffffff";
+  g.strokeStyle = "#04111f"; g.lineWidth = 1;
+  g.beginPath();
+  if (kind === "optical") { g.moveTo(x, y - 6); g.lineTo(x + 5, y); g.lineTo(x, y + 6); g.lineTo(x - 5, y); }
+  else if (kind === "comms") { g.rect(x - 4, y - 4, 8, 8); }
+  else { g.moveTo(x, y - 6); g.lineTo(x - 5, y + 4); g.lineTo(x + 5, y + 4); }
+  g.closePath(); g.fill(); g.stroke();
+}
+
 async function loadPicture() {
-  const [pos, sensors] = await Promise.all([api("/api/v1/positions"), api("/api/v1/sensors?limit=1000")]);
-  S.positions = pos.data; S.sensors = sensors.data;
-  $("map-status").textContent = `${pos.count} objects at ${fmtTime(pos.time)} · ${sensors.count} sensors`;
+  const [pos, sites] = await Promise.all([api("/api/v1/positions"), apiAll("/api/v1/sites")]);
+  S.positions = pos.data; S.sensors = sites.data;
+  $("map-status").textContent = `${pos.count} objects at ${fmtTime(pos.time)} · ${sites.count} sites`;
+  $("site-count").textContent = sites.count;
+  $("site-list").innerHTML = sites.data.map((s) =>
+    `<li data-site="${s.id}"><b>${esc(s.code)}</b> ${esc(s.name)} <span class="site-kind">${esc(s.kind)} · ${fmtNum(s.lat_deg, 2)}, ${fmtNum(s.lon_deg, 2)} · min el ${fmtNum(s.min_elevation_deg, 1)}°</span> <span class="rel">${esc(s.partner)} → ${esc(s.releasable_to)}</span></li>`).join("");
   drawMap();
 }
 
@@ -242,7 +258,33 @@ async function selectObject(id, openPage = true) {
   plot($("plot-i"), t, els.data.map((e) => e.inclination_deg), marks);
   plot($("plot-lon"), t, els.data.map((e) => e.geo_longitude_deg), marks, "not near-geostationary");
   $("op-conj").innerHTML = conj.data.map(conjItem).join("") || "<li class='muted'>none visible</li>";
+  loadPasses(id).catch(onError);
   if (openPage) showTab("object");
+}
+
+// Next passes of the selected object over every visible site (24 h from now).
+async function loadPasses(id) {
+  const table = $("op-passes"), body = table.querySelector("tbody");
+  table.dataset.loaded = "0"; table.dataset.rows = "0";
+  body.innerHTML = "<tr><td colspan='9' class='muted'>computing…</td></tr>";
+  $("op-passes-note").textContent = "";
+  let r;
+  try {
+    r = await api(`/api/v1/objects/${id}/passes?hours=24&limit=200`);
+  } catch (e) {
+    if (e instanceof AuthError) throw e;
+    r = { data: [], count: 0, error: e.message };
+  }
+  if (S.selected !== id) return;  // another object was selected meanwhile
+  body.innerHTML = r.data.map((p) =>
+    `<tr data-site="${p.site_id}"><td>${esc(p.site)}</td><td class="site-kind">${esc(p.kind)}</td>` +
+    `<td>${fmtTime(p.rise)}${p.rise_truncated ? " (up)" : ""}</td><td>${fmtTime(p.culmination)}</td><td>${fmtTime(p.set)}${p.set_truncated ? " (still up)" : ""}</td>` +
+    `<td>${fmtNum(p.max_elevation_deg, 2)}</td><td>${fmtNum(p.rise_az_deg, 1)} → ${fmtNum(p.set_az_deg, 1)}</td>` +
+    `<td>${fmtNum(p.culmination_range_km, 0)}</td><td>${fmtNum(p.duration_s, 0)}</td></tr>`).join("") ||
+    `<tr><td colspan='9' class='muted'>${r.error ? "cannot compute passes" : "no pass over a visible site in the next 24 h"}</td></tr>`;
+  $("op-passes-note").textContent = `(${r.count} in the next 24 h${r.count > r.data.length ? `, first ${r.data.length} shown` : ""})`;
+  table.dataset.rows = String(r.data.length);
+  table.dataset.loaded = "1";
 }
 
 function plot(canvas, t, y, marks, emptyText = "no data") {
