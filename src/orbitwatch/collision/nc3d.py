@@ -251,9 +251,27 @@ def _pole_rotation(d):
     return np.stack([e1, e2, d], axis=-1)
 
 
-def _ncdot(ru, vu, P, R, lclip):
+_LEBEDEV: dict = {}
+
+
+def _lebedev_nodes(order: int = 131):
+    """Lebedev-Laikov unit-sphere rule (order 131 = 5810 points, CARA's default degree),
+    from scipy; nodes (k,3) fixed in the inertial axes, weights sum to 4 pi."""
+    if order not in _LEBEDEV:
+        from scipy.integrate import lebedev_rule
+
+        x, w = lebedev_rule(order)
+        _LEBEDEV[order] = (np.ascontiguousarray(x.T), np.asarray(w))
+    return _LEBEDEV[order]
+
+
+def _ncdot(ru, vu, P, R, lclip, sphere_rule: str = "graded"):
     """Collision rate for relative mean position ru (m,3), velocity vu (m,3) and relative
-    6x6 covariance P (m,6,6), sphere radius R.  Returns (ncdot (m,), md2 (m,))."""
+    6x6 covariance P (m,6,6), sphere radius R.  Returns (ncdot (m,), md2 (m,)).
+
+    ``sphere_rule``: "graded" (product rule, pole on the relative velocity, panels graded to
+    the flux kink and the PDF peak) or "lebedev" (5810-point Lebedev rule fixed in the
+    inertial axes, as CARA's Pc3D_Hall uses by default)."""
     m = ru.shape[0]
     A = P[:, :3, :3]
     Bm = P[:, 3:, :3]
@@ -280,7 +298,10 @@ def _ncdot(ru, vu, P, R, lclip):
         kink_w = min(0.1, max(1e-12, 0.1 * sv / vmag)) if vmag > 0 else 0.1
         smin = np.sqrt(max(np.linalg.eigvalsh(A[i])[0], lclip))
         peak_w = 0.1 * smin / R
-        uh, w = _sphere_nodes(vhat, peak, kink_w, peak_w)
+        if sphere_rule == "lebedev":
+            uh, w = _lebedev_nodes()
+        else:
+            uh, w = _sphere_nodes(vhat, peak, kink_w, peak_w)
         dr = R * uh - ru[i]
         md = np.sum((dr @ Ainv[i]) * dr, axis=1)
         sig2 = np.sum((uh @ Q2[i]) * uh, axis=1)
@@ -627,7 +648,8 @@ def _segment_limits(E1, E2, taum, p1, p2, gm):
 def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
                time_integration: str = "refined", rtol: float = 1e-5,
                t_initial: tuple[float, float] | None = None,
-               t_limits: tuple[float, float] | None = None, neph: int = 101) -> NcResult:
+               t_limits: tuple[float, float] | None = None, neph: int = 101,
+               sphere_rule: str = "lebedev") -> NcResult:
     """Hall (2021) 3D-Nc for one conjunction.
 
     r, v: (3,) inertial position [m] and velocity [m/s] at (nominal) TCA; C: (6,6) inertial
@@ -678,7 +700,7 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
 
     def rate(t):
         ru, vu, P, conv = _pop(t, E1, Q1, E2, Q2, R, lclip, gm)
-        nd, _ = _ncdot(ru, vu, P, R, lclip)
+        nd, _ = _ncdot(ru, vu, P, R, lclip, sphere_rule)
         nd = np.where(np.isfinite(nd) & conv, nd, 0.0)
         pop_fail[0] += int(np.sum(~conv))
         return nd, conv

@@ -1,0 +1,21 @@
+"""Hall 3D-Nc on Alfano (2009) GEO test cases 4 and 9 (slow encounters, HBR much larger than
+some position sigmas) against CARA's Pc3D_Hall unit-test values; case 7 is in
+test_nc3d_cara_b.py and all 12 in benchmarks/pc.py --alfano."""
+
+from __future__ import annotations
+
+import pytest
+
+from orbitwatch.collision.nc3d import nc_3d_hall
+from tests.collision.cara_cases import alfano_case, unit_test_refs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [4, 9])
+def test_alfano_pc3d(n):
+    ref = unit_test_refs()["alfano_2009_cases"]
+    r1, v1, C1, r2, v2, C2 = alfano_case(n)
+    T = ref["TLimit_s"][n - 1]
+    res = nc_3d_hall(r1, v1, C1, r2, v2, C2, ref["HBR_m"][n - 1], t_initial=(-T, T),
+                     t_limits=(-T, T), neph=1000)
+    assert res.value == pytest.approx(ref["expected_Pc3D_Hall"][n - 1], rel=1e-3)
