@@ -67,7 +67,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from math import pi, sqrt
 
@@ -93,7 +93,7 @@ class ManeuverConfig:
     pooled Shorten et al. benchmark (docs/maneuvers.md); none is per object.
     """
 
-    threshold: float = 8.0  # robust z-score a step must exceed
+    threshold: float = 5.0  # robust z-score a step must exceed (LEO, MEO, HEO)
     trend_half: int = 20  # gaps each side for the background-rate median
     scale_half: int = 40  # gaps each side for the running MAD
     scales: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (3, 1))  # (h, guard)
@@ -110,7 +110,7 @@ class ManeuverConfig:
     # channels whose score must exceed factor * threshold: LEO inclination and
     # node carry unmodelled lunisolar/resonance signatures from fit to fit,
     # while real out-of-plane burns (inclination campaigns) are large
-    channel_factors: tuple[tuple[str, float], ...] = (("i", 2.0), ("raan", 2.0))
+    channel_factors: tuple[tuple[str, float], ...] = (("i", 3.2), ("raan", 3.2))
     # GEO element sets scatter by hundreds of metres in a from one fit to the
     # next (heavy tails), while station-keeping steps are kilometres: only
     # the 3-set medians with a guard set trigger there.
@@ -128,9 +128,16 @@ class ManeuverConfig:
     # (~0.01-0.02 m/s); chemical station-keeping burns are 0.05-0.5 m/s
     # east-west and metres per second north-south.
     geo_min_delta_v_m_s: float = 0.05
+    # GEO scores must exceed threshold * this (z = 8 by default): GEO fits
+    # scatter with heavier tails than LEO ones (see the GEO triggers above)
+    geo_threshold_factor: float = 1.6
     # burn campaigns: see _campaign_split (0 disables)
     campaign_min_gaps: int = 8
     campaign_min_separation: int = 1
+    # a burn inside a campaign needs a single-gap score over threshold * this
+    # (z = 8 by default): a step smeared over a week by long fit spans gives
+    # many consecutive single-gap scores of 5-8 that are not separate burns
+    campaign_factor: float = 1.6
     outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
@@ -545,6 +552,8 @@ def detect_maneuvers(
     n = len(hist)
     if n < cfg.min_sets:
         return []
+    if hist.regime == "GEO" and cfg.geo_threshold_factor != 1.0:
+        cfg = replace(cfg, threshold=cfg.threshold * cfg.geo_threshold_factor)
     chans = _channels(hist, cfg)
     n_gap = n - 1
     # best score per gap over channels and scales, and who gave it
@@ -625,7 +634,7 @@ def _campaign_split(grp: list[int], single: np.ndarray, cfg: ManeuverConfig) -> 
     ):
         return [grp[0]]
     span = np.arange(min(grp), max(grp) + 1)
-    cand = [int(k) for k in span if single[k] > cfg.threshold]
+    cand = [int(k) for k in span if single[k] > cfg.threshold * cfg.campaign_factor]
     picked: list[int] = []
     for k in sorted(cand, key=lambda k: -single[k]):
         if all(abs(k - p) >= cfg.campaign_min_separation for p in picked):
