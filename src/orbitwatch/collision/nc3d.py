@@ -719,7 +719,13 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
         warns.append("time-integration refinement stopped before converging")
     imax = int(np.argmax(y))
     if y.max() > 0:
-        converged = bool(conv and ok[y >= y.max() * 1e-6].all())
+        # as documented for Pc3D_Hall: unconverged peak-overlap points are tolerated unless
+        # they neighbour a point whose rate is above the duration cutoff
+        xg = np.sqrt(2.0) * special.erfcinv(1e-6)
+        cut = y.max() * np.exp(-0.5 * xg * xg) / np.sqrt(_TWOPI)
+        above = np.nonzero(y >= cut)[0]
+        bad_nb = [k for k in above if (k > 0 and not ok[k - 1]) or (k < y.size - 1 and not ok[k + 1])]
+        converged = bool(conv and not bad_nb and ok.any())
     else:  # all-zero rate: trust it only if every peak-overlap iteration converged
         converged = bool(conv and ok.all())
     return NcResult(
