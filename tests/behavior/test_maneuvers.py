@@ -484,3 +484,62 @@ def test_decay_with_bstar_reestimation_is_not_a_manoeuvre_but_a_reboost_is():
     burn = datetime(2023, 1, 1, 12, tzinfo=UTC) + timedelta(days=60.5)  # TLE epoch 23001.5 + 60.5 d
     i0, i1 = epochs.index(dets[0].gap_start), epochs.index(dets[0].gap_end)
     assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]
+
+
+def test_fit_span_response_is_the_least_squares_slope_of_a_hinge():
+    # independent oracle: fit a line by least squares to a sampled hinge
+    # (flat, then slope 1 from the burn) over a unit fit span
+    from orbitwatch.behavior.maneuvers import _fit_span_response
+
+    tau = np.linspace(0.0, 1.0, 2001)
+    for x in (0.0, 0.1, 0.25, 0.5, 0.8, 1.0):
+        slope = np.polyfit(tau, np.maximum(0.0, tau - (1.0 - x)), 1)[0]
+        assert _fit_span_response(np.array([x]))[0] == pytest.approx(slope, abs=2e-3)
+    assert _fit_span_response(np.array([-1.0, 2.0])).tolist() == [0.0, 1.0]
+
+
+def test_step_smeared_by_long_fit_spans_is_placed_at_the_burn():
+    """Element sets fitted over an 8-day span of observations (as some older
+    histories are) reach the post-burn orbit only days after the burn.  Each
+    set's mean motion here is the least-squares rate of a simulated
+    along-track history (flat, then drifting from the burn on) over the 8
+    days before its epoch; the detection must still name the burn's gap or
+    the one beside it."""
+    from sgp4.api import WGS72, Satrec
+
+    from orbitwatch.elements.model import ElementSet
+    from orbitwatch.timeutil import jd_to_datetime
+
+    line1 = "1 26997U 01055A   23001.50000000  .00000000  00000-0  00000-0 0  9990"
+    line2 = "2 26997  66.0400 120.0000 0008000 270.0000  90.0000 12.81000000    05"
+    sat = Satrec.twoline2rv(line1, line2, WGS72)
+    rng = np.random.default_rng(5)
+    burn_day, span_days, dn_rev_day = 50.4, 8.0, -1.8e-5  # about +7 m in a
+    sets = []
+    for k in range(100):
+        tk = k + float(rng.uniform(-0.3, 0.3))
+        obs = np.linspace(tk - span_days, tk, 40)
+        lag = np.polyfit(obs, np.maximum(0.0, obs - burn_day), 1)[0]  # share of dn the fit shows
+        jd, fr = sat.jdsatepoch, sat.jdsatepochF + tk
+        sat.sgp4(jd, fr)
+        n_rev_day = sat.no_kozai * 1440.0 / (2 * np.pi) + dn_rev_day * lag
+        sets.append(
+            ElementSet(
+                norad_id=26997,
+                epoch=jd_to_datetime(jd, fr),
+                mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 5e-8)),
+                eccentricity=float(sat.em) + rng.normal(0, 1e-6),
+                inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
+                raan_deg=float(np.degrees(sat.Om)) % 360 + rng.normal(0, 2e-4),
+                arg_perigee_deg=float(np.degrees(sat.om)) % 360,
+                mean_anomaly_deg=float(np.degrees(sat.mm)) % 360,
+                bstar=0.0,
+            )
+        )
+    dets = detect_maneuvers(sets)
+    assert len(dets) == 1, dets
+    burn = jd_to_datetime(sat.jdsatepoch, sat.jdsatepochF + burn_day)
+    epochs = sorted(s.epoch for s in sets)
+    i0, i1 = epochs.index(dets[0].gap_start), epochs.index(dets[0].gap_end)
+    assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]
+    assert dets[0].kind == KIND_ALONG_TRACK
