@@ -21,12 +21,12 @@ def _fmt(x) -> str:
 @app.command("pc")
 def pc_command(
     files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML, version 1.0 or 2.0)."),
-    hbr_m: float | None = typer.Option(None, "--hbr-m", help="Combined hard-body radius [m]; "
-                                       "overrides the CDM's 'COMMENT HBR = R [m]'."),
+    hbr_m: float | None = typer.Option(None, "--hbr-m", help="Combined hard-body radius in metres; "
+                                       "overrides the CDM's 'COMMENT HBR = R' line."),
     hbr_table: Path | None = typer.Option(None, "--hbr-table", help="CARA HBR/mass CSV used when "
                                           "neither --hbr-m nor the CDM gives an HBR."),
-    default_hbr_m: float = typer.Option(20.0, "--default-hbr-m", help="Combined HBR [m] when no "
-                                        "other source has one."),
+    default_hbr_m: float = typer.Option(20.0, "--default-hbr-m", help="Combined HBR in metres when "
+                                        "no other source has one."),
     methods: str = typer.Option("pc2d,nc2d,nc3d,mc,max", "--methods",
                                 help="Comma-separated subset of pc2d,nc2d,nc3d,mc,max."),
     fmt: str = typer.Option("table", "--format", help="json or table."),
