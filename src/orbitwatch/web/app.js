@@ -56,7 +56,9 @@ async function signIn(token) {
   sessionStorage.setItem("orbitwatch-token", S.token);
   $("who-text").textContent = `${S.me.partner} · ${S.me.role}`;
   $("who").hidden = false; $("signin").hidden = true; $("app").hidden = false;
-  await Promise.all([loadPicture(), loadObjects(), loadConjunctions(), loadEvents()]);
+  // everything loads at once; the map is drawn last, so a plotted map means the lists are in
+  await Promise.all([loadPicture(false), loadObjects(), loadConjunctions(), loadEvents()]);
+  drawMap();
   startStream();
   S.refreshTimer = setInterval(() => loadPicture().catch(onError), 30000);
   return true;
@@ -151,12 +153,14 @@ function drawMap() {
   }
   // sites: one marker per kind (radar triangle, optical diamond, comms square)
   let nSites = 0;
+  const byKind = {};
   for (const s of S.sensors) {
     const lon = s.lon_deg > 180 ? s.lon_deg - 360 : s.lon_deg;
     const [x, y, vis] = project(s.lat_deg, lon);
     if (!vis) continue;
     drawSite(g, x, y, s.kind);
     nSites++;
+    byKind[s.kind] = (byKind[s.kind] || 0) + 1;
   }
   // objects (on the globe: the hemisphere facing the viewer)
   let n = 0;
@@ -182,6 +186,7 @@ function drawMap() {
   }
   c.dataset.plotted = String(n);
   c.dataset.sites = String(nSites);
+  c.dataset.siteKinds = Object.keys(byKind).sort().map((k) => `${k}:${byKind[k]}`).join(",");
   c.dataset.view = VIEW.kind;
 }
 
@@ -196,14 +201,14 @@ function drawSite(g, x, y, kind) {
   g.closePath(); g.fill(); g.stroke();
 }
 
-async function loadPicture() {
+async function loadPicture(draw = true) {
   const [pos, sites] = await Promise.all([api("/api/v1/positions"), apiAll("/api/v1/sites")]);
   S.positions = pos.data; S.sensors = sites.data;
   $("map-status").textContent = `${pos.count} objects at ${fmtTime(pos.time)} · ${sites.count} sites`;
   $("site-count").textContent = sites.count;
   $("site-list").innerHTML = sites.data.map((s) =>
     `<li data-site="${s.id}"><b>${esc(s.code)}</b> ${esc(s.name)} <span class="site-kind">${esc(s.kind)} · ${fmtNum(s.lat_deg, 2)}, ${fmtNum(s.lon_deg, 2)} · min el ${fmtNum(s.min_elevation_deg, 1)}°</span> <span class="rel">${esc(s.partner)} → ${esc(s.releasable_to)}</span></li>`).join("");
-  drawMap();
+  if (draw) drawMap();
 }
 
 function mapClick(ev) {

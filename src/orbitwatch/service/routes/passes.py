@@ -53,7 +53,8 @@ def parse_ids(values: list[str] | None) -> list[int] | None:
             try:
                 out.append(int(part))
             except ValueError as exc:
-                raise HTTPException(422, detail=f"norad_id: {part!r} is not a catalog number") from exc
+                raise HTTPException(
+                    422, detail=f"norad_id: {part!r} is not a catalog number") from exc
     return list(dict.fromkeys(out)) or None
 
 
@@ -126,10 +127,12 @@ def compute(sets, rows, start: datetime, end: datetime, min_el: float | None,
 def list_passes(
     site_id: list[int] = Query(..., description="site id (repeatable)"),
     norad_id: list[str] | None = Query(
-        None, description="catalog numbers, repeatable or comma-separated (default: every visible object)"),
+        None, description="catalog numbers, repeatable or comma-separated "
+        "(default: every visible object)"),
     start: datetime | None = Query(None, description="window start, ISO-8601 (default: now)"),
     hours: float = Query(24.0, gt=0.0, le=MAX_HOURS, description="window length (h)"),
-    min_el: float | None = Query(None, ge=-5.0, le=90.0, description="overrides each site's minimum elevation (deg)"),
+    min_el: float | None = Query(None, ge=-5.0, le=90.0,
+                                 description="overrides each site's minimum elevation (deg)"),
     freq_mhz: float | None = Query(None, gt=0.0, description="carrier for Doppler offsets (MHz)"),
     page: Paging = Depends(paging),
     audit: Audit = Depends(audit_for("viewer")),
@@ -154,7 +157,8 @@ def object_passes(
     norad_id: int,
     start: datetime | None = Query(None, description="window start, ISO-8601 (default: now)"),
     hours: float = Query(24.0, gt=0.0, le=MAX_HOURS, description="window length (h)"),
-    min_el: float | None = Query(None, ge=-5.0, le=90.0, description="overrides each site's minimum elevation (deg)"),
+    min_el: float | None = Query(None, ge=-5.0, le=90.0,
+                                 description="overrides each site's minimum elevation (deg)"),
     page: Paging = Depends(paging),
     audit: Audit = Depends(audit_for("viewer")),
 ):
