@@ -352,3 +352,23 @@ def test_reads_and_writes_are_audited(env):
     assert ("read", "sensors", "/api/v1/sites/999999", 404) in paths
     assert ("write", "sensors", "/api/v1/sites", 200) in paths or \
         ("write", "sensors", "/api/v1/sites", 201) in paths
+
+
+def test_tokens_and_bad_parameters(env):
+    client, world, _ = env
+    for headers in ({}, {"Authorization": "Bearer nope"}):
+        for url in ("/api/v1/sites", "/api/v1/sites/1", "/api/v1/passes?site_id=1",
+                    "/api/v1/objects/90001/passes"):
+            assert client.get(url, headers=headers).status_code == 401, url
+        assert client.post("/api/v1/tasking", json={"sites": [1]}, headers=headers).status_code == 401
+        assert client.post("/api/v1/sites", json={}, headers=headers).status_code == 401
+    sid = min(world.visible("sensors", "US"))
+    h = H(world, "US")
+    for params in ({"site_id": sid, "norad_id": "90001,abc"},  # not a catalog number
+                   {"site_id": sid, "norad_id": 90001, "hours": 1000},  # window too long
+                   {"site_id": sid, "norad_id": 90001, "min_el": 95},
+                   {"norad_id": 90001}):  # no site
+        assert client.get("/api/v1/passes", params=params, headers=h).status_code == 422, params
+    ha = H(world, "US", "analyst")
+    assert client.post("/api/v1/tasking", json={"sites": []}, headers=ha).status_code == 422
+    assert client.post("/api/v1/tasking", json={"sites": [sid], "hours": 100}, headers=ha).status_code == 422
