@@ -138,6 +138,7 @@ class ManeuverConfig:
     # (z = 8 by default): a step smeared over a week by long fit spans gives
     # many consecutive single-gap scores of 5-8 that are not separate burns
     campaign_factor: float = 1.6
+    campaign_max_misfit: float = 3.0
     outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
@@ -507,13 +508,14 @@ def _ramp_fit(
         sigma = 1.4826 * float(np.median(np.abs(np.diff(y) - np.median(np.diff(y))))) / sqrt(2)
         snr = abs(dd) / sigma if sigma > 0 else np.inf
         if best is None or snr > best[0]:
-            best = (snr, ib, is_, f[ib, is_])
-    _, ib, is_, fb = best
+            rms = sqrt(max(float(rss[ib, is_]), 0.0) / max(m - 2, 1))
+            best = (snr, ib, is_, f[ib, is_], rms / sigma if sigma > 0 else np.inf)
+    _, ib, is_, fb, misfit = best
     first = int(tbg[ib])
     reach = np.flatnonzero(fb >= 0.85) + j0
     end = int(reach[0]) - 1 if reach.size else first
     last = min(max(end, first), first + cfg.max_ramp_gaps - 1)
-    return first, last, float(tb[ib]), float(spans[is_])
+    return first, last, float(tb[ib]), float(spans[is_]), misfit
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -595,6 +597,13 @@ def detect_maneuvers(
         # sets a step model may use: between the neighbouring events' flags
         lim = (groups[gi - 1][-1] + 1 if gi else 0, groups[gi + 1][0] - 1 if gi + 1 < len(groups) else n_gap)
         parts = _campaign_split(grp, single, cfg)
+        if len(parts) > 1 and cfg.ramp_model and cfg.campaign_max_misfit > 0 and chans[0].name == "a":
+            # one burn seen through long fit spans also flags a long run with
+            # several strong single-gap steps: when one fit-span response
+            # explains the whole run within the noise, it is one burn
+            fit = _ramp_fit(chans[0].components, hist.t_days, grp[0], grp[-1], lim, cfg)
+            if fit is not None and fit[3] > 0 and fit[4] < cfg.campaign_max_misfit:
+                parts = [grp[0]]
         if len(parts) > 1:
             evs = [
                 _event(hist, chans, cfg, [k], single, single_ch, np.full(n_gap, cfg.scales.index((1, 0))), fixed_gap=k)
@@ -689,7 +698,7 @@ def _event(
         if cfg.ramp_model:
             fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg)
             if fit is not None:
-                k, k_end, t_burn, span_days = fit
+                k, k_end, t_burn, span_days, _ = fit
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
     es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
