@@ -73,3 +73,32 @@ def test_cdms_read_back_by_ours_and_by_ccsds_ndm(stations, tmp_path):
             if fmt == "xml":
                 other = NdmIo().from_path(p)
                 assert other is not None
+
+
+def test_screen_cli_pc_and_cdm_dir(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from orbitwatch.ccsds.cdm import read_cdm
+    from orbitwatch.cli import app
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "stations_history.3le")
+    res = CliRunner().invoke(app, [
+        "screen", "--catalog", str(path), "--start", "2026-05-30T00:00:00Z", "--hours", "3",
+        "--threshold-km", "5", "--pc", "--hbr-m", "15", "--cdm-dir", str(tmp_path / "cdm"),
+        "--format", "jsonl", "--quiet", "--red", "1e-3"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert rows
+    for r in rows:
+        for key in ("pc", "pc_method", "pc_max", "risk"):
+            assert key in r
+        assert r["hbr_m"] == 15.0 and r["hbr_source"] == "cli"
+        if r["pc"] is not None:
+            expect = "red" if r["pc"] >= 1e-3 else "yellow" if r["pc"] >= 1e-7 else "green"
+            assert r["risk"] == expect
+    cdms = sorted((tmp_path / "cdm").iterdir())
+    assert len(cdms) == len(rows)
+    tcas = sorted(read_cdm(p).relative.fields["TCA"] for p in cdms)
+    assert tcas == sorted(r["tca"][:23] for r in rows)

@@ -96,14 +96,24 @@ def write_conjunctions(conjunctions, fmt: ScreenFormat, stream: IO[str] | None, 
             left = col in ("TCA (UTC)", "object 1", "object 2")
             table.add_column(col, justify="left" if left else "right", no_wrap=True,
                              overflow="ellipsis", max_width=28 if col.startswith("object") else None)
+        with_risk = bool(records) and "risk" in records[0]
+        if with_risk:
+            table.add_column("Pc", justify="right", no_wrap=True)
+            table.add_column("max Pc", justify="right", no_wrap=True)
+            table.add_column("risk", no_wrap=True)
         for rec in records:
             r, t, n = rec["miss_rtn_km"]
+            extra = []
+            if with_risk:
+                extra = ["-" if rec["pc"] is None else f"{rec['pc']:.2e}",
+                         f"{rec['pc_max']:.2e}", rec["risk"]]
             table.add_row(
                 rec["tca"][:23] + "Z",
                 f"{rec['object_1']} {rec['object_1_name'] or ''}".strip(),
                 f"{rec['object_2']} {rec['object_2_name'] or ''}".strip(),
                 f"{rec['miss_distance_km']:.3f}", f"{r:.3f}", f"{t:.3f}", f"{n:.3f}",
                 f"{rec['relative_speed_km_s']:.3f}",
+                *extra,
             )
         if stream is None and out.is_terminal:
             console = out
@@ -170,6 +180,18 @@ def screen_command(
     fmt: ScreenFormat = typer.Option(ScreenFormat.jsonl, "--format", case_sensitive=False),
     out_file: Path | None = typer.Option(None, "--out", help="Write results here instead of stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary (failures still go to stderr)."),
+    pc: bool = typer.Option(
+        False, "--pc", help="Add pc, pc_method, pc_max and a risk tier to each record (covariance "
+        "estimated from each object's element-set history; max Pc always)."),
+    hbr_m: float | None = typer.Option(
+        None, "--hbr-m", help="Combined hard-body radius, m (default: --hbr-table, else 20 m)."),
+    hbr_table: Path | None = typer.Option(
+        None, "--hbr-table", help="Per-object HBR table (NASA CARA's HBR/mass CSV)."),
+    cdm_dir: Path | None = typer.Option(
+        None, "--cdm-dir", help="Write one CCSDS CDM per conjunction into this directory."),
+    cdm_format: str = typer.Option("kvn", "--cdm-format", help="kvn or xml."),
+    red: float = typer.Option(1e-4, "--red", help="Pc at or above which the risk is red."),
+    yellow: float = typer.Option(1e-7, "--yellow", help="Pc at or above which the risk is yellow."),
 ) -> None:
     """Find every close approach (local minimum of SGP4 distance below --threshold-km) in the window.
 
@@ -240,11 +262,15 @@ def screen_command(
             f"{f.message} (sgp4 error {f.code}); screened up to then",
             highlight=False,
         )
+    post = ()
+    if pc or cdm_dir is not None:
+        post = (_risk_hook(res.conjunctions, sets, catalog, db, as_of_dt, hbr_m, hbr_table,
+                           cdm_dir, cdm_format, red, yellow, quiet),)
     if out_file is not None:
         with open(out_file, "w", newline="") as fh:
-            write_conjunctions(res.conjunctions, fmt, fh)
+            write_conjunctions(res.conjunctions, fmt, fh, post=post)
     else:
-        write_conjunctions(res.conjunctions, fmt, None)
+        write_conjunctions(res.conjunctions, fmt, None, post=post)
     if not quiet:
         st = res.stats
         err.print(
@@ -253,3 +279,42 @@ def screen_command(
             f"({time.perf_counter() - t_wall:.1f} s)",
             highlight=False,
         )
+
+
+def _risk_hook(conjunctions, sets, catalog, db, as_of, hbr_m, hbr_table, cdm_dir, cdm_format,
+               red, yellow, quiet):
+    """Assess every conjunction (Pc, max Pc, tier; CDMs) and return the record hook."""
+    from orbitwatch.collision.risk import RiskThresholds
+    from orbitwatch.collision.screening_risk import (
+        assess_screening, covariance_source, public_fields, write_cdms)
+
+    if cdm_format not in ("kvn", "xml"):
+        fail(f"--cdm-format must be kvn or xml, not {cdm_format!r}", 2)
+    table = None
+    if hbr_table is not None:
+        from orbitwatch.collision.hbr import read_hbr_table
+
+        try:
+            table = read_hbr_table(hbr_table)
+        except (OSError, ValueError) as exc:
+            fail(str(exc), 2)
+    newest = {s.norad_id: s for s in sets}
+    ids = {c.object_1 for c in conjunctions} | {c.object_2 for c in conjunctions}
+    history = []
+    if ids:
+        from orbitwatch.cli.sources import load_element_sets
+
+        history = load_element_sets(catalog, db, as_of=as_of, history=True)
+    covs = covariance_source(history, ids) if history else None
+    rows = assess_screening(conjunctions, newest, covs, hbr_m=hbr_m, hbr_table=table,
+                            thresholds=RiskThresholds(red=red, yellow=yellow))
+    if cdm_dir is not None:
+        paths = write_cdms(conjunctions, rows, newest, cdm_dir, fmt=cdm_format)
+        if not quiet:
+            err.print(f"wrote {len(paths)} CDM(s) to {cdm_dir}", highlight=False)
+    by_key = {(c.object_1, c.object_2, c.tca): r for c, r in zip(conjunctions, rows)}
+
+    def hook(c, rec) -> None:
+        rec.update(public_fields(by_key[(c.object_1, c.object_2, c.tca)]))
+
+    return hook
