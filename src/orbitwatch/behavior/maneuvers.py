@@ -464,10 +464,11 @@ def _ramp_fit(
     ``ramp_pre_days`` before the earliest candidate to ``max(S) + 2`` days after
     set ``hi + 1``, inside ``lim`` (the neighbouring events' sets).  Vector
     channels use the component with the largest ``|D|`` relative to its noise.
-    Returns ``(first_gap, last_gap, t_b, S)``: the gap holding ``t_b``, the gap
-    into the first set at 85% of the step (at most ``max_ramp_gaps`` gaps on),
-    the burn time (JD) and the span (days); ``None`` when the window holds too
-    few sets.
+    Returns ``(first_gap, last_gap, t_b, S, misfit, D)``: the gap holding
+    ``t_b``, the gap into the first set at 85% of the step (at most
+    ``max_ramp_gaps`` gaps on), the burn time (JD), the span (days), the rms
+    residual over the robust set-to-set noise, and the step (channel units);
+    ``None`` when the window holds too few sets.
     """
     n = len(t)
     g0 = max(0, lo - cfg.ramp_back_gaps, lim[0])
@@ -509,13 +510,13 @@ def _ramp_fit(
         snr = abs(dd) / sigma if sigma > 0 else np.inf
         if best is None or snr > best[0]:
             rms = sqrt(max(float(rss[ib, is_]), 0.0) / max(m - 2, 1))
-            best = (snr, ib, is_, f[ib, is_], rms / sigma if sigma > 0 else np.inf)
-    _, ib, is_, fb, misfit = best
+            best = (snr, ib, is_, f[ib, is_], rms / sigma if sigma > 0 else np.inf, dd)
+    _, ib, is_, fb, misfit, step = best
     first = int(tbg[ib])
     reach = np.flatnonzero(fb >= 0.85) + j0
     end = int(reach[0]) - 1 if reach.size else first
     last = min(max(end, first), first + cfg.max_ramp_gaps - 1)
-    return first, last, float(tb[ib]), float(spans[is_]), misfit
+    return first, last, float(tb[ib]), float(spans[is_]), misfit, step
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -684,7 +685,7 @@ def _event(
     ch = chans[best_ch[peak]]
     sc = cfg.scales[best_sc[peak]]
     n_gap = len(best)
-    t_burn = span_days = None
+    t_burn = span_days = model_step = None
     # locate the START of the step in the triggering channel.  Element-set
     # fits straddling a burn smear it over several sets (and, for some
     # objects and years, the level only ramps to its new value over days),
@@ -698,7 +699,7 @@ def _event(
         if cfg.ramp_model:
             fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg)
             if fit is not None:
-                k, k_end, t_burn, span_days, _ = fit
+                k, k_end, t_burn, span_days, _, model_step = fit
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
     es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
@@ -718,6 +719,10 @@ def _event(
     n_rad_s = sqrt(MU_KM3_S2 / a_km**3)
     v_m_s = sqrt(MU_KM3_S2 / a_km) * 1000.0
     da_m = jump("a") * 1000.0
+    if ch.name == "a" and span_days:
+        # a step smeared over days: the jump at one scale sees only part of
+        # it; the step model's full step is the size
+        da_m = float(model_step) * 1000.0
     dv_t = 0.5 * n_rad_s * abs(da_m)
     de = sqrt(jump("e", 0) ** 2 + jump("e", 1) ** 2)
     dv_e = 0.5 * v_m_s * de
