@@ -137,6 +137,18 @@ def test_run_offline_catalog_screens(tmp_path):
     for c in scr["closest"]:
         assert c["object_1"] < c["object_2"] and c["miss_distance_km"] < 50
         assert c["tca"].endswith("Z")
+        assert c["risk"] in ("red", "yellow", "green", "unknown") and c["pc_max"] >= 0
+    # every conjunction is stored for the service and the dashboard
+    from sqlalchemy import func, select
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.shared_models import conjunctions_table
+
+    engine = open_engine(str(tmp_path / "o.db"))
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(conjunctions_table)).scalar()
+    engine.dispose()
+    assert stored == scr["conjunctions"]
 
 
 def test_run_missing_catalog_file(tmp_path):

@@ -208,6 +208,7 @@ def _step_screen(ctx: RunContext) -> None:
         if bar is not None:
             bar.stop()
     closest = sorted(res.conjunctions, key=lambda c: c.miss_distance_km)[: ctx.top]
+    risk = _assess_and_store(ctx, res.conjunctions, closest, sets)
     ctx.report["screening"] = {
         "start": iso_z(start, 3),
         "hours": ctx.hours,
@@ -225,8 +226,9 @@ def _step_screen(ctx: RunContext) -> None:
                 "tca": iso_z(c.tca, 3),
                 "miss_distance_km": round(c.miss_distance_km, 4),
                 "relative_speed_km_s": round(c.relative_speed_km_s, 4),
+                **risk[k],
             }
-            for c in closest
+            for k, c in enumerate(closest)
         ],
     }
     if ctx.as_json:
@@ -239,19 +241,57 @@ def _step_screen(ctx: RunContext) -> None:
         show_edge=False,
     )
     t.add_column("TCA (UTC)", no_wrap=True)
-    for col in ("object 1", "object 2", "miss km", "speed km/s"):
+    for col in ("object 1", "object 2", "miss km", "speed km/s", "Pc", "max Pc", "risk"):
         t.add_column(col, no_wrap=col != "object 1" and col != "object 2")
-    for c in closest:
+    for k, c in enumerate(closest):
+        r = risk[k]
         t.add_row(
             iso_z(c.tca, 3),
             f"{c.object_1} {c.object_1_name or ''}",
             f"{c.object_2} {c.object_2_name or ''}",
             f"{c.miss_distance_km:.3f}",
             f"{c.relative_speed_km_s:.3f}",
+            "-" if r["pc"] is None else f"{r['pc']:.1e}",
+            f"{r['pc_max']:.1e}",
+            r["risk"],
         )
     out.print(t)
     if res.failures:
         out.print(f"{len(res.failures)} objects could not be propagated over the whole window.")
+
+
+def _assess_and_store(ctx: RunContext, conjunctions, closest, sets) -> list[dict]:
+    """Pc, max Pc and tier for the closest approaches (covariance from each object's
+    stored history); every conjunction stored, with its Pc where assessed."""
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.collision.screening_risk import (
+        assess_screening, covariance_source, public_fields)
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.shared import add_conjunctions
+
+    ids = {c.object_1 for c in closest} | {c.object_2 for c in closest}
+    history = [s for s in load_element_sets(None, ctx.db_url, ids=ids, history=True)] if ids else []
+    covs = covariance_source(history, ids) if history else None
+    newest = {s.norad_id: s for s in sets}
+    rows = [public_fields(r) for r in assess_screening(closest, newest, covs)]
+    assessed = {(c.object_1, c.object_2, c.tca): r for c, r in zip(closest, rows)}
+    engine = open_engine(ctx.db_url)
+    with engine.begin() as conn:
+        ids_new = add_conjunctions(conn, conjunctions=conjunctions, partner=ctx.partner,
+                                   releasable_to=ctx.releasable_to or "ALL")
+        from sqlalchemy import update
+
+        from orbitwatch.store.shared_models import conjunctions_table as ct
+
+        for cid, c in zip(ids_new, conjunctions):
+            r = assessed.get((c.object_1, c.object_2, c.tca))
+            if r is not None and r["pc"] is not None:
+                conn.execute(update(ct).where(ct.c.id == cid).values(
+                    pc=r["pc"], pc_method=r["pc_method"][:32]))
+    engine.dispose()
+    return [
+        {k: r[k] for k in ("pc", "pc_method", "pc_max", "risk", "hbr_m")} for r in rows
+    ]
 
 
 def _step_detect(ctx: RunContext) -> None:
