@@ -42,11 +42,14 @@ channel     series                                   what moves it
 4. *Flags and events*: a gap is flagged when the best score over the
    regime's trigger channels and scales (``triggers_leo`` / ``triggers_geo``,
    some channels held to ``channel_factors`` x threshold) exceeds
-   ``threshold``; flagged gaps within ``merge_gaps`` form one event, placed
-   where the step starts in the triggering channel (:func:`_step_start`,
-   with back-extrapolation of slow ramps).  Long flagged runs with several
-   strong single-gap steps are burn campaigns, one event per burn
-   (:func:`_campaign_split`).  GEO events under ``geo_min_delta_v_m_s`` are
+   ``threshold`` (times ``geo_threshold_factor`` in GEO); flagged gaps within
+   ``merge_gaps`` form one event, placed where the burn happened according to
+   a fit-span response model of the triggering channel (:func:`_ramp_fit`:
+   element sets fitted over a span that straddles the burn show a
+   smoothstep, not a step; fallback :func:`_step_start`).  Long flagged runs
+   with several strong single-gap steps are burn campaigns, one event per
+   burn (:func:`_campaign_split`), unless one fit-span response explains the
+   whole run.  GEO events under ``geo_min_delta_v_m_s`` are
    dropped as fit scatter.
 5. *Size and kind*: the jump sizes give the Gauss-equation estimates
    ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
