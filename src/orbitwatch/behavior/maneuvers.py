@@ -475,7 +475,9 @@ def _ramp_fit(
     """
     n = len(t)
     g0 = max(0, lo - cfg.ramp_back_gaps, lim[0])
-    g1 = min(hi, n - 2)
+    # a burn starts near the front of its flags: 40 candidate gaps bound the
+    # work (a long GEO drift or decay run can flag hundreds)
+    g1 = min(hi, n - 2, g0 + 40)
     if g1 < g0:
         return None
     spans = np.asarray(cfg.ramp_spans_days, float)
@@ -605,7 +607,9 @@ def detect_maneuvers(
             # one burn seen through long fit spans also flags a long run with
             # several strong single-gap steps: when one fit-span response
             # explains the whole run within the noise, it is one burn
-            fit = _ramp_fit(chans[0].components, hist.t_days, grp[0], grp[-1], lim, cfg)
+            t = hist.t_days
+            short = t[grp[-1] + 1] - t[grp[0]] <= max(cfg.ramp_spans_days) + 4.0
+            fit = _ramp_fit(chans[0].components, t, grp[0], grp[-1], lim, cfg) if short else None
             if fit is not None and fit[3] > 0 and fit[4] < cfg.campaign_max_misfit:
                 parts = [grp[0]]
         if len(parts) > 1:
