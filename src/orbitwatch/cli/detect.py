@@ -65,7 +65,10 @@ def maneuvers(
         None, "--since", help="Only manoeuvres whose gap ends at or after this ISO-8601 time."
     ),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
-    threshold: float = typer.Option(None, "--threshold", help="Robust z-score threshold (default 8)."),
+    threshold: float = typer.Option(
+        None, "--threshold",
+        help="Robust z-score threshold (default 5 in LEO/MEO/HEO; GEO uses 1.6x, i.e. 8).",
+    ),
 ) -> None:
     """Detect manoeuvres in element-set histories (one record per manoeuvre).
 
