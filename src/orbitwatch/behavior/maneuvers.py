@@ -156,6 +156,15 @@ class ManeuverConfig:
     ramp_back_gaps: int = 4
     ramp_pre_days: float = 4.0
     ramp_spans_days: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+    # two-scale consistency of smeared steps: when the step model spreads
+    # the step over at least step_min_span_days (so over 3 or more daily
+    # sets), the single-gap trigger cannot have been the step itself; the
+    # model's full step must then stand out of the multi-day level noise
+    # (the robust scale of the widest jump scale, (3, 1)) by at least
+    # step_min_z_factor * threshold (2 sigma by default), else the event is
+    # one set's excursion, not a level change (0 disables)
+    step_min_z_factor: float = 0.4
+    step_min_span_days: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +266,21 @@ def _jumps(c: np.ndarray, h: int, g: int) -> np.ndarray:
 _RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4, "u": 1e-3}
 
 
-def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float) -> np.ndarray:
-    """Robust score of each jump against the running median and MAD."""
+def _robust_loc_scale(
+    j: np.ndarray, half: int, floor_fraction: float, resolution: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Running median and robust scale (1.4826 MAD, floored) of a jump series."""
     loc = rolling_median(j, half)
     mad = rolling_median(np.abs(j - loc), half)
     positive = mad[np.isfinite(mad) & (mad > 0)]
     floor = floor_fraction * float(np.median(positive)) if positive.size else 0.0
     floor = max(floor, resolution)
-    scale = 1.4826 * np.maximum(np.nan_to_num(mad, nan=floor), floor)
+    return loc, 1.4826 * np.maximum(np.nan_to_num(mad, nan=floor), floor)
+
+
+def _robust_z(j: np.ndarray, half: int, floor_fraction: float, resolution: float) -> np.ndarray:
+    """Robust score of each jump against the running median and MAD."""
+    loc, scale = _robust_loc_scale(j, half, floor_fraction, resolution)
     return (j - loc) / scale
 
 
@@ -333,6 +349,8 @@ class _Channel:
     components: list[np.ndarray]  # level series per component
     z: dict[tuple[int, int], np.ndarray]  # best |z| over components, per scale
     jump: dict[tuple[int, int], list[np.ndarray]]  # jump per component, per scale
+    # robust scale of the jumps per component, per scale (channel units)
+    scale: dict[tuple[int, int], list[np.ndarray]] = field(default_factory=dict)
 
 
 def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
@@ -352,12 +370,15 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         levels = [_detrend(t, x, cfg.trend_half) for x in comps]
         zs: dict[tuple[int, int], np.ndarray] = {}
         jumps: dict[tuple[int, int], list[np.ndarray]] = {}
+        scales: dict[tuple[int, int], list[np.ndarray]] = {}
         for sc in cfg.scales:
             js = [_jumps(c, *sc) for c in levels]
-            z = [np.abs(_robust_z(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name])) for j in js]
+            ls = [_robust_loc_scale(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name]) for j in js]
+            z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
-        chans.append(_Channel(name, levels, zs, jumps))
+            scales[sc] = [sd for _, sd in ls]
+        chans.append(_Channel(name, levels, zs, jumps, scales))
     # along-track drift kink from TLE-pair consistency (SGP4 predictions)
     hmax = max(h for h, _ in cfg.scales)
     P = along_track_residuals_km(hist, hmax)
@@ -454,7 +475,7 @@ def _fit_span_response(x: np.ndarray) -> np.ndarray:
 
 def _ramp_fit(
     levels: list[np.ndarray], t: np.ndarray, lo: int, hi: int, lim: tuple[int, int], cfg: ManeuverConfig
-) -> tuple[int, int, float, float] | None:
+) -> tuple[int, int, float, float, float, float, float] | None:
     """Burn time from a fit-span response model of the level series.
 
     Model for each set ``j`` near the event: ``c_j = L0 + D F((t_j - t_b)/S)``
@@ -516,12 +537,12 @@ def _ramp_fit(
         if best is None or snr > best[0]:
             rms = sqrt(max(float(rss[ib, is_]), 0.0) / max(m - 2, 1))
             best = (snr, ib, is_, f[ib, is_], rms / sigma if sigma > 0 else np.inf, dd)
-    _, ib, is_, fb, misfit, step = best
+    snr, ib, is_, fb, misfit, step = best
     first = int(tbg[ib])
     reach = np.flatnonzero(fb >= 0.85) + j0
     end = int(reach[0]) - 1 if reach.size else first
     last = min(max(end, first), first + cfg.max_ramp_gaps - 1)
-    return first, last, float(tb[ib]), float(spans[is_]), misfit, step
+    return first, last, float(tb[ib]), float(spans[is_]), misfit, step, float(snr)
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -622,6 +643,15 @@ def detect_maneuvers(
         for ev in evs:
             if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
                 continue
+            sm = ev.evidence.get("step_model")
+            if (
+                cfg.step_min_z_factor > 0
+                and sm is not None
+                and sm["fit_span_days"] >= cfg.step_min_span_days
+                and sm["robust_z"] is not None
+                and sm["robust_z"] < cfg.step_min_z_factor * cfg.threshold
+            ):
+                continue
             out.append(ev)
     # placing each event at the start of its step can move it before the
     # previous one's flags: keep time order and one event per gap
@@ -706,7 +736,7 @@ def _event(
         if cfg.ramp_model:
             fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg)
             if fit is not None:
-                k, k_end, t_burn, span_days, _, model_step = fit
+                k, k_end, t_burn, span_days, model_misfit, model_step, model_snr = fit
     else:  # the drift-kink statistic peaks at the gap itself
         k = k_end = lo + int(np.argmax(ch.z[sc][lo : hi + 1]))
     es0, es1 = hist.element_sets[k], hist.element_sets[k_end + 1]
@@ -819,7 +849,22 @@ def _event(
         "flagged_gaps": len(grp),
     }
     if span_days is not None:
-        evidence["step_model"] = {"burn_epoch": iso_z(jd_to_datetime(t_burn), 0), "fit_span_days": span_days}
+        wide = cfg.scales[-1]
+        sd = min(float(x[peak]) for x in ch.scale[wide]) if ch.scale.get(wide) else 0.0
+        model_z = abs(float(model_step)) / sd if sd > 0 else np.inf
+        def finite(v: float) -> float | None:  # JSON has no infinities
+            return round(float(v), 2) if np.isfinite(v) else None
+
+        # the step model's full step against the multi-day level noise (the
+        # robust scale of the widest jump scale) and against the set-to-set
+        # noise, and its rms residual over that noise
+        evidence["step_model"] = {
+            "burn_epoch": iso_z(jd_to_datetime(t_burn), 0),
+            "fit_span_days": span_days,
+            "robust_z": finite(model_z),
+            "snr": finite(model_snr),
+            "misfit": finite(model_misfit),
+        }
     if rejected_near:
         evidence["rejected_sets"] = rejected_near
     return Maneuver(
