@@ -265,9 +265,11 @@ def _lebedev_nodes(order: int = 131):
     return _LEBEDEV[order]
 
 
-def _ncdot(ru, vu, P, R, lclip, sphere_rule: str = "graded"):
+def _ncdot(ru, vu, P, R, lclip, sphere_rule: str = "graded", out_log=None):
     """Collision rate for relative mean position ru (m,3), velocity vu (m,3) and relative
-    6x6 covariance P (m,6,6), sphere radius R.  Returns (ncdot (m,), md2 (m,)).
+    6x6 covariance P (m,6,6), sphere radius R.  Returns (ncdot (m,), md2 (m,)).  When
+    ``out_log`` (m,) is given, the natural log of the rate is written into it (finite even
+    where the rate underflows to 0; -inf where it is exactly 0, nan where undefined).
 
     ``sphere_rule``: "graded" (product rule, pole on the relative velocity, panels graded to
     the flux kink and the PDF peak) or "lebedev" (5810-point Lebedev rule fixed in the
@@ -287,6 +289,8 @@ def _ncdot(ru, vu, P, R, lclip, sphere_rule: str = "graded"):
         if not (np.all(np.isfinite(P[i])) and np.all(np.isfinite(ru[i]))
                 and np.all(np.isfinite(vu[i]))):
             out[i] = np.nan
+            if out_log is not None:
+                out_log[i] = np.nan
             continue
         vmag = np.linalg.norm(vu[i])
         peak = Ainv[i] @ ru[i]
@@ -313,6 +317,12 @@ def _ncdot(ru, vu, P, R, lclip, sphere_rule: str = "graded"):
         nu = np.where(pos, sig * Hf / np.sqrt(_TWOPI), np.maximum(0.0, -nu0))
         integ = nu * np.exp(-(logZ[i] + 0.5 * md))
         out[i] = R * R * (integ @ w)
+        if out_log is not None:
+            # the same sum scaled by its largest exponent, so that its log stays finite
+            # where the rate itself underflows (peaks far narrower than the time grid)
+            mdmin = float(np.min(md))
+            sc = (nu * np.exp(-0.5 * (md - mdmin))) @ w
+            out_log[i] = (np.log(R * R * sc) - logZ[i] - 0.5 * mdmin) if sc > 0 else -np.inf
     return out, md2
 
 
@@ -494,6 +504,17 @@ def coppola_bounds(r, v, A, R, gamma=1e-16):
     return (-ac * sv2 + q0 - dmax) / vmag, (ac * sv2 + q0 - dmin) / vmag
 
 
+def _rate3(rate_fn, t):
+    """(rate, ok, log rate) from a rate function returning either (rate, ok) or
+    (rate, ok, log_rate)."""
+    res = rate_fn(t)
+    if len(res) > 2:
+        return res[0], res[1], np.asarray(res[2], float)
+    y = np.asarray(res[0], float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return res[0], res[1], np.where(y > 0, np.log(np.where(y > 0, y, 1.0)), -np.inf)
+
+
 def _integrate_rate_refined(rate_fn, t0, t1, tlo_lim, thi_lim, neph=101, max_refine=250):
     """Collision-rate time integral on a refined trapezoid grid, following the refinement
     rules documented for CARA's Pc3D_Hall: start from ``neph`` points over the Coppola
@@ -506,7 +527,7 @@ def _integrate_rate_refined(rate_fn, t0, t1, tlo_lim, thi_lim, neph=101, max_ref
     else:
         t0, t1 = max(t0, tlo_lim), min(t1, thi_lim)
     t = np.linspace(t0, t1, neph)
-    y, ok = rate_fn(t)
+    y, ok, ly = _rate3(rate_fn, t)
     dT0 = max((t1 - t0) / 2, abs(tlo_lim) / (max_refine / 3), abs(thi_lim) / (max_refine / 3))
     xg = np.sqrt(2.0) * special.erfcinv(1e-6)
     red = np.exp(-0.5 * xg * xg) / np.sqrt(_TWOPI)
@@ -517,7 +538,25 @@ def _integrate_rate_refined(rate_fn, t0, t1, tlo_lim, thi_lim, neph=101, max_ref
         cut = ymax * red
         nmax = int(np.argmax(y))
         new: list[float] = []
-        if ymax == 0:
+        lyv = np.where(ok & np.isfinite(ly), ly, -np.inf)
+        if ymax == 0 and np.isfinite(lyv).any():
+            # the rate underflows at every grid point: the encounter is much shorter than
+            # the grid step (e.g. a few-second GEO pass on a 43 s grid).  Bisect towards the
+            # maximum of the log-rate until the rate is representable, or until the log-rate
+            # peak is resolved (neighbours within 0.5 of it), in which case Nc is truly
+            # negligible (< ~1e-300).
+            k = int(np.argmax(lyv))
+            if k == 0 and t[0] > tlo_lim:
+                new = [max(t[0] - dT0, tlo_lim)]
+            elif k == t.size - 1 and t[-1] < thi_lim:
+                new = [min(t[-1] + dT0, thi_lim)]
+            else:
+                nb = [j for j in (k - 1, k + 1) if 0 <= j < t.size]
+                if all(lyv[k] - lyv[j] < 0.5 for j in nb):
+                    converged = True
+                    break
+                new = [0.5 * (t[j] + t[k]) for j in nb]
+        elif ymax == 0:
             if t[0] > tlo_lim or t[-1] < thi_lim:
                 new = list(np.linspace(tlo_lim, thi_lim, 2 * neph + 1))
             else:
@@ -580,12 +619,13 @@ def _integrate_rate_refined(rate_fn, t0, t1, tlo_lim, thi_lim, neph=101, max_ref
         if tn.size == 0:
             converged = True
             break
-        yn, okn = rate_fn(tn)
+        yn, okn, lyn = _rate3(rate_fn, tn)
         t = np.concatenate([t, tn])
         order = np.argsort(t)
         t = t[order]
         y = np.concatenate([y, yn])[order]
         ok = np.concatenate([ok, okn])[order]
+        ly = np.concatenate([ly, lyn])[order]
     return float(np.trapezoid(y, t)), t, y, ok, converged
 
 
@@ -698,21 +738,27 @@ def nc_3d_hall(r1, v1, C1, r2, v2, C2, hbr_m, *, gm: float = GM_M3_S2,
 
     pop_fail = [0]
 
-    def rate(t):
+    def rate_log(t):
         ru, vu, P, conv = _pop(t, E1, Q1, E2, Q2, R, lclip, gm)
-        nd, _ = _ncdot(ru, vu, P, R, lclip, sphere_rule)
-        nd = np.where(np.isfinite(nd) & conv, nd, 0.0)
+        ly = np.empty(t.shape[0])
+        nd, _ = _ncdot(ru, vu, P, R, lclip, sphere_rule, out_log=ly)
+        good = np.isfinite(nd) & conv
+        nd = np.where(good, nd, 0.0)
+        ly = np.where(good, ly, -np.inf)
         pop_fail[0] += int(np.sum(~conv))
-        return nd, conv
+        return nd, conv, ly
+
+    def rate(t):
+        return rate_log(t)[:2]
 
     if time_integration == "laplace":
         return _laplace(rate, tau0, tau1, tlo, thi, warns, reoriented)
     if time_integration == "simpson":
-        nc0, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi, neph=neph)
+        nc0, t, y, ok, conv = _integrate_rate_refined(rate_log, tau0, tau1, tlo, thi, neph=neph)
         ta, tb = t[0], t[-1]
         nc, t, y, ok, conv = _integrate_rate(rate, ta, tb, rtol=rtol)
     else:
-        nc, t, y, ok, conv = _integrate_rate_refined(rate, tau0, tau1, tlo, thi, neph=neph)
+        nc, t, y, ok, conv = _integrate_rate_refined(rate_log, tau0, tau1, tlo, thi, neph=neph)
     if pop_fail[0]:
         warns.append(f"peak-overlap iteration unconverged at {pop_fail[0]} time point(s)")
     if not conv:
