@@ -543,3 +543,31 @@ def test_step_smeared_by_long_fit_spans_is_placed_at_the_burn():
     i0, i1 = epochs.index(dets[0].gap_start), epochs.index(dets[0].gap_end)
     assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]
     assert dets[0].kind == KIND_ALONG_TRACK
+
+
+def test_two_scale_check_drops_only_unmatched_smeared_events():
+    """Jason-1 in 2003-2004: element sets fitted over spans of a week or more
+    let a single-gap excursion pass the trigger while the level barely
+    moves.  The two-scale check (a smeared step must stand out of the
+    multi-day level noise) drops such events: on this stretch it must drop
+    at least one, every dropped event must carry a step model of 3 days or
+    more, and none of them may be an operator-listed manoeuvre (the matched
+    count stays the same)."""
+    from orbitwatch.behavior.maneuvers import ManeuverConfig
+
+    sets = _read_tles(shared_path(*BENCH, "processed_files", "Jason-1.tle"))
+    man = shared_path(*BENCH, "raw_manoeuvres", "ja1man.txt")
+    lo, hi = datetime(2003, 1, 1, tzinfo=UTC), datetime(2005, 1, 1, tzinfo=UTC)
+    sets = [s for s in sets if lo <= s.epoch <= hi]
+    epochs = sorted({s.epoch for s in sets})
+    truth = [t for t, _ in _cnes_manoeuvres(man) if epochs[0] <= t <= epochs[-1]]
+    with_check = detect_maneuvers(sets)
+    without = detect_maneuvers(sets, ManeuverConfig(step_min_z_factor=0.0))
+    kept = {d.gap_start for d in with_check}
+    dropped = [d for d in without if d.gap_start not in kept]
+    assert kept <= {d.gap_start for d in without}
+    assert dropped
+    assert all(d.evidence["step_model"]["fit_span_days"] >= 3.0 for d in dropped)
+    matched_without = {without[j].gap_start for j in _match(without, epochs, truth).values()}
+    assert not matched_without & {d.gap_start for d in dropped}
+    assert len(_match(with_check, epochs, truth)) == len(matched_without)

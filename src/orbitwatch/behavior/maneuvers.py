@@ -49,8 +49,10 @@ channel     series                                   what moves it
    smoothstep, not a step; fallback :func:`_step_start`).  Long flagged runs
    with several strong single-gap steps are burn campaigns, one event per
    burn (:func:`_campaign_split`), unless one fit-span response explains the
-   whole run.  GEO events under ``geo_min_delta_v_m_s`` are
-   dropped as fit scatter.
+   whole run.  An event whose step model spreads the step over
+   ``step_min_span_days`` or more must have a modelled step that stands out
+   of the multi-day level noise (two-scale check, ``step_min_z_factor``).
+   GEO events under ``geo_min_delta_v_m_s`` are dropped as fit scatter.
 5. *Size and kind*: the jump sizes give the Gauss-equation estimates
    ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
    ``dtheta`` the angle the orbit normal turned), ``dv_e = v |de| / 2``
