@@ -35,6 +35,31 @@ def _site_file(path: Path | None):
         fail(str(exc))
 
 
+class _SitesView:
+    """The sites file, plus the sites stored in ``--db`` when one is given (file first)."""
+
+    def __init__(self, sites_file: Path | None, db: str | None):
+        from orbitwatch.tracking.sites import find_site
+
+        sf = _site_file(sites_file)
+        self.sites = list(sf.sites)
+        self.path = str(sf.path)
+        if db is not None:
+            from orbitwatch.store.db import open_engine
+            from orbitwatch.store.sites import load_sites
+
+            engine = open_engine(db)
+            with engine.connect() as conn:
+                names = {x.name for x in self.sites}
+                self.sites += [x for x in load_sites(conn) if x.name not in names]
+            engine.dispose()
+            self.path += " and the database"
+        self._find = find_site
+
+    def get(self, key: str):
+        return self._find(self.sites, key)
+
+
 def _parse_mask(text: str | None) -> tuple[tuple[float, float], ...]:
     if not text:
         return ()
@@ -119,6 +144,9 @@ def sites_import(
         None, "--releasable-to", help="Override releasability (codes or ALL)."
     ),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
+    db: str = typer.Option(
+        None, "--db", help="Store the sites in this database (shared with the service) "
+        "instead of the sites file."),
 ) -> None:
     """Import sites from a file (adds new names, replaces existing ones)."""
     from dataclasses import replace
@@ -134,11 +162,22 @@ def sites_import(
     if releasable_to:
         rt = tuple(x.strip().upper() for x in releasable_to.split(",") if x.strip())
         new = [replace(s, releasable_to=rt) for s in new]
-    sf = _site_file(sites_file)
-    added, replaced = sf.upsert(new)
-    sf.save()
+    if db is not None:
+        from orbitwatch.store.db import open_engine
+        from orbitwatch.store.sites import save_sites
+
+        engine = open_engine(db)
+        with engine.begin() as conn:
+            added, replaced = save_sites(conn, new)
+        engine.dispose()
+        where = "the database"
+    else:
+        sf = _site_file(sites_file)
+        added, replaced = sf.upsert(new)
+        sf.save()
+        where = str(sf.path)
     err.print(
-        f"imported {len(new)} sites from {file}: {added} added, {replaced} replaced -> {sf.path}",
+        f"imported {len(new)} sites from {file}: {added} added, {replaced} replaced -> {where}",
         highlight=False,
     )
 
@@ -149,12 +188,25 @@ def sites_list(
     kind: str = typer.Option(None, "--kind", help="Only radar, optical or comms."),
     fmt: str = typer.Option("table", "--format", help="table or jsonl."),
     sites_file: Path = typer.Option(None, "--sites-file", help=SITES_FILE_HELP),
+    db: str = typer.Option(None, "--db", help="List the sites stored in this database."),
 ) -> None:
     """List the stored sites."""
-    sf = _site_file(sites_file)
+    if db is not None:
+        from orbitwatch.store.db import open_engine
+        from orbitwatch.store.sites import load_sites
+
+        engine = open_engine(db)
+        with engine.connect() as conn:
+            stored = load_sites(conn)
+        engine.dispose()
+        where = "database"
+    else:
+        sf = _site_file(sites_file)
+        stored = sf.sites
+        where = str(sf.path)
     sites = [
         s
-        for s in sf.sites
+        for s in stored
         if (partner is None or s.partner.upper() == partner.upper())
         and (kind is None or s.kind == kind)
     ]
@@ -166,7 +218,7 @@ def sites_list(
         fail(f"--format: {fmt!r} is not jsonl or table")
     from rich.table import Table
 
-    t = Table(title=f"{len(sites)} sites ({sf.path})")
+    t = Table(title=f"{len(sites)} sites ({where})")
     for col in (
         "name",
         "label",
@@ -298,7 +350,7 @@ def passes_cmd(
         fail("give exactly one of --site NAME or --site-coords LAT,LON,ALT_M")
     try:
         if site is not None:
-            s = _site_file(sites_file).get(site)
+            s = _SitesView(sites_file, db).get(site)
         else:
             s = site_from_coords(site_coords, kind=kind, min_elevation_deg=min_el or 0.0)
         t0 = parse_iso(start)
@@ -511,7 +563,7 @@ def tasking_cmd(
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format: {fmt!r} is not jsonl or table")
-    sf = _site_file(sites_file)
+    sf = _SitesView(sites_file, db)
     chosen = []
     try:
         if sites:
