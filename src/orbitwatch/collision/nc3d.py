@@ -354,6 +354,12 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
     active = np.ones(m, bool)
     mup_old = np.full((m, 3), np.nan)
     mup_old2 = np.full((m, 3), np.nan)
+    # adaptive under-relaxation of the fixed-point step (1 = the plain iteration): x0.5 when
+    # the step grows, x1.25 (up to 1) when it shrinks, x0.25 and retry when the new
+    # expansion centre is not a bound orbit.
+    lam = np.ones(m)
+    lam_min = 0.25
+    prev_step = np.full(m, np.inf)
     avgiter, acciter, osciter = 35, 25, 15
     tol2 = 1e-3
     for it in range(maxiter + 1):
@@ -378,6 +384,9 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
                         + np.einsum("mij,mj->mi", Ainv[1], xu[1][:, :3]))
         if it > avgiter:
             mup = 0.5 * (mup + mup_old[idx])
+        lam_i = lam[idx].copy()
+        if it > 0:
+            mup = mup_old[idx] + lam_i[:, None] * (mup - mup_old[idx])
         vp = []
         for k in range(2):
             Bk = Ps[k][:, 3:, :3]
@@ -385,14 +394,17 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
         SremInv = np.linalg.inv(Sig + sig_rem0)
         done = np.zeros(idx.size, bool)
         if it > 0:
-            d = mup_old[idx] - mup
+            d = (mup_old[idx] - mup) / lam_i[:, None]  # the undamped step
             dmd2 = np.einsum("mi,mij,mj->m", d, SremInv, d)
             done = dmd2 <= tol
+            grow = dmd2 > prev_step[idx]
+            lam[idx] = np.where(grow, np.maximum(0.5 * lam_i, lam_min), np.minimum(1.25 * lam_i, 1.0))
+            prev_step[idx] = dmd2
             if it > osciter:
                 # accept back-and-forth oscillation, then relax the tolerance gradually
                 # from tol to tol2 between iterations acciter and avgiter
                 d2 = mup_old2[idx] - mup
-                done |= np.einsum("mi,mij,mj->m", d2, SremInv, d2) <= tol
+                done |= (np.einsum("mi,mij,mj->m", d2, SremInv, d2) <= tol) & (lam_i == 1.0)
                 if it > avgiter:
                     cut = tol2
                 elif it <= acciter:
@@ -419,11 +431,16 @@ def _pop(t, E01, Q1, E02, Q2, R, lclip, gm, maxiter=100, tol=1e-6):
                 Es0[k][gi] = Eks[k][good]
                 j, _ = _jac_E0_to_Xt(Eks[k][good], t[gi], gm)
                 J[k][gi] = j
-        failed[idx[bad]] = True
-        active[idx[bad]] = False
+        retry = bad & (lam_i > lam_min) & (it > 0)
+        lam[idx[retry]] = np.maximum(0.25 * lam_i[retry], lam_min)
+        prev_step[idx[retry]] = np.inf
+        give_up = bad & ~retry
+        failed[idx[give_up]] = True
+        active[idx[give_up]] = False
         done &= good
-        mup_old2[idx] = mup_old[idx]
-        mup_old[idx] = mup
+        upd = idx[good]
+        mup_old2[upd] = mup_old[upd]
+        mup_old[upd] = mup[good]
         conv[idx[done]] = True
         active[idx[done]] = False
     # final linearisation at the converged centres
