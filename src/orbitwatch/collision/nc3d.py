@@ -25,12 +25,15 @@ Method (as described in those papers and in NASA CARA's Pc3D_Hall documentation)
       dNc/dt = R^2 \u222e N3(R u; mu_r, A) E[max(0, -u.v) | r = R u] d\u03a9,
   with A, B, C the position, cross and velocity blocks of the relative covariance and the
   conditional velocity mean mu_v + B A^-1 (R u - mu_r), covariance C - B A^-1 B^T.
-* Nc = \u222b dNc/dt dt over the encounter, integrated here with an adaptive composite Simpson
-  rule on a window located from the Mahalanobis distance of the mean trajectories.
+* Nc = \u222b dNc/dt dt over the encounter, by default with the trapezoid rule on the refined
+  ephemeris grid documented for CARA's Pc3D_Hall (``time_integration="simpson"`` gives an
+  adaptive Simpson integral).  Where the rate underflows on the whole initial grid (an
+  encounter much shorter than the grid step), the refinement follows the log of the rate.
+* The peak-overlap fixed-point iteration is adaptively under-relaxed (see ``_pop``).
 
-The unit-sphere integral uses a product rule (Gauss-Legendre in cos(theta) on geometrically
-graded panels about a pole aligned with the PDF peak, trapezoid in phi), instead of the
-Lebedev rule used by CARA; both are converged quadratures of the same integral.
+The unit-sphere integral uses the 5810-point Lebedev rule (CARA's default) or, optionally,
+a graded product rule (Gauss-Legendre in cos(theta) on panels graded about the PDF peak,
+trapezoid in phi).
 
 Units: metres, seconds; GM = 3.986004418e14 m^3/s^2 (EGM-96, as in CARA's tools).
 """
