@@ -150,7 +150,9 @@ def assess_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None,
                                 min_samples=20_000 if window else 100_000)
             res["pc_mc"] = {"value": mc.value, "ci95_low": mc.ci95_low,
                             "ci95_high": mc.ci95_high, "samples": mc.samples, "hits": mc.hits,
-                            "seed": mc.seed, "window_s": list(window) if window else None}
+                            "seed": mc.seed, "window_s": list(window) if window else None,
+                            "method": getattr(mc, "method", None),
+                            "std_error": getattr(mc, "std_error", None)}
             warnings += [f"pc_mc: {w}" for w in mc.warnings]
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
             res["pc_mc"] = None
