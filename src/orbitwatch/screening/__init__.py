@@ -41,7 +41,7 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS, Satrec
 
 from orbitwatch.screening.backends import run_dask, run_local
-from orbitwatch.screening.engine import Job, build_satrec, satrec_recipe
+from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, build_satrec, satrec_recipe
 from orbitwatch.screening.filters import apogee_perigee_keep
 from orbitwatch.screening.model import Conjunction, PropagationFailure, ScreenResult, ScreenStats
 from orbitwatch.screening.rtn import to_rtn
@@ -159,7 +159,8 @@ def screen(
     jd0, fr0 = datetime_to_jd(start)
     job = Job(
         recipes=[satrec_recipe(o) for o in objs], jd0=jd0, fr0=fr0, step_s=step_s,
-        n_steps=n_steps, threshold_km=float(threshold_km), chunk_steps=max(1, int(chunk_steps)),
+        n_steps=n_steps, threshold_km=float(threshold_km),
+        chunk_steps=max(1, int(chunk_steps)) * (PRIMARY_CHUNK_MULTIPLE if primary_mask is not None else 1),
         primary_mask=primary_mask, skip_pairs=skip_pairs,
     )
     if n < 2:

@@ -136,19 +136,53 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
     )
 
 
-# Primaries mode samples every object only every COARSE_FACTOR steps (300 s):
-# the chord bound still closes there (L H^2/8 < 0.04 in LEO) and rejects all
-# but a few per cent of the primary-object intervals; only those are sampled
-# at the fine step, exactly as in all-vs-all mode.
-COARSE_FACTOR = 5
+# Primaries mode samples every object only every COARSE_FACTOR steps (960 s at
+# h = 60 s) and then bisects, level by level, only the primary-object intervals
+# that the proven lower bound cannot reject, down to single fine steps; see
+# ``run_chunk_primaries``.
+COARSE_FACTOR = 16
+# Primaries-mode chunks are this many times longer than all-vs-all chunks
+# (memory n x samples is small: only every COARSE_FACTOR-th sample is stored).
+PRIMARY_CHUNK_MULTIPLE = 24
+
+
+def primary_interval_lower_km(d0: np.ndarray, d1: np.ndarray, h_s: np.ndarray, p_sum: np.ndarray) -> np.ndarray:
+    """Proven lower bound (km) on ``|d|`` over intervals of (varying) length ``h_s``.
+
+    ``d0``, ``d1``: relative positions (m, 3) at both ends.  The pad is the
+    smaller of two sound bounds on the distance between ``d`` and its chord:
+    the relative (Lipschitz) bound ``chord_error_km`` (tight for close pairs,
+    infinite where it does not close) and the absolute bound
+    ``(2 mu / rho_min^2 + P_1 + P_2) h^2 / 8`` (each object's own trajectory
+    stays within ``(mu/rho_min^2 + P_i) h^2/8`` of its own chord, since
+    ``|r_i''| <= mu/|r_i|^2 + P_i``; the chord of ``d`` is the difference of
+    the two chords), which does not grow with the separation.
+    """
+    from orbitwatch.screening.filters import MU_KM3_S2, RHO_MIN_KM, chord_error_km, segment_distance_km
+
+    dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
+    rel = chord_error_km(dmax, h_s, p_sum)
+    absolute = (2.0 * MU_KM3_S2 / RHO_MIN_KM**2 + p_sum) * h_s * h_s / 8.0
+    return segment_distance_km(d0, d1) - np.minimum(rel, absolute)
 
 
 def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
-    """Primaries-vs-catalog screen of intervals k0..k1-1 with coarse-then-fine sampling."""
-    from orbitwatch.screening.filters import chord_error_km, segment_distance_km
+    """Primaries-vs-catalog screen of intervals k0..k1-1: coarse sampling, then bisection.
 
+    Every object is propagated (``SatrecArray``) only at every
+    ``COARSE_FACTOR``-th sample.  Each (primary, object, interval) is kept
+    only if :func:`primary_interval_lower_km` cannot prove it stays above the
+    threshold; kept intervals longer than one fine step are split at their
+    middle fine sample (exact SGP4 of just those two objects there) and both
+    halves are tested again, until single fine steps remain.  A discarded
+    interval is one whose every sub-interval would be discarded too (the bound
+    is proven for the whole interval), so the surviving fine steps include
+    every fine step an all-vs-all screen would keep for these pairs; they go
+    through the same refinement (steps 2-4 of docs/screening.md).
+    """
     sats, arr, p_obj = _satrecs(job)
     h = job.step_s
+    thr = job.threshold_km
     ks = np.arange(k0, k1 + 1, COARSE_FACTOR)
     if ks[-1] != k1:
         ks = np.append(ks, k1)
@@ -165,68 +199,65 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
         fail_k[o] = ks[first]
     prim = np.flatnonzero(job.primary_mask)
     n = len(sats)
-    skip = set(job.skip_pairs.tolist()) if job.skip_pairs is not None else set()
-    # coarse pass: primary p vs every object j, every coarse interval c
-    fp, fj, fc = [], [], []
-    hc = np.diff(t)
+    pp, jj = [], []
     for p in prim:
         others = np.flatnonzero(~job.primary_mask | (np.arange(n) > p))
         others = others[others != p]
-        if skip:
+        if job.skip_pairs is not None and job.skip_pairs.size:
             keys = np.minimum(p, others) * n + np.maximum(p, others)
             others = others[~np.isin(keys, job.skip_pairs)]
-        if others.size == 0:
-            continue
-        d = r[others] - r[p][None, :, :]  # (m, nc, 3)
-        d0 = d[:, :-1].reshape(-1, 3)
-        d1 = d[:, 1:].reshape(-1, 3)
-        ok = (valid[others][:, :-1] & valid[others][:, 1:] & valid[p][None, :-1] & valid[p][None, 1:]).ravel()
-        dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
-        hh = np.tile(hc, others.size)
-        psum = np.repeat(p_obj[others] + p_obj[p], hc.size)
-        lower = np.full(d0.shape[0], np.inf)
-        for hv in np.unique(hc):
-            sel = ok & (hh == hv)
-            lower[sel] = segment_distance_km(d0[sel], d1[sel]) - chord_error_km(dmax[sel], float(hv), psum[sel])
-        hit = np.flatnonzero(lower <= job.threshold_km)
-        fj.append(others[hit // hc.size])
-        fc.append(hit % hc.size)
-        fp.append(np.full(hit.size, p))
+        pp.append(np.full(others.size, p, dtype=np.int64))
+        jj.append(others.astype(np.int64))
+    P = np.concatenate(pp) if pp else np.empty(0, np.int64)
+    J = np.concatenate(jj) if jj else np.empty(0, np.int64)
+    nc = ks.size - 1
+    # level 0: every pair x every coarse interval
+    ci_pair = np.repeat(np.arange(P.size), nc)
+    cc = np.tile(np.arange(nc), P.size)
+    ip, ij = P[ci_pair], J[ci_pair]
+    ka, kb = ks[cc], ks[cc + 1]
+    d0 = r[ij, cc] - r[ip, cc]
+    d1 = r[ij, cc + 1] - r[ip, cc + 1]
+    ok = valid[ij, cc] & valid[ij, cc + 1] & valid[ip, cc] & valid[ip, cc + 1]
+    ip, ij, ka, kb, d0, d1 = ip[ok], ij[ok], ka[ok], kb[ok], d0[ok], d1[ok]
     broad = 0
-    ci = cj = ck = np.empty(0, np.int64)
     exact = ExactStates(sats, job.jd0, job.fr0)
-    if fp:
-        fp_, fj_, fc_ = np.concatenate(fp), np.concatenate(fj), np.concatenate(fc)
-        broad = int(fp_.size)
-        # fine pass: exact states at every fine sample of the flagged coarse intervals
-        starts = ks[fc_]
-        lens = ks[fc_ + 1] - starts
-        rep = np.repeat(np.arange(fp_.size), lens + 1)
-        kf = starts[rep] + (np.arange(rep.size) - np.repeat(np.cumsum(lens + 1) - (lens + 1), lens + 1))
-        tf = kf * h
-        ea, ra, _ = exact(fp_[rep], tf)
-        eb, rb, _ = exact(fj_[rep], tf)
-        okf = (ea == 0) & (eb == 0)
-        for m in np.flatnonzero(~okf):
-            o = fp_[rep[m]] if ea[m] != 0 else fj_[rep[m]]
-            failures.append((int(o), float(tf[m]), int(ea[m] or eb[m])))
-        d = rb - ra
-        # consecutive fine samples of the same flagged interval
-        same = rep[:-1] == rep[1:]
-        a_idx = np.flatnonzero(same)
-        d0, d1 = d[a_idx], d[a_idx + 1]
-        okp = okf[a_idx] & okf[a_idx + 1]
-        dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
-        psum = p_obj[fp_[rep[a_idx]]] + p_obj[fj_[rep[a_idx]]]
-        lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h, psum)
-        keep = okp & (lower <= job.threshold_km)
-        sel = a_idx[keep]
-        ci = fp_[rep[sel]]
-        cj = fj_[rep[sel]]
-        ck = kf[sel]
-        # beyond an object's first coarse failure nothing is screened
-        alive = (ck + 1 <= fail_k[ci]) & (ck + 1 <= fail_k[cj])
-        ci, cj, ck = ci[alive], cj[alive], ck[alive]
+    out_i, out_j, out_k = [], [], []
+    while ip.size:
+        lower = primary_interval_lower_km(d0, d1, (kb - ka) * h, p_obj[ip] + p_obj[ij])
+        keep = lower <= thr
+        ip, ij, ka, kb, d0, d1 = ip[keep], ij[keep], ka[keep], kb[keep], d0[keep], d1[keep]
+        broad += int(ip.size)
+        fine = (kb - ka) == 1
+        out_i.append(ip[fine])
+        out_j.append(ij[fine])
+        out_k.append(ka[fine])
+        split = ~fine
+        ip, ij, ka, kb, d0, d1 = ip[split], ij[split], ka[split], kb[split], d0[split], d1[split]
+        if not ip.size:
+            break
+        km = (ka + kb) // 2
+        tm = km * h
+        ea, ra, _ = exact(ip, tm)
+        eb, rb, _ = exact(ij, tm)
+        okm = (ea == 0) & (eb == 0)
+        for m in np.flatnonzero(~okm):
+            o = ip[m] if ea[m] != 0 else ij[m]
+            failures.append((int(o), float(tm[m]), int(ea[m] or eb[m])))
+        dm = rb - ra
+        ip, ij, ka, km, kb, d0, dm, d1 = (x[okm] for x in (ip, ij, ka, km, kb, d0, dm, d1))
+        ip = np.concatenate([ip, ip])
+        ij = np.concatenate([ij, ij])
+        ka, kb = np.concatenate([ka, km]), np.concatenate([km, kb])
+        d0, d1 = np.concatenate([d0, dm]), np.concatenate([dm, d1])
+    ci = np.concatenate(out_i) if out_i else np.empty(0, np.int64)
+    cj = np.concatenate(out_j) if out_j else np.empty(0, np.int64)
+    ck = np.concatenate(out_k) if out_k else np.empty(0, np.int64)
+    # beyond an object's first coarse failure nothing is screened
+    alive = (ck + 1 <= fail_k[ci]) & (ck + 1 <= fail_k[cj])
+    ci, cj, ck = ci[alive], cj[alive], ck[alive]
+    order = np.lexsort((cj, ci, ck))
+    ci, cj, ck = ci[order], cj[order], ck[order]
     bi, bj, ba, bb = find_brackets(ci, cj, ck * h, h, exact, p_obj[ci] + p_obj[cj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
     for m in np.flatnonzero(err_obj[:, 0] >= 0):
