@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter, itemgetter
+from operator import add, attrgetter, itemgetter
 
 import numpy as np
 from sqlalchemy import (
@@ -141,6 +142,35 @@ def normalize_intl_designator(text: str | None) -> str | None:
         yy = int(t[:2])
         return f"{1900 + yy if yy >= 57 else 2000 + yy}-{t[2:5]}{t[5:]}"
     return t or None
+
+
+#: a designator already in clean TLE form (ASCII only: ``str.isdigit`` would also
+#: accept other digits, which :func:`normalize_intl_designator` then handles)
+_TLE_INTL = re.compile(r"[0-9]{5}[A-Z]{1,3}").fullmatch
+
+
+def normalize_intl_designators(texts: Iterable[str | None]) -> list[str | None]:
+    """:func:`normalize_intl_designator` of each text (same results, for a whole file).
+
+    Clean TLE-form designators (``98067A``) are converted by their launch
+    prefix (``98067`` -> ``1998-067``), computed once per launch; anything else
+    goes through :func:`normalize_intl_designator`.
+    """
+    launches: dict[str, str] = {}
+    match = _TLE_INTL
+    out: list[str | None] = []
+    append = out.append
+    for text in texts:
+        if text and match(text):
+            key = text[:5]
+            head = launches.get(key)
+            if head is None:
+                yy = int(key[:2])
+                head = launches[key] = f"{1900 + yy if yy >= 57 else 2000 + yy}-{key[2:]}"
+            append(head + text[5:])
+        else:
+            append(normalize_intl_designator(text))
+    return out
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -419,42 +449,51 @@ def _first_seen_rows(first_seen: list[tuple]) -> list[tuple]:
     """Object rows (``_FIRST_SEEN_COLUMNS``) for objects new to the store.
 
     ``first_seen`` holds ``(norad_id, driver-form epoch, newest ElementSet)``;
-    orbit fields are computed for all of them at once.
+    orbit fields are computed for all of them at once, and the rows are built
+    column-wise (one ``zip``, no per-row indexing).
     """
     if not first_seen:
         return []
     m = len(first_seen)
-    n = np.fromiter((s.mean_motion_rev_day for _, _, s in first_seen), float, m)
-    e = np.fromiter((s.eccentricity for _, _, s in first_seen), float, m)
-    inc = np.fromiter((s.inclination_deg for _, _, s in first_seen), float, m)
+    ids = [f[0] for f in first_seen]
+    epochs = [f[1] for f in first_seen]
+    sets = [f[2] for f in first_seen]
+    n, e, inc = (np.fromiter(map(get, sets), float, m) for get in _ORBIT_GETTERS)
     perigee, apogee = perigee_apogee_km(n, e, inc)
     period = period_min(n)
     regime = classify_regimes(period, e, apogee).tolist()
     finite = np.isfinite(perigee) & np.isfinite(apogee) & np.isfinite(period)
-    perigee = np.where(finite, perigee, np.nan).tolist()
-    apogee = apogee.tolist()
-    period = period.tolist()
-    finite = finite.tolist()
-    rows = []
-    for j, (nid, ep, s) in enumerate(first_seen):
-        ok = finite[j]
-        rows.append(
-            (
-                nid,
-                s.name or None,
-                normalize_intl_designator(s.intl_designator),
-                s.owner or None,
-                s.object_type or None,
-                ep,
-                regime[j],
-                perigee[j] if ok else None,
-                apogee[j] if ok else None,
-                s.inclination_deg,
-                period[j] if ok else None,
-                s.eccentricity,
-            )
+    if finite.all():
+        perigee, apogee, period = perigee.tolist(), apogee.tolist(), period.tolist()
+    else:  # NULL where the orbit is not defined (all three, as before)
+        perigee, apogee, period = (
+            [v if ok else None for v, ok in zip(x.tolist(), finite.tolist(), strict=True)]
+            for x in (perigee, apogee, period)
         )
-    return rows
+    names, intls, owners, types = zip(*map(_meta_values, sets), strict=True)
+    return list(
+        zip(
+            ids,
+            [x or None for x in names],
+            normalize_intl_designators(intls),
+            [x or None for x in owners],
+            [x or None for x in types],
+            epochs,
+            regime,
+            perigee,
+            apogee,
+            inc.tolist(),
+            period,
+            e.tolist(),
+            strict=True,
+        )
+    )
+
+
+_ORBIT_GETTERS = tuple(
+    attrgetter(f) for f in ("mean_motion_rev_day", "eccentricity", "inclination_deg")
+)
+_meta_values = attrgetter("name", "intl_designator", "owner", "object_type")
 
 
 def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tuple] = ()):
@@ -520,24 +559,36 @@ def _finish_ingest(conn: Connection, ingest_id: int, counts: IngestCounts) -> No
 def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
     """``{(norad_id, epoch): set}`` (first occurrence wins) and ``{norad_id: (epoch, set)}``.
 
-    Epochs in driver form (integer microseconds on SQLite).  One pass: this
-    runs over every set of every file.
+    Epochs in driver form (integer microseconds on SQLite).  This runs over
+    every set of every file: keys are built column-wise, and the common cases
+    (no repeated key; one set per object, as in a catalog snapshot) are dicts
+    built straight from them; otherwise one pass decides.
     """
-    unique: dict[tuple, ElementSet] = {}
+    ids = list(map(_get_norad_id, sets))
+    if dialect_name == "sqlite":
+        e0, us = UNIX_EPOCH, ONE_US
+        epochs = [(s.epoch - e0) // us for s in sets]
+    else:
+        epochs = list(map(_get_epoch, sets))
+    keys = list(zip(ids, epochs, strict=True))
+    unique: dict[tuple, ElementSet] = dict(zip(keys, sets, strict=True))
+    if len(unique) == len(sets) and len(set(ids)) == len(ids):
+        return unique, dict(zip(ids, zip(epochs, sets, strict=True), strict=True))
+    unique = {}
     newest: dict[int, tuple] = {}
-    sqlite = dialect_name == "sqlite"
-    e0, us = UNIX_EPOCH, ONE_US
-    for s in sets:
-        nid = s.norad_id
-        ep = (s.epoch - e0) // us if sqlite else s.epoch
-        key = (nid, ep)
+    for key, s in zip(keys, sets, strict=True):
         if key in unique:
             continue
         unique[key] = s
+        nid, ep = key
         cur = newest.get(nid)
         if cur is None or ep > cur[0]:
             newest[nid] = (ep, s)
     return unique, newest
+
+
+_get_norad_id = attrgetter("norad_id")
+_get_epoch = attrgetter("epoch")
 
 
 def _ingest(
@@ -578,7 +629,11 @@ def _ingest(
         stored = _existing_keys(conn, source, list(newest), min(epochs), max(epochs))
     else:
         stored = set()
-    fresh = [(k[0], k[1], *_es_values(s)) for k, s in unique.items() if k not in stored]
+    # driver-form rows: the key tuple + the values (tuple concatenation in C)
+    if stored:
+        fresh = [k + _es_values(s) for k, s in unique.items() if k not in stored]
+    else:
+        fresh = list(map(add, unique.keys(), map(_es_values, unique.values())))
 
     # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
     #    A light look-up (epoch and element-set metadata) decides which stored
