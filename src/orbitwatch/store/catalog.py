@@ -445,19 +445,18 @@ _FIRST_SEEN_COLUMNS = (
 )
 
 
-def _first_seen_rows(first_seen: list[tuple]) -> list[tuple]:
+def _first_seen_rows(first_seen: dict[int, tuple]) -> list[tuple]:
     """Object rows (``_FIRST_SEEN_COLUMNS``) for objects new to the store.
 
-    ``first_seen`` holds ``(norad_id, driver-form epoch, newest ElementSet)``;
+    ``first_seen`` maps norad_id -> (driver-form epoch, newest ElementSet);
     orbit fields are computed for all of them at once, and the rows are built
     column-wise (one ``zip``, no per-row indexing).
     """
     if not first_seen:
         return []
     m = len(first_seen)
-    ids = [f[0] for f in first_seen]
-    epochs = [f[1] for f in first_seen]
-    sets = [f[2] for f in first_seen]
+    ids = list(first_seen)
+    epochs, sets = zip(*first_seen.values(), strict=True)
     n, e, inc = (np.fromiter(map(get, sets), float, m) for get in _ORBIT_GETTERS)
     perigee, apogee = perigee_apogee_km(n, e, inc)
     period = period_min(n)
@@ -645,12 +644,15 @@ def _ingest(
         if rec.norad_id in satcat_by_id:
             satcat_dup += 1
         satcat_by_id[rec.norad_id] = rec
-    known = _existing_light(conn, list(newest.keys() | satcat_by_id.keys()))
+    known = _existing_light(
+        conn, list(newest.keys() | satcat_by_id.keys()) if satcat_by_id else list(newest)
+    )
     candidates = set(satcat_by_id)
-    for nid, (ep, s) in newest.items():
-        light = known.get(nid)
-        if light is not None and _may_change(light, ep, s):
-            candidates.add(nid)
+    if known:
+        for nid, (ep, s) in newest.items():
+            light = known.get(nid)
+            if light is not None and _may_change(light, ep, s):
+                candidates.add(nid)
     objects = _Objects(_existing_objects(conn, [n for n in candidates if n in known]))
     for nid, rec in satcat_by_id.items():
         snapshot = dict(objects.get(nid)) if nid in objects.before else None
@@ -662,11 +664,12 @@ def _ingest(
             satcat_dup += 1
     # objects seen for the first time (the bulk of a first catalog load) become
     # rows directly; known or SATCAT-touched ones are merged field by field
-    first_seen = [
-        (nid, ep, s)
-        for nid, (ep, s) in newest.items()
-        if nid not in known and nid not in objects.merged
-    ]
+    if known or objects.merged:
+        first_seen = {
+            nid: v for nid, v in newest.items() if nid not in known and nid not in objects.merged
+        }
+    else:  # a first load: every object is new
+        first_seen = newest
     _merge_newest(objects, {k: newest[k] for k in candidates if k in newest})
     inserted, updated = _write_objects(conn, objects, _first_seen_rows(first_seen))
 
