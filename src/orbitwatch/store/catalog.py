@@ -559,9 +559,9 @@ def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
     """``{(norad_id, epoch): set}`` (first occurrence wins) and ``{norad_id: (epoch, set)}``.
 
     Epochs in driver form (integer microseconds on SQLite).  This runs over
-    every set of every file: keys are built column-wise, and the common cases
-    (no repeated key; one set per object, as in a catalog snapshot) are dicts
-    built straight from them; otherwise one pass decides.
+    every set of every file: keys are built column-wise, and in the common case
+    of one set per object (a catalog snapshot: no key can repeat) both dicts
+    are built straight from them; otherwise one pass decides.
     """
     ids = list(map(_get_norad_id, sets))
     if dialect_name == "sqlite":
@@ -570,8 +570,8 @@ def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
     else:
         epochs = list(map(_get_epoch, sets))
     keys = list(zip(ids, epochs, strict=True))
-    unique: dict[tuple, ElementSet] = dict(zip(keys, sets, strict=True))
-    if len(unique) == len(sets) and len(set(ids)) == len(ids):
+    if len(set(ids)) == len(ids):  # one set per object, so no key repeats either
+        unique = dict(zip(keys, sets, strict=True))
         return unique, dict(zip(ids, zip(epochs, sets, strict=True), strict=True))
     unique = {}
     newest: dict[int, tuple] = {}
