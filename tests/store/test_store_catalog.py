@@ -481,6 +481,18 @@ def test_normalize_releasable_to_and_partner():
     assert catalog.normalize_intl_designator("1998-067A") == "1998-067A"
 
 
+def test_normalize_intl_designators_agrees_with_one_by_one(keeptrack_3le):
+    # the whole-file form used by ingest must give exactly the per-record results
+    texts = [s.intl_designator for s in read_file(keeptrack_3le).element_sets]
+    texts += ["98067A", " 98067a ", "1998-067A", "", None, "57001B", "56001A", "98067ABCD",
+              "9806A", "\uff112345A"]
+    assert catalog.normalize_intl_designators(texts) == [
+        catalog.normalize_intl_designator(t) for t in texts
+    ]
+    # ISS and Sputnik's rocket body, by their published COSPAR designators
+    assert catalog.normalize_intl_designators(["98067A", "57001B"]) == ["1998-067A", "1957-001B"]
+
+
 def test_record_error_is_reported_not_stored(engine):
     err = RecordError("x.tle", 7, "eccentricity", "out of range")
     counts = catalog.ingest_parse_result(
