@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,33 +143,47 @@ def normalize_intl_designator(text: str | None) -> str | None:
     return t or None
 
 
-#: a designator already in clean TLE form (ASCII only: ``str.isdigit`` would also
-#: accept other digits, which :func:`normalize_intl_designator` then handles)
-_TLE_INTL = re.compile(r"[0-9]{5}[A-Z]{1,3}").fullmatch
-
-
 def normalize_intl_designators(texts: Iterable[str | None]) -> list[str | None]:
     """:func:`normalize_intl_designator` of each text (same results, for a whole file).
 
-    Clean TLE-form designators (``98067A``) are converted by their launch
-    prefix (``98067`` -> ``1998-067``), computed once per launch; anything else
-    goes through :func:`normalize_intl_designator`.
+    Clean TLE-form designators (five ASCII digits and one to three capitals,
+    ``98067A``) are converted as one fixed-width byte array with numpy
+    (``98067A`` -> ``1998-067A``: two-digit years 57-99 are 19xx, 00-56 20xx);
+    anything else goes through :func:`normalize_intl_designator`.
     """
-    launches: dict[str, str] = {}
-    match = _TLE_INTL
-    out: list[str | None] = []
-    append = out.append
-    for text in texts:
-        if text and match(text):
-            key = text[:5]
-            head = launches.get(key)
-            if head is None:
-                yy = int(key[:2])
-                head = launches[key] = f"{1900 + yy if yy >= 57 else 2000 + yy}-{key[2:]}"
-            append(head + text[5:])
-        else:
-            append(normalize_intl_designator(text))
-    return out
+    texts = list(texts)
+    m = len(texts)
+    clean = [t or "" for t in texts]
+    try:
+        raw = np.array(clean, dtype="S9")  # 9 bytes: anything longer than 8 is not TLE form
+    except UnicodeEncodeError:
+        return [normalize_intl_designator(t) for t in texts]
+    b = raw.reshape(m).view(np.uint8).reshape(m, 9)
+    digit = (b >= 48) & (b <= 57)
+    upper = (b >= 65) & (b <= 90)
+    empty = b == 0
+    n_letters = upper[:, 5:8].sum(axis=1)
+    ok = (
+        digit[:, :5].all(axis=1)
+        & upper[:, 5]
+        & (upper[:, 6] | (empty[:, 6] & empty[:, 7]))
+        & (upper[:, 7] | empty[:, 7])
+        & empty[:, 8]
+        # no NUL characters of its own (the fixed-width array drops trailing ones)
+        & (np.fromiter(map(len, clean), np.intp, m) == 5 + n_letters)
+    )
+    out = np.zeros((m, 12), np.uint8)
+    yy = (b[:, 0].astype(np.int16) - 48) * 10 + (b[:, 1] - 48)
+    out[:, 0] = ord("1") + (yy < 57)
+    out[:, 1] = np.where(yy < 57, ord("0"), ord("9"))
+    out[:, 2:4] = b[:, 0:2]
+    out[:, 4] = ord("-")
+    out[:, 5:8] = b[:, 2:5]
+    out[:, 8:11] = b[:, 5:8]
+    result = out.view("S12").reshape(m).astype("U12").tolist()
+    for i in np.flatnonzero(~ok).tolist():
+        result[i] = normalize_intl_designator(texts[i])
+    return result
 
 
 def _parse_date(text: str | None) -> date | None:
