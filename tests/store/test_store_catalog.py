@@ -481,6 +481,24 @@ def test_normalize_releasable_to_and_partner():
     assert catalog.normalize_intl_designator("1998-067A") == "1998-067A"
 
 
+def test_normalize_intl_designators_agrees_with_one_by_one(keeptrack_3le):
+    # the whole-file form used by ingest must give exactly the per-record results
+    texts = [s.intl_designator for s in read_file(keeptrack_3le).element_sets]
+    texts += ["98067A", " 98067a ", "1998-067A", "", None, "57001B", "56001A", "98067ABCD",
+              "9806A", "98067A\x00", "98067", "98067a", "98067AB1", "00001A", "56999ZZZ",
+              "5700 A", "98067ABCDEFG"]
+    one_by_one = [catalog.normalize_intl_designator(t) for t in texts]
+    assert catalog.normalize_intl_designators(texts) == one_by_one
+    # non-ASCII text anywhere (a full-width digit, an accented letter)
+    odd = [*texts, "\uff112345A", "98067\u00c9"]
+    assert catalog.normalize_intl_designators(odd) == [
+        catalog.normalize_intl_designator(t) for t in odd
+    ]
+    assert catalog.normalize_intl_designators([]) == []
+    # ISS and Sputnik's rocket body, by their published COSPAR designators
+    assert catalog.normalize_intl_designators(["98067A", "57001B"]) == ["1998-067A", "1957-001B"]
+
+
 def test_record_error_is_reported_not_stored(engine):
     err = RecordError("x.tle", 7, "eccentricity", "out of range")
     counts = catalog.ingest_parse_result(

@@ -29,6 +29,10 @@ from orbitwatch.store.types import ONE_US, UNIX_EPOCH
 #: objects per range look-up and rows per SQLite executemany batch
 CHUNK = 5000
 
+#: bound parameters per statement of a multi-row SQLite INSERT (999 is the
+#: smallest SQLITE_MAX_VARIABLE_NUMBER of any SQLite build, before 3.32)
+MAX_PARAMS = 999
+
 
 def chunks(seq: Sequence, n: int):
     for i in range(0, len(seq), n):
@@ -171,8 +175,18 @@ def bulk_insert(
     values = [ph] * len(columns) + [
         sql_literal(v, dialect.name, dialect.paramstyle) for v in constants.values()
     ]
-    sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({', '.join(values)})"
-    conn.exec_driver_sql(sql + on_conflict, list(rows))
+    head = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES "
+    one = f"({', '.join(values)})"
+    # several rows per statement: one step of the statement per group instead of
+    # per row (a third less time per row on SQLite); the rest one by one
+    per = max(1, MAX_PARAMS // len(columns)) if dialect.name == "sqlite" else 1
+    full = len(rows) - len(rows) % per if per > 1 else 0
+    if full:
+        flat = itertools.chain.from_iterable
+        groups = [tuple(flat(rows[i : i + per])) for i in range(0, full, per)]
+        conn.exec_driver_sql(head + ", ".join([one] * per) + on_conflict, groups)
+    if full < len(rows):
+        conn.exec_driver_sql(head + one + on_conflict, list(rows[full:]))
     if progress is not None:
         progress(len(rows))
 

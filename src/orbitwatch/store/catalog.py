@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter, itemgetter
+from operator import add, attrgetter, itemgetter
 
 import numpy as np
 from sqlalchemy import (
@@ -141,6 +141,49 @@ def normalize_intl_designator(text: str | None) -> str | None:
         yy = int(t[:2])
         return f"{1900 + yy if yy >= 57 else 2000 + yy}-{t[2:5]}{t[5:]}"
     return t or None
+
+
+def normalize_intl_designators(texts: Iterable[str | None]) -> list[str | None]:
+    """:func:`normalize_intl_designator` of each text (same results, for a whole file).
+
+    Clean TLE-form designators (five ASCII digits and one to three capitals,
+    ``98067A``) are converted as one fixed-width byte array with numpy
+    (``98067A`` -> ``1998-067A``: two-digit years 57-99 are 19xx, 00-56 20xx);
+    anything else goes through :func:`normalize_intl_designator`.
+    """
+    texts = list(texts)
+    m = len(texts)
+    clean = [t or "" for t in texts]
+    try:
+        raw = np.array(clean, dtype="S9")  # 9 bytes: anything longer than 8 is not TLE form
+    except UnicodeEncodeError:
+        return [normalize_intl_designator(t) for t in texts]
+    b = raw.reshape(m).view(np.uint8).reshape(m, 9)
+    digit = (b >= 48) & (b <= 57)
+    upper = (b >= 65) & (b <= 90)
+    empty = b == 0
+    n_letters = upper[:, 5:8].sum(axis=1)
+    ok = (
+        digit[:, :5].all(axis=1)
+        & upper[:, 5]
+        & (upper[:, 6] | (empty[:, 6] & empty[:, 7]))
+        & (upper[:, 7] | empty[:, 7])
+        & empty[:, 8]
+        # no NUL characters of its own (the fixed-width array drops trailing ones)
+        & (np.fromiter(map(len, clean), np.intp, m) == 5 + n_letters)
+    )
+    out = np.zeros((m, 12), np.uint8)
+    yy = (b[:, 0].astype(np.int16) - 48) * 10 + (b[:, 1] - 48)
+    out[:, 0] = ord("1") + (yy < 57)
+    out[:, 1] = np.where(yy < 57, ord("0"), ord("9"))
+    out[:, 2:4] = b[:, 0:2]
+    out[:, 4] = ord("-")
+    out[:, 5:8] = b[:, 2:5]
+    out[:, 8:11] = b[:, 5:8]
+    result = out.view("S12").reshape(m).astype("U12").tolist()
+    for i in np.flatnonzero(~ok).tolist():
+        result[i] = normalize_intl_designator(texts[i])
+    return result
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -415,46 +458,54 @@ _FIRST_SEEN_COLUMNS = (
 )
 
 
-def _first_seen_rows(first_seen: list[tuple]) -> list[tuple]:
+def _first_seen_rows(first_seen: dict[int, tuple]) -> list[tuple]:
     """Object rows (``_FIRST_SEEN_COLUMNS``) for objects new to the store.
 
-    ``first_seen`` holds ``(norad_id, driver-form epoch, newest ElementSet)``;
-    orbit fields are computed for all of them at once.
+    ``first_seen`` maps norad_id -> (driver-form epoch, newest ElementSet);
+    orbit fields are computed for all of them at once, and the rows are built
+    column-wise (one ``zip``, no per-row indexing).
     """
     if not first_seen:
         return []
     m = len(first_seen)
-    n = np.fromiter((s.mean_motion_rev_day for _, _, s in first_seen), float, m)
-    e = np.fromiter((s.eccentricity for _, _, s in first_seen), float, m)
-    inc = np.fromiter((s.inclination_deg for _, _, s in first_seen), float, m)
+    ids = list(first_seen)
+    epochs, sets = zip(*first_seen.values(), strict=True)
+    n, e, inc = (np.fromiter(map(get, sets), float, m) for get in _ORBIT_GETTERS)
     perigee, apogee = perigee_apogee_km(n, e, inc)
     period = period_min(n)
     regime = classify_regimes(period, e, apogee).tolist()
     finite = np.isfinite(perigee) & np.isfinite(apogee) & np.isfinite(period)
-    perigee = np.where(finite, perigee, np.nan).tolist()
-    apogee = apogee.tolist()
-    period = period.tolist()
-    finite = finite.tolist()
-    rows = []
-    for j, (nid, ep, s) in enumerate(first_seen):
-        ok = finite[j]
-        rows.append(
-            (
-                nid,
-                s.name or None,
-                normalize_intl_designator(s.intl_designator),
-                s.owner or None,
-                s.object_type or None,
-                ep,
-                regime[j],
-                perigee[j] if ok else None,
-                apogee[j] if ok else None,
-                s.inclination_deg,
-                period[j] if ok else None,
-                s.eccentricity,
-            )
+    if finite.all():
+        perigee, apogee, period = perigee.tolist(), apogee.tolist(), period.tolist()
+    else:  # NULL where the orbit is not defined (all three, as before)
+        perigee, apogee, period = (
+            [v if ok else None for v, ok in zip(x.tolist(), finite.tolist(), strict=True)]
+            for x in (perigee, apogee, period)
         )
-    return rows
+    names, intls, owners, types = zip(*map(_meta_values, sets), strict=True)
+    return list(
+        zip(
+            ids,
+            [x or None for x in names],
+            normalize_intl_designators(intls),
+            [x or None for x in owners],
+            [x or None for x in types],
+            epochs,
+            regime,
+            perigee,
+            apogee,
+            inc.tolist(),
+            period,
+            e.tolist(),
+            strict=True,
+        )
+    )
+
+
+_ORBIT_GETTERS = tuple(
+    attrgetter(f) for f in ("mean_motion_rev_day", "eccentricity", "inclination_deg")
+)
+_meta_values = attrgetter("name", "intl_designator", "owner", "object_type")
 
 
 def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tuple] = ()):
@@ -520,24 +571,36 @@ def _finish_ingest(conn: Connection, ingest_id: int, counts: IngestCounts) -> No
 def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
     """``{(norad_id, epoch): set}`` (first occurrence wins) and ``{norad_id: (epoch, set)}``.
 
-    Epochs in driver form (integer microseconds on SQLite).  One pass: this
-    runs over every set of every file.
+    Epochs in driver form (integer microseconds on SQLite).  This runs over
+    every set of every file: keys are built column-wise, and in the common case
+    of one set per object (a catalog snapshot: no key can repeat) both dicts
+    are built straight from them; otherwise one pass decides.
     """
-    unique: dict[tuple, ElementSet] = {}
+    ids = list(map(_get_norad_id, sets))
+    if dialect_name == "sqlite":
+        e0, us = UNIX_EPOCH, ONE_US
+        epochs = [(s.epoch - e0) // us for s in sets]
+    else:
+        epochs = list(map(_get_epoch, sets))
+    keys = list(zip(ids, epochs, strict=True))
+    if len(set(ids)) == len(ids):  # one set per object, so no key repeats either
+        unique = dict(zip(keys, sets, strict=True))
+        return unique, dict(zip(ids, zip(epochs, sets, strict=True), strict=True))
+    unique = {}
     newest: dict[int, tuple] = {}
-    sqlite = dialect_name == "sqlite"
-    e0, us = UNIX_EPOCH, ONE_US
-    for s in sets:
-        nid = s.norad_id
-        ep = (s.epoch - e0) // us if sqlite else s.epoch
-        key = (nid, ep)
+    for key, s in zip(keys, sets, strict=True):
         if key in unique:
             continue
         unique[key] = s
+        nid, ep = key
         cur = newest.get(nid)
         if cur is None or ep > cur[0]:
             newest[nid] = (ep, s)
     return unique, newest
+
+
+_get_norad_id = attrgetter("norad_id")
+_get_epoch = attrgetter("epoch")
 
 
 def _ingest(
@@ -578,7 +641,11 @@ def _ingest(
         stored = _existing_keys(conn, source, list(newest), min(epochs), max(epochs))
     else:
         stored = set()
-    fresh = [(k[0], k[1], *_es_values(s)) for k, s in unique.items() if k not in stored]
+    # driver-form rows: the key tuple + the values (tuple concatenation in C)
+    if stored:
+        fresh = [k + _es_values(s) for k, s in unique.items() if k not in stored]
+    else:
+        fresh = list(map(add, unique.keys(), map(_es_values, unique.values())))
 
     # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
     #    A light look-up (epoch and element-set metadata) decides which stored
@@ -590,12 +657,15 @@ def _ingest(
         if rec.norad_id in satcat_by_id:
             satcat_dup += 1
         satcat_by_id[rec.norad_id] = rec
-    known = _existing_light(conn, list(newest.keys() | satcat_by_id.keys()))
+    known = _existing_light(
+        conn, list(newest.keys() | satcat_by_id.keys()) if satcat_by_id else list(newest)
+    )
     candidates = set(satcat_by_id)
-    for nid, (ep, s) in newest.items():
-        light = known.get(nid)
-        if light is not None and _may_change(light, ep, s):
-            candidates.add(nid)
+    if known:
+        for nid, (ep, s) in newest.items():
+            light = known.get(nid)
+            if light is not None and _may_change(light, ep, s):
+                candidates.add(nid)
     objects = _Objects(_existing_objects(conn, [n for n in candidates if n in known]))
     for nid, rec in satcat_by_id.items():
         snapshot = dict(objects.get(nid)) if nid in objects.before else None
@@ -607,11 +677,12 @@ def _ingest(
             satcat_dup += 1
     # objects seen for the first time (the bulk of a first catalog load) become
     # rows directly; known or SATCAT-touched ones are merged field by field
-    first_seen = [
-        (nid, ep, s)
-        for nid, (ep, s) in newest.items()
-        if nid not in known and nid not in objects.merged
-    ]
+    if known or objects.merged:
+        first_seen = {
+            nid: v for nid, v in newest.items() if nid not in known and nid not in objects.merged
+        }
+    else:  # a first load: every object is new
+        first_seen = newest
     _merge_newest(objects, {k: newest[k] for k in candidates if k in newest})
     inserted, updated = _write_objects(conn, objects, _first_seen_rows(first_seen))
 
