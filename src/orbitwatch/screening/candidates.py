@@ -95,6 +95,8 @@ def interval_candidates(
     primary_mask: np.ndarray | None = None,
     skip_pairs: np.ndarray | None = None,
     p_obj: np.ndarray | None = None,
+    rho0_km: np.ndarray | None = None,
+    rho1_km: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Candidate pairs (i < j) for one interval.
 
@@ -104,20 +106,27 @@ def interval_candidates(
     ``p_obj``: (n,) caps on each object's non-Keplerian acceleration (km/s^2);
     the common radius uses ``E`` for the largest cap pair (``2 max p``), so
     only objects with a chord above ``c_cap`` are queried individually.
+    ``rho0_km``, ``rho1_km``: optional precomputed ``|r0|``, ``|r1|`` (n,).
     Returns ``(i, j, n_broad)``.
     """
     n = r0.shape[0]
     idx = np.flatnonzero(ok)
     if idx.size < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
-    a0 = r0[idx]
-    a1 = r1[idx]
+    if rho0_km is None:
+        rho0_km = np.sqrt(np.einsum("ij,ij->i", r0, r0))
+    if rho1_km is None:
+        rho1_km = np.sqrt(np.einsum("ij,ij->i", r1, r1))
     if p_obj is None:
         p_obj = np.full(n, P_BOUND_KM_S2)
-    pl = p_obj[idx]
+    if idx.size == n:  # every object valid: no gathers
+        a0, a1, pl, rho0, rho1 = r0, r1, p_obj, rho0_km, rho1_km
+    else:
+        a0, a1, pl, rho0, rho1 = r0[idx], r1[idx], p_obj[idx], rho0_km[idx], rho1_km[idx]
     pmax = float(pl.max())
     mid = 0.5 * (a0 + a1)
-    chord = np.linalg.norm(a1 - a0, axis=1)
+    dc = a1 - a0
+    chord = np.sqrt(np.einsum("ij,ij->i", dc, dc))
     cmax = float(chord.max())
     c_cap = min(cmax, ORDINARY_SPEED_KM_S * h_s)
     # the common radius covers every pair of ordinary-speed objects, whatever
@@ -166,10 +175,12 @@ def interval_candidates(
     # radial prefilter: |r_i(t)| lies in [lo_i, hi_i] on the interval (own chord
     # plus the single-trajectory chord error (mu/rho_min^2 + P_i) h^2/8); two
     # objects within T at some instant have radii within T at that instant.
+    # The chord (length c, endpoints at radii >= rho_lo) stays at least
+    # sqrt(rho_lo^2 - c^2/4) from the origin: its closest interior point p is
+    # perpendicular to it, so c = sum_i sqrt(|a_i|^2 - |p|^2) >= 2 sqrt(rho_lo^2 - |p|^2).
     e_own = (MU_KM3_S2 / RHO_MIN_KM**2 + pl) * h_s * h_s / 8.0
-    rho0 = np.linalg.norm(a0, axis=1)
-    rho1 = np.linalg.norm(a1, axis=1)
-    lo = segment_distance_km(a0, a1) - e_own
+    rlo = np.minimum(rho0, rho1)
+    lo = np.sqrt(np.maximum(rlo * rlo - 0.25 * chord * chord, 0.0)) - e_own
     hi = np.maximum(rho0, rho1) + e_own + threshold_km
     sel = (lo[pa] <= hi[pb]) & (lo[pb] <= hi[pa])
     pa, pb = pa[sel], pb[sel]
@@ -205,11 +216,15 @@ def chunk_candidates(
     """Candidates for all intervals of a chunk; ``r`` (n, m+1, 3), ``valid`` (n, m+1)."""
     ii, jj, kk = [], [], []
     broad = 0
+    rt = np.ascontiguousarray(r.transpose(1, 0, 2))  # (m+1, n, 3): contiguous per sample
+    with np.errstate(invalid="ignore"):
+        rho = np.sqrt(np.einsum("kij,kij->ki", rt, rt))  # (m+1, n)
     for k in range(r.shape[1] - 1):
         ok = valid[:, k] & valid[:, k + 1]
         gi, gj, nb = interval_candidates(
-            r[:, k], r[:, k + 1], ok, h_s, threshold_km,
+            rt[k], rt[k + 1], ok, h_s, threshold_km,
             primary_mask=primary_mask, skip_pairs=skip_pairs, p_obj=p_obj,
+            rho0_km=rho[k], rho1_km=rho[k + 1],
         )
         broad += nb
         if gi.size:
