@@ -291,3 +291,23 @@ def test_primary_mode_iss_day_equals_all_vs_all_subset(leo_2018):
     for c in prim.conjunctions:
         e = next(x for x in expect if c.object_2 in (x.object_1, x.object_2) and x.tca == c.tca)
         assert c.miss_distance_km == pytest.approx(e.miss_distance_km, abs=1e-9)
+
+
+def test_primary_mode_screens_up_to_a_decay_inside_a_coarse_interval():
+    """24872 decays (SGP4 error 6) at 03:20 on 2018-08-21; with the window starting at 02:01
+    its coarse samples are 03:05 and 03:21, and an approach at 03:06 lies between them.
+    Primaries mode must find every event of 24872 that the all-vs-all screen finds and
+    report the same failure instant."""
+    ids = LEO_2018 | {24872, 25289, 27451, 25432}
+    sats = load_keeptrack(shared_path(*KEEPTRACK_2018), ids)
+    start = START_2018 + timedelta(hours=26, minutes=1)
+    allv = screen(sats, start, 7200.0, 2000.0)
+    prim = screen(sats, start, 7200.0, 2000.0, primaries=[24872])
+    want = sorted((c.tca, ({c.object_1, c.object_2} - {24872}).pop(), round(c.miss_distance_km, 6))
+                  for c in allv.conjunctions if 24872 in (c.object_1, c.object_2))
+    got = sorted((c.tca, c.object_2, round(c.miss_distance_km, 6)) for c in prim.conjunctions)
+    assert want and got == want
+    assert any(start + timedelta(minutes=64) < t < start + timedelta(minutes=80) for t, _, _ in got)
+    fa = [f.time for f in allv.failures if f.object_id == 24872]
+    fp = [f.time for f in prim.failures if f.object_id == 24872]
+    assert fa and fa == fp

@@ -218,22 +218,28 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     ka, kb = ks[cc], ks[cc + 1]
     d0 = r[ij, cc] - r[ip, cc]
     d1 = r[ij, cc + 1] - r[ip, cc + 1]
-    ok = valid[ij, cc] & valid[ij, cc + 1] & valid[ip, cc] & valid[ip, cc + 1]
-    ip, ij, ka, kb, d0, d1 = ip[ok], ij[ok], ka[ok], kb[ok], d0[ok], d1[ok]
+    # an interval whose start is valid but whose end is not (an object fails
+    # inside it) is kept "open": it is bisected without a bound, so the fine
+    # steps before the first failing sample are screened as in all-vs-all mode
+    start_ok = valid[ij, cc] & valid[ip, cc]
+    open_end = ~(valid[ij, cc + 1] & valid[ip, cc + 1])
+    ip, ij, ka, kb, d0, d1, open_end = (x[start_ok] for x in (ip, ij, ka, kb, d0, d1, open_end))
     broad = 0
     exact = ExactStates(sats, job.jd0, job.fr0)
     out_i, out_j, out_k = [], [], []
     while ip.size:
-        lower = primary_interval_lower_km(d0, d1, (kb - ka) * h, p_obj[ip] + p_obj[ij])
-        keep = lower <= thr
-        ip, ij, ka, kb, d0, d1 = ip[keep], ij[keep], ka[keep], kb[keep], d0[keep], d1[keep]
+        with np.errstate(invalid="ignore"):
+            lower = primary_interval_lower_km(d0, d1, (kb - ka) * h, p_obj[ip] + p_obj[ij])
+        keep = ~open_end & (lower <= thr)
+        keep |= open_end & ((kb - ka) > 1)  # an open single step is dropped, as in all-vs-all
+        ip, ij, ka, kb, d0, d1, open_end = (x[keep] for x in (ip, ij, ka, kb, d0, d1, open_end))
         broad += int(ip.size)
         fine = (kb - ka) == 1
         out_i.append(ip[fine])
         out_j.append(ij[fine])
         out_k.append(ka[fine])
         split = ~fine
-        ip, ij, ka, kb, d0, d1 = ip[split], ij[split], ka[split], kb[split], d0[split], d1[split]
+        ip, ij, ka, kb, d0, d1, open_end = (x[split] for x in (ip, ij, ka, kb, d0, d1, open_end))
         if not ip.size:
             break
         km = (ka + kb) // 2
@@ -244,12 +250,13 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
         for m in np.flatnonzero(~okm):
             o = ip[m] if ea[m] != 0 else ij[m]
             failures.append((int(o), float(tm[m]), int(ea[m] or eb[m])))
-        dm = rb - ra
-        ip, ij, ka, km, kb, d0, dm, d1 = (x[okm] for x in (ip, ij, ka, km, kb, d0, dm, d1))
-        ip = np.concatenate([ip, ip])
-        ij = np.concatenate([ij, ij])
-        ka, kb = np.concatenate([ka, km]), np.concatenate([km, kb])
-        d0, d1 = np.concatenate([d0, dm]), np.concatenate([dm, d1])
+        dm = np.where(okm[:, None], rb - ra, np.nan)
+        # left half: always (open if the middle failed); right half: only if the middle is valid
+        ip = np.concatenate([ip, ip[okm]])
+        ij = np.concatenate([ij, ij[okm]])
+        ka, kb = np.concatenate([ka, km[okm]]), np.concatenate([km, kb[okm]])
+        d0, d1 = np.concatenate([d0, dm[okm]]), np.concatenate([dm, d1[okm]])
+        open_end = np.concatenate([~okm, open_end[okm]])
     ci = np.concatenate(out_i) if out_i else np.empty(0, np.int64)
     cj = np.concatenate(out_j) if out_j else np.empty(0, np.int64)
     ck = np.concatenate(out_k) if out_k else np.empty(0, np.int64)
