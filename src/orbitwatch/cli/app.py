@@ -23,7 +23,8 @@ app.add_typer(detect_app, name="detect")
 
 # Results go to stdout; progress, summaries and diagnostics go to stderr so
 # that `orbitwatch screen --format jsonl > events.jsonl` stays machine-readable.
-out = Console(soft_wrap=True)
+# Piped output (files, scripts, CI logs) gets tables 160 columns wide rather than 80.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 DB_HELP = (
