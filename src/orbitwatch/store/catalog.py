@@ -768,9 +768,21 @@ def _ingest_in_transaction(target, args) -> IngestCounts:
         from orbitwatch.store.db import SQLITE_BEGIN_OPTION
 
         with target.connect() as conn:
-            conn = conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            with conn.begin():
-                return _ingest(conn, *args)
+            # SQLite: the ingest creates every partner, object and ingest row its
+            # element sets refer to, inside this one write-locked transaction, so
+            # per-row foreign-key checks are redundant work here; they are off for
+            # this transaction only (the pragma must be set outside a transaction)
+            # and back on before the connection returns to the pool.
+            raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                conn = conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+                with conn.begin():
+                    return _ingest(conn, *args)
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
     if isinstance(target, Session):
         try:
             counts = _ingest(target.connection(), *args)
