@@ -55,7 +55,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sgp4.api import SatrecArray
 
-from orbitwatch.elements.model import ElementSet
+from orbitwatch.elements.model import ElementSet, cospar_designator
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 #: objects catalogued within this many catalog numbers of a launch's first are launch-era
@@ -118,16 +118,8 @@ class Breakup:
 
 def launch_of(intl_designator: str | None) -> str | None:
     """``YYYY-NNN`` of an international designator (``1982-092A`` or TLE's ``82092A``)."""
-    if not intl_designator:
-        return None
-    s = intl_designator.strip().upper()
-    if len(s) >= 8 and s[4] == "-":
-        return s[:8]
-    if len(s) >= 5 and s[:5].isdigit():
-        yy = int(s[:2])
-        year = 1900 + yy if yy >= 57 else 2000 + yy
-        return f"{year}-{s[2:5]}"
-    return None
+    d = cospar_designator(intl_designator)
+    return d[:8] if d and len(d) >= 8 and d[4] == "-" and d[:4].isdigit() else None
 
 
 def _is_rocket_body(es: ElementSet) -> bool:

@@ -34,6 +34,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from orbitwatch.elements.model import ElementSet
+from orbitwatch.orbit import orbit_summary
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 DEFAULT_RANGE_KM = {"LEO": 25.0, "GEO": 50.0}
@@ -42,13 +43,9 @@ MANEUVER_LOOKBACK_DAYS = 14.0
 
 
 def regime_of(es: ElementSet) -> str:
-    """LEO (perigee period < 225 min and mean motion > 11.25 rev/day), GEO belt, or OTHER."""
-    n = es.mean_motion_rev_day
-    if n > 11.25 and es.eccentricity < 0.25:
-        return "LEO"
-    if 0.9 < n < 1.1 and es.eccentricity < 0.1:
-        return "GEO"
-    return "OTHER"
+    """The catalog's regime of the set (LEO/MEO/GEO/HEO, :mod:`orbitwatch.orbit`), or OTHER."""
+    r = orbit_summary(es.mean_motion_rev_day, es.eccentricity, es.inclination_deg)["regime"]
+    return r or "OTHER"
 
 
 @dataclass(frozen=True, slots=True)

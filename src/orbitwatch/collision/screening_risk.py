@@ -29,21 +29,17 @@ import numpy as np
 from orbitwatch.collision.covariance import TleCovarianceModel, estimate_tle_covariance
 from orbitwatch.collision.hbr import DEFAULT_COMBINED_HBR_M, HbrTable
 from orbitwatch.collision.risk import RiskThresholds, assess_conjunction, conjunction_to_cdm
-from orbitwatch.elements.model import ElementSet
+from orbitwatch.elements.model import ElementSet, cospar_designator
+from orbitwatch.orbit import orbit_summary
 
 #: objects per regime pooled into the fallback covariance model
 _POOL_OBJECTS = 60
 
 
 def _regime(es: ElementSet) -> str:
-    n, e = es.mean_motion_rev_day, es.eccentricity
-    if e >= 0.25:
-        return "HEO"
-    if n > 11.25:
-        return "LEO"
-    if 0.9 < n < 1.1:
-        return "GEO"
-    return "MEO"
+    """The catalog's regime of the set (:func:`orbitwatch.orbit.orbit_summary`)."""
+    r = orbit_summary(es.mean_motion_rev_day, es.eccentricity, es.inclination_deg)["regime"]
+    return r or "UNKNOWN"
 
 
 @dataclass(slots=True)
@@ -172,7 +168,7 @@ def write_cdms(
             es = newest.get(nid)
             d = {"OBJECT_DESIGNATOR": f"{nid:05d}", "OBJECT_NAME": (name or "UNKNOWN")[:40]}
             if es is not None and es.intl_designator:
-                d["INTERNATIONAL_DESIGNATOR"] = _ccsds_designator(es.intl_designator)
+                d["INTERNATIONAL_DESIGNATOR"] = cospar_designator(es.intl_designator)
             d["COVARIANCE_METHOD"] = "CALCULATED"
             objs.append(d)
         stamp = c.tca.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
@@ -191,15 +187,6 @@ def write_cdms(
         path.write_text(write_cdm(cdm, fmt))
         paths.append(path)
     return paths
-
-
-def _ccsds_designator(text: str) -> str:
-    """``YYYY-NNNP{PP}`` as CCSDS CDMs write it, from a TLE's ``YYNNNP`` or a SATCAT form."""
-    s = text.strip().upper()
-    if len(s) >= 5 and s[:5].isdigit():
-        yy = int(s[:2])
-        return f"{1900 + yy if yy >= 57 else 2000 + yy}-{s[2:5]}{s[5:]}"
-    return s
 
 
 def public_fields(assessment: dict) -> dict:

@@ -120,5 +120,22 @@ class ParseResult:
         return len(self.element_sets) + len(self.satcat) + len(self.errors)
 
 
+def cospar_designator(text: str | None) -> str | None:
+    """COSPAR designator in SATCAT/CCSDS form ``1998-067A``; TLE form ``98067A`` is converted.
+
+    Years 57-99 are 19xx, 00-56 are 20xx.  Anything else is returned stripped and
+    upper-cased; empty input gives ``None``.
+    """
+    if not text:
+        return None
+    t = text.strip().upper()
+    # TLE form: 2-digit year, 3-digit launch number, 1-3 letter piece (plain string
+    # tests: this runs once per object of every ingest)
+    if 6 <= len(t) <= 8 and t[:5].isdigit() and t[5:].isalpha():
+        yy = int(t[:2])
+        return f"{1900 + yy if yy >= 57 else 2000 + yy}-{t[2:5]}{t[5:]}"
+    return t or None
+
+
 class FormatError(ValueError):
     """The file is not any element-set or SATCAT format we know."""

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from orbitwatch.elements.model import ElementSet, ParseResult, RecordError, SatcatRecord
+from orbitwatch.elements.model import cospar_designator as normalize_intl_designator
 from orbitwatch.orbit import (
     classify_regimes,
     orbit_summary,
@@ -128,19 +129,6 @@ class IngestCounts:
     @property
     def nothing_new(self) -> bool:
         return self.new == 0
-
-
-def normalize_intl_designator(text: str | None) -> str | None:
-    """COSPAR designator in SATCAT form ``1998-067A`` (TLE form ``98067A`` is converted)."""
-    if not text:
-        return None
-    t = text.strip().upper()
-    # TLE form: 2-digit year, 3-digit launch number, 1-3 letter piece (plain string
-    # tests: this runs once per object of every ingest)
-    if 6 <= len(t) <= 8 and t[:5].isdigit() and t[5:].isalpha():
-        yy = int(t[:2])
-        return f"{1900 + yy if yy >= 57 else 2000 + yy}-{t[2:5]}{t[5:]}"
-    return t or None
 
 
 def normalize_intl_designators(texts: Iterable[str | None]) -> list[str | None]:

@@ -51,33 +51,48 @@ def save_sites(conn: Connection, sites: Iterable) -> tuple[int, int]:
     return added, replaced
 
 
-def load_sites(conn: Connection, *, visible_to: str | None = None) -> list:
-    """Stored sites as ``Site`` records named by their code (all, or those a partner may see).
+#: stored ``kind`` values of older records -> tracking kinds
+_KIND_ALIASES = {"rf": "comms", "station": "comms", "laser": "optical", "telescope": "optical"}
 
-    NULL limit columns mean the ``Site`` defaults.
+
+def site_kind(kind: str | None) -> str:
+    """The tracking kind (radar, optical, comms) of a stored ``kind`` (None -> radar)."""
+    k = (kind or "radar").strip().lower()
+    k = _KIND_ALIASES.get(k, k)
+    return k if k in ("radar", "optical", "comms") else "radar"
+
+
+def site_from_row(r) -> object:
+    """The :class:`~orbitwatch.tracking.sites.Site` of a ``sensors`` row (a mapping).
+
+    Named by its code, labelled by its name; NULL limit columns mean the
+    ``Site`` defaults.  Raises ``SiteError`` for inconsistent stored limits.
     """
-    from orbitwatch.store.catalog import visible_element_set_clause
     from orbitwatch.tracking.sites import Site
+
+    return Site(
+        name=r["code"], label=r["name"], lat_deg=float(r["latitude_deg"]),
+        lon_deg=float(r["longitude_deg"]), alt_m=float(r["altitude_km"]) * 1000.0,
+        kind=site_kind(r["kind"]),
+        min_elevation_deg=_or(r.get("min_elevation_deg"), 0.0),
+        max_elevation_deg=_or(r.get("max_elevation_deg"), 90.0),
+        az_min_deg=_or(r.get("az_min_deg"), 0.0), az_max_deg=_or(r.get("az_max_deg"), 360.0),
+        min_range_km=_or(r.get("min_range_km"), 0.0),
+        max_range_km=None if r.get("max_range_km") is None else float(r["max_range_km"]),
+        mask=tuple((float(a), float(e)) for a, e in (r.get("mask") or [])),
+        partner=r["partner"] or "UNKNOWN",
+        releasable_to=tuple(x for x in r["releasable_to"].split(",") if x),
+    )
+
+
+def load_sites(conn: Connection, *, visible_to: str | None = None) -> list:
+    """Stored sites as ``Site`` records named by their code (all, or those a partner may see)."""
+    from orbitwatch.store.catalog import visible_element_set_clause
 
     stmt = select(s_).order_by(s_.c.id)
     if visible_to:
         stmt = stmt.where(visible_element_set_clause(visible_to, table=s_))
-    out = []
-    for r in conn.execute(stmt).mappings():
-        kind = (r["kind"] or "radar").lower()
-        out.append(Site(
-            name=r["code"], label=r["name"], lat_deg=float(r["latitude_deg"]),
-            lon_deg=float(r["longitude_deg"]), alt_m=float(r["altitude_km"]) * 1000.0,
-            kind=kind if kind in ("radar", "optical", "comms") else "radar",
-            min_elevation_deg=_or(r["min_elevation_deg"], 0.0),
-            max_elevation_deg=_or(r["max_elevation_deg"], 90.0),
-            az_min_deg=_or(r["az_min_deg"], 0.0), az_max_deg=_or(r["az_max_deg"], 360.0),
-            min_range_km=_or(r["min_range_km"], 0.0), max_range_km=r["max_range_km"],
-            mask=tuple((float(a), float(e)) for a, e in (r["mask"] or [])),
-            partner=r["partner"] or "UNKNOWN",
-            releasable_to=tuple(x for x in r["releasable_to"].split(",") if x),
-        ))
-    return out
+    return [site_from_row(r) for r in conn.execute(stmt).mappings()]
 
 
 def _or(value, default: float) -> float:

@@ -13,6 +13,7 @@ tasking routes use to turn the caller's sites into ``Site`` objects.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -22,20 +23,10 @@ from orbitwatch.service.deps import Audit, Paging, audit_for, not_found, paging
 from orbitwatch.service.routes.ingest import check_releasable
 from orbitwatch.service.schemas import Page, SiteIn, SiteOut
 from orbitwatch.store.shared import visible_clause
+from orbitwatch.store.sites import site_from_row, site_kind
 from orbitwatch.store.shared_models import sensors_table as s_
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
-
-#: stored ``kind`` values of older records -> tracking kinds
-_KIND_ALIASES = {"rf": "comms", "station": "comms", "laser": "optical", "telescope": "optical"}
-
-
-def site_kind(kind: str | None) -> str:
-    """The tracking kind (radar, optical, comms) of a stored ``kind`` (None -> radar)."""
-    k = (kind or "radar").strip().lower()
-    k = _KIND_ALIASES.get(k, k)
-    return k if k in ("radar", "optical", "comms") else "radar"
-
 
 def _or(value, default):
     return default if value is None else value
@@ -72,26 +63,7 @@ def row_to_site(row: dict):
     ``label`` is the code.  Raises ``SiteError`` for a stored site whose
     limits are inconsistent.
     """
-    from orbitwatch.tracking.sites import Site
-
-    f = site_fields(row)
-    return Site(
-        name=str(f["id"]),
-        label=f["code"],
-        lat_deg=float(f["lat_deg"]),
-        lon_deg=float(f["lon_deg"]),
-        alt_m=float(f["alt_m"]),
-        kind=f["kind"],
-        min_elevation_deg=float(f["min_elevation_deg"]),
-        max_elevation_deg=float(f["max_elevation_deg"]),
-        az_min_deg=float(f["az_min_deg"]),
-        az_max_deg=float(f["az_max_deg"]),
-        min_range_km=float(f["min_range_km"]),
-        max_range_km=None if f["max_range_km"] is None else float(f["max_range_km"]),
-        mask=tuple((float(a), float(e)) for a, e in f["mask"]),
-        partner=f["partner"] or "UNKNOWN",
-        releasable_to=tuple(x for x in f["releasable_to"].split(",") if x),
-    )
+    return replace(site_from_row(row), name=str(row["id"]), label=row["code"])
 
 
 def visible_site_rows(db, partner: str, ids=None) -> list[dict]:
