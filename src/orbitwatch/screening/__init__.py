@@ -42,7 +42,7 @@ from sgp4.api import SGP4_ERRORS, Satrec
 
 from orbitwatch.screening.backends import run_dask, run_local
 from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, build_satrec, satrec_recipe
-from orbitwatch.screening.filters import apogee_perigee_keep
+from orbitwatch.screening.filters import apogee_perigee_keep, interpolable_mask
 from orbitwatch.screening.model import Conjunction, PropagationFailure, ScreenResult, ScreenStats
 from orbitwatch.screening.rtn import to_rtn
 from orbitwatch.timeutil import datetime_to_jd
@@ -52,6 +52,11 @@ __all__ = ["screen", "Conjunction", "PropagationFailure", "ScreenResult", "Scree
 
 MAX_STEP_S = 60.0
 CHUNK_STEPS = 60
+
+
+def n_steps_for(span_s: float) -> int:
+    """Number of sampling intervals (each <= ``MAX_STEP_S``) of a window."""
+    return max(1, math.ceil(span_s / MAX_STEP_S - 1e-9))
 
 
 def _object_id(obj) -> int:
@@ -137,6 +142,17 @@ def screen(
         sats = [sats[k] for k in kidx]
         primary_mask = np.isin(ids, prim)
 
+    n_interp = 0
+    if primary_mask is None and n_steps_for(span_s) >= 2:
+        # quiet near-Earth objects first: they are sampled every second step
+        # and interpolated between (engine.propagate_chunk; filters docstring)
+        quiet = interpolable_mask(sats)
+        order = np.argsort(~quiet, kind="stable")
+        ids = ids[order]
+        objs = [objs[k] for k in order]
+        sats = [sats[k] for k in order]
+        n_interp = int(quiet.sum())
+
     n = len(ids)
     stats.objects = n
     # identical elements under different numbers
@@ -149,10 +165,11 @@ def screen(
             for y in range(x + 1, len(members)):
                 a, b = members[x], members[y]
                 skip.append(a * n + b)
-                stats.identical_element_pairs.append((int(ids[a]), int(ids[b])))
+                stats.identical_element_pairs.append(tuple(sorted((int(ids[a]), int(ids[b])))))
+    stats.identical_element_pairs.sort()
     skip_pairs = np.array(sorted(skip), dtype=np.int64)
 
-    n_steps = max(1, math.ceil(span_s / MAX_STEP_S - 1e-9))
+    n_steps = n_steps_for(span_s)
     step_s = span_s / n_steps
     stats.steps = n_steps
     stats.step_s = step_s
@@ -161,7 +178,7 @@ def screen(
         recipes=[satrec_recipe(o) for o in objs], jd0=jd0, fr0=fr0, step_s=step_s,
         n_steps=n_steps, threshold_km=float(threshold_km),
         chunk_steps=max(1, int(chunk_steps)) * (PRIMARY_CHUNK_MULTIPLE if primary_mask is not None else 1),
-        primary_mask=primary_mask, skip_pairs=skip_pairs,
+        primary_mask=primary_mask, skip_pairs=skip_pairs, n_interp=n_interp,
     )
     if n < 2:
         results = []

@@ -20,10 +20,18 @@ objects valid at both ends:
 
 No pair-interval that can reach the threshold is dropped; the kept ones go to
 :mod:`orbitwatch.screening.refine`.
+
+Uncertain samples.  When sampled positions are only known to within ``u``
+(``sample_err_km``: interpolated samples, see
+:mod:`orbitwatch.screening.filters`), the true chord of a pair lies within
+``2u`` of the sampled one and each object's true chord within ``u`` of its
+sampled chord, so every test above is made with the threshold ``T + 2u``, the
+separation ``D + 2u`` and each object's radial pad grown by ``u``.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +105,7 @@ def interval_candidates(
     p_obj: np.ndarray | None = None,
     rho0_km: np.ndarray | None = None,
     rho1_km: np.ndarray | None = None,
+    sample_err_km: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Candidate pairs (i < j) for one interval.
 
@@ -107,6 +116,8 @@ def interval_candidates(
     the common radius uses ``E`` for the largest cap pair (``2 max p``), so
     only objects with a chord above ``c_cap`` are queried individually.
     ``rho0_km``, ``rho1_km``: optional precomputed ``|r0|``, ``|r1|`` (n,).
+    ``sample_err_km``: how far a sampled position may be from the true one
+    (0 for exact SGP4 samples).
     Returns ``(i, j, n_broad)``.
     """
     n = r0.shape[0]
@@ -119,20 +130,29 @@ def interval_candidates(
         rho1_km = np.sqrt(np.einsum("ij,ij->i", r1, r1))
     if p_obj is None:
         p_obj = np.full(n, P_BOUND_KM_S2)
-    if idx.size == n:  # every object valid: no gathers
-        a0, a1, pl, rho0, rho1 = r0, r1, p_obj, rho0_km, rho1_km
-    else:
-        a0, a1, pl, rho0, rho1 = r0[idx], r1[idx], p_obj[idx], rho0_km[idx], rho1_km[idx]
-    pmax = float(pl.max())
-    mid = 0.5 * (a0 + a1)
-    dc = a1 - a0
-    chord = np.sqrt(np.einsum("ij,ij->i", dc, dc))
+    # Objects stay in place (no gathers); an invalid object's midpoint is
+    # parked far away (1e9 km out, 1e5 km from the next parked one), so no
+    # query returns it, and its radial band is empty.
+    bad = None if idx.size == n else np.flatnonzero(~ok)
+    a0, a1, pl, rho0, rho1 = r0, r1, p_obj, rho0_km, rho1_km
+    pmax = float(pl[idx].max()) if bad is not None else float(pl.max())
+    u = float(sample_err_km)
+    t_eff = float(threshold_km) + 2.0 * u  # threshold on the sampled chords
+    with np.errstate(invalid="ignore"):
+        mid = 0.5 * (a0 + a1)
+        dc = a1 - a0
+        chord = np.sqrt(np.einsum("ij,ij->i", dc, dc))
+    if bad is not None:
+        mid[bad] = 0.0
+        mid[bad, 0] = 1e9 + 1e5 * np.arange(bad.size)
+        chord[bad] = 0.0
     cmax = float(chord.max())
     c_cap = min(cmax, ORDINARY_SPEED_KM_S * h_s)
     # the common radius covers every pair of ordinary-speed objects, whatever
     # their perturbation caps (p_sum <= 2 pmax): with the high-drag eccentric
     # objects' cap it is ~4 % larger, cheaper than ~1,800 individual queries
-    radius = _common_radius(float(threshold_km), float(c_cap), float(h_s), max(2.0 * pmax, 2.0 * P_BOUND_KM_S2))
+    # (the chord-error pad is taken at a separation grown by 2u: c_cap + 2u)
+    radius = _common_radius(t_eff, float(c_cap) + 2.0 * u, float(h_s), max(2.0 * pmax, 2.0 * P_BOUND_KM_S2))
     tree = cKDTree(mid, leafsize=16, balanced_tree=False, compact_nodes=False)
     parts = []
     fast = np.flatnonzero(chord > c_cap)
@@ -140,36 +160,30 @@ def interval_candidates(
         parts.append(tree.query_pairs(radius, output_type="ndarray"))
         queries = fast
     else:
-        queries = np.flatnonzero(primary_mask[idx])
+        queries = np.flatnonzero(primary_mask & ok)
     if queries.size:
         # radius for a pair with a queried object q: T + E + (c_q + cmax)/2
         rq, _ = _radius_fixed_point(
-            threshold_km, 0.5 * (chord[queries] + cmax), h_s, pl[queries] + pmax
+            t_eff, 0.5 * (chord[queries] + cmax) + 2.0 * u, h_s, pl[queries] + pmax
         )
-        # one tree-vs-tree query at the largest radius, then each pair against its own radius
-        qtree = cKDTree(mid[queries], leafsize=16, balanced_tree=False, compact_nodes=False)
-        sdm = qtree.sparse_distance_matrix(tree, float(rq.max()), output_type="ndarray")
-        if sdm.size:
-            qi = sdm["i"].astype(np.int64)
-            sel = sdm["v"] <= rq[qi]
-            parts.append(np.stack([queries[qi[sel]], sdm["j"][sel].astype(np.int64)], axis=1))
+        # each queried object against the tree, with its own radius
+        hits = tree.query_ball_point(mid[queries], rq, return_sorted=False)
+        lens = np.fromiter(map(len, hits), np.int64, count=len(hits))
+        qj = np.fromiter(itertools.chain.from_iterable(hits), np.int64, count=int(lens.sum()))
+        qi = np.repeat(queries, lens)
+        if primary_mask is None:
+            # pairs already inside the common radius are in parts[0]
+            dm = np.linalg.norm(mid[qi] - mid[qj], axis=1)
+            qi, qj = qi[dm >= radius], qj[dm >= radius]
+        qa, qb = np.minimum(qi, qj), np.maximum(qi, qj)
+        keep = qa != qb
+        parts.append(np.stack([qa[keep], qb[keep]], axis=1))
     if not parts:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
-    if len(parts) > 1:
-        # individually queried pairs already inside the common radius are in parts[0]
-        extra = np.concatenate(parts[1:]).astype(np.int64, copy=False)
-        dm = np.linalg.norm(mid[extra[:, 0]] - mid[extra[:, 1]], axis=1)
-        parts = [parts[0], extra[dm >= radius]]
-    pr = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    if len(parts) > 1:
-        pa = np.minimum(pr[:, 0], pr[:, 1]).astype(np.int64, copy=False)
-        pb = np.maximum(pr[:, 0], pr[:, 1]).astype(np.int64, copy=False)
-        keep = pa != pb
-        pa, pb = pa[keep], pb[keep]
-    else:  # query_pairs alone: i < j already
-        pa, pb = pr[:, 0], pr[:, 1]
+    pr = np.concatenate(parts) if len(parts) > 1 else parts[0]  # i < j in every row
+    pa, pb = pr[:, 0], pr[:, 1]
     if primary_mask is not None:
-        sel = primary_mask[idx[pa]] | primary_mask[idx[pb]]
+        sel = primary_mask[pa] | primary_mask[pb]
         pa, pb = pa[sel], pb[sel]
     n_broad = int(pa.size)
     # radial prefilter: |r_i(t)| lies in [lo_i, hi_i] on the interval (own chord
@@ -178,18 +192,22 @@ def interval_candidates(
     # The chord (length c, endpoints at radii >= rho_lo) stays at least
     # sqrt(rho_lo^2 - c^2/4) from the origin: its closest interior point p is
     # perpendicular to it, so c = sum_i sqrt(|a_i|^2 - |p|^2) >= 2 sqrt(rho_lo^2 - |p|^2).
-    e_own = (MU_KM3_S2 / RHO_MIN_KM**2 + pl) * h_s * h_s / 8.0
+    e_own = (MU_KM3_S2 / RHO_MIN_KM**2 + pl) * h_s * h_s / 8.0 + u
     rlo = np.minimum(rho0, rho1)
     lo = np.sqrt(np.maximum(rlo * rlo - 0.25 * chord * chord, 0.0)) - e_own
     hi = np.maximum(rho0, rho1) + e_own + threshold_km
+    if bad is not None:
+        lo[bad], hi[bad] = np.inf, -np.inf
     sel = (lo[pa] <= hi[pb]) & (lo[pb] <= hi[pa])
     pa, pb = pa[sel], pb[sel]
-    gi, gj = idx[pa], idx[pb]
+    gi, gj = pa, pb
     d0 = a0[pb] - a0[pa]
     d1 = a1[pb] - a1[pa]
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
+    if u:
+        dmax += 2.0 * u
     lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, pl[pa] + pl[pb])
-    sel = lower <= threshold_km
+    sel = lower <= t_eff
     gi, gj = gi[sel], gj[sel]
     if gi.size > 1:
         # a pair found by two individual queries (both objects fast) appears twice
@@ -212,19 +230,26 @@ def chunk_candidates(
     primary_mask: np.ndarray | None = None,
     skip_pairs: np.ndarray | None = None,
     p_obj: np.ndarray | None = None,
+    sample_err_km: float = 0.0,
+    rt: np.ndarray | None = None,
 ) -> Candidates:
-    """Candidates for all intervals of a chunk; ``r`` (n, m+1, 3), ``valid`` (n, m+1)."""
+    """Candidates for all intervals of a chunk; ``r`` (n, m+1, 3), ``valid`` (n, m+1).
+
+    ``rt``: the same positions already laid out per sample, (m+1, n, 3)
+    contiguous (then ``r`` may be ``None``).
+    """
     ii, jj, kk = [], [], []
     broad = 0
-    rt = np.ascontiguousarray(r.transpose(1, 0, 2))  # (m+1, n, 3): contiguous per sample
+    if rt is None:
+        rt = np.ascontiguousarray(r.transpose(1, 0, 2))  # (m+1, n, 3): contiguous per sample
     with np.errstate(invalid="ignore"):
         rho = np.sqrt(np.einsum("kij,kij->ki", rt, rt))  # (m+1, n)
-    for k in range(r.shape[1] - 1):
+    for k in range(rt.shape[0] - 1):
         ok = valid[:, k] & valid[:, k + 1]
         gi, gj, nb = interval_candidates(
             rt[k], rt[k + 1], ok, h_s, threshold_km,
             primary_mask=primary_mask, skip_pairs=skip_pairs, p_obj=p_obj,
-            rho0_km=rho[k], rho1_km=rho[k + 1],
+            rho0_km=rho[k], rho1_km=rho[k + 1], sample_err_km=sample_err_km,
         )
         broad += nb
         if gi.size:

@@ -16,7 +16,7 @@ import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from orbitwatch.screening.candidates import chunk_candidates
-from orbitwatch.screening.filters import perturbation_bounds_km_s2
+from orbitwatch.screening.filters import hermite_midpoint, interpolation_error_km, perturbation_bounds_km_s2
 from orbitwatch.screening.refine import ExactStates, find_brackets, solve_minima
 
 DAY_S = 86400.0
@@ -62,6 +62,9 @@ class Job:
     chunk_steps: int
     primary_mask: np.ndarray | None = None
     skip_pairs: np.ndarray | None = None
+    # all-vs-all: objects 0..n_interp-1 are "quiet" (filters.interpolable_mask):
+    # propagated every second sample and Hermite-interpolated in between
+    n_interp: int = 0
     job_id: int = field(default_factory=lambda: next(_JOB_IDS))
 
     def chunks(self) -> list[tuple[int, int]]:
@@ -87,30 +90,83 @@ class ChunkResult:
     evals: int
 
 
-_CACHE: dict[int, tuple[list, SatrecArray, np.ndarray]] = {}
+_CACHE: dict[int, tuple] = {}
 
 
-def _satrecs(job: Job) -> tuple[list, SatrecArray, np.ndarray]:
+def _satrecs(job: Job) -> tuple[list, SatrecArray, np.ndarray, SatrecArray | None, SatrecArray | None]:
+    """Satrecs, their SatrecArray, perturbation caps, and the arrays of the
+    quiet (first ``n_interp``) and other objects (``None`` when empty)."""
     hit = _CACHE.get(job.job_id)
     if hit is None:
         sats = [build_satrec(rc) for rc in job.recipes]
-        hit = (sats, SatrecArray(sats), perturbation_bounds_km_s2(sats))
+        nq = job.n_interp
+        hit = (sats, SatrecArray(sats), perturbation_bounds_km_s2(sats),
+               SatrecArray(sats[:nq]) if nq else None,
+               SatrecArray(sats[nq:]) if nq < len(sats) else None)
         _CACHE.clear()
         _CACHE[job.job_id] = hit
     return hit
+
+
+def propagate_chunk(job: Job, k0: int, k1: int):
+    """SGP4 positions of every object at samples k0..k1, laid out per sample.
+
+    Returns ``(rt, err, valid, sample_err_km)``: ``rt`` (m+1, n, 3),
+    ``err`` (n, m+1) SGP4 error codes, ``valid`` (n, m+1) and the bound on
+    how far a returned position may be from SGP4's.  The quiet objects
+    (``job.n_interp``) are propagated at every second sample (and the last)
+    and Hermite-interpolated at the samples between
+    (:func:`orbitwatch.screening.filters.hermite_midpoint`); one of them that
+    fails anywhere in the chunk is propagated at every sample instead.
+    """
+    sats, arr, _, arr_q, arr_o = _satrecs(job)
+    ks = np.arange(k0, k1 + 1)
+    m1 = ks.size
+    fr = job.fr0 + ks * job.step_s / DAY_S
+    n = len(sats)
+    nq = job.n_interp if m1 >= 3 else 0
+    if nq == 0:
+        e, r, v = arr.sgp4(np.full(m1, job.jd0), fr)
+        valid = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
+        return np.ascontiguousarray(r.transpose(1, 0, 2)), e, valid, 0.0
+    ev = np.arange(0, m1, 2)
+    if ev[-1] != m1 - 1:
+        ev = np.append(ev, m1 - 1)
+    od = np.arange(1, m1 - 1, 2)
+    rt = np.empty((m1, n, 3))
+    err = np.zeros((n, m1), dtype=np.uint8)
+    valid = np.ones((n, m1), dtype=bool)
+    eq, rq, vq = arr_q.sgp4(np.full(ev.size, job.jd0), fr[ev])
+    rt[ev, :nq] = rq.transpose(1, 0, 2)
+    # sample od[k] lies between exact samples ev[k] and ev[k + 1]
+    no = od.size
+    rt[od, :nq] = hermite_midpoint(rq[:, :no], vq[:, :no], rq[:, 1:no + 1], vq[:, 1:no + 1],
+                                   2.0 * job.step_s).transpose(1, 0, 2)
+    err[:nq, ev] = eq
+    bad_q = np.flatnonzero((eq != 0).any(axis=1) | ~np.isfinite(rq).all(axis=(1, 2))
+                           | ~np.isfinite(vq).all(axis=(1, 2)))
+    for o in bad_q.tolist():
+        eo, ro, vo = sats[o].sgp4_array(np.full(m1, job.jd0), fr)
+        rt[:, o] = ro
+        err[o] = eo
+        valid[o] = (eo == 0) & np.isfinite(ro).all(axis=1) & np.isfinite(vo).all(axis=1)
+    if nq < n:
+        eo, ro, vo = arr_o.sgp4(np.full(m1, job.jd0), fr)
+        rt[:, nq:] = ro.transpose(1, 0, 2)
+        err[nq:] = eo
+        valid[nq:] = (eo == 0) & np.isfinite(ro).all(axis=2) & np.isfinite(vo).all(axis=2)
+    # (interpolated samples of a quiet object without failures are finite)
+    return rt, err, valid, interpolation_error_km(2.0 * job.step_s)
 
 
 def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
     """Screen intervals k0..k1-1 (samples k0..k1) of the job."""
     if job.primary_mask is not None:
         return run_chunk_primaries(job, k0, k1)
-    sats, arr, p_obj = _satrecs(job)
+    sats, _, p_obj, _, _ = _satrecs(job)
     h = job.step_s
-    ks = np.arange(k0, k1 + 1)
-    t = ks * h
-    fr = job.fr0 + t / DAY_S
-    e, r, v = arr.sgp4(np.full(ks.size, job.jd0), fr)
-    valid = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
+    t = np.arange(k0, k1 + 1) * h
+    rt, e, valid, sample_err = propagate_chunk(job, k0, k1)
     failures = []
     bad_any = ~valid.all(axis=1)
     if bad_any.any():
@@ -119,8 +175,9 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
             code = int(e[o, first]) or 99
             failures.append((int(o), float(t[first]), code))
             valid[o, first:] = False
-    cand = chunk_candidates(r, valid, h, job.threshold_km,
-                            primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj)
+    cand = chunk_candidates(None, valid, h, job.threshold_km,
+                            primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj,
+                            sample_err_km=sample_err, rt=rt)
     exact = ExactStates(sats, job.jd0, job.fr0)
     ci, cj, ck = cand.i, cand.j, cand.k
     bi, bj, ba, bb = find_brackets(ci, cj, t[ck], h, exact, p_obj[ci] + p_obj[cj])
@@ -180,7 +237,7 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     every fine step an all-vs-all screen would keep for these pairs; they go
     through the same refinement (steps 2-4 of docs/screening.md).
     """
-    sats, arr, p_obj = _satrecs(job)
+    sats, arr, p_obj, _, _ = _satrecs(job)
     h = job.step_s
     thr = job.threshold_km
     ks = np.arange(k0, k1 + 1, COARSE_FACTOR)
