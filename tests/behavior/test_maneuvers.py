@@ -498,13 +498,34 @@ def test_fit_span_response_is_the_least_squares_slope_of_a_hinge():
     assert _fit_span_response(np.array([-1.0, 2.0])).tolist() == [0.0, 1.0]
 
 
-def test_step_smeared_by_long_fit_spans_is_placed_at_the_burn():
-    """Element sets fitted over an 8-day span of observations (as some older
-    histories are) reach the post-burn orbit only days after the burn.  Each
-    set's mean motion here is the least-squares rate of a simulated
-    along-track history (flat, then drifting from the burn on) over the 8
-    days before its epoch; the detection must still name the burn's gap or
-    the one beside it."""
+def test_fit_span_position_response_is_the_end_of_the_least_squares_line():
+    # independent oracle: the value at the epoch (end of the span) of a line
+    # fitted by least squares to a sampled hinge over a unit fit span
+    from orbitwatch.behavior.maneuvers import _fit_span_position_response
+
+    tau = np.linspace(0.0, 1.0, 2001)
+    for x in (0.0, 0.1, 0.25, 0.5, 0.8, 1.0, 1.5, 3.0):
+        line = np.polyfit(tau, np.maximum(0.0, tau - (1.0 - x)), 1)
+        end = np.polyval(line, 1.0)
+        assert _fit_span_position_response(np.array([x]))[0] == pytest.approx(end, abs=2e-3)
+    assert _fit_span_position_response(np.array([-1.0])).tolist() == [0.0]
+
+
+def _lagged_history(
+    burn_day: float,
+    span_days: float,
+    dn_rev_day: float,
+    seed: int,
+    n_noise: float = 5e-8,
+    positions: bool = True,
+):
+    """Jason-like daily sets fitted over ``span_days`` of observations before
+    each epoch: each set's mean motion (and, with ``positions``, its mean
+    anomaly) is the least-squares line (numpy polyfit) through a simulated
+    along-track history that is flat before the burn and drifts by
+    ``dn_rev_day`` after it, plus TLE-like noise.  Without ``positions`` the
+    mean anomaly is that of the unburnt orbit.  Returns the sets and the burn
+    time."""
     from sgp4.api import WGS72, Satrec
 
     from orbitwatch.elements.model import ElementSet
@@ -513,32 +534,71 @@ def test_step_smeared_by_long_fit_spans_is_placed_at_the_burn():
     line1 = "1 26997U 01055A   23001.50000000  .00000000  00000-0  00000-0 0  9990"
     line2 = "2 26997  66.0400 120.0000 0008000 270.0000  90.0000 12.81000000    05"
     sat = Satrec.twoline2rv(line1, line2, WGS72)
-    rng = np.random.default_rng(5)
-    burn_day, span_days, dn_rev_day = 50.4, 8.0, -1.8e-5  # about +7 m in a
+    rng = np.random.default_rng(seed)
     sets = []
     for k in range(100):
         tk = k + float(rng.uniform(-0.3, 0.3))
         obs = np.linspace(tk - span_days, tk, 40)
-        lag = np.polyfit(obs, np.maximum(0.0, obs - burn_day), 1)[0]  # share of dn the fit shows
+        line = np.polyfit(obs, np.maximum(0.0, obs - burn_day), 1)  # fitted hinge (days after burn)
         jd, fr = sat.jdsatepoch, sat.jdsatepochF + tk
         sat.sgp4(jd, fr)
-        n_rev_day = sat.no_kozai * 1440.0 / (2 * np.pi) + dn_rev_day * lag
+        n_rev_day = sat.no_kozai * 1440.0 / (2 * np.pi) + dn_rev_day * line[0]
+        dm_deg = 0.0
+        if positions:  # the fitted line's value at the epoch, plus noise
+            dm_deg = 360.0 * dn_rev_day * np.polyval(line, tk) + rng.normal(0, 3e-4)
         sets.append(
             ElementSet(
                 norad_id=26997,
                 epoch=jd_to_datetime(jd, fr),
-                mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 5e-8)),
+                mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, n_noise)),
                 eccentricity=float(sat.em) + rng.normal(0, 1e-6),
                 inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
                 raan_deg=float(np.degrees(sat.Om)) % 360 + rng.normal(0, 2e-4),
                 arg_perigee_deg=float(np.degrees(sat.om)) % 360,
-                mean_anomaly_deg=float(np.degrees(sat.mm)) % 360,
+                mean_anomaly_deg=(float(np.degrees(sat.mm)) + dm_deg) % 360,
                 bstar=0.0,
             )
         )
+    return sets, jd_to_datetime(sat.jdsatepoch, sat.jdsatepochF + burn_day)
+
+
+def test_positions_locate_a_burn_seen_through_long_fit_spans():
+    """Sets fitted over 4 days, with about 1.5 m of scatter in a: both their
+    mean motion and their along-track position lag a +7 m burn.  Over 20
+    noise draws, the step model fitted to the semi-major axis and the
+    positions together must put the burn within half a day of the truth in
+    the median, and closer than the semi-major axis alone in most draws."""
+    from orbitwatch.behavior.maneuvers import ManeuverConfig
+
+    joint, alone = [], []
+    for seed in range(5, 25):
+        sets, burn = _lagged_history(50.4, 4.0, -1.8e-5, seed, n_noise=2e-7)
+        errs = []
+        for cfg in (ManeuverConfig(), ManeuverConfig(ramp_positions=False)):
+            dets = detect_maneuvers(sets, cfg)
+            if len(dets) == 1 and "step_model" in dets[0].evidence:
+                stamp = dets[0].evidence["step_model"]["burn_epoch"].replace("Z", "+00:00")
+                errs.append(abs((datetime.fromisoformat(stamp) - burn).total_seconds()) / 86400)
+        if len(errs) == 2:
+            joint.append(errs[0])
+            alone.append(errs[1])
+    joint, alone = np.array(joint), np.array(alone)
+    assert joint.size >= 10
+    assert np.median(joint) < 0.5, (joint, alone)
+    assert np.median(joint) < np.median(alone), (joint, alone)
+    assert np.sum(joint < alone) >= 3 * np.sum(joint > alone), (joint, alone)
+
+
+def test_step_smeared_by_long_fit_spans_is_placed_at_the_burn():
+    """Element sets fitted over an 8-day span of observations (as some older
+    histories are) reach the post-burn orbit only days after the burn.  Each
+    set's mean motion here is the least-squares rate of a simulated
+    along-track history (flat, then drifting from the burn on) over the 8
+    days before its epoch; the detection must still name the burn's gap or
+    the one beside it."""
+    sets, burn = _lagged_history(50.4, 8.0, -1.8e-5, 5, positions=False)  # about +7 m in a
     dets = detect_maneuvers(sets)
     assert len(dets) == 1, dets
-    burn = jd_to_datetime(sat.jdsatepoch, sat.jdsatepochF + burn_day)
     epochs = sorted(s.epoch for s in sets)
     i0, i1 = epochs.index(dets[0].gap_start), epochs.index(dets[0].gap_end)
     assert epochs[max(i0 - 1, 0)] <= burn <= epochs[min(i1 + 1, len(epochs) - 1)]

@@ -158,6 +158,12 @@ class ManeuverConfig:
     ramp_back_gaps: int = 4
     ramp_pre_days: float = 4.0
     ramp_spans_days: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+    # the same burn also bends the along-track positions of the sets (see
+    # _position_misfit): the step model of the semi-major axis is fitted
+    # jointly with them, for orbits this close to circular (along-track
+    # distance proportional to the mean-anomaly shift within ~2e)
+    ramp_positions: bool = True
+    ramp_positions_max_e: float = 0.05
     # two-scale consistency of smeared steps: when the step model spreads
     # the step over at least step_min_span_days (so over 3 or more daily
     # sets), the single-gap trigger cannot have been the step itself; the
@@ -475,8 +481,78 @@ def _fit_span_response(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
+def _fit_span_position_response(x: np.ndarray) -> np.ndarray:
+    """Along-track position at the epoch of an element set, in units of
+    ``dn S`` (``S`` its fit span), when a fraction ``x`` of the span lies after a
+    burn that changed the mean motion by ``dn``.
+
+    The true along-track history is the hinge ``dn (t - t_b)`` after the burn.
+    A uniformly weighted least-squares line over the span ``[0, 1]`` with the
+    hinge at ``u = 1 - x`` has mean ``x^2 / 2`` and slope ``3x^2 - 2x^3``
+    (:func:`_fit_span_response`), so its value at the epoch (``u = 1``) is
+    ``x^2/2 + (3x^2 - 2x^3)/2 = 2x^2 - x^3``, against the true ``x``.  Once
+    the span lies wholly after the burn (``x >= 1``) the set shows the true
+    displacement ``x``; value and slope are continuous there.
+    """
+    x = np.clip(x, 0.0, None)
+    return np.where(x < 1.0, x * x * (2.0 - x), x)
+
+
+def _position_misfit(
+    hist: History, j0: int, j1: int, tb: np.ndarray, spans: np.ndarray
+) -> np.ndarray | None:
+    """Residual sum of squares of the along-track positions of sets
+    ``j0 .. j1-1`` under the fit-span model, for every ``(t_b, S)`` of the
+    grid, in units of the robust set-to-set noise squared (of the positions
+    less the background); shape ``(tb.size, spans.size)``.  ``None`` when SGP4
+    fails in the window or the noise is 0.
+
+    The positions are the sets' own TEME positions at their epochs, along
+    their velocity, minus the SGP4 prediction of set ``j0``.  The reference
+    set's errors in mean anomaly, mean motion and decay rate leave a
+    quadratic in time (the background, fitted freely); a burn adds
+    ``D S G((t - t_b)/S)`` with ``G`` :func:`_fit_span_position_response`
+    (``S = 0``: the hinge ``D max(t - t_b, 0)``).  Positions at the epoch lag
+    a burn less than the fitted mean motion does (a set whose span is a
+    fraction ``x`` past the burn shows ``2x - x^2`` of the true displacement
+    but ``3x^2 - 2x^3`` of the rate change), and the two are measured
+    independently, so fitting both locates the burn better than the
+    semi-major axis alone.
+    """
+    e, r, _v = hist.satrecs[j0].sgp4_array(hist.jd_whole[j0:j1], hist.jd_frac[j0:j1])
+    if np.any(e != 0):
+        return None
+    v = hist.v_teme_km_s[j0:j1]
+    along = v / np.linalg.norm(v, axis=1, keepdims=True)
+    y = np.einsum("ij,ij->i", hist.r_teme_km[j0:j1] - r, along)
+    tt = hist.t_days[j0:j1]
+    tc = tt - tt.mean()
+    q, _ = np.linalg.qr(np.vstack([np.ones_like(tc), tc, tc * tc]).T)
+    yr = y - q @ (q.T @ y)
+    dy = np.diff(yr)
+    sigma = 1.4826 * float(np.median(np.abs(dy - np.median(dy)))) / sqrt(2)
+    if not sigma > 0:
+        return None
+    d = tt[None, :] - tb[:, None]
+    out = np.empty((tb.size, spans.size))
+    for si, span in enumerate(spans):
+        h = span * _fit_span_position_response(d / span) if span > 0 else np.clip(d, 0.0, None)
+        hr = h - (h @ q) @ q.T
+        hh = np.sum(hr * hr, axis=1)
+        hy = hr @ yr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, si] = np.sum(yr * yr) - np.where(hh > 0, hy * hy / hh, 0.0)
+    return out / sigma**2
+
+
 def _ramp_fit(
-    levels: list[np.ndarray], t: np.ndarray, lo: int, hi: int, lim: tuple[int, int], cfg: ManeuverConfig
+    levels: list[np.ndarray],
+    t: np.ndarray,
+    lo: int,
+    hi: int,
+    lim: tuple[int, int],
+    cfg: ManeuverConfig,
+    positions: History | None = None,
 ) -> tuple[int, int, float, float, float, float, float] | None:
     """Burn time from a fit-span response model of the level series.
 
@@ -495,6 +571,12 @@ def _ramp_fit(
     ``max_ramp_gaps`` gaps on), the burn time (JD), the span (days), the rms
     residual over the robust set-to-set noise, and the step (channel units);
     ``None`` when the window holds too few sets.
+
+    With ``positions`` (the history, for the ``a`` channel) the same burn is
+    also fitted to the sets' along-track positions (:func:`_position_misfit`):
+    ``(t_b, S)`` minimise the sum of both residual sums of squares, each in
+    units of its own set-to-set noise.  ``L0``, ``D`` and the misfit stay
+    those of the level series.
     """
     n = len(t)
     g0 = max(0, lo - cfg.ramp_back_gaps, lim[0])
@@ -523,6 +605,9 @@ def _ramp_fit(
     fm = f.mean(axis=2, keepdims=True)
     fc = f - fm
     sff = np.sum(fc * fc, axis=2)
+    pos_rss = None
+    if positions is not None and m >= 8:
+        pos_rss = _position_misfit(positions, j0, j1, tb, spans)
     best = None
     for c in levels:
         y = c[j0:j1]
@@ -531,10 +616,13 @@ def _ramp_fit(
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where(sff > 0, sfy / sff, 0.0)
         rss = np.sum(yc * yc) - d * sfy
-        i = int(np.nanargmin(rss))  # ties: earliest t_b, then shortest span
+        sigma = 1.4826 * float(np.median(np.abs(np.diff(y) - np.median(np.diff(y))))) / sqrt(2)
+        objective = rss
+        if pos_rss is not None and sigma > 0:
+            objective = rss / sigma**2 + pos_rss
+        i = int(np.nanargmin(objective))  # ties: earliest t_b, then shortest span
         ib, is_ = divmod(i, spans.size)
         dd = float(d[ib, is_])
-        sigma = 1.4826 * float(np.median(np.abs(np.diff(y) - np.median(np.diff(y))))) / sqrt(2)
         snr = abs(dd) / sigma if sigma > 0 else np.inf
         if best is None or snr > best[0]:
             rms = sqrt(max(float(rss[ib, is_]), 0.0) / max(m - 2, 1))
@@ -545,6 +633,14 @@ def _ramp_fit(
     end = int(reach[0]) - 1 if reach.size else first
     last = min(max(end, first), first + cfg.max_ramp_gaps - 1)
     return first, last, float(tb[ib]), float(spans[is_]), misfit, step, float(snr)
+
+
+def _positions(hist: History, cfg: ManeuverConfig) -> History | None:
+    """The history, when its along-track positions may join the step model
+    of the semi-major axis (near-circular orbits), else None."""
+    if cfg.ramp_positions and float(np.median(hist.ecc)) <= cfg.ramp_positions_max_e:
+        return hist
+    return None
 
 
 def _set_ref(es: ElementSet) -> dict:
@@ -632,7 +728,11 @@ def detect_maneuvers(
             # explains the whole run within the noise, it is one burn
             t = hist.t_days
             short = t[grp[-1] + 1] - t[grp[0]] <= max(cfg.ramp_spans_days) + 4.0
-            fit = _ramp_fit(chans[0].components, t, grp[0], grp[-1], lim, cfg) if short else None
+            fit = (
+                _ramp_fit(chans[0].components, t, grp[0], grp[-1], lim, cfg, _positions(hist, cfg))
+                if short
+                else None
+            )
             if fit is not None and fit[3] > 0 and fit[4] < cfg.campaign_max_misfit:
                 parts = [grp[0]]
         if len(parts) > 1:
@@ -736,7 +836,8 @@ def _event(
     elif ch.components:
         k, k_end = _step_start(ch.components, hist.t_days, lo, hi, cfg)
         if cfg.ramp_model:
-            fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg)
+            pos = _positions(hist, cfg) if ch.name == "a" else None
+            fit = _ramp_fit(ch.components, hist.t_days, lo, hi, lim or (0, n_gap), cfg, pos)
             if fit is not None:
                 k, k_end, t_burn, span_days, model_misfit, model_step, model_snr = fit
     else:  # the drift-kink statistic peaks at the gap itself
