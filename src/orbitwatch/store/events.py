@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select
 
 from orbitwatch.store.catalog import normalize_partner, normalize_releasable_to
+from orbitwatch.store.shared import lock_feed
 from orbitwatch.store.shared_models import events_table as ev
 from orbitwatch.timeutil import parse_iso
 
@@ -88,6 +89,7 @@ def store_events(
         return 0, 0
 
     def run(conn: Connection) -> tuple[int, int]:
+        lock_feed(conn)  # ids in commit order for the stream; the duplicate check race-free
         existing = {
             (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti)
             for k, n, t, ti in conn.execute(select(ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title))

@@ -77,6 +77,32 @@ def _page(db: Db, stmt, limit: int | None, offset: int) -> tuple[list[dict], int
     return _rows(db, stmt), total
 
 
+# Advisory-lock key ("orbitwatch feed") that serializes writers of the streamed tables.
+FEED_LOCK_KEY = 0x6F77_6665_6564_0001
+
+
+def lock_feed(db: Db) -> None:
+    """Serialize, until this transaction ends, the writers of conjunctions and events.
+
+    The live stream (``GET /api/v1/stream``) sends records by increasing id and
+    remembers the highest id sent.  On PostgreSQL a sequence hands out ids when
+    rows are inserted, not when they commit: a transaction that inserted id 100
+    and commits after another one that inserted 101 would be skipped by a
+    stream that had already seen 101.  Taking this transaction-level advisory
+    lock before inserting makes the ids of these two tables increase in commit
+    order; on SQLite (one writer at a time) it takes the write lock up front.  It also makes the
+    duplicate checks of :func:`orbitwatch.store.events.store_events` race-free.
+    """
+    conn = db if isinstance(db, Connection) else db.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY)))
+    elif conn.dialect.name == "sqlite":
+        # a write that changes nothing takes SQLite's write lock now (waiting up
+        # to busy_timeout), so a writer that reads before it inserts does not
+        # fail on a lock upgrade while another writer commits
+        conn.exec_driver_sql("DELETE FROM events WHERE id < 0")
+
+
 def _shared_values(partner: str | None, releasable_to) -> dict:
     return {
         "partner": normalize_partner(partner),
@@ -243,6 +269,7 @@ def add_conjunctions(
     shared = _shared_values(partner, releasable_to)
     now = now or _now()
     ids: list[int] = []
+    lock_feed(db)
     for c in conjunctions:
         if isinstance(c, dict):
             values = dict(c)
@@ -391,6 +418,7 @@ def add_event(
     """Store one event; returns its id.  ``kind`` one of :data:`EVENT_KINDS`."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"event kind {kind!r}: use one of {', '.join(EVENT_KINDS)}")
+    lock_feed(db)
     res = db.execute(
         insert(e_).values(
             kind=kind, time=time, norad_id=norad_id, title=title, payload=payload,

@@ -8,7 +8,9 @@ Without either, the stream starts at the newest records (sends only new ones).
 Comment lines (``: keep-alive``) are sent every 15 s.  ``timeout_s`` closes
 the stream after that many seconds (for scripts and tests).
 
-The stream polls the database (``ORBITWATCH_STREAM_POLL_S``, default 1 s), so
+Writers of these tables take a lock (``store.shared.lock_feed``) so that ids
+increase in commit order and the cursor skips nothing.  The stream polls the
+database (``ORBITWATCH_STREAM_POLL_S``, default 1 s), so
 records written by any process -- the CLI, another service instance, a
 screening job -- reach every subscriber the releasability rules allow.
 """
