@@ -94,3 +94,62 @@ def test_cli_jsonl(tmp_path):
         assert key in r
     assert r["parent"] == 13552 and isinstance(r["fragments"], int)
     assert r["epoch_estimate"].endswith("Z")
+
+
+# -- old clouds and snapshots ---------------------------------------------------
+# Fengyun-1C (1999-025A, PRC) was destroyed by a Chinese ASAT test on 2007-01-11
+# (NASA Orbital Debris Quarterly News 11(2), April 2007); NOAA 16 (2000-055A)
+# broke up in 2015 (ODQN 19(1), 2015), a battery failure, not a test.
+
+
+def test_fengyun_1c_cloud_years_later_is_found_and_not_dated():
+    sets = _sets("events", "fengyun1c_asat", "1999-025_2021-10-02_marcovivar.txt")
+    found = find_breakups(sets, owners={25730: "PRC"})
+    assert len(found) == 1
+    b = found[0]
+    assert b.parent == 25730 and b.owner == "PRC"
+    assert b.fragments > 2600
+    # 14 years on, with no element set of the intact satellite, nothing in the
+    # sets can date the event or tell a test from an explosion or a collision
+    assert b.epoch_estimate is None and b.classification == "undetermined"
+    assert b.evidence["parent_chosen_by"] == "fragment names"
+
+
+def test_collision_clouds_without_pre_event_sets_are_not_called_tests():
+    for name, parent in (("iridium-33-debris_2021-10-02_marcovivar.txt", 24946),
+                         ("cosmos-2251-debris_2021-10-02_marcovivar.txt", 22675)):
+        found = find_breakups(_sets("events", "iridium33_cosmos2251", name))
+        assert [b.parent for b in found] == [parent]
+        assert found[0].classification == "undetermined"
+        assert "destructive test" in found[0].benign_alternatives  # listed, not asserted
+
+
+def test_full_2018_snapshot_accuses_no_one_and_finds_the_known_clouds():
+    sets = _sets("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+    found = find_breakups(sets)
+    by_launch = {b.launch: b for b in found}
+    # a single snapshot has no element set from before any cloud: no class is asserted
+    assert {b.classification for b in found} == {"undetermined"}
+    assert by_launch["1999-025"].parent == 25730  # Fengyun 1C, not its CZ-4B stage
+    assert by_launch["1993-036"].parent == 22675  # Cosmos 2251, not its SL-8 stage
+    assert by_launch["1997-051"].parent == 24946  # Iridium 33
+    assert by_launch["2000-055"].parent == 26536  # NOAA 16
+    assert "1998-067" not in by_launch  # cubesats deployed from the ISS are not fragments
+    assert all(b.fragments >= 50 for b in found)
+
+
+def test_young_cloud_dated_by_node_convergence():
+    event = datetime(2021, 11, 15, 2, 47, tzinfo=UTC)
+    for name, max_err_days in (("Cosmos1408_1982-092_2022-01-11_duela.txt", 1.0),
+                               ("tles_1982-092_2021-11-30_bismurphy.txt", 7.0)):
+        found = find_breakups(_sets("events", "cosmos1408_asat", name), owners={13552: "CIS"})
+        assert len(found) == 1
+        b = found[0]
+        assert b.parent == 13552
+        err_days = abs((b.epoch_estimate - event).total_seconds()) / 86400.0
+        assert err_days < max_err_days, (name, b.epoch_estimate)
+        half = float(b.epoch_method.split("+-")[1].split(" days")[0])
+        assert err_days <= half  # the stated uncertainty covers the truth
+        # without the intact satellite's element sets no partner can be searched: no class asserted
+        assert b.classification == "undetermined"
+        assert b.latitude_deg is None

@@ -6,17 +6,25 @@ Method
    ``YYYY-NNN``).  In a launch group the *launch-era* objects are those
    catalogued with the launch (catalog numbers within
    :data:`LAUNCH_ERA_SPAN` of the group's lowest); everything catalogued
-   later, or named/typed as debris, is a *fragment*.  A group with at least
-   ``min_fragments`` fragments is a breakup candidate.  (Fragments of a
-   collision are catalogued under each parent's own designator, so a
-   collision shows up as two clouds.)
+   later, or named/typed as debris, is a *fragment* -- except objects typed
+   as payloads or rocket bodies, which are deployments (cubesats released
+   from the ISS, say), not pieces.  A group with at least ``min_fragments``
+   fragments is a breakup candidate.  (Fragments of a collision are
+   catalogued under each parent's own designator, so a collision shows up as
+   two clouds.)
 2. **Parent.**  Among the launch-era objects that are not rocket bodies
-   (unless only rocket bodies are left), the parent is the one whose orbital
-   plane (angular-momentum direction, compared at a common epoch with SGP4)
-   lies closest to the fragments' median plane.  Its *pre-event* element set
-   is the newest one with an epoch before the earliest fragment epoch; fresh
-   fragment clouds keep the parent's plane, so a match within
-   :data:`PLANE_MATCH_DEG` is required.
+   (unless only rocket bodies are left), the parent of a *coherent* cloud
+   (fragment planes within :data:`PLANE_MATCH_DEG` of their median) is the
+   one whose orbital plane (angular-momentum direction, compared at a common
+   epoch with SGP4) lies closest to the fragments' median plane; a fresh
+   cloud keeps the parent's plane, so a match within :data:`PLANE_MATCH_DEG`
+   is required.  An *old* cloud has spread its nodes by differential J2
+   precession, but inclination is kept: its parent is the launch-era object
+   (rocket bodies included) with the inclination closest to the fragments'
+   median, within :data:`INCLINATION_MATCH_DEG`, and every object within
+   that tolerance is listed in ``evidence.parent_candidates``.  The parent's
+   *pre-event* element set is the newest one with an epoch before the
+   earliest fragment epoch.
 3. **Epoch and place.**  Fragments all left one point at one instant, so the
    median distance between the fragments and the parent, propagated back with
    SGP4, has a sharp minimum at the event (minimum dispersion; cf. the
@@ -26,19 +34,31 @@ Method
    parent's pre-event epoch), then refined by bounded scalar minimisation to
    ~0.1 s.  The estimate is kept only when the median miss at the minimum is
    below ``dispersion_ok_km``: SGP4 back-propagation over many months or years
-   is not accurate enough, and then the epoch is left unknown (with the
-   reason) unless a collision partner fixes it.
-4. **Class.**  The parent's pre-event element set is screened against every
-   other object's element sets of the same period (the catalog's contemporaneous
-   sets) with :func:`orbitwatch.screening.screen`; an approach within
-   ``collision_km`` at (or, without a dispersion epoch, anywhere in) the
-   window (the three days after the parent's pre-event set) is a *collision
-   with a known object*, and its TCA is the epoch.
-   Otherwise a payload parent is a *destructive test* (a payload that
-   fragmented with no collision partner: the signature of a direct-ascent
-   ASAT test) and any other parent an *explosion or anomaly*.  Element sets
-   cannot tell a destructive test from an anomalous payload breakup (battery,
-   propulsion); the record says so in ``benign_alternatives``.
+   is not accurate enough.  Without a usable pre-event parent set, a young
+   cloud is dated by the *convergence of its nodes*: each fragment's node
+   drifts at its own secular J2 rate (SGP4's ``nodedot``), so running the
+   nodes back, they gather at the event; the age maximizing their mean
+   resultant length is the estimate, kept only for clouds younger than
+   :data:`NODAL_MAX_AGE_DAYS` whose nodes gather tightly
+   (:data:`NODAL_MIN_COHERENCE`).  Over years, drag changes the rates and the
+   estimate drifts (tested: Iridium 33's cloud 12.6 years on comes out
+   1.7 years short), so older clouds stay undated, with the reason.
+4. **Class.**  Only with a pre-event parent set: it is screened against
+   every other object's element sets of the same period (the catalog's
+   contemporaneous sets) with :func:`orbitwatch.screening.screen`; an
+   approach within ``collision_km`` at (or, without a dispersion epoch,
+   anywhere in) the window (the three days after the parent's pre-event set)
+   is a *collision with a known object*, and its TCA is the epoch.
+   Otherwise a *dated* event of a payload parent is a *destructive test* (a
+   payload that fragmented with no collision partner: the signature of a
+   direct-ascent ASAT test) and of any other parent an *explosion or
+   anomaly*.  Element sets cannot tell a destructive test from an anomalous
+   payload breakup (battery, propulsion); the record says so in
+   ``benign_alternatives``.  A cloud that cannot be dated (an old cloud in a
+   snapshot: Fengyun-1C's, NOAA 16's, Iridium 33's years on) is reported --
+   from :data:`MIN_UNDATED_FRAGMENTS` fragments on -- as ``undetermined``:
+   nothing in the element sets tells an ASAT test from a battery explosion
+   or a collision then, and the tool does not accuse on no evidence.
 
 Attribution: the parent's owner (SATCAT / catalog owner); fragments inherit
 it.  Evidence: the element sets used (catalog numbers, epochs).
@@ -64,6 +84,17 @@ LAUNCH_ERA_SPAN = 200
 DISPERSION_CONTRAST = 0.25
 #: plane match required between a parent and its fresh fragment cloud, degrees
 PLANE_MATCH_DEG = 3.0
+#: inclination match required between a parent and an old (nodally dispersed) cloud, degrees
+INCLINATION_MATCH_DEG = 2.0
+#: an undated cloud (no pre-event parent set, nodes too dispersed to date) is
+#: reported only from this many fragments on: smaller groups are mostly
+#: operational debris (deployment hardware, EVA losses) released over years
+MIN_UNDATED_FRAGMENTS = 50
+#: nodal-convergence dating: fewest fragments, oldest age searched (days) and
+#: least mean resultant length of the fragments' nodes at the estimate
+NODAL_MIN_FRAGMENTS = 10
+NODAL_MAX_AGE_DAYS = 365.0
+NODAL_MIN_COHERENCE = 0.9
 _GRID_STEP_S = 20.0
 _MAX_FRAGMENTS_USED = 120
 
@@ -125,6 +156,12 @@ def launch_of(intl_designator: str | None) -> str | None:
 def _is_rocket_body(es: ElementSet) -> bool:
     name = (es.name or "").upper()
     return (es.object_type or "").upper() == "ROCKET BODY" or "R/B" in name
+
+
+def _is_deployment(es: ElementSet, otype) -> bool:
+    """A later-catalogued object typed as a payload or rocket body (not named debris)."""
+    t = (otype(es) or "").upper()
+    return not _is_debris(es) and (t in ("PAYLOAD", "ROCKET BODY") or _is_rocket_body(es))
 
 
 def _is_debris(es: ElementSet) -> bool:
@@ -276,12 +313,12 @@ def find_breakups(
     for launch, members in sorted(groups.items()):
         lowest = min(m.norad_id for m in members)
         era = [m for m in members if m.norad_id - lowest < LAUNCH_ERA_SPAN and not _is_debris(m)]
-        frags = [m for m in members if m not in era]
+        frags = [m for m in members if m not in era and not _is_deployment(m, otype)]
         if len(frags) < min_fragments or not era:
             continue
         found_b = _assess_cloud(
             launch, era, frags, by_id, newest, owners, otype, max_back_days,
-            dispersion_ok_km, collision_km,
+            dispersion_ok_km, collision_km, min_fragments,
         )
         if found_b is not None:
             found.append(found_b)
@@ -291,35 +328,122 @@ def find_breakups(
     return found
 
 
+def _inclination_deg(normals: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arccos(np.clip(normals[..., 2], -1.0, 1.0)))
+
+
+def _base_name(name: str | None) -> str:
+    return (name or "").upper().split(" DEB")[0].strip()
+
+
+def _name_votes(frags: Sequence[ElementSet]) -> dict[str, int]:
+    """How many fragments carry each parent name (``X DEB`` names the parent ``X``)."""
+    votes: dict[str, int] = defaultdict(int)
+    for f in frags:
+        if f.name and " DEB" in f" {f.name.upper()}":
+            votes[_base_name(f.name)] += 1
+    return votes
+
+
+@dataclass(frozen=True, slots=True)
+class _NodalAge:
+    epoch: datetime
+    coherence: float  # mean resultant length of the fragments' nodes at the estimate
+    half_width_days: float  # half-width of the coherence peak at 1/sqrt(2) of its height
+
+
+def _nodal_convergence(frags: Sequence[ElementSet], max_age_days: float) -> _NodalAge | None:
+    """Date a young cloud by running its fragments' nodes back to where they gather.
+
+    Every node at the newest fragment epoch ``t_c``:
+    ``Omega_i(t_c) = nodeo_i + nodedot_i (t_c - epoch_i)`` (SGP4's own secular
+    node rate); back at age ``A`` it was ``Omega_i(t_c) - nodedot_i A``.  The
+    estimate is the ``A`` in ``[0, max_age_days]`` that maximizes the mean
+    resultant length ``|mean exp(i Omega_i(t_c - A))|``.
+    """
+    sats = [f.to_satrec() for f in frags]
+    ep = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
+    tc = float(ep.max())
+    rate = np.array([s.nodedot for s in sats]) * 1440.0  # rad/day
+    node_c = np.array([s.nodeo for s in sats]) + rate * (tc - ep)
+    z = np.exp(1j * node_c)
+
+    def coherence(ages: np.ndarray) -> np.ndarray:
+        out = np.empty(ages.size)
+        for k in range(0, ages.size, 512):
+            a = ages[k:k + 512]
+            out[k:k + 512] = np.abs((z[None, :] * np.exp(-1j * rate[None, :] * a[:, None])).mean(axis=1))
+        return out
+
+    ages = np.arange(0.0, max_age_days + 0.05, 0.05)
+    coh = coherence(ages)
+    i = int(np.argmax(coh))
+    fine = np.linspace(max(0.0, ages[i] - 0.05), ages[i] + 0.05, 201)
+    cf = coherence(fine)
+    j = int(np.argmax(cf))
+    best, peak = float(fine[j]), float(cf[j])
+    if best >= max_age_days - 1.0 or peak <= coh[-1] + 1e-3:
+        return None  # still rising at the end of the search: an older cloud
+    # uncertainty: the age error that alone would leave the nodes as spread as
+    # they are at the estimate (residual spread / spread of the node rates)
+    resid = np.sqrt(max(2.0 * (1.0 - peak), 0.0))
+    rate_mad = 1.4826 * float(np.median(np.abs(rate - np.median(rate))))
+    half = float(resid / rate_mad) if rate_mad > 0 else float("inf")
+    epoch = datetime(2000, 1, 1, 12, tzinfo=UTC) + timedelta(days=tc - 2451545.0 - best)
+    return _NodalAge(epoch=epoch, coherence=peak, half_width_days=half)
+
+
 def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_days,
-                  dispersion_ok_km, collision_km) -> Breakup | None:
+                  dispersion_ok_km, collision_km, min_fragments) -> Breakup | None:
     frags = sorted(frags, key=lambda s: s.epoch)
     first_frag_epoch = frags[0].epoch
     used = frags[:_MAX_FRAGMENTS_USED]  # earliest epochs: least propagation error
-    # fragments' median plane at the earliest fragment epoch
+    # fragments' median plane at the earliest fragment epoch, and how far they spread about it
     normals = _plane_normals(used, first_frag_epoch)
     med = np.nanmedian(normals, axis=0)
     med /= np.linalg.norm(med)
-    candidates = [m for m in era if not _is_rocket_body(m)] or list(era)
-    best = None
-    for cand in candidates:
+    spread = float(np.nanmedian(_angle_deg(normals, med[None, :])))
+    coherent = spread <= PLANE_MATCH_DEG
+    frag_incl = float(np.nanmedian(_inclination_deg(normals)))
+    scored = []
+    pool = ([m for m in era if not _is_rocket_body(m)] or list(era)) if coherent else list(era)
+    for cand in pool:
         pre = [s for s in by_id[cand.norad_id] if s.epoch < first_frag_epoch]
         ref = pre[-1] if pre else by_id[cand.norad_id][0]
-        ang = float(_angle_deg(_plane_normals([ref], first_frag_epoch)[0], med))
-        if best is None or ang < best[0]:
-            best = (ang, cand, ref, bool(pre))
-    if best is None:
+        n_ref = _plane_normals([ref], first_frag_epoch)[0]
+        if not np.all(np.isfinite(n_ref)):
+            continue
+        ang = float(_angle_deg(n_ref, med))
+        dincl = abs(float(_inclination_deg(n_ref)) - frag_incl)
+        scored.append((ang if coherent else dincl, ang, dincl, cand, ref, bool(pre)))
+    if not scored:
         return None
-    plane_deg, parent, parent_ref, has_pre = best
+    scored.sort(key=lambda x: x[0])
+    parent_by = "plane" if coherent else "inclination"
+    if not coherent:
+        # several launch-era objects share an inclination to a few hundredths of
+        # a degree; the catalog's own fragment names ("FENGYUN 1C DEB") break the tie
+        votes = _name_votes(frags)
+        matching = [x for x in scored if x[2] <= INCLINATION_MATCH_DEG]
+        named = [x for x in matching if votes.get(_base_name(x[3].name), 0) > 0]
+        if named:
+            named.sort(key=lambda x: (-votes[_base_name(x[3].name)], x[0]))
+            scored.remove(named[0])
+            scored.insert(0, named[0])
+            parent_by = "fragment names"
+    _, plane_deg, incl_deg, parent, parent_ref, has_pre = scored[0]
     fresh = (first_frag_epoch - parent_ref.epoch).total_seconds() < max_back_days * DAY_S
-    if fresh and plane_deg > PLANE_MATCH_DEG:
+    if coherent and fresh and plane_deg > PLANE_MATCH_DEG:
         return None  # no launch-era object shares the cloud's plane: not this launch's breakup
+    if not coherent and incl_deg > INCLINATION_MATCH_DEG:
+        return None  # no launch-era object at the cloud's inclination
+    candidates = [x[3].norad_id for x in scored if x[2] <= INCLINATION_MATCH_DEG] if not coherent else []
 
     # 3. epoch from minimum dispersion, when the parent's pre-event set is
     # recent enough for SGP4 back-propagation to mean something
     hi = first_frag_epoch
     lo = hi - timedelta(days=max_back_days)
-    epoch, disp, method, width = None, None, "", None
+    epoch, disp, method, width, nodal = None, None, "", None, None
     if not has_pre:
         method = "no parent element set from before the fragments"
     elif parent_ref.epoch < lo:
@@ -341,9 +465,23 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
                     f"no sharp convergence (median {got.median_km:.0f} km at best, "
                     f"{got.window_median_km:.0f} km typical)"
                 )
+    if epoch is None and len(frags) >= NODAL_MIN_FRAGMENTS:
+        nodal = _nodal_convergence(frags, NODAL_MAX_AGE_DAYS)
+        if nodal is not None and nodal.coherence >= NODAL_MIN_COHERENCE and nodal.epoch < hi:
+            method = (
+                f"convergence of the fragments' nodes (J2 differential precession), "
+                f"+-{nodal.half_width_days:.1f} days; {method}"
+            )
+            epoch = nodal.epoch
+        else:
+            method = f"{method}; the fragments' nodes do not converge within {NODAL_MAX_AGE_DAYS:g} days"
+            nodal = None
 
-    # 4. collision partner among contemporaneous element sets
-    partner = _collision_partner(parent_ref, by_id, launch, epoch, collision_km, hi)
+    # 4. collision partner among contemporaneous element sets: needs a pre-event
+    # parent set, and either an epoch or a cloud that appeared long after that
+    # set (for a fresh, undated cloud the dispersion search found no event)
+    partner = (_collision_partner(parent_ref, by_id, launch, epoch, collision_km, hi)
+               if has_pre and (epoch is not None or not fresh) else None)
     parent_type = (otype(parent) or ("ROCKET BODY" if _is_rocket_body(parent) else "PAYLOAD")).upper()
     alternatives: tuple[str, ...] = ()
     if partner is not None:
@@ -351,17 +489,30 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         if epoch is None:
             epoch, method = partner[2], "time of closest approach with the collision partner"
         confidence = 0.9
-    elif parent_type == "PAYLOAD":
-        classification = "destructive test"
-        alternatives = (
-            "an anomalous payload breakup (battery, propulsion, pressure vessel) leaves the "
-            "same signature in element sets; confirm with launch and notification reports",
-        )
-        confidence = 0.7 if epoch else 0.5
+    elif epoch is not None and disp is not None:
+        # dated by dispersion about the parent's pre-event set, no partner
+        if parent_type == "PAYLOAD":
+            classification = "destructive test"
+            alternatives = (
+                "an anomalous payload breakup (battery, propulsion, pressure vessel) leaves the "
+                "same signature in element sets; confirm with launch and notification reports",
+            )
+        else:
+            classification = "explosion or anomaly"
+        confidence = 0.7
     else:
-        classification = "explosion or anomaly"
-        confidence = 0.7 if epoch else 0.5
-    place = _geodetic(parent_ref, epoch) if epoch else None
+        # no pre-event parent set to screen or to date against: nothing in the
+        # element sets tells the causes apart, and the tool does not guess
+        if len(frags) < max(min_fragments, NODAL_MIN_FRAGMENTS if epoch else MIN_UNDATED_FRAGMENTS):
+            return None  # a few pieces released at unknown times: not evidence of a breakup
+        classification = "undetermined"
+        alternatives = (
+            "explosion or anomaly (battery, propulsion, pressure vessel)",
+            "collision with an object whose element sets are not here",
+            "destructive test",
+        )
+        confidence = 0.3
+    place = _geodetic(parent_ref, epoch) if (epoch and has_pre) else None
     return Breakup(
         parent=parent.norad_id,
         parent_name=parent.name,
@@ -384,9 +535,15 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         evidence={
             "parent_element_set_epoch": iso_z(parent_ref.epoch, 3),
             "parent_plane_match_deg": round(plane_deg, 3),
+            "parent_inclination_match_deg": round(incl_deg, 3),
+            "fragment_plane_spread_deg": round(spread, 3),
+            "parent_candidates": candidates,
+            "parent_chosen_by": parent_by,
+            "fragment_names": dict(sorted(_name_votes(frags).items(), key=lambda kv: -kv[1])[:3]),
             "fragments_used": len(used),
             "earliest_fragment_epoch": iso_z(first_frag_epoch, 3),
             "epoch_minimum_width_s": width,
+            "nodal_coherence": round(nodal.coherence, 3) if nodal is not None else None,
             "fragment_ids_sample": [f.norad_id for f in used[:10]],
         },
     )

@@ -58,11 +58,16 @@ def breakups_command(
 ) -> None:
     """Find fragmentation events: parent, owner, fragment count, epoch, place and class.
 
-    Fragments are the objects of a launch (international designator YYYY-NNN)
-    catalogued after it; the epoch comes from the minimum dispersion of the
-    fragments about the parent (SGP4 back-propagation) or from the closest
-    approach with a collision partner.  Classes: collision, destructive test
-    (a payload that fragmented with no collision partner), explosion or anomaly.
+    Fragments are the debris of a launch (international designator YYYY-NNN)
+    catalogued after it (later payloads and stages are deployments, not
+    fragments); the epoch comes from the minimum dispersion of the fragments
+    about the parent's pre-event element set (SGP4 back-propagation), from the
+    closest approach with a collision partner, or, for a cloud under a year
+    old, from the convergence of the fragments' nodes.  Classes: collision,
+    destructive test (a payload that fragmented with no collision partner),
+    explosion or anomaly -- each needs a parent element set from before the
+    event; a cloud without one is "undetermined" (reported from 50 fragments
+    on when it cannot be dated), with the possible causes listed.
     """
     from orbitwatch.behavior.breakups import find_breakups
     from orbitwatch.cli.sources import load_element_sets
