@@ -12,6 +12,7 @@ exact samples and for an object that fails inside a chunk.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from sgp4.api import SatrecArray
 from orbitwatch.screening.engine import Job, propagate_chunk, satrec_recipe
 from orbitwatch.screening.filters import (
     DV_CHANGE_CAP_KM_S,
+    INTERP_MAX_AGE_DAYS,
     hermite_midpoint,
     interpolable_mask,
     interpolation_error_km,
@@ -69,16 +71,21 @@ def test_hermite_midpoint_stays_within_the_bound_on_real_catalogs():
     pick26 = sorted(q26, key=lambda s: -abs(s.bstar))[:150] + [q26[k] for k in rng.choice(len(q26), 1200, replace=False)]
     bound = interpolation_error_km(SPAN_S)
     assert 0.1 < bound < 0.25  # the pad the screen adds per object at h = 60 s
-    for sats, start in ((pick18, START_2018), (pick26, START_2026)):
-        mid, dv = _worst_midpoint_and_dv_change(sats, start, days=7.0, n_times=60)
+    # a week from the catalogs' epochs, and the last days of the 30-day age limit
+    late = START_2018 + timedelta(days=INTERP_MAX_AGE_DAYS - 2.0)
+    for sats, start, days in ((pick18, START_2018, 7.0), (pick26, START_2026, 7.0), (pick18, late, 2.0)):
+        mid, dv = _worst_midpoint_and_dv_change(sats, start, days=days, n_times=60)
         assert mid < bound / 2, (mid, bound)
         assert dv < DV_CHANGE_CAP_KM_S / 2, (dv, DV_CHANGE_CAP_KM_S)
         assert mid > 1e-4  # the comparison is live: interpolation is not exact
 
 
-def test_interpolable_class_excludes_deep_space_and_high_drag():
+def test_interpolable_class_excludes_deep_space_high_drag_and_old_sets():
     sats = load_keeptrack(shared_path(*KEEPTRACK_2018))
-    mask = interpolable_mask(sats)
+    jd0, fr0 = _jd(START_2018)
+    far = jd0 + fr0 + 60.0
+    assert not interpolable_mask(sats, window_jd=(far, far + 1.0)).any()  # two months on
+    mask = interpolable_mask(sats, window_jd=(jd0 + fr0, jd0 + fr0 + 7.0))
     by_id = {s.satnum: (s, q) for s, q in zip(sats, mask)}
     assert by_id[25544][1]  # ISS
     assert not by_id[43205][1]  # eccentric, high drag (the large perturbation cap)

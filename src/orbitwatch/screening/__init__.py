@@ -146,7 +146,8 @@ def screen(
     if primary_mask is None and n_steps_for(span_s) >= 2:
         # quiet near-Earth objects first: they are sampled every second step
         # and interpolated between (engine.propagate_chunk; filters docstring)
-        quiet = interpolable_mask(sats)
+        jd_s, fr_s = datetime_to_jd(start)
+        quiet = interpolable_mask(sats, window_jd=(jd_s + fr_s, jd_s + fr_s + span_s / 86400.0))
         order = np.argsort(~quiet, kind="stable")
         ids = ids[order]
         objs = [objs[k] for k in order]

@@ -48,7 +48,10 @@ have norm ``6 mu/rho^4`` (radial direction) and ``Dg`` has norm
 three times the orbital frequency).  ``|dv_0 - dv_1|`` is a measured cap,
 like ``P``: over a week of the 2018 catalog the largest value in the class is
 0.76 m/s; the cap is 3 m/s (``tests/screening`` re-measures both it and the
-midpoint error itself, on the 2018 and 2026 catalogs).  With h = 60 s the
+midpoint error itself, on the 2018 and 2026 catalogs).  SGP4's drag terms
+grow with the time since epoch (the change reaches 1.4 m/s at 90 days and
+4.1 m/s at a year), so an object is quiet only while the window stays within
+``INTERP_MAX_AGE_DAYS`` (30) of its epoch.  With h = 60 s the
 bound is 0.17 km; the screen treats every sample as uncertain by this much
 (``sample_err_km`` in :mod:`orbitwatch.screening.candidates`), so no
 guarantee is lost.
@@ -90,16 +93,27 @@ INTERP_BSTAR_MAX = 1e-3
 # Cap on the change, over one interpolation span, of the error of SGP4's
 # velocity output against the derivative of its positions (km/s).
 DV_CHANGE_CAP_KM_S = 3e-3
+# ... measured for propagation up to this many days from the element set's
+# epoch (drag terms grow with it: 0.77 m/s at 30 days, 1.4 at 90, 4.1 at a year)
+INTERP_MAX_AGE_DAYS = 30.0
 
 
-def interpolable_mask(satrecs: list, p_obj: np.ndarray | None = None) -> np.ndarray:
+def interpolable_mask(satrecs: list, p_obj: np.ndarray | None = None,
+                      window_jd: tuple[float, float] | None = None) -> np.ndarray:
     """Objects whose in-between samples may be interpolated: near-Earth (SGP4,
-    not SDP4), the ordinary perturbation cap, ``|B*| < INTERP_BSTAR_MAX``."""
+    not SDP4), the ordinary perturbation cap, ``|B*| < INTERP_BSTAR_MAX``, and
+    (given the window as Julian dates) propagated no more than
+    ``INTERP_MAX_AGE_DAYS`` from their epoch anywhere in it."""
     if p_obj is None:
         p_obj = perturbation_bounds_km_s2(satrecs)
     near = np.array([s.method == "n" for s in satrecs], dtype=bool)
     bstar = np.array([abs(s.bstar) for s in satrecs], dtype=float)
-    return near & (np.asarray(p_obj) <= P_BOUND_KM_S2) & (bstar < INTERP_BSTAR_MAX)
+    mask = near & (np.asarray(p_obj) <= P_BOUND_KM_S2) & (bstar < INTERP_BSTAR_MAX)
+    if window_jd is not None:
+        epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in satrecs], dtype=float)
+        age = np.maximum(np.abs(window_jd[0] - epoch), np.abs(window_jd[1] - epoch))
+        mask &= age <= INTERP_MAX_AGE_DAYS
+    return mask
 
 
 def interpolation_error_km(span_s: float) -> float:
