@@ -131,3 +131,28 @@ def test_propagate_chunk_returns_sgp4_positions_and_handles_a_decay():
             o = ids.index(24872)
             assert not exact_valid[o].all() and exact_valid[o, 0]
             assert err[o, int(np.argmin(exact_valid[o]))] != 0
+
+
+def test_screen_with_interpolation_returns_the_events_of_exact_sampling(monkeypatch):
+    """Same events, TCA and miss with and without interpolated samples (odd span, odd last chunk)."""
+    from datetime import timedelta
+
+    import orbitwatch.screening as screening_pkg
+    from orbitwatch.screening import screen
+
+    sats = load_keeptrack(shared_path(*KEEPTRACK_2018))
+    rng = np.random.default_rng(5)
+    leo = [s for s in sats if s.method == "n" and s.no_kozai * 1440 / (2 * np.pi) > 11.0]
+    pick = [leo[k] for k in rng.choice(len(leo), 2500, replace=False)]
+    span = 5 * 3600.0 + 7 * 60.0 + 13.0  # not a multiple of the step; last chunk of odd length
+    with_interp = screen(pick, START_2018 + timedelta(minutes=3), span, 10.0, chunk_steps=37)
+    assert sum(interpolable_mask(pick)) > 2000  # the path under test is taken
+    monkeypatch.setattr(screening_pkg, "interpolable_mask",
+                        lambda sats_, p_obj=None, window_jd=None: np.zeros(len(sats_), dtype=bool))
+    exact = screen(pick, START_2018 + timedelta(minutes=3), span, 10.0, chunk_steps=37)
+    assert len(exact.conjunctions) > 20
+    a = [(c.object_1, c.object_2, c.tca, c.miss_distance_km) for c in with_interp.conjunctions]
+    b = [(c.object_1, c.object_2, c.tca, c.miss_distance_km) for c in exact.conjunctions]
+    assert [x[:2] for x in a] == [x[:2] for x in b]
+    assert all(abs((x[2] - y[2]).total_seconds()) < 1e-6 and abs(x[3] - y[3]) < 1e-9 for x, y in zip(a, b))
+    assert with_interp.stats.candidate_intervals >= exact.stats.candidate_intervals  # the pad only adds
