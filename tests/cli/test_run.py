@@ -138,6 +138,11 @@ def test_run_offline_catalog_screens(tmp_path):
         assert c["object_1"] < c["object_2"] and c["miss_distance_km"] < 50
         assert c["tca"].endswith("Z")
         assert c["risk"] in ("red", "yellow", "green", "unknown") and c["pc_max"] >= 0
+    # co-orbiting pairs (near the ISS: its visiting vehicles, ISS-deployed cubesats
+    # drifting apart) are listed apart, never among the closest approaches
+    co = {(p["object_1"], p["object_2"]) for p in scr["co_orbiting"]}
+    assert all(p["max_speed_m_s"] < 1000 * scr["co_orbiting_speed_km_s"] for p in scr["co_orbiting"])
+    assert not co & {(c["object_1"], c["object_2"]) for c in scr["closest"]}
     # every conjunction is stored for the service and the dashboard
     from sqlalchemy import func, select
 

@@ -207,8 +207,15 @@ def _step_screen(ctx: RunContext) -> None:
     finally:
         if bar is not None:
             bar.stop()
-    closest = sorted(res.conjunctions, key=lambda c: c.miss_distance_km)[: ctx.top]
+    from orbitwatch.screening import CO_ORBITING_SPEED_KM_S, co_orbiting_pairs
+
+    # formations, co-located and docked objects with their own element sets meet
+    # every orbit at walking pace: listed apart from the approaches (all are stored)
+    co = co_orbiting_pairs(res.conjunctions)
+    approaches = [c for c in res.conjunctions if (c.object_1, c.object_2) not in co]
+    closest = sorted(approaches, key=lambda c: c.miss_distance_km)[: ctx.top]
     risk = _assess_and_store(ctx, res.conjunctions, closest, sets)
+    co_rows = sorted(co.values(), key=lambda p: p.closest_km)
     ctx.report["screening"] = {
         "start": iso_z(start, 3),
         "hours": ctx.hours,
@@ -230,13 +237,29 @@ def _step_screen(ctx: RunContext) -> None:
             }
             for k, c in enumerate(closest)
         ],
+        "co_orbiting_speed_km_s": CO_ORBITING_SPEED_KM_S,
+        "co_orbiting": [
+            {
+                "object_1": p.object_1,
+                "object_2": p.object_2,
+                "object_1_name": p.object_1_name,
+                "object_2_name": p.object_2_name,
+                "minima": p.minima,
+                "closest_km": round(p.closest_km, 4),
+                "widest_minimum_km": round(p.widest_minimum_km, 4),
+                "max_speed_m_s": round(p.max_speed_km_s * 1000.0, 3),
+            }
+            for p in co_rows
+        ],
     }
     if ctx.as_json:
         return
     t = Table(
         title=(
             f"Closest approaches, {iso_z(start, 0)} + {ctx.hours:g} h, "
-            f"< {ctx.threshold_km:g} km ({len(res.conjunctions)} in all)"
+            f"< {ctx.threshold_km:g} km ({len(approaches)} in all"
+            + (f"; {len(res.conjunctions) - len(approaches)} more between the co-orbiting pairs below)"
+               if co else ")")
         ),
         show_edge=False,
     )
@@ -256,6 +279,19 @@ def _step_screen(ctx: RunContext) -> None:
             r["risk"],
         )
     out.print(t)
+    if co_rows:
+        tc = Table(
+            title=(f"Co-orbiting pairs: every minimum slower than {CO_ORBITING_SPEED_KM_S * 1000:g} m/s "
+                   f"(formations, co-located or docked objects, slow drifts; {len(co_rows)} pairs)"),
+            show_edge=False,
+        )
+        for col in ("object 1", "object 2", "minima", "closest km", "widest min km", "max speed m/s"):
+            tc.add_column(col, no_wrap=not col.startswith("object"))
+        for p in co_rows[: ctx.top]:
+            tc.add_row(f"{p.object_1} {p.object_1_name or ''}", f"{p.object_2} {p.object_2_name or ''}",
+                       str(p.minima), f"{p.closest_km:.3f}", f"{p.widest_minimum_km:.3f}",
+                       f"{p.max_speed_km_s * 1000:.2f}")
+        out.print(tc)
     if res.failures:
         out.print(f"{len(res.failures)} objects could not be propagated over the whole window.")
 

@@ -60,10 +60,14 @@ def conjunction_record(c) -> dict:
 
 def write_conjunctions(conjunctions, fmt: ScreenFormat, stream: IO[str] | None, post=()) -> None:
     """Write records in ``fmt`` to ``stream`` (``None``: the stdout console)."""
+    from orbitwatch.screening import co_orbiting_pairs
+
     hooks = list(RECORD_HOOKS) + list(post)
+    co = co_orbiting_pairs(list(conjunctions))
     records = []
     for c in conjunctions:
         rec = conjunction_record(c)
+        rec["co_orbiting"] = (c.object_1, c.object_2) in co
         for hook in hooks:
             hook(c, rec)
         records.append(rec)

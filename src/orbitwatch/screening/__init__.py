@@ -43,12 +43,20 @@ from sgp4.api import SGP4_ERRORS, Satrec
 from orbitwatch.screening.backends import run_dask, run_local
 from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, build_satrec, satrec_recipe
 from orbitwatch.screening.filters import apogee_perigee_keep, interpolable_mask
-from orbitwatch.screening.model import Conjunction, PropagationFailure, ScreenResult, ScreenStats
+from orbitwatch.screening.model import (
+    CO_ORBITING_SPEED_KM_S,
+    Conjunction,
+    CoOrbitingPair,
+    PropagationFailure,
+    ScreenResult,
+    ScreenStats,
+    co_orbiting_pairs,
+)
 from orbitwatch.screening.rtn import to_rtn
 from orbitwatch.timeutil import datetime_to_jd
 
 __all__ = ["screen", "Conjunction", "PropagationFailure", "ScreenResult", "ScreenStats",
-           "MAX_STEP_S", "CHUNK_STEPS"]
+           "CoOrbitingPair", "co_orbiting_pairs", "CO_ORBITING_SPEED_KM_S", "MAX_STEP_S", "CHUNK_STEPS"]
 
 MAX_STEP_S = 60.0
 CHUNK_STEPS = 60

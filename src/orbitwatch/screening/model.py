@@ -94,3 +94,58 @@ class ScreenResult:
     conjunctions: list[Conjunction]
     failures: list[PropagationFailure]
     stats: ScreenStats
+
+
+#: relative speed (km/s) below which every minimum of a pair must lie for the
+#: pair to count as co-orbiting: formations (TerraSAR-X/TanDEM-X fly a few
+#: hundred metres apart at under 1 m/s), co-located or docked objects with
+#: their own element sets, and slow drifts
+CO_ORBITING_SPEED_KM_S = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class CoOrbitingPair:
+    """A pair whose every close approach in the window is slower than the limit."""
+
+    object_1: int
+    object_2: int
+    object_1_name: str | None
+    object_2_name: str | None
+    minima: int
+    closest_km: float
+    widest_minimum_km: float
+    max_speed_km_s: float
+    first_tca: datetime
+    last_tca: datetime
+
+
+def co_orbiting_pairs(
+    conjunctions: list[Conjunction], max_speed_km_s: float = CO_ORBITING_SPEED_KM_S
+) -> dict[tuple[int, int], CoOrbitingPair]:
+    """Pairs (``(object_1, object_2)`` as in the records) whose every minimum in
+    ``conjunctions`` has a relative speed below ``max_speed_km_s``.
+
+    Such pairs are not encounters in the sense of the short-encounter Pc
+    models: they stay close for hours (their minimum recurs every orbit).
+    Nothing is dropped; this only names them, so that reports can list them
+    apart from the fast approaches.  A slow *approach* (a rendezvous) is
+    co-orbiting too while it lasts: ``orbitwatch detect proximity`` follows
+    its trend.
+    """
+    groups: dict[tuple[int, int], list[Conjunction]] = {}
+    for c in conjunctions:
+        groups.setdefault((c.object_1, c.object_2), []).append(c)
+    out = {}
+    for key, cs in groups.items():
+        speeds = [c.relative_speed_km_s for c in cs]
+        if max(speeds) >= max_speed_km_s:
+            continue
+        miss = [c.miss_distance_km for c in cs]
+        tcas = [c.tca for c in cs]
+        out[key] = CoOrbitingPair(
+            object_1=key[0], object_2=key[1], object_1_name=cs[0].object_1_name,
+            object_2_name=cs[0].object_2_name, minima=len(cs), closest_km=min(miss),
+            widest_minimum_km=max(miss), max_speed_km_s=max(speeds),
+            first_tca=min(tcas), last_tca=max(tcas),
+        )
+    return out
