@@ -32,7 +32,7 @@ catalogs, that the non-Keplerian acceleration stays far below ``P``.
 
 Interpolated samples (all-vs-all mode)
 --------------------------------------
-Quiet near-Earth objects (``interpolable_mask``) are propagated only every
+Quiet objects (``interpolable_mask``) are propagated only every
 second sample; the sample between is the cubic Hermite interpolant of the
 two neighbouring SGP4 states (``hermite_midpoint``).  Its distance from the
 SGP4 position is at most ``interpolation_error_km(H)`` (H = 2h): the Hermite
@@ -47,7 +47,9 @@ have norm ``6 mu/rho^4`` (radial direction) and ``Dg`` has norm
 ``|p''|`` is taken as ``9 (mu/rho^3) P`` (the perturbations vary at most at
 three times the orbital frequency).  ``|dv_0 - dv_1|`` is a measured cap,
 like ``P``: over a week of the 2018 catalog the largest value in the class is
-0.76 m/s; the cap is 3 m/s (``tests/screening`` re-measures both it and the
+0.76 m/s (0.74 m/s for deep-space objects below e = 0.5; 5.9 m/s above, at
+e = 0.96, so those are left out); the cap is 3 m/s (``tests/screening``
+re-measures both it and the
 midpoint error itself, on the 2018 and 2026 catalogs).  SGP4's drag terms
 grow with the time since epoch (the change reaches 1.4 m/s at 90 days and
 4.1 m/s at a year), so an object is quiet only while the window stays within
@@ -96,19 +98,25 @@ DV_CHANGE_CAP_KM_S = 3e-3
 # ... measured for propagation up to this many days from the element set's
 # epoch (drag terms grow with it: 0.77 m/s at 30 days, 1.4 at 90, 4.1 at a year)
 INTERP_MAX_AGE_DAYS = 30.0
+# Deep-space (SDP4) objects are quiet below this eccentricity: above it the
+# velocity gap changes fast near perigee (5.9 m/s over 120 s at e = 0.96)
+INTERP_DEEP_ECC_MAX = 0.5
 
 
 def interpolable_mask(satrecs: list, p_obj: np.ndarray | None = None,
                       window_jd: tuple[float, float] | None = None) -> np.ndarray:
-    """Objects whose in-between samples may be interpolated: near-Earth (SGP4,
-    not SDP4), the ordinary perturbation cap, ``|B*| < INTERP_BSTAR_MAX``, and
+    """Objects whose in-between samples may be interpolated: near-Earth (SGP4)
+    or deep-space (SDP4) with ``e < INTERP_DEEP_ECC_MAX``, the ordinary
+    perturbation cap, ``|B*| < INTERP_BSTAR_MAX``, and
     (given the window as Julian dates) propagated no more than
     ``INTERP_MAX_AGE_DAYS`` from their epoch anywhere in it."""
     if p_obj is None:
         p_obj = perturbation_bounds_km_s2(satrecs)
     near = np.array([s.method == "n" for s in satrecs], dtype=bool)
+    ecc = np.array([s.ecco for s in satrecs], dtype=float)
     bstar = np.array([abs(s.bstar) for s in satrecs], dtype=float)
-    mask = near & (np.asarray(p_obj) <= P_BOUND_KM_S2) & (bstar < INTERP_BSTAR_MAX)
+    mask = ((near | (ecc < INTERP_DEEP_ECC_MAX)) & (np.asarray(p_obj) <= P_BOUND_KM_S2)
+            & (bstar < INTERP_BSTAR_MAX))
     if window_jd is not None:
         epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in satrecs], dtype=float)
         age = np.maximum(np.abs(window_jd[0] - epoch), np.abs(window_jd[1] - epoch))

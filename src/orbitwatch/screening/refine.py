@@ -63,14 +63,19 @@ class ExactStates:
         cuts = np.flatnonzero(np.diff(so)) + 1
         starts = np.concatenate(([0], cuts))
         ends = np.concatenate((cuts, [m]))
-        fr = self.fr0 + t_s / DAY_S
-        jd = np.full(m, self.jd0)
+        # each object's requests are contiguous after sorting: SGP4 writes its
+        # states straight into slices of the sorted buffers (no per-object copies)
+        fr_s = np.ascontiguousarray(self.fr0 + t_s[order] / DAY_S)
+        jd_s = np.full(m, self.jd0)
+        e_s = np.empty(m, dtype=np.uint8)
+        r_s = np.empty((m, 3))
+        v_s = np.empty((m, 3))
+        sats = self.satrecs
         for s, e in zip(starts.tolist(), ends.tolist()):
-            sel = order[s:e]
-            ee, rr, vv = self.satrecs[so[s]].sgp4_array(jd[sel], fr[sel])
-            err[sel] = ee
-            r[sel] = rr
-            v[sel] = vv
+            sats[so[s]]._sgp4(jd_s[s:e], fr_s[s:e], e_s[s:e], r_s[s:e], v_s[s:e])
+        err[order] = e_s
+        r[order] = r_s
+        v[order] = v_s
         bad = ~np.isfinite(r).all(axis=1) | ~np.isfinite(v).all(axis=1)
         err[bad & (err == 0)] = 99
         return err, r, v
