@@ -153,3 +153,36 @@ def test_young_cloud_dated_by_node_convergence():
         # without the intact satellite's element sets no partner can be searched: no class asserted
         assert b.classification == "undetermined"
         assert b.latitude_deg is None
+
+
+def test_no_class_asserted_when_the_dispersion_minimum_is_rejected():
+    # with an impossible dispersion tolerance the pre-event set cannot date the
+    # event: a node-convergence epoch (days uncertain) must not make it a "test"
+    sets = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt") + _sets(
+        "events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt"
+    )
+    found = find_breakups(sets, owners={13552: "CIS"}, dispersion_ok_km=0.001)
+    assert len(found) == 1
+    b = found[0]
+    assert b.classification == "undetermined"
+    assert b.latitude_deg is None and b.altitude_km is None
+
+
+def test_cloud_that_cannot_be_propagated_is_skipped_without_nan(monkeypatch):
+    import numpy as np
+
+    import orbitwatch.behavior.breakups as bk
+
+    real = bk._plane_normals
+
+    def nan_for_fragments(sets, when):
+        out = real(sets, when)
+        if len(sets) > 1:
+            out[:] = np.nan
+        return out
+
+    monkeypatch.setattr(bk, "_plane_normals", nan_for_fragments)
+    sets = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt") + _sets(
+        "events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt"
+    )
+    assert find_breakups(sets) == []

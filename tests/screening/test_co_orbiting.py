@@ -45,3 +45,6 @@ def test_formations_are_co_orbiting_and_fast_approaches_are_not():
     fast = [c for c in res.conjunctions if c.relative_speed_km_s > 1.0]
     assert fast and all((c.object_1, c.object_2) not in co for c in fast)
     assert tsx.last_tca - tsx.first_tca > timedelta(hours=1)
+    # one slow minimum alone (a drifter passing through) stays an encounter to assess
+    single = [c for c in res.conjunctions if (c.object_1, c.object_2) == (31698, 36605)][:1]
+    assert co_orbiting_pairs(single) == {}

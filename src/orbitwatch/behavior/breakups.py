@@ -400,7 +400,11 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
     used = frags[:_MAX_FRAGMENTS_USED]  # earliest epochs: least propagation error
     # fragments' median plane at the earliest fragment epoch, and how far they spread about it
     normals = _plane_normals(used, first_frag_epoch)
+    if not np.isfinite(normals).all(axis=1).any():
+        return None  # no fragment could be propagated to the common epoch
     med = np.nanmedian(normals, axis=0)
+    if not np.all(np.isfinite(med)):
+        return None  # no fragment could be propagated to the common epoch
     med /= np.linalg.norm(med)
     spread = float(np.nanmedian(_angle_deg(normals, med[None, :])))
     coherent = spread <= PLANE_MATCH_DEG
@@ -433,9 +437,9 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             parent_by = "fragment names"
     _, plane_deg, incl_deg, parent, parent_ref, has_pre = scored[0]
     fresh = (first_frag_epoch - parent_ref.epoch).total_seconds() < max_back_days * DAY_S
-    if coherent and fresh and plane_deg > PLANE_MATCH_DEG:
+    if coherent and fresh and not plane_deg <= PLANE_MATCH_DEG:
         return None  # no launch-era object shares the cloud's plane: not this launch's breakup
-    if not coherent and incl_deg > INCLINATION_MATCH_DEG:
+    if not coherent and not incl_deg <= INCLINATION_MATCH_DEG:
         return None  # no launch-era object at the cloud's inclination
     candidates = [x[3].norad_id for x in scored if x[2] <= INCLINATION_MATCH_DEG] if not coherent else []
 
@@ -444,6 +448,7 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
     hi = first_frag_epoch
     lo = hi - timedelta(days=max_back_days)
     epoch, disp, method, width, nodal = None, None, "", None, None
+    dated_by_dispersion = False
     if not has_pre:
         method = "no parent element set from before the fragments"
     elif parent_ref.epoch < lo:
@@ -458,6 +463,7 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             sharp = got.median_km <= DISPERSION_CONTRAST * got.window_median_km
             if got.median_km <= dispersion_ok_km and sharp:
                 epoch = got.epoch
+                dated_by_dispersion = True
                 width = round(got.width_s, 1)
                 method = "minimum dispersion of fragments about the parent (SGP4 back-propagation)"
             else:
@@ -480,16 +486,20 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
     # 4. collision partner among contemporaneous element sets: needs a pre-event
     # parent set, and either an epoch or a cloud that appeared long after that
     # set (for a fresh, undated cloud the dispersion search found no event)
-    partner = (_collision_partner(parent_ref, by_id, launch, epoch, collision_km, hi)
-               if has_pre and (epoch is not None or not fresh) else None)
+    # (a node-convergence epoch is days uncertain: too loose to screen around)
+    partner_epoch = epoch if dated_by_dispersion else None
+    partner = (_collision_partner(parent_ref, by_id, launch, partner_epoch, collision_km, hi)
+               if has_pre and (dated_by_dispersion or not fresh) else None)
     parent_type = (otype(parent) or ("ROCKET BODY" if _is_rocket_body(parent) else "PAYLOAD")).upper()
     alternatives: tuple[str, ...] = ()
+    dated_by_partner = False
     if partner is not None:
         classification = "collision"
-        if epoch is None:
+        if not dated_by_dispersion:
             epoch, method = partner[2], "time of closest approach with the collision partner"
+            dated_by_partner = True
         confidence = 0.9
-    elif epoch is not None and disp is not None:
+    elif dated_by_dispersion:
         # dated by dispersion about the parent's pre-event set, no partner
         if parent_type == "PAYLOAD":
             classification = "destructive test"
@@ -501,8 +511,9 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             classification = "explosion or anomaly"
         confidence = 0.7
     else:
-        # no pre-event parent set to screen or to date against: nothing in the
-        # element sets tells the causes apart, and the tool does not guess
+        # no epoch fixed against a pre-event parent set (none, or no sharp
+        # dispersion minimum): nothing in the element sets tells the causes
+        # apart, and the tool does not guess
         if len(frags) < max(min_fragments, NODAL_MIN_FRAGMENTS if epoch else MIN_UNDATED_FRAGMENTS):
             return None  # a few pieces released at unknown times: not evidence of a breakup
         classification = "undetermined"
@@ -512,7 +523,9 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             "destructive test",
         )
         confidence = 0.3
-    place = _geodetic(parent_ref, epoch) if (epoch and has_pre) else None
+    # a place only for an epoch fixed against the parent's pre-event set
+    place = (_geodetic(parent_ref, epoch)
+             if epoch is not None and has_pre and (dated_by_dispersion or dated_by_partner) else None)
     return Breakup(
         parent=parent.norad_id,
         parent_name=parent.name,

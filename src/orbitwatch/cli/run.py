@@ -281,7 +281,7 @@ def _step_screen(ctx: RunContext) -> None:
     out.print(t)
     if co_rows:
         tc = Table(
-            title=(f"Co-orbiting pairs: every minimum slower than {CO_ORBITING_SPEED_KM_S * 1000:g} m/s "
+            title=(f"Co-orbiting pairs: 2+ minima, each slower than {CO_ORBITING_SPEED_KM_S * 1000:g} m/s "
                    f"(formations, co-located or docked objects, slow drifts; {len(co_rows)} pairs)"),
             show_edge=False,
         )

@@ -206,8 +206,8 @@ def screen_command(
     see docs/screening.md for the guarantee.  One record per approach: object_1,
     object_2, tca (ISO-8601 UTC, Z), miss_distance_km, relative_speed_km_s,
     miss_rtn_km ([R, T, N] of object 2 in object 1's RTN frame), names, and
-    co_orbiting (true when every approach of the pair in the window is slower
-    than 10 m/s: formations, co-located or docked objects).
+    co_orbiting (true when the pair has two or more approaches in the window,
+    every one slower than 10 m/s: formations, co-located or docked objects).
     """
     from orbitwatch.screening import screen
     from orbitwatch.timeutil import iso_z, parse_iso

@@ -9,7 +9,7 @@ the span.
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +20,9 @@ from orbitwatch.screening.filters import hermite_midpoint, interpolation_error_k
 from orbitwatch.screening.refine import ExactStates, find_brackets, solve_minima
 
 DAY_S = 86400.0
-_JOB_IDS = itertools.count(1)
+def _new_job_id() -> str:
+    # unique across client processes: workers of a shared Dask cluster cache by it
+    return uuid.uuid4().hex
 
 
 def satrec_recipe(obj) -> tuple:
@@ -65,7 +67,7 @@ class Job:
     # all-vs-all: objects 0..n_interp-1 are "quiet" (filters.interpolable_mask):
     # propagated every second sample and Hermite-interpolated in between
     n_interp: int = 0
-    job_id: int = field(default_factory=lambda: next(_JOB_IDS))
+    job_id: str = field(default_factory=_new_job_id)
 
     def chunks(self) -> list[tuple[int, int]]:
         return [(k, min(k + self.chunk_steps, self.n_steps))
@@ -90,7 +92,7 @@ class ChunkResult:
     evals: int
 
 
-_CACHE: dict[int, tuple] = {}
+_CACHE: dict[str, tuple] = {}
 
 
 def _satrecs(job: Job) -> tuple[list, SatrecArray, np.ndarray, SatrecArray | None, SatrecArray | None]:

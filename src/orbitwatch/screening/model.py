@@ -122,8 +122,8 @@ class CoOrbitingPair:
 def co_orbiting_pairs(
     conjunctions: list[Conjunction], max_speed_km_s: float = CO_ORBITING_SPEED_KM_S
 ) -> dict[tuple[int, int], CoOrbitingPair]:
-    """Pairs (``(object_1, object_2)`` as in the records) whose every minimum in
-    ``conjunctions`` has a relative speed below ``max_speed_km_s``.
+    """Pairs (``(object_1, object_2)`` as in the records) with at least two
+    minima in ``conjunctions``, every one slower than ``max_speed_km_s``.
 
     Such pairs are not encounters in the sense of the short-encounter Pc
     models: they stay close for hours (their minimum recurs every orbit).
@@ -138,7 +138,9 @@ def co_orbiting_pairs(
     out = {}
     for key, cs in groups.items():
         speeds = [c.relative_speed_km_s for c in cs]
-        if max(speeds) >= max_speed_km_s:
+        # one slow minimum alone (a GEO drifter passing through a slot) is an
+        # encounter to assess, not a formation: co-orbiting pairs recur
+        if len(cs) < 2 or max(speeds) >= max_speed_km_s:
             continue
         miss = [c.miss_distance_km for c in cs]
         tcas = [c.tca for c in cs]

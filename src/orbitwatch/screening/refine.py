@@ -25,6 +25,7 @@ converged to 1e-6 s, so TCA is exact to well under a millisecond.
 from __future__ import annotations
 
 import numpy as np
+from sgp4 import api as sgp4_api
 
 from orbitwatch.screening.filters import MU_KM3_S2, chord_error_km, lipschitz_s2
 
@@ -33,6 +34,8 @@ SUBDIVISIONS = 8
 TOL_S = 1e-6
 MAX_ITER = 60
 FD_STEP_S = 0.5
+# the compiled sgp4 extension (Satrec._sgp4 writes into given arrays)
+_ACCELERATED = bool(getattr(sgp4_api, "accelerated", False))
 
 
 class ExactStates:
@@ -72,7 +75,11 @@ class ExactStates:
         v_s = np.empty((m, 3))
         sats = self.satrecs
         for s, e in zip(starts.tolist(), ends.tolist()):
-            sats[so[s]]._sgp4(jd_s[s:e], fr_s[s:e], e_s[s:e], r_s[s:e], v_s[s:e])
+            sat = sats[so[s]]
+            if _ACCELERATED:
+                sat._sgp4(jd_s[s:e], fr_s[s:e], e_s[s:e], r_s[s:e], v_s[s:e])
+            else:  # sgp4's pure-Python fallback has no in-place entry point
+                e_s[s:e], r_s[s:e], v_s[s:e] = sat.sgp4_array(jd_s[s:e], fr_s[s:e])
         err[order] = e_s
         r[order] = r_s
         v[order] = v_s
