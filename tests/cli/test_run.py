@@ -13,7 +13,6 @@ import json
 import lzma
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

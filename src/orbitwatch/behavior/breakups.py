@@ -424,10 +424,10 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         return None
     scored.sort(key=lambda x: x[0])
     parent_by = "plane" if coherent else "inclination"
+    votes = _name_votes(frags)
     if not coherent:
         # several launch-era objects share an inclination to a few hundredths of
         # a degree; the catalog's own fragment names ("FENGYUN 1C DEB") break the tie
-        votes = _name_votes(frags)
         matching = [x for x in scored if x[2] <= INCLINATION_MATCH_DEG]
         named = [x for x in matching if votes.get(_base_name(x[3].name), 0) > 0]
         if named:
@@ -552,7 +552,7 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             "fragment_plane_spread_deg": round(spread, 3),
             "parent_candidates": candidates,
             "parent_chosen_by": parent_by,
-            "fragment_names": dict(sorted(_name_votes(frags).items(), key=lambda kv: -kv[1])[:3]),
+            "fragment_names": dict(sorted(votes.items(), key=lambda kv: -kv[1])[:3]),
             "fragments_used": len(used),
             "earliest_fragment_epoch": iso_z(first_frag_epoch, 3),
             "epoch_minimum_width_s": width,

@@ -39,6 +39,19 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def load_hbr_table(path):
+    """CARA's hard-body-radius table for ``--hbr-table`` (None when not given);
+    an unreadable file is one clear error, exit status 2."""
+    if path is None:
+        return None
+    from orbitwatch.collision.hbr import read_hbr_table
+
+    try:
+        return read_hbr_table(path)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), 2)
+
+
 def show_progress(quiet: bool) -> bool:
     """Progress bars only for an interactive terminal and when not ``--quiet``."""
     return (not quiet) and sys.stderr.isatty()

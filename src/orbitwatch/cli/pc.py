@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from orbitwatch.cli.app import app, err, fail, out
+from orbitwatch.cli.app import app, err, fail, load_hbr_table, out
 
 
 def _fmt(x) -> str:
@@ -40,7 +40,6 @@ def pc_command(
     (Hall), Monte Carlo with a 95% interval, and the maximum Pc over covariance scaling."""
     from orbitwatch.ccsds.cdm import CdmError, read_cdm
     from orbitwatch.collision.cdm_assess import ALL_METHODS, assess_cdm
-    from orbitwatch.collision.hbr import read_hbr_table
     from orbitwatch.collision.risk import RiskThresholds
 
     wanted = tuple(m.strip().lower() for m in methods.split(",") if m.strip())
@@ -49,12 +48,7 @@ def pc_command(
         fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(ALL_METHODS)}", 2)
     if fmt not in ("json", "table"):
         fail("--format must be json or table", 2)
-    table = None
-    if hbr_table is not None:
-        try:
-            table = read_hbr_table(hbr_table)
-        except (OSError, ValueError) as exc:
-            fail(str(exc), 2)
+    table = load_hbr_table(hbr_table)
     thresholds = RiskThresholds(red=red, yellow=yellow)
     results = []
     n_bad = 0

@@ -14,14 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import IO
 
 import typer
 
-from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
+from orbitwatch.cli.app import DB_HELP, app, err, fail, load_hbr_table, out, show_progress
 
 FIELDS = (
     "object_1", "object_2", "tca", "miss_distance_km", "relative_speed_km_s",
@@ -296,14 +295,7 @@ def _risk_hook(conjunctions, sets, catalog, db, as_of, hbr_m, hbr_table, cdm_dir
 
     if cdm_format not in ("kvn", "xml"):
         fail(f"--cdm-format must be kvn or xml, not {cdm_format!r}", 2)
-    table = None
-    if hbr_table is not None:
-        from orbitwatch.collision.hbr import read_hbr_table
-
-        try:
-            table = read_hbr_table(hbr_table)
-        except (OSError, ValueError) as exc:
-            fail(str(exc), 2)
+    table = load_hbr_table(hbr_table)
     newest = {s.norad_id: s for s in sets}
     ids = {c.object_1 for c in conjunctions} | {c.object_2 for c in conjunctions}
     history = []

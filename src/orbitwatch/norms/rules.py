@@ -203,18 +203,25 @@ def _red(c: dict, pc_threshold: float, miss_km: float) -> bool:
     return (pc is not None and pc >= pc_threshold) or c.get("miss_distance_km", 1e9) <= miss_km
 
 
-def _unsafe_approach(rule, events, owners, conj, catalog, notices):
-    p = rule.params
-    miss_leo = float(p.get("miss_km_leo", 1.0))
-    miss_deep = float(p.get("miss_km_deep", 5.0))
-    pc_thr = float(p.get("pc_threshold", 1e-4))
+def _foreign_proximity(events, owners):
+    """(proximity event, asset owner, object owner) for approaches between two
+    known, different owners; docked vehicles are not approaches.  Same nation
+    (or unknown): no norm between nations is at stake."""
     for ev in events:
         if ev.get("type") != "proximity" or ev.get("kind", "").startswith("docked"):
             continue
         a_owner = _owner(owners, ev, "asset", "asset_owner")
         o_owner = _owner(owners, ev, "object", "object_owner")
-        if not a_owner or not o_owner or a_owner == o_owner:
-            continue  # same nation (or unknown): no norm between nations at stake
+        if a_owner and o_owner and a_owner != o_owner:
+            yield ev, a_owner, o_owner
+
+
+def _unsafe_approach(rule, events, owners, conj, catalog, notices):
+    p = rule.params
+    miss_leo = float(p.get("miss_km_leo", 1.0))
+    miss_deep = float(p.get("miss_km_deep", 5.0))
+    pc_thr = float(p.get("pc_threshold", 1e-4))
+    for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         deep = ev.get("range_km", 25.0) > 25.0
         limit = miss_deep if deep else miss_leo
         pcs = [
@@ -248,13 +255,7 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     lookback = timedelta(days=float(rule.params.get("lookback_days", 14)))
     maneuvers = [e for e in events if e.get("type") == "maneuver" or (
         "delta_v_m_s" in e and "gap_end" in e)]
-    for ev in events:
-        if ev.get("type") != "proximity" or ev.get("kind", "").startswith("docked"):
-            continue
-        a_owner = _owner(owners, ev, "asset", "asset_owner")
-        o_owner = _owner(owners, ev, "object", "object_owner")
-        if not a_owner or not o_owner or a_owner == o_owner:
-            continue
+    for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         first = _t(ev["first_time"])
         prior = [
             m for m in maneuvers

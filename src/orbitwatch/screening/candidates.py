@@ -222,7 +222,7 @@ def interval_candidates(
 
 
 def chunk_candidates(
-    r: np.ndarray,
+    rt: np.ndarray,
     valid: np.ndarray,
     h_s: float,
     threshold_km: float,
@@ -231,17 +231,11 @@ def chunk_candidates(
     skip_pairs: np.ndarray | None = None,
     p_obj: np.ndarray | None = None,
     sample_err_km: float = 0.0,
-    rt: np.ndarray | None = None,
 ) -> Candidates:
-    """Candidates for all intervals of a chunk; ``r`` (n, m+1, 3), ``valid`` (n, m+1).
-
-    ``rt``: the same positions already laid out per sample, (m+1, n, 3)
-    contiguous (then ``r`` may be ``None``).
-    """
+    """Candidates for all intervals of a chunk: ``rt`` positions laid out per
+    sample, (m+1, n, 3) contiguous; ``valid`` (n, m+1)."""
     ii, jj, kk = [], [], []
     broad = 0
-    if rt is None:
-        rt = np.ascontiguousarray(r.transpose(1, 0, 2))  # (m+1, n, 3): contiguous per sample
     with np.errstate(invalid="ignore"):
         rho = np.sqrt(np.einsum("kij,kij->ki", rt, rt))  # (m+1, n)
     for k in range(rt.shape[0] - 1):

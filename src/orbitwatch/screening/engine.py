@@ -95,14 +95,14 @@ class ChunkResult:
 _CACHE: dict[str, tuple] = {}
 
 
-def _satrecs(job: Job) -> tuple[list, SatrecArray, np.ndarray, SatrecArray | None, SatrecArray | None]:
-    """Satrecs, their SatrecArray, perturbation caps, and the arrays of the
-    quiet (first ``n_interp``) and other objects (``None`` when empty)."""
+def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArray | None]:
+    """Satrecs, perturbation caps, and the SatrecArrays of the quiet (first
+    ``n_interp``) and of the other objects (``None`` when there are none)."""
     hit = _CACHE.get(job.job_id)
     if hit is None:
         sats = [build_satrec(rc) for rc in job.recipes]
         nq = job.n_interp
-        hit = (sats, SatrecArray(sats), perturbation_bounds_km_s2(sats),
+        hit = (sats, perturbation_bounds_km_s2(sats),
                SatrecArray(sats[:nq]) if nq else None,
                SatrecArray(sats[nq:]) if nq < len(sats) else None)
         _CACHE.clear()
@@ -119,53 +119,53 @@ def propagate_chunk(job: Job, k0: int, k1: int):
     (``job.n_interp``) are propagated at every second sample (and the last)
     and Hermite-interpolated at the samples between
     (:func:`orbitwatch.screening.filters.hermite_midpoint`); one of them that
-    fails anywhere in the chunk is propagated at every sample instead.
+    fails anywhere in the chunk is propagated at every sample instead.  The
+    other objects are propagated at every sample.
     """
-    sats, arr, _, arr_q, arr_o = _satrecs(job)
+    sats, _, arr_q, arr_o = _satrecs(job)
     ks = np.arange(k0, k1 + 1)
     m1 = ks.size
     fr = job.fr0 + ks * job.step_s / DAY_S
     n = len(sats)
-    nq = job.n_interp if m1 >= 3 else 0
-    if nq == 0:
-        e, r, v = arr.sgp4(np.full(m1, job.jd0), fr)
-        valid = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
-        return np.ascontiguousarray(r.transpose(1, 0, 2)), e, valid, 0.0
-    ev = np.arange(0, m1, 2)
-    if ev[-1] != m1 - 1:
-        ev = np.append(ev, m1 - 1)
-    od = np.arange(1, m1 - 1, 2)
+    nq = job.n_interp
     rt = np.empty((m1, n, 3))
     err = np.zeros((n, m1), dtype=np.uint8)
     valid = np.ones((n, m1), dtype=bool)
-    eq, rq, vq = arr_q.sgp4(np.full(ev.size, job.jd0), fr[ev])
-    rt[ev, :nq] = rq.transpose(1, 0, 2)
-    # sample od[k] lies between exact samples ev[k] and ev[k + 1]
-    no = od.size
-    rt[od, :nq] = hermite_midpoint(rq[:, :no], vq[:, :no], rq[:, 1:no + 1], vq[:, 1:no + 1],
-                                   2.0 * job.step_s).transpose(1, 0, 2)
-    err[:nq, ev] = eq
-    bad_q = np.flatnonzero((eq != 0).any(axis=1) | ~np.isfinite(rq).all(axis=(1, 2))
-                           | ~np.isfinite(vq).all(axis=(1, 2)))
-    for o in bad_q.tolist():
-        eo, ro, vo = sats[o].sgp4_array(np.full(m1, job.jd0), fr)
-        rt[:, o] = ro
-        err[o] = eo
-        valid[o] = (eo == 0) & np.isfinite(ro).all(axis=1) & np.isfinite(vo).all(axis=1)
+    interpolated = False
+    if nq:
+        ev = np.arange(0, m1, 2)
+        if ev[-1] != m1 - 1:
+            ev = np.append(ev, m1 - 1)
+        od = np.arange(1, m1 - 1, 2)  # sample od[k] lies between exact samples ev[k] and ev[k + 1]
+        eq, rq, vq = arr_q.sgp4(np.full(ev.size, job.jd0), fr[ev])
+        rt[ev, :nq] = rq.transpose(1, 0, 2)
+        no = od.size
+        if no:
+            rt[od, :nq] = hermite_midpoint(rq[:, :no], vq[:, :no], rq[:, 1:no + 1], vq[:, 1:no + 1],
+                                           2.0 * job.step_s).transpose(1, 0, 2)
+            interpolated = True
+        err[:nq, ev] = eq
+        bad_q = np.flatnonzero((eq != 0).any(axis=1) | ~np.isfinite(rq).all(axis=(1, 2))
+                               | ~np.isfinite(vq).all(axis=(1, 2)))
+        for o in bad_q.tolist():
+            eo, ro, vo = sats[o].sgp4_array(np.full(m1, job.jd0), fr)
+            rt[:, o] = ro
+            err[o] = eo
+            valid[o] = (eo == 0) & np.isfinite(ro).all(axis=1) & np.isfinite(vo).all(axis=1)
+        # (interpolated samples of a quiet object without failures are finite)
     if nq < n:
         eo, ro, vo = arr_o.sgp4(np.full(m1, job.jd0), fr)
         rt[:, nq:] = ro.transpose(1, 0, 2)
         err[nq:] = eo
         valid[nq:] = (eo == 0) & np.isfinite(ro).all(axis=2) & np.isfinite(vo).all(axis=2)
-    # (interpolated samples of a quiet object without failures are finite)
-    return rt, err, valid, interpolation_error_km(2.0 * job.step_s)
+    return rt, err, valid, (interpolation_error_km(2.0 * job.step_s) if interpolated else 0.0)
 
 
 def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
     """Screen intervals k0..k1-1 (samples k0..k1) of the job."""
     if job.primary_mask is not None:
         return run_chunk_primaries(job, k0, k1)
-    sats, _, p_obj, _, _ = _satrecs(job)
+    sats, p_obj, _, _ = _satrecs(job)
     h = job.step_s
     t = np.arange(k0, k1 + 1) * h
     rt, e, valid, sample_err = propagate_chunk(job, k0, k1)
@@ -177,9 +177,9 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
             code = int(e[o, first]) or 99
             failures.append((int(o), float(t[first]), code))
             valid[o, first:] = False
-    cand = chunk_candidates(None, valid, h, job.threshold_km,
+    cand = chunk_candidates(rt, valid, h, job.threshold_km,
                             primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj,
-                            sample_err_km=sample_err, rt=rt)
+                            sample_err_km=sample_err)
     exact = ExactStates(sats, job.jd0, job.fr0)
     ci, cj, ck = cand.i, cand.j, cand.k
     bi, bj, ba, bb = find_brackets(ci, cj, t[ck], h, exact, p_obj[ci] + p_obj[cj])
@@ -239,7 +239,7 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     every fine step an all-vs-all screen would keep for these pairs; they go
     through the same refinement (steps 2-4 of docs/screening.md).
     """
-    sats, arr, p_obj, _, _ = _satrecs(job)
+    sats, p_obj, _, arr = _satrecs(job)  # primaries: n_interp is 0, every object is "other"
     h = job.step_s
     thr = job.threshold_km
     ks = np.arange(k0, k1 + 1, COARSE_FACTOR)

@@ -839,6 +839,29 @@ def _round(x: float | None, nd: int) -> float | None:
 _OBJECT_ROW_FIELDS = tuple(ObjectRow.__dataclass_fields__)
 
 
+def object_filter_conditions(
+    *, owner: str | None = None, object_type: str | None = None, search: str | None = None
+) -> list:
+    """SQL conditions on the objects table: ``owner`` and ``object_type`` exact codes
+    (case-insensitive); ``search`` a case-insensitive substring of the name or
+    international designator, or a catalog number."""
+    conds = []
+    if owner:
+        conds.append(func.upper(ob.c.owner) == owner.strip().upper())
+    if object_type:
+        conds.append(func.upper(ob.c.object_type) == object_type.strip().upper())
+    if search:
+        text = search.strip()
+        cond = or_(
+            func.lower(ob.c.name).contains(text.lower(), autoescape=True),
+            func.lower(ob.c.intl_designator).contains(text.lower(), autoescape=True),
+        )
+        if text.isdigit():
+            cond = or_(cond, ob.c.norad_id == int(text))
+        conds.append(cond)
+    return conds
+
+
 def list_objects(
     session: Session | Connection,
     *,
@@ -859,19 +882,9 @@ def list_objects(
     orbit fields come from the newest such set.
     """
     stmt = select(*[ob.c[f] for f in _OBJECT_ROW_FIELDS])
-    if owner:
-        stmt = stmt.where(func.upper(ob.c.owner) == owner.strip().upper())
-    if object_type:
-        stmt = stmt.where(func.upper(ob.c.object_type) == object_type.strip().upper())
-    if search:
-        text = search.strip()
-        cond = or_(
-            func.lower(ob.c.name).contains(text.lower(), autoescape=True),
-            func.lower(ob.c.intl_designator).contains(text.lower(), autoescape=True),
-        )
-        if text.isdigit():
-            cond = or_(cond, ob.c.norad_id == int(text))
-        stmt = stmt.where(cond)
+    conds = object_filter_conditions(owner=owner, object_type=object_type, search=search)
+    if conds:
+        stmt = stmt.where(*conds)
     stmt = stmt.order_by(ob.c.norad_id)
     if visible_to is None:
         if regime:

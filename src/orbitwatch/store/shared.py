@@ -645,27 +645,19 @@ def visible_object_ids(
     visible to the partner (rare: partner-restricted newer data) have their
     regime recomputed from the newest visible set.
     """
-    from sqlalchemy import exists, or_
+    from sqlalchemy import exists
 
     from orbitwatch.orbit import orbit_summary
-    from orbitwatch.store.catalog import latest_element_sets, visible_object_clause
+    from orbitwatch.store.catalog import (
+        latest_element_sets,
+        object_filter_conditions,
+        visible_object_clause,
+    )
     from orbitwatch.store.models import element_sets_table as es
     from orbitwatch.store.models import objects_table as ob
 
-    conds = [visible_object_clause(visible_to)]
-    if owner:
-        conds.append(func.upper(ob.c.owner) == owner.strip().upper())
-    if object_type:
-        conds.append(func.upper(ob.c.object_type) == object_type.strip().upper())
-    if search:
-        text = search.strip()
-        cond = or_(
-            func.lower(ob.c.name).contains(text.lower(), autoescape=True),
-            func.lower(ob.c.intl_designator).contains(text.lower(), autoescape=True),
-        )
-        if text.isdigit():
-            cond = or_(cond, ob.c.norad_id == int(text))
-        conds.append(cond)
+    conds = [visible_object_clause(visible_to),
+             *object_filter_conditions(owner=owner, object_type=object_type, search=search)]
     if not regime:
         return [r[0] for r in db.execute(select(ob.c.norad_id).where(*conds).order_by(ob.c.norad_id))]
     want = regime.strip().upper()
