@@ -79,6 +79,7 @@ class ScreenStats:
     duplicate_ids_dropped: list[int] = field(default_factory=list)
     identical_element_pairs: list[tuple[int, int]] = field(default_factory=list)
     wall_s: float = 0.0
+    sieve: object | None = None  # primaries through a catalog index: screening.sieve.SieveStats
 
     def merge(self, other: ScreenStats) -> None:
         self.broad_pairs += other.broad_pairs

@@ -1,0 +1,623 @@
+"""Primary-vs-catalog screening through a prepared catalog index.
+
+A partner screens its own assets against the whole catalog many times a day.
+:func:`build_index` prepares the catalog once for a span (SGP4's own mean
+elements of every object at a few node instants, and its radius band);
+:func:`screen_primaries` then screens any primary inside that span without
+propagating most of the catalog.  It is a filter chain in the spirit of
+Hoots, Crawford & Roehrich (1984), "An analytical method to determine future
+close approaches between satellites" (apogee/perigee, orbit path, time), made
+sound by bounds, and it returns the same events as
+:func:`orbitwatch.screening.screen` with ``primaries=`` (the tests compare the
+two, and both with a brute-force search).
+
+The chain, for a primary ``p`` and each other object ``s`` (threshold ``D``):
+
+1. *Band.*  ``s`` is kept only if its radius band over the span (the one of
+   :mod:`orbitwatch.screening.filters`) comes within ``D`` of ``p``'s.
+2. *Plane crossings.*  Let ``n_s(t)`` be the normal of ``s``'s mean orbital
+   plane (SGP4's mean inclination and node, interpolated between the index
+   nodes).  SGP4 keeps ``s`` within ``eps_s`` of that plane
+   (``PLANE_CAP_*``, a measured cap), so whenever ``|r_p - r_s| <= D`` the
+   primary lies within ``X = D + eps_s`` of the plane:
+   ``|r_p . n_s| <= X``.  Writing ``r_p`` in ``p``'s own mean plane
+   (argument of latitude ``u_p``, out-of-plane part ``<= eps_p``, computed
+   from ``p``'s samples), ``|r_p . n_s| = rho_p A |sin(u_p - nu)|`` up to
+   ``eps_p``, with ``A`` the sine of the angle between the two planes and
+   ``nu`` their mutual node.  So an approach is possible only while
+   ``u_p`` is within ``Delta = asin((X + eps_p) / (rho_min A))`` of
+   ``nu + k pi``: one short window per half revolution of the primary,
+   computed from ``p``'s exact SGP4 samples (``u_p`` is monotone;
+   its piecewise-linear interpolant is padded by its proven error).
+   Pairs whose planes are nearly the same (``Delta`` above
+   ``MAX_WINDOW_ANGLE_RAD``) have no short windows and go to the general
+   screen (step 5).
+3. *Phase.*  At the window's centre ``t_c`` the secondary's *mean* Kepler
+   position (same mean elements, mean anomaly interpolated with its
+   revolution count) is within ``kappa_s`` of SGP4's (``POSITION_CAP_*``,
+   measured), and the primary's position there is known to ``pad_p``; over
+   the window the distance can shrink at most by ``V * w`` (``V`` bounds
+   the relative speed, ``w`` the largest distance from ``t_c`` to the
+   window's ends).  A window whose lower bound exceeds ``D`` is dropped.
+4. *Exact.*  The remaining windows are searched on the exact SGP4
+   trajectories with :func:`orbitwatch.screening.refine.find_brackets` and
+   :func:`~orbitwatch.screening.refine.solve_minima` (the same proofs as the
+   general screen), in pieces of at most 60 s.
+5. *Everything else* - objects outside the measured-cap classes (decaying or
+   failing at an index node, deep-space above ``DEEP_ECC_MAX``, a window
+   that is not short, a secondary that fails inside a window) - is screened
+   against the primary by the general :func:`orbitwatch.screening.screen`.
+
+The caps are measured like the other caps of the screen (non-Keplerian
+acceleration, interpolation velocity gap): ``tests/screening/test_sieve.py``
+re-measures them on the 2018 and 2026 catalogs and asserts a factor of two
+of headroom.  Values and their measurement are in ``docs/screening.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sgp4.api import Satrec
+
+from orbitwatch.screening.engine import build_satrec, satrec_recipe
+from orbitwatch.screening.filters import (
+    INTERP_BSTAR_MAX,
+    MU_KM3_S2,
+    RE_KM,
+    band_margin_km,
+    perturbation_bounds_km_s2,
+)
+from orbitwatch.screening.model import Conjunction, ScreenResult, ScreenStats
+from orbitwatch.screening.refine import ExactStates, find_brackets, solve_minima
+from orbitwatch.screening.rtn import to_rtn
+from orbitwatch.timeutil import datetime_to_jd
+
+DAY_S = 86400.0
+# spacing of the index nodes (SGP4 mean elements are recorded there)
+NEAR_NODE_S = 43200.0
+DEEP_NODE_S = 10800.0
+# primary samples (exact SGP4) used to build its argument-of-latitude table
+PRIMARY_STEP_S = 30.0
+# exact-search pieces
+PIECE_S = 60.0
+
+# Measured caps (km) of SGP4 against the interpolated mean elements, per class,
+# with the factor-of-two headroom the tests assert (docs/screening.md):
+#  out-of-plane distance from the mean plane,
+PLANE_CAP_NEAR_KM = 8.0
+PLANE_CAP_DEEP_KM = 150.0
+#  distance between SGP4's position and the mean Kepler position: fraction of a + km.
+POSITION_CAP_NEAR = (0.004, 80.0)
+POSITION_CAP_DEEP = (0.03, 100.0)
+# deep-space objects above this eccentricity or semi-major axis go to the general screen,
+# and so do eccentric (e >= 0.5) ones in SDP4's 12-h and 24-h resonance bands
+# (its resonance integrator bends their mean anomaly between the index nodes)
+DEEP_ECC_MAX = 0.8
+DEEP_A_MAX_KM = 50000.0
+# windows wider than this (in the primary's argument of latitude) are not short
+MAX_WINDOW_ANGLE_RAD = 0.35
+
+
+@dataclass
+class _Group:
+    """Objects sharing one node grid: ``idx`` into the index, ``el`` (n, K, 7)
+    holding a (km), e, i, node, arg. of perigee, mean anomaly (all unwrapped
+    along the nodes), mean motion (rad/s)."""
+
+    idx: np.ndarray
+    node_t: np.ndarray
+    el: np.ndarray
+
+
+@dataclass
+class CatalogIndex:
+    """A catalog prepared for repeated primary screens over ``[start, start + span_s]``."""
+
+    ids: np.ndarray
+    sats: list
+    objs: list
+    names: dict
+    start: datetime
+    jd0: float
+    fr0: float
+    span_s: float
+    lo: np.ndarray
+    hi: np.ndarray
+    fast: np.ndarray  # mean-element model usable (inside the measured-cap classes)
+    plane_cap: np.ndarray
+    pos_cap: np.ndarray
+    group_of: np.ndarray  # 0 near, 1 deep, -1 none
+    row_of: np.ndarray  # row inside its group
+    groups: list
+    elem_key: list
+    duplicate_ids_dropped: list = field(default_factory=list)
+    build_s: float = 0.0
+
+    def position(self, oid: int) -> int:
+        k = int(np.searchsorted(self.ids, oid))
+        if k >= self.ids.size or self.ids[k] != oid:
+            raise ValueError(f"primary object not in the catalog: {oid}")
+        return k
+
+
+def _element_key(s: Satrec) -> tuple:
+    return (s.jdsatepoch, s.jdsatepochF, s.no_kozai, s.ecco, s.inclo, s.nodeo, s.argpo, s.mo, s.bstar)
+
+
+def newest_per_id(objects) -> tuple[np.ndarray, list, list, list[int]]:
+    """Newest element set per catalog number: (sorted ids, objects, satrecs, duplicate ids)."""
+    best: dict[int, tuple[float, object, Satrec]] = {}
+    dropped: list[int] = []
+    for obj in objects:
+        sat = obj if isinstance(obj, Satrec) else build_satrec(satrec_recipe(obj))
+        oid = int(obj.norad_id) if hasattr(obj, "norad_id") else int(obj.satnum)
+        key = sat.jdsatepoch + sat.jdsatepochF
+        if oid in best:
+            dropped.append(oid)
+            if key <= best[oid][0]:
+                continue
+        best[oid] = (key, obj, sat)
+    ids = np.array(sorted(best), dtype=np.int64)
+    return ids, [best[int(i)][1] for i in ids], [best[int(i)][2] for i in ids], sorted(set(dropped))
+
+
+def _node_times(span_s: float, step_s: float) -> np.ndarray:
+    k = max(1, math.ceil(span_s / step_s - 1e-9))
+    return np.linspace(0.0, span_s, k + 1)
+
+
+def build_index(objects, start: datetime, span_s: float, names: dict[int, str] | None = None) -> CatalogIndex:
+    """Prepare ``objects`` (``ElementSet`` records or ``Satrec``) for primary screens in the span."""
+    t_wall = time.perf_counter()
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    start = start.astimezone(UTC)
+    ids, objs, sats, dropped = newest_per_id(objects)
+    n = ids.size
+    jd0, fr0 = datetime_to_jd(start)
+    deep = np.array([s.method == "d" for s in sats], dtype=bool)
+    ecc0 = np.array([s.ecco for s in sats])
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    a_ref = np.zeros(n)
+    failed = np.zeros(n, dtype=bool)
+    groups = []
+    group_of = np.full(n, -1, dtype=np.int64)
+    row_of = np.full(n, -1, dtype=np.int64)
+    for g, (sel, step) in enumerate(((~deep, NEAR_NODE_S), (deep, DEEP_NODE_S))):
+        idx = np.flatnonzero(sel)
+        node_t = _node_times(span_s, step)
+        frs = (fr0 + node_t / DAY_S).tolist()
+        el = np.full((idx.size, node_t.size, 7), np.nan)
+        for r, k in enumerate(idx.tolist()):
+            s = sats[k]
+            row = el[r]
+            for j, fr in enumerate(frs):
+                if s.sgp4(jd0, fr)[0] != 0:
+                    failed[k] = True
+                    continue
+                # last column: the rate of SGP4's mean anomaly, its secular rate plus the
+                # drag term (d/dt of no * (t2cof t^2 + ...) is nm - no to first order;
+                # no, the un-Kozai mean motion at epoch, is xke a^-1.5)
+                row[j] = (s.am * RE_KM, s.em, s.im, s.Om, s.om, s.mm,
+                          (s.nm if g else s.mdot + s.nm - s.xke * s.a ** -1.5) / 60.0)
+        am, em = el[:, :, 0], el[:, :, 1]
+        with np.errstate(invalid="ignore"):
+            lo[idx] = np.nanmin(am * (1.0 - em), axis=1, initial=np.inf)
+            hi[idx] = np.nanmax(am * (1.0 + em), axis=1, initial=-np.inf)
+            a_ref[idx] = np.nanmax(am, axis=1, initial=0.0)
+        # unwrap the angles along the nodes; the mean anomaly with its revolution count
+        el[:, :, 3] = np.unwrap(el[:, :, 3], axis=1)
+        el[:, :, 4] = np.unwrap(el[:, :, 4], axis=1)
+        dt = np.diff(node_t)
+        m = el[:, :, 5]
+        for j in range(1, node_t.size):
+            pred = m[:, j - 1] + el[:, j - 1, 6] * dt[j - 1]
+            m[:, j] = pred + (np.mod(m[:, j] - pred + np.pi, 2.0 * np.pi) - np.pi)
+        groups.append(_Group(idx, node_t, el))
+        group_of[idx] = g
+        row_of[idx] = np.arange(idx.size)
+    # band: the radius band of filters.window_radius_band_km, over all nodes
+    never = a_ref == 0.0
+    lo[failed] = 0.0
+    margin = band_margin_km(a_ref, deep)
+    lo = np.where(never, np.inf, lo - margin)
+    hi = np.where(never, -np.inf, hi + margin)
+    bstar = np.abs(np.array([s.bstar for s in sats]))
+    rev_day = np.array([s.no_kozai for s in sats]) * 1440.0 / (2.0 * np.pi)
+    resonant = (ecc0 >= 0.5) & (((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12)))
+    fast = (~failed
+            & np.where(deep, (ecc0 < DEEP_ECC_MAX) & (a_ref < DEEP_A_MAX_KM) & ~resonant,
+                       bstar < INTERP_BSTAR_MAX))
+    plane_cap = np.where(deep, PLANE_CAP_DEEP_KM, PLANE_CAP_NEAR_KM)
+    cap = np.where(deep[:, None], np.array(POSITION_CAP_DEEP)[None, :], np.array(POSITION_CAP_NEAR)[None, :])
+    pos_cap = cap[:, 0] * a_ref + cap[:, 1]
+    name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
+    return CatalogIndex(
+        ids=ids, sats=sats, objs=objs, names=name_of, start=start, jd0=jd0, fr0=fr0, span_s=float(span_s),
+        lo=lo, hi=hi, fast=fast, plane_cap=plane_cap, pos_cap=pos_cap, group_of=group_of, row_of=row_of,
+        groups=groups, elem_key=[_element_key(s) for s in sats], duplicate_ids_dropped=dropped,
+        build_s=time.perf_counter() - t_wall,
+    )
+
+
+def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None) -> np.ndarray:
+    """Interpolated mean elements (m, 7) of objects ``obj`` at ``t_s`` (s after
+    the index start); ``cols`` (sorted column numbers) limits the work to those
+    columns (the others are left undefined)."""
+    obj = np.asarray(obj, dtype=np.int64)
+    t_s = np.asarray(t_s, dtype=float)
+    cols = list(range(7)) if cols is None else list(cols)
+    out = np.empty((obj.size, 7))
+    gof = index.group_of[obj]
+    for g, grp in enumerate(index.groups):
+        sel = np.flatnonzero(gof == g)
+        if sel.size == 0:
+            continue
+        rows = index.row_of[obj[sel]]
+        nt = grp.node_t
+        tt = np.clip(t_s[sel], nt[0], nt[-1])
+        j = np.clip(np.searchsorted(nt, tt, side="right") - 1, 0, nt.size - 2)
+        dt = nt[j + 1] - nt[j]
+        f = (tt - nt[j]) / dt
+        lin = [c for c in cols if c != 5 or g != 0]
+        for c in lin:
+            e0 = grp.el[rows, j, c]
+            out[sel, c] = e0 + (grp.el[rows, j + 1, c] - e0) * f
+        if g == 0 and 5 in cols:
+            # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
+            # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
+            m0, m1 = grp.el[rows, j, 5], grp.el[rows, j + 1, 5]
+            n0, n1 = grp.el[rows, j, 6], grp.el[rows, j + 1, 6]
+            h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
+            h10 = f * (1.0 - f) ** 2
+            h01 = f * f * (3.0 - 2.0 * f)
+            h11 = f * f * (f - 1.0)
+            out[sel, 5] = h00 * m0 + h10 * dt * n0 + h01 * m1 + h11 * dt * n1
+    return out
+
+
+def _plane_frames(inc: np.ndarray, node: np.ndarray):
+    """Unit vectors: node direction P, in-plane Q (90 deg ahead), normal W."""
+    ci, si, co, so = np.cos(inc), np.sin(inc), np.cos(node), np.sin(node)
+    z = np.zeros_like(inc)
+    P = np.stack([co, so, z], axis=-1)
+    Q = np.stack([-ci * so, ci * co, si], axis=-1)
+    W = np.stack([si * so, -si * co, ci], axis=-1)
+    return P, Q, W
+
+
+def kepler_states(el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-body position and velocity (km, km/s) of mean elements ``el`` (m, 7)."""
+    a, e, inc, node, argp, mm = (el[:, k] for k in range(6))
+    m = np.mod(mm + np.pi, 2.0 * np.pi) - np.pi
+    ea = m + 0.85 * e * np.sign(np.sin(m))
+    for _ in range(12):
+        ea = ea - (ea - e * np.sin(ea) - m) / (1.0 - e * np.cos(ea))
+    ce, se = np.cos(ea), np.sin(ea)
+    b = np.sqrt(np.maximum(1.0 - e * e, 0.0))
+    x = a * (ce - e)
+    y = a * b * se
+    n = np.sqrt(MU_KM3_S2 / a**3)
+    den = 1.0 - e * ce
+    xd = -a * n * se / den
+    yd = a * n * b * ce / den
+    cw, sw = np.cos(argp), np.sin(argp)
+    P, Q, _ = _plane_frames(inc, node)
+    # perifocal axes: rotate the node frame by the argument of perigee
+    Pp = cw[:, None] * P + sw[:, None] * Q
+    Qp = -sw[:, None] * P + cw[:, None] * Q
+    return x[:, None] * Pp + y[:, None] * Qp, xd[:, None] * Pp + yd[:, None] * Qp
+
+
+def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cubic Hermite interpolation of sampled states at times ``t`` (inside the table)."""
+    h = tab_t[1] - tab_t[0]
+    j = np.clip(((t - tab_t[0]) // h).astype(np.int64), 0, tab_t.size - 2)
+    s = ((t - tab_t[j]) / h)[:, None]
+    h00 = 2 * s**3 - 3 * s**2 + 1
+    h10 = s**3 - 2 * s**2 + s
+    h01 = -2 * s**3 + 3 * s**2
+    h11 = s**3 - s**2
+    return h00 * r[j] + h10 * h * v[j] + h01 * r[j + 1] + h11 * h * v[j + 1]
+
+
+def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
+    """Sine of the angle between the mean planes of p and s, and their mutual
+    node's argument of latitude in p's plane, at times t."""
+    g = index.groups[index.group_of[p]]
+    row = g.el[index.row_of[p]]
+    ip = np.interp(t, g.node_t, row[:, 2])
+    op = np.interp(t, g.node_t, row[:, 3])
+    es = mean_elements(index, s_obj, t, cols=(2, 3))
+    cip, sip, cop, sop = np.cos(ip), np.sin(ip), np.cos(op), np.sin(op)
+    cis, sis, cos_, sos = np.cos(es[:, 2]), np.sin(es[:, 2]), np.cos(es[:, 3]), np.sin(es[:, 3])
+    # normals W = (si so, -si co, ci); m = Wp x Ws
+    wpx, wpy, wpz = sip * sop, -sip * cop, cip
+    wsx, wsy, wsz = sis * sos, -sis * cos_, cis
+    mx = wpy * wsz - wpz * wsy
+    my = wpz * wsx - wpx * wsz
+    mz = wpx * wsy - wpy * wsx
+    amp = np.sqrt(mx * mx + my * my + mz * mz)
+    # p's node direction P = (co, so, 0) and Q = (-ci so, ci co, si)
+    mp = mx * cop + my * sop
+    mq = -mx * cip * sop + my * cip * cop + mz * sip
+    return amp, np.arctan2(mq, mp)
+
+
+@dataclass
+class SieveStats:
+    """Work of one primary screen through the index."""
+
+    band: int = 0
+    windows: int = 0
+    windows_after_phase: int = 0
+    general: int = 0
+    query_s: float = 0.0
+
+
+def screen_primaries(
+    index: CatalogIndex,
+    primaries,
+    threshold_km: float,
+    start: datetime | None = None,
+    span_s: float | None = None,
+) -> ScreenResult:
+    """Every close approach below ``threshold_km`` of each primary with the rest
+    of the indexed catalog, in ``[start, start + span_s]`` (default: the index span).
+
+    Same records, guarantee and conventions as :func:`orbitwatch.screening.screen`
+    with ``primaries=`` (primary first).  ``result.stats`` also carries a
+    :class:`SieveStats` as ``result.stats.sieve``.
+    """
+    from orbitwatch.screening import screen as general_screen
+
+    t_wall = time.perf_counter()
+    if not threshold_km > 0:
+        raise ValueError(f"threshold_km must be positive, got {threshold_km}")
+    start = index.start if start is None else (start if start.tzinfo else start.replace(tzinfo=UTC))
+    off0 = (start - index.start).total_seconds()
+    span_s = index.span_s - off0 if span_s is None else float(span_s)
+    if off0 < -1e-6 or off0 + span_s > index.span_s + 1e-6 or not span_s > 0:
+        raise ValueError("the window must lie inside the index span "
+                         f"[{index.start:%Y-%m-%dT%H:%M:%SZ}, +{index.span_s:.0f} s]")
+    prim = sorted({int(x) for x in primaries})
+    pidx = [index.position(x) for x in prim]
+    conj: list[Conjunction] = []
+    failures = []
+    stats = ScreenStats(duplicate_ids_dropped=list(index.duplicate_ids_dropped))
+    sv = SieveStats()
+    primary_set = set(pidx)
+    for p in pidx:
+        events, general, fails = _one_primary(index, p, primary_set, float(threshold_km), off0, span_s, stats, sv)
+        conj.extend(events)
+        if general:
+            sv.general += len(general)
+            sub = [index.sats[p]] + [index.sats[k] for k in general]
+            res = general_screen(sub, start, span_s, threshold_km, primaries=[int(index.ids[p])],
+                                 names={int(index.ids[k]): index.names.get(int(index.ids[k]))
+                                        for k in [p, *general]})
+            conj.extend(res.conjunctions)
+            failures.extend(res.failures)
+            stats.sgp4_refine_evals += res.stats.sgp4_refine_evals
+            stats.brackets += res.stats.brackets
+        failures.extend(fails)
+    # one record per pair and minimum (a pair of two primaries is screened from both sides)
+    seen = set()
+    out = []
+    for c in sorted(conj, key=lambda c: (c.tca, c.object_1, c.object_2)):
+        key = (min(c.object_1, c.object_2), max(c.object_1, c.object_2), round(c.tca.timestamp(), 3))
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    uniq_fail = {}
+    for f in failures:
+        if f.object_id not in uniq_fail or f.time < uniq_fail[f.object_id].time:
+            uniq_fail[f.object_id] = f
+    stats.objects = int(sv.band + len(pidx))
+    stats.step_s = PRIMARY_STEP_S
+    sv.query_s = time.perf_counter() - t_wall
+    stats.wall_s = sv.query_s
+    stats.sieve = sv
+    return ScreenResult(out, sorted(uniq_fail.values(), key=lambda f: f.object_id), stats)
+
+
+def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: float, span_s: float,
+                 stats: ScreenStats, sv: SieveStats):
+    n = index.ids.size
+    ta, tb = off0, off0 + span_s
+    # 1. band
+    keep = (index.lo <= index.hi[p] + D) & (index.lo[p] <= index.hi + D)
+    keep[p] = False
+    for q in primary_set:  # a pair of primaries is screened once, from the lower index
+        if q < p:
+            keep[q] = False
+    same = [k for k in np.flatnonzero(keep).tolist() if index.elem_key[k] == index.elem_key[p]]
+    for k in same:
+        keep[k] = False
+        stats.identical_element_pairs.append(tuple(sorted((int(index.ids[p]), int(index.ids[k])))))
+    stats.excluded_by_band += int(n - 1 - keep.sum())
+    cand = np.flatnonzero(keep)
+    sv.band += cand.size
+    if not index.fast[p]:
+        return [], cand.tolist(), []
+    general = cand[~index.fast[cand]].tolist()
+    cand = cand[index.fast[cand]]
+
+    # primary: exact samples and its argument of latitude in its mean plane
+    sat_p = index.sats[p]
+    m_s = max(2, math.ceil(span_s / PRIMARY_STEP_S - 1e-9))
+    tab = ta + np.arange(m_s + 1) * (span_s / m_s)
+    hstep = tab[1] - tab[0]
+    e_p, r_p, v_p = sat_p.sgp4_array(np.full(tab.size, index.jd0), index.fr0 + tab / DAY_S)
+    if (e_p != 0).any() or not (np.isfinite(r_p).all() and np.isfinite(v_p).all()):
+        return [], general + cand.tolist(), []  # the general screen reports the failure
+    ep = mean_elements(index, np.full(tab.size, p), tab)
+    Pp, Qp, Wp = _plane_frames(ep[:, 2], ep[:, 3])
+    u = np.unwrap(np.arctan2(np.einsum("ij,ij->i", r_p, Qp), np.einsum("ij,ij->i", r_p, Pp)))
+    rho = np.linalg.norm(r_p, axis=1)
+    speed = np.linalg.norm(v_p, axis=1)
+    if not (np.diff(u) > 0).all() or cand.size == 0:
+        return [], general + cand.tolist(), []
+    # |u''| <= 2 (v / rho)^2: linear interpolation of u is off by at most that * h^2 / 8
+    udd = 2.0 * float(np.max(speed / rho)) ** 2
+    e_u = udd * hstep * hstep / 8.0
+    # Hermite interpolation of p between samples: |r''''| h^4/384 with the Kepler
+    # bound 14 mu^2/rho^5 (filters docstring) and SGP4's velocity gap (3 m/s)
+    rho_min = float(rho.min())
+    pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * 3e-3 / 8.0 + 0.01
+    eps_p = float(np.max(np.abs(np.einsum("ij,ij->i", r_p, Wp)))) + pad_p
+    v_p_max = float(speed.max()) + 0.01
+
+    # 2. plane crossings: k pi + nu between u[0] and u[-1], with margin
+    ns = cand.size
+    tmid = np.full(ns, 0.5 * (ta + tb))
+    _, nu_m = _mutual(index, p, cand, tmid)
+    k_lo = np.floor((u[0] - nu_m) / np.pi).astype(np.int64) - 2
+    k_hi = np.ceil((u[-1] - nu_m) / np.pi).astype(np.int64) + 2
+    nk = int((k_hi - k_lo).max()) + 1
+    kk = k_lo[:, None] + np.arange(nk)[None, :]
+    valid = kk <= k_hi[:, None]
+    srow = np.repeat(np.arange(ns), nk)[valid.ravel()]
+    kk = kk.ravel()[valid.ravel()]
+    sobj = cand[srow]
+    nu = np.repeat(nu_m, nk)[valid.ravel()]
+    for _ in range(2):
+        tc = np.interp(kk * np.pi + nu, u, tab)
+        amp, nu_new = _mutual(index, p, sobj, tc)
+        nu = nu_new + 2.0 * np.pi * np.round((nu - nu_new) / (2.0 * np.pi))
+    x = D + index.plane_cap[sobj] + eps_p
+    amp_min = amp * 0.999 - 1e-4
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(amp_min > 0, x / (rho_min * amp_min), np.inf)
+    delta = np.arcsin(np.minimum(ratio, 1.0)) + e_u
+    # nu drifts inside the window: measure it across twice the first window and pad
+    theta = kk * np.pi + nu
+    lo0 = np.interp(theta - 2 * delta, u, tab)
+    hi0 = np.interp(theta + 2 * delta, u, tab)
+    _, nu_lo = _mutual(index, p, sobj, lo0)
+    _, nu_hi = _mutual(index, p, sobj, hi0)
+    dnu = np.maximum(np.abs(np.mod(nu_lo - nu + np.pi, 2 * np.pi) - np.pi),
+                     np.abs(np.mod(nu_hi - nu + np.pi, 2 * np.pi) - np.pi))
+    half = delta + dnu
+    wide = (ratio >= 1.0) | (half > MAX_WINDOW_ANGLE_RAD) | (dnu > delta)
+    bad_rows = np.unique(srow[wide])
+    if bad_rows.size:
+        general.extend(cand[bad_rows].tolist())
+        okr = np.ones(ns, dtype=bool)
+        okr[bad_rows] = False
+        sel = okr[srow]
+        srow, kk, sobj, theta, half, tc = srow[sel], kk[sel], sobj[sel], theta[sel], half[sel], tc[sel]
+    w_lo = np.interp(theta - half, u, tab)
+    w_hi = np.interp(theta + half, u, tab)
+    inside = (theta + half >= u[0]) & (theta - half <= u[-1]) & (w_hi > w_lo)
+    sobj, w_lo, w_hi = sobj[inside], np.clip(w_lo[inside], ta, tb), np.clip(w_hi[inside], ta, tb)
+    sv.windows += sobj.size
+
+    # 3. phase: mean Kepler position at the window centre against the primary there
+    tc = 0.5 * (w_lo + w_hi)
+    es = mean_elements(index, sobj, tc)
+    rs, _ = kepler_states(es)
+    rp = _hermite(tc, tab, r_p, v_p)
+    dist = np.linalg.norm(rs - rp, axis=1)
+    a_s, e_s = es[:, 0], es[:, 1]
+    q_s = np.maximum(a_s * (1.0 - e_s) - index.pos_cap[sobj], RE_KM - 100.0)
+    v_s_max = np.sqrt(MU_KM3_S2 * (2.0 / q_s - 1.0 / (a_s + index.pos_cap[sobj]))) + 0.05
+    reach = (v_s_max + v_p_max) * 0.5 * (w_hi - w_lo)
+    lower = dist - index.pos_cap[sobj] - pad_p - reach
+    near = lower <= D
+    sobj, w_lo, w_hi = sobj[near], w_lo[near], w_hi[near]
+    sv.windows_after_phase += sobj.size
+
+    # 4. exact search in pieces of at most PIECE_S
+    local = np.concatenate([[p], np.unique(sobj)])
+    pos = {int(o): k for k, o in enumerate(local.tolist())}
+    loc_j = np.array([pos[int(o)] for o in sobj.tolist()], dtype=np.int64)
+    # one piece length for all (find_brackets takes one): the longest window's
+    # share, at most PIECE_S; windows are lengthened to whole pieces (sound:
+    # windows only grow, and windows of one pair are half a revolution apart)
+    wlen = w_hi - w_lo
+    h = float(min(PIECE_S, wlen.max())) if wlen.size else PIECE_S
+    h = max(h, 1e-3)
+    npieces = np.maximum(1, np.ceil(wlen / h - 1e-9)).astype(np.int64)
+    pj = np.repeat(loc_j, npieces)
+    within = np.arange(pj.size) - np.repeat(np.cumsum(npieces) - npieces, npieces)
+    p0 = np.repeat(w_lo, npieces) + within * h
+    sats_l = [index.sats[int(o)] for o in local.tolist()]
+    p_obj = perturbation_bounds_km_s2(sats_l)
+    exact = ExactStates(sats_l, index.jd0, index.fr0)
+    ci = np.zeros(pj.size, dtype=np.int64)
+    bi, bj, ba, bb = find_brackets(ci, pj, p0, h, exact, p_obj[ci] + p_obj[pj])
+    bi = bi.astype(np.int64)
+    bj = bj.astype(np.int64)
+    ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
+    stats.brackets += int(bi.size)
+    stats.candidate_intervals += int(pj.size)
+    stats.sgp4_refine_evals += exact.evals
+    failed = set(int(local[o]) for o in err_obj[err_obj[:, 0] > 0, 0].tolist())
+    # a secondary that fails inside a window: the general screen handles it whole
+    general.extend(sorted(failed))
+    d = np.linalg.norm(rj - ri, axis=1)
+    inwin = (ts > ta) & (ts <= tb)
+    keepm = ok & (d < D) & inwin
+    keepm &= ~np.isin(local[bj], list(failed))
+    events = _records(index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm])
+    return events, sorted(set(general)), []
+
+
+def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
+             ri: np.ndarray, vi: np.ndarray, rj: np.ndarray, vj: np.ndarray) -> list[Conjunction]:
+    if ts.size == 0:
+        return []
+    dr = rj - ri
+    miss = np.linalg.norm(dr, axis=1).tolist()
+    rel = np.linalg.norm(vj - vi, axis=1).tolist()
+    rtn = to_rtn(ri, vi, dr).tolist()
+    pid = int(index.ids[p])
+    out = []
+    for m in range(ts.size):
+        oid = int(index.ids[int(others[m])])
+        out.append(Conjunction(
+            object_1=pid, object_2=oid, tca=index.start + timedelta(seconds=float(ts[m])),
+            miss_distance_km=miss[m], relative_speed_km_s=rel[m], miss_rtn_km=tuple(rtn[m]),
+            object_1_name=index.names.get(pid), object_2_name=index.names.get(oid),
+            r1_teme_km=tuple(ri[m].tolist()), v1_teme_km_s=tuple(vi[m].tolist()),
+            r2_teme_km=tuple(rj[m].tolist()), v2_teme_km_s=tuple(vj[m].tolist()),
+        ))
+    return out
+
+
+def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | None = None,
+              block: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure the caps: for each object (default: every ``fast`` one), the
+    largest out-of-plane distance of SGP4 from its interpolated mean plane and
+    the largest distance of SGP4 from its mean Kepler position, sampled every
+    ``step_s`` over the index span.  Returns ``(objects, plane_km, position_km)``;
+    samples where SGP4 fails are skipped."""
+    from sgp4.api import SatrecArray
+
+    obj = np.flatnonzero(index.fast) if objects is None else np.asarray(objects, dtype=np.int64)
+    arr = SatrecArray([index.sats[int(k)] for k in obj.tolist()])
+    t_all = np.arange(0.0, index.span_s + 1e-9, step_s)
+    plane = np.zeros(obj.size)
+    posd = np.zeros(obj.size)
+    for b0 in range(0, t_all.size, block):
+        t = t_all[b0:b0 + block]
+        e, r, _ = arr.sgp4(np.full(t.size, index.jd0), index.fr0 + t / DAY_S)
+        oo = np.repeat(obj, t.size)
+        tt = np.tile(t, obj.size)
+        el = mean_elements(index, oo, tt)
+        rk, _ = kepler_states(el)
+        _, _, W = _plane_frames(el[:, 2], el[:, 3])
+        rr = r.reshape(-1, 3)
+        good = (e.ravel() == 0) & np.isfinite(rr).all(axis=1)
+        w = np.where(good, np.abs(np.einsum("ij,ij->i", rr, W)), 0.0).reshape(obj.size, t.size)
+        dp = np.where(good, np.linalg.norm(rr - rk, axis=1), 0.0).reshape(obj.size, t.size)
+        plane = np.maximum(plane, np.nan_to_num(w).max(axis=1))
+        posd = np.maximum(posd, np.nan_to_num(dp, nan=np.inf).max(axis=1))
+    return obj, plane, posd
