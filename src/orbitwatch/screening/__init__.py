@@ -41,7 +41,7 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS, Satrec
 
 from orbitwatch.screening.backends import run_dask, run_local
-from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, build_satrec, satrec_recipe
+from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, satrec_recipe
 from orbitwatch.screening.filters import apogee_perigee_keep, interpolable_mask
 from orbitwatch.screening.model import (
     CO_ORBITING_SPEED_KM_S,
@@ -53,6 +53,7 @@ from orbitwatch.screening.model import (
     co_orbiting_pairs,
 )
 from orbitwatch.screening.rtn import to_rtn
+from orbitwatch.screening.sieve import newest_per_id
 from orbitwatch.timeutil import datetime_to_jd
 
 __all__ = ["screen", "Conjunction", "PropagationFailure", "ScreenResult", "ScreenStats",
@@ -65,16 +66,6 @@ CHUNK_STEPS = 60
 def n_steps_for(span_s: float) -> int:
     """Number of sampling intervals (each <= ``MAX_STEP_S``) of a window."""
     return max(1, math.ceil(span_s / MAX_STEP_S - 1e-9))
-
-
-def _object_id(obj) -> int:
-    if hasattr(obj, "norad_id"):
-        return int(obj.norad_id)
-    return int(obj.satnum)
-
-
-def _epoch_key(obj, sat: Satrec) -> float:
-    return sat.jdsatepoch + sat.jdsatepochF
 
 
 def _element_key(s: Satrec) -> tuple:
@@ -117,21 +108,8 @@ def screen(
     stats = ScreenStats()
 
     # newest element set per catalog number
-    best: dict[int, tuple[float, object, Satrec]] = {}
-    dropped: list[int] = []
-    for obj in element_sets_or_satrecs:
-        sat = obj if isinstance(obj, Satrec) else build_satrec(satrec_recipe(obj))
-        oid = _object_id(obj)
-        key = _epoch_key(obj, sat)
-        if oid in best:
-            dropped.append(oid)
-            if key <= best[oid][0]:
-                continue
-        best[oid] = (key, obj, sat)
-    stats.duplicate_ids_dropped = sorted(set(dropped))
-    ids = np.array(sorted(best), dtype=np.int64)
-    objs = [best[int(i)][1] for i in ids]
-    sats = [best[int(i)][2] for i in ids]
+    ids, objs, sats, stats.duplicate_ids_dropped = newest_per_id(element_sets_or_satrecs)
+    best = set(ids.tolist())
     name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
 
     primary_mask = None
