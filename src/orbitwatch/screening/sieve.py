@@ -66,8 +66,8 @@ from sgp4.api import Satrec
 
 from orbitwatch.screening.engine import build_satrec, satrec_recipe
 from orbitwatch.screening.filters import (
-    INTERP_BSTAR_MAX,
     MU_KM3_S2,
+    P_BOUND_KM_S2,
     RE_KM,
     band_margin_km,
     perturbation_bounds_km_s2,
@@ -78,25 +78,32 @@ from orbitwatch.screening.rtn import to_rtn
 from orbitwatch.timeutil import datetime_to_jd
 
 DAY_S = 86400.0
-# spacing of the index nodes (SGP4 mean elements are recorded there)
-NEAR_NODE_S = 43200.0
-DEEP_NODE_S = 10800.0
 # primary samples (exact SGP4) used to build its argument-of-latitude table
 PRIMARY_STEP_S = 30.0
 # exact-search pieces
 PIECE_S = 60.0
 
-# Measured caps (km) of SGP4 against the interpolated mean elements, per class,
-# with the factor-of-two headroom the tests assert (docs/screening.md):
-#  out-of-plane distance from the mean plane,
-PLANE_CAP_NEAR_KM = 8.0
-PLANE_CAP_DEEP_KM = 150.0
-#  distance between SGP4's position and the mean Kepler position: fraction of a + km.
-POSITION_CAP_NEAR = (0.004, 80.0)
-POSITION_CAP_DEEP = (0.03, 100.0)
-# deep-space objects above this eccentricity or semi-major axis go to the general screen,
-# and so do eccentric (e >= 0.5) ones in SDP4's 12-h and 24-h resonance bands
-# (its resonance integrator bends their mean anomaly between the index nodes)
+# Node groups: (name, node spacing s, mean anomaly cubic-Hermite with SGP4's
+# rates, out-of-plane cap km, position cap (fraction of a, km), radial cap
+# (fraction of a, km)).  The caps are measured (docs/screening.md) with the
+# factor-of-two headroom the tests assert.
+GROUPS = (
+    ("near", 43200.0, True, 8.0, (0.004, 80.0), (0.002, 30.0)),
+    ("near, drag", 1200.0, True, 8.0, (0.004, 130.0), (0.002, 30.0)),
+    ("deep", 10800.0, False, 150.0, (0.03, 100.0), (0.01, 60.0)),
+    ("deep, resonant", 1200.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
+)
+# near-Earth objects with |B*| at or above this, or eccentric ones (the drag
+# class of filters.perturbation_bounds_km_s2), get 20-min nodes
+DRAG_BSTAR = 1e-3
+# ... and so do those with perigee below this altitude (km)
+LOW_PERIGEE_KM = 300.0
+# near-Earth objects with |B*| above this go to the general screen (new launches
+# with large negative B* leave the mean elements by hundreds of km)
+NEAR_BSTAR_MAX = 0.01
+# deep-space objects eccentric (e >= 0.5) in SDP4's 12-h and 24-h resonance
+# bands get 20-min nodes: the resonance integrator bends their mean anomaly
+# beyond this eccentricity or semi-major axis the caps were not measured: general screen
 DEEP_ECC_MAX = 0.8
 DEEP_A_MAX_KM = 50000.0
 # windows wider than this (in the primary's argument of latitude) are not short
@@ -107,11 +114,12 @@ MAX_WINDOW_ANGLE_RAD = 0.35
 class _Group:
     """Objects sharing one node grid: ``idx`` into the index, ``el`` (n, K, 7)
     holding a (km), e, i, node, arg. of perigee, mean anomaly (all unwrapped
-    along the nodes), mean motion (rad/s)."""
+    along the nodes), rate of the mean anomaly (rad/s)."""
 
     idx: np.ndarray
     node_t: np.ndarray
     el: np.ndarray
+    hermite: bool
 
 
 @dataclass
@@ -131,7 +139,8 @@ class CatalogIndex:
     fast: np.ndarray  # mean-element model usable (inside the measured-cap classes)
     plane_cap: np.ndarray
     pos_cap: np.ndarray
-    group_of: np.ndarray  # 0 near, 1 deep, -1 none
+    rad_cap: np.ndarray
+    group_of: np.ndarray  # index into GROUPS
     row_of: np.ndarray  # row inside its group
     groups: list
     elem_key: list
@@ -186,11 +195,16 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
     hi = np.full(n, -np.inf)
     a_ref = np.zeros(n)
     failed = np.zeros(n, dtype=bool)
+    bstar = np.abs(np.array([s.bstar for s in sats]))
+    rev_day = np.array([s.no_kozai for s in sats]) * 1440.0 / (2.0 * np.pi)
+    resonant = (ecc0 >= 0.5) & (((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12)))
+    low = np.array([s.altp for s in sats]) * RE_KM < LOW_PERIGEE_KM
+    drag = (bstar >= DRAG_BSTAR) | low | (perturbation_bounds_km_s2(sats) > P_BOUND_KM_S2)
+    group_of = np.where(deep, np.where(resonant, 3, 2), np.where(drag, 1, 0)).astype(np.int64)
     groups = []
-    group_of = np.full(n, -1, dtype=np.int64)
     row_of = np.full(n, -1, dtype=np.int64)
-    for g, (sel, step) in enumerate(((~deep, NEAR_NODE_S), (deep, DEEP_NODE_S))):
-        idx = np.flatnonzero(sel)
+    for g, (_, step, hermite, *_caps) in enumerate(GROUPS):
+        idx = np.flatnonzero(group_of == g)
         node_t = _node_times(span_s, step)
         frs = (fr0 + node_t / DAY_S).tolist()
         el = np.full((idx.size, node_t.size, 7), np.nan)
@@ -201,11 +215,13 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
                 if s.sgp4(jd0, fr)[0] != 0:
                     failed[k] = True
                     continue
-                # last column: the rate of SGP4's mean anomaly, its secular rate plus the
-                # drag term (d/dt of no * (t2cof t^2 + ...) is nm - no to first order;
-                # no, the un-Kozai mean motion at epoch, is xke a^-1.5)
+                # last column: the rate of SGP4's mean anomaly.  Near Earth its
+                # secular rate plus the drag term (d/dt of no * (t2cof t^2 + ...)
+                # is nm - no to first order; no, the un-Kozai mean motion at
+                # epoch, is xke a^-1.5); deep space (linear interpolation, used
+                # only to count revolutions) the mean motion
                 row[j] = (s.am * RE_KM, s.em, s.im, s.Om, s.om, s.mm,
-                          (s.nm if g else s.mdot + s.nm - s.xke * s.a ** -1.5) / 60.0)
+                          (s.mdot + s.nm - s.xke * s.a ** -1.5 if hermite else s.nm) / 60.0)
         am, em = el[:, :, 0], el[:, :, 1]
         with np.errstate(invalid="ignore"):
             lo[idx] = np.nanmin(am * (1.0 - em), axis=1, initial=np.inf)
@@ -219,8 +235,7 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
         for j in range(1, node_t.size):
             pred = m[:, j - 1] + el[:, j - 1, 6] * dt[j - 1]
             m[:, j] = pred + (np.mod(m[:, j] - pred + np.pi, 2.0 * np.pi) - np.pi)
-        groups.append(_Group(idx, node_t, el))
-        group_of[idx] = g
+        groups.append(_Group(idx, node_t, el, hermite))
         row_of[idx] = np.arange(idx.size)
     # band: the radius band of filters.window_radius_band_km, over all nodes
     never = a_ref == 0.0
@@ -228,19 +243,15 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
     margin = band_margin_km(a_ref, deep)
     lo = np.where(never, np.inf, lo - margin)
     hi = np.where(never, -np.inf, hi + margin)
-    bstar = np.abs(np.array([s.bstar for s in sats]))
-    rev_day = np.array([s.no_kozai for s in sats]) * 1440.0 / (2.0 * np.pi)
-    resonant = (ecc0 >= 0.5) & (((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12)))
-    fast = (~failed
-            & np.where(deep, (ecc0 < DEEP_ECC_MAX) & (a_ref < DEEP_A_MAX_KM) & ~resonant,
-                       bstar < INTERP_BSTAR_MAX))
-    plane_cap = np.where(deep, PLANE_CAP_DEEP_KM, PLANE_CAP_NEAR_KM)
-    cap = np.where(deep[:, None], np.array(POSITION_CAP_DEEP)[None, :], np.array(POSITION_CAP_NEAR)[None, :])
-    pos_cap = cap[:, 0] * a_ref + cap[:, 1]
+    fast = ~failed & np.where(deep, (a_ref < DEEP_A_MAX_KM) & (ecc0 < DEEP_ECC_MAX), bstar < NEAR_BSTAR_MAX)
+    caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
+    plane_cap = caps[:, 0]
+    pos_cap = caps[:, 1] * a_ref + caps[:, 2]
+    rad_cap = caps[:, 3] * a_ref + caps[:, 4]
     name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
     return CatalogIndex(
         ids=ids, sats=sats, objs=objs, names=name_of, start=start, jd0=jd0, fr0=fr0, span_s=float(span_s),
-        lo=lo, hi=hi, fast=fast, plane_cap=plane_cap, pos_cap=pos_cap, group_of=group_of, row_of=row_of,
+        lo=lo, hi=hi, fast=fast, plane_cap=plane_cap, pos_cap=pos_cap, rad_cap=rad_cap, group_of=group_of, row_of=row_of,
         groups=groups, elem_key=[_element_key(s) for s in sats], duplicate_ids_dropped=dropped,
         build_s=time.perf_counter() - t_wall,
     )
@@ -265,11 +276,11 @@ def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=No
         j = np.clip(np.searchsorted(nt, tt, side="right") - 1, 0, nt.size - 2)
         dt = nt[j + 1] - nt[j]
         f = (tt - nt[j]) / dt
-        lin = [c for c in cols if c != 5 or g != 0]
+        lin = [c for c in cols if c != 5 or not grp.hermite]
         for c in lin:
             e0 = grp.el[rows, j, c]
             out[sel, c] = e0 + (grp.el[rows, j + 1, c] - e0) * f
-        if g == 0 and 5 in cols:
+        if grp.hermite and 5 in cols:
             # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
             # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
             m0, m1 = grp.el[rows, j, 5], grp.el[rows, j + 1, 5]
@@ -593,12 +604,14 @@ def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
 
 
 def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | None = None,
-              block: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Measure the caps: for each object (default: every ``fast`` one), the
-    largest out-of-plane distance of SGP4 from its interpolated mean plane and
-    the largest distance of SGP4 from its mean Kepler position, sampled every
-    ``step_s`` over the index span.  Returns ``(objects, plane_km, position_km)``;
-    samples where SGP4 fails are skipped."""
+              block: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Measure the caps: for each object (default: every ``fast`` one), over
+    the index span sampled every ``step_s``, the largest out-of-plane distance
+    of SGP4 from its interpolated mean plane, the largest distance of SGP4 from
+    its mean Kepler position, and the largest difference between SGP4's radius
+    and the mean ellipse's radius in the same direction.  Returns
+    ``(objects, plane_km, position_km, radial_km)``; samples where SGP4 fails
+    are skipped."""
     from sgp4.api import SatrecArray
 
     obj = np.flatnonzero(index.fast) if objects is None else np.asarray(objects, dtype=np.int64)
@@ -606,6 +619,7 @@ def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | N
     t_all = np.arange(0.0, index.span_s + 1e-9, step_s)
     plane = np.zeros(obj.size)
     posd = np.zeros(obj.size)
+    radd = np.zeros(obj.size)
     for b0 in range(0, t_all.size, block):
         t = t_all[b0:b0 + block]
         e, r, _ = arr.sgp4(np.full(t.size, index.jd0), index.fr0 + t / DAY_S)
@@ -613,11 +627,16 @@ def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | N
         tt = np.tile(t, obj.size)
         el = mean_elements(index, oo, tt)
         rk, _ = kepler_states(el)
-        _, _, W = _plane_frames(el[:, 2], el[:, 3])
+        P, Q, W = _plane_frames(el[:, 2], el[:, 3])
         rr = r.reshape(-1, 3)
         good = (e.ravel() == 0) & np.isfinite(rr).all(axis=1)
         w = np.where(good, np.abs(np.einsum("ij,ij->i", rr, W)), 0.0).reshape(obj.size, t.size)
         dp = np.where(good, np.linalg.norm(rr - rk, axis=1), 0.0).reshape(obj.size, t.size)
+        f = np.arctan2(np.einsum("ij,ij->i", rr, Q), np.einsum("ij,ij->i", rr, P)) - el[:, 4]
+        ecc = el[:, 1]
+        rm = el[:, 0] * (1.0 - ecc * ecc) / (1.0 + ecc * np.cos(f))
+        dr = np.where(good, np.abs(np.linalg.norm(rr, axis=1) - rm), 0.0).reshape(obj.size, t.size)
         plane = np.maximum(plane, np.nan_to_num(w).max(axis=1))
         posd = np.maximum(posd, np.nan_to_num(dp, nan=np.inf).max(axis=1))
-    return obj, plane, posd
+        radd = np.maximum(radd, np.nan_to_num(dr, nan=np.inf).max(axis=1))
+    return obj, plane, posd, radd
