@@ -339,13 +339,14 @@ def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> 
 
 
 def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
-    """Sine of the angle between the mean planes of p and s, and their mutual
-    node's argument of latitude in p's plane, at times t."""
+    """At times ``t``: the sine ``A`` of the angle between the mean planes of p
+    and s, the argument of latitude ``nu`` of their mutual node ``m = W_p x W_s``
+    in p's plane and ``lam`` in s's plane, and s's mean argument of perigee."""
     g = index.groups[index.group_of[p]]
     row = g.el[index.row_of[p]]
     ip = np.interp(t, g.node_t, row[:, 2])
     op = np.interp(t, g.node_t, row[:, 3])
-    es = mean_elements(index, s_obj, t, cols=(2, 3))
+    es = mean_elements(index, s_obj, t, cols=(2, 3, 4))
     cip, sip, cop, sop = np.cos(ip), np.sin(ip), np.cos(op), np.sin(op)
     cis, sis, cos_, sos = np.cos(es[:, 2]), np.sin(es[:, 2]), np.cos(es[:, 3]), np.sin(es[:, 3])
     # normals W = (si so, -si co, ci); m = Wp x Ws
@@ -355,10 +356,44 @@ def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
     my = wpz * wsx - wpx * wsz
     mz = wpx * wsy - wpy * wsx
     amp = np.sqrt(mx * mx + my * my + mz * mz)
-    # p's node direction P = (co, so, 0) and Q = (-ci so, ci co, si)
-    mp = mx * cop + my * sop
-    mq = -mx * cip * sop + my * cip * cop + mz * sip
-    return amp, np.arctan2(mq, mp)
+    # node directions P = (co, so, 0) and in-plane Q = (-ci so, ci co, si)
+    nu = np.arctan2(-mx * cip * sop + my * cip * cop + mz * sip, mx * cop + my * sop)
+    lam = np.arctan2(-mx * cis * sos + my * cis * cos_ + mz * sis, mx * cos_ + my * sos)
+    return amp, nu, lam, es[:, 4]
+
+
+def _piecewise(tk: np.ndarray, y: np.ndarray, row: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per-object piecewise-linear interpolation: samples ``y`` (n, K) at the
+    common times ``tk`` (K,), object ``row`` of each query time ``t``."""
+    j = np.clip(np.searchsorted(tk, t, side="right") - 1, 0, tk.size - 2)
+    f = (t - tk[j]) / (tk[j + 1] - tk[j])
+    y0 = y[row, j]
+    return y0 + (y[row, j + 1] - y0) * f
+
+
+def _interp_pad(y: np.ndarray) -> np.ndarray:
+    """Estimated bound on the piecewise-linear interpolation error of smooth
+    per-object samples ``y`` (n, K): max |second difference| / 8, doubled."""
+    if y.shape[1] < 3:
+        return np.zeros(y.shape[0])
+    sd = np.abs(y[:, :-2] - 2.0 * y[:, 1:-1] + y[:, 2:])
+    return sd.max(axis=1) / 4.0
+
+
+def _radius_range(a: np.ndarray, e: np.ndarray, f0: np.ndarray, f1: np.ndarray):
+    """Least and greatest radius of the ellipses (a, e) for true anomaly in [f0, f1]."""
+    two_pi = 2.0 * np.pi
+    p_ = a * (1.0 - e * e)
+    r0 = p_ / (1.0 + e * np.cos(f0))
+    r1 = p_ / (1.0 + e * np.cos(f1))
+    lo = np.minimum(r0, r1)
+    hi = np.maximum(r0, r1)
+    full = f1 - f0 >= two_pi
+    has_peri = full | (np.floor(f1 / two_pi) >= np.ceil(f0 / two_pi))
+    has_apo = full | (np.floor((f1 - np.pi) / two_pi) >= np.ceil((f0 - np.pi) / two_pi))
+    lo = np.where(has_peri, a * (1.0 - e), lo)
+    hi = np.where(has_apo, a * (1.0 + e), hi)
+    return lo, hi
 
 
 @dataclass
@@ -366,8 +401,10 @@ class SieveStats:
     """Work of one primary screen through the index."""
 
     band: int = 0
+    orbit_path: int = 0
     windows: int = 0
     windows_after_phase: int = 0
+    windows_exact: int = 0
     general: int = 0
     query_s: float = 0.0
 
@@ -460,7 +497,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     general = cand[~index.fast[cand]].tolist()
     cand = cand[index.fast[cand]]
 
-    # primary: exact samples and its argument of latitude in its mean plane
+    # the primary: exact samples, its argument of latitude in its mean plane
     sat_p = index.sats[p]
     m_s = max(2, math.ceil(span_s / PRIMARY_STEP_S - 1e-9))
     tab = ta + np.arange(m_s + 1) * (span_s / m_s)
@@ -468,87 +505,121 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     e_p, r_p, v_p = sat_p.sgp4_array(np.full(tab.size, index.jd0), index.fr0 + tab / DAY_S)
     if (e_p != 0).any() or not (np.isfinite(r_p).all() and np.isfinite(v_p).all()):
         return [], general + cand.tolist(), []  # the general screen reports the failure
-    ep = mean_elements(index, np.full(tab.size, p), tab)
-    Pp, Qp, Wp = _plane_frames(ep[:, 2], ep[:, 3])
+    g = index.groups[index.group_of[p]]
+    row = g.el[index.row_of[p]]
+    Pp, Qp, Wp = _plane_frames(np.interp(tab, g.node_t, row[:, 2]), np.interp(tab, g.node_t, row[:, 3]))
     u = np.unwrap(np.arctan2(np.einsum("ij,ij->i", r_p, Qp), np.einsum("ij,ij->i", r_p, Pp)))
     rho = np.linalg.norm(r_p, axis=1)
     speed = np.linalg.norm(v_p, axis=1)
-    if not (np.diff(u) > 0).all() or cand.size == 0:
+    du = np.diff(u)
+    if not (du > 0).all() or cand.size == 0:
         return [], general + cand.tolist(), []
     # |u''| <= 2 (v / rho)^2: linear interpolation of u is off by at most that * h^2 / 8
     udd = 2.0 * float(np.max(speed / rho)) ** 2
     e_u = udd * hstep * hstep / 8.0
-    # Hermite interpolation of p between samples: |r''''| h^4/384 with the Kepler
-    # bound 14 mu^2/rho^5 (filters docstring) and SGP4's velocity gap (3 m/s)
+    udot_min = float(du.min()) / hstep - udd * hstep / 2.0
+    # Hermite interpolation of p between samples: the fourth-derivative bound
+    # 14 mu^2/rho^5 h^4/384 (filters docstring) plus SGP4's velocity gap (3 m/s)
     rho_min = float(rho.min())
     pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * 3e-3 / 8.0 + 0.01
     eps_p = float(np.max(np.abs(np.einsum("ij,ij->i", r_p, Wp)))) + pad_p
-    v_p_max = float(speed.max()) + 0.01
+    # radius of p between samples: |rho''| <= v^2/rho + mu/rho^2
+    rho_pad = (float(speed.max()) ** 2 / rho_min + MU_KM3_S2 / rho_min**2) * hstep * hstep / 8.0 + pad_p
+    rho_lo, rho_hi = rho_min - rho_pad, float(rho.max()) + rho_pad
 
-    # 2. plane crossings: k pi + nu between u[0] and u[-1], with margin
+    # 2a. plane geometry per object at K instants (piecewise linear between them)
     ns = cand.size
-    tmid = np.full(ns, 0.5 * (ta + tb))
-    _, nu_m = _mutual(index, p, cand, tmid)
+    kt = max(3, math.ceil(span_s / 21600.0) + 1)
+    tk = np.linspace(ta, tb, kt)
+    amp, nu, lam, argp = (x.reshape(ns, kt) for x in _mutual(index, p, np.repeat(cand, kt), np.tile(tk, ns)))
+    nu = np.unwrap(nu, axis=1)
+    fnode = np.unwrap(lam - argp, axis=1)  # true anomaly of the mutual node on s's mean orbit
+    pad_nu = _interp_pad(nu) + 1e-5
+    amp_min = amp.min(axis=1) - _interp_pad(amp) - 1e-5
+    seg = tk[1] - tk[0]
+    nudot = (np.abs(np.diff(nu, axis=1)).max(axis=1) + pad_nu) / seg
+    x = D + index.plane_cap[cand] + eps_p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(amp_min > 0, x / (rho_min * amp_min), np.inf)
+        slow = nudot / udot_min
+        # half-width of the window in p's argument of latitude (nu's drift inside it included)
+        half = (np.arcsin(np.minimum(ratio, 1.0)) + e_u + pad_nu) / (1.0 - slow)
+    wide = (ratio >= 1.0) | (slow >= 0.5) | ~(half <= MAX_WINDOW_ANGLE_RAD)
+    general.extend(cand[wide].tolist())
+
+    # 2b. orbit path: the object's mean radius near one of the mutual nodes must reach p's radii
+    beta = half + (eps_p + 1.01 * D + 1.0 + index.plane_cap[cand]) / rho_min
+    fpad = _interp_pad(fnode)
+    f_lo = fnode.min(axis=1) - fpad - beta
+    f_hi = fnode.max(axis=1) + fpad + beta
+    a_lo, a_hi, e_lo, e_hi = _span_range(index, cand)
+    e_mid = np.clip(0.5 * (e_lo + e_hi), 0.0, 0.999)
+    grow = index.rad_cap[cand] + D + (e_hi - e_lo) * a_hi * 2.0
+    path = np.zeros((ns, 2), dtype=bool)
+    for q in (0, 1):
+        lo1, hi1 = _radius_range(a_lo, e_mid, f_lo + q * np.pi, f_hi + q * np.pi)
+        lo2, hi2 = _radius_range(a_hi, e_mid, f_lo + q * np.pi, f_hi + q * np.pi)
+        path[:, q] = (np.minimum(lo1, lo2) - grow <= rho_hi) & (np.maximum(hi1, hi2) + grow >= rho_lo)
+    path[wide] = False
+    sv.orbit_path += int(path.any(axis=1).sum())
+
+    # 2c. windows: crossing k (p at u = nu + k pi, i.e. at (-1)^k m) for the kept parities
+    rows = np.flatnonzero(path.any(axis=1))
+    if rows.size == 0:
+        return [], sorted(set(general)), []
+    nu_m = nu[rows, kt // 2]
     k_lo = np.floor((u[0] - nu_m) / np.pi).astype(np.int64) - 2
     k_hi = np.ceil((u[-1] - nu_m) / np.pi).astype(np.int64) + 2
     nk = int((k_hi - k_lo).max()) + 1
     kk = k_lo[:, None] + np.arange(nk)[None, :]
-    valid = kk <= k_hi[:, None]
-    srow = np.repeat(np.arange(ns), nk)[valid.ravel()]
-    kk = kk.ravel()[valid.ravel()]
-    sobj = cand[srow]
-    nu = np.repeat(nu_m, nk)[valid.ravel()]
+    ok = (kk <= k_hi[:, None]) & path[rows][np.arange(rows.size)[:, None], np.mod(kk, 2)]
+    srow = np.broadcast_to(rows[:, None], kk.shape)[ok]
+    kk = kk[ok]
+    theta = kk * np.pi + np.broadcast_to(nu_m[:, None], ok.shape)[ok]
     for _ in range(2):
-        tc = np.interp(kk * np.pi + nu, u, tab)
-        amp, nu_new = _mutual(index, p, sobj, tc)
-        nu = nu_new + 2.0 * np.pi * np.round((nu - nu_new) / (2.0 * np.pi))
-    x = D + index.plane_cap[sobj] + eps_p
-    amp_min = amp * 0.999 - 1e-4
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(amp_min > 0, x / (rho_min * amp_min), np.inf)
-    delta = np.arcsin(np.minimum(ratio, 1.0)) + e_u
-    # nu drifts inside the window: measure it across twice the first window and pad
-    theta = kk * np.pi + nu
-    lo0 = np.interp(theta - 2 * delta, u, tab)
-    hi0 = np.interp(theta + 2 * delta, u, tab)
-    _, nu_lo = _mutual(index, p, sobj, lo0)
-    _, nu_hi = _mutual(index, p, sobj, hi0)
-    dnu = np.maximum(np.abs(np.mod(nu_lo - nu + np.pi, 2 * np.pi) - np.pi),
-                     np.abs(np.mod(nu_hi - nu + np.pi, 2 * np.pi) - np.pi))
-    half = delta + dnu
-    wide = (ratio >= 1.0) | (half > MAX_WINDOW_ANGLE_RAD) | (dnu > delta)
-    bad_rows = np.unique(srow[wide])
-    if bad_rows.size:
-        general.extend(cand[bad_rows].tolist())
-        okr = np.ones(ns, dtype=bool)
-        okr[bad_rows] = False
-        sel = okr[srow]
-        srow, kk, sobj, theta, half, tc = srow[sel], kk[sel], sobj[sel], theta[sel], half[sel], tc[sel]
-    w_lo = np.interp(theta - half, u, tab)
-    w_hi = np.interp(theta + half, u, tab)
-    inside = (theta + half >= u[0]) & (theta - half <= u[-1]) & (w_hi > w_lo)
-    sobj, w_lo, w_hi = sobj[inside], np.clip(w_lo[inside], ta, tb), np.clip(w_hi[inside], ta, tb)
+        tc = np.interp(theta, u, tab)
+        theta = kk * np.pi + _piecewise(tk, nu, srow, tc)
+    hw = half[srow]
+    inside = (theta + hw >= u[0]) & (theta - hw <= u[-1])
+    srow, theta, hw = srow[inside], theta[inside], hw[inside]
+    w_lo = np.clip(np.interp(theta - hw, u, tab), ta, tb)
+    w_hi = np.clip(np.interp(theta + hw, u, tab), ta, tb)
+    sobj = cand[srow]
     sv.windows += sobj.size
 
     # 3. phase: mean Kepler position at the window centre against the primary there
     tc = 0.5 * (w_lo + w_hi)
-    es = mean_elements(index, sobj, tc)
+    hwt = 0.5 * (w_hi - w_lo)
+    es = mean_elements(index, sobj, tc, cols=(0, 1, 2, 3, 4, 5))
     rs, _ = kepler_states(es)
     rp = _hermite(tc, tab, r_p, v_p)
     dist = np.linalg.norm(rs - rp, axis=1)
     a_s, e_s = es[:, 0], es[:, 1]
     q_s = np.maximum(a_s * (1.0 - e_s) - index.pos_cap[sobj], RE_KM - 100.0)
     v_s_max = np.sqrt(MU_KM3_S2 * (2.0 / q_s - 1.0 / (a_s + index.pos_cap[sobj]))) + 0.05
-    reach = (v_s_max + v_p_max) * 0.5 * (w_hi - w_lo)
-    lower = dist - index.pos_cap[sobj] - pad_p - reach
+    lower = dist - index.pos_cap[sobj] - pad_p - (v_s_max + float(speed.max()) + 0.01) * hwt
     near = lower <= D
-    sobj, w_lo, w_hi = sobj[near], w_lo[near], w_hi[near]
+    sobj, w_lo, w_hi, tc, hwt = sobj[near], w_lo[near], w_hi[near], tc[near], hwt[near]
     sv.windows_after_phase += sobj.size
 
-    # 4. exact search in pieces of at most PIECE_S
+    # 4. exact states at the centres, then exact search of what is left
     local = np.concatenate([[p], np.unique(sobj)])
-    pos = {int(o): k for k, o in enumerate(local.tolist())}
-    loc_j = np.array([pos[int(o)] for o in sobj.tolist()], dtype=np.int64)
+    loc_j = np.searchsorted(local[1:], sobj) + 1
+    sats_l = [index.sats[int(o)] for o in local.tolist()]
+    exact = ExactStates(sats_l, index.jd0, index.fr0)
+    failed: set[int] = set()
+    if sobj.size:
+        ej, rj_, vj_ = exact(loc_j, tc)
+        ei, ri_, vi_ = exact(np.zeros(tc.size, dtype=np.int64), tc)
+        bad = (ej != 0) | (ei != 0)
+        failed.update(int(local[o]) for o in loc_j[bad].tolist())
+        # |d(t)| >= |d(tc)| - (|d'(tc)| + A |t - tc|) |t - tc| with A >= |d''| = 2 (mu/rho^2 + P)
+        acc = 2.0 * (MU_KM3_S2 / (RE_KM - 100.0) ** 2 + 1e-3)
+        lower = (np.linalg.norm(rj_ - ri_, axis=1)
+                 - (np.linalg.norm(vj_ - vi_, axis=1) + acc * hwt) * hwt)
+        near = ~bad & (lower <= D)
+        loc_j, w_lo, w_hi = loc_j[near], w_lo[near], w_hi[near]
+    sv.windows_exact += loc_j.size
     # one piece length for all (find_brackets takes one): the longest window's
     # share, at most PIECE_S; windows are lengthened to whole pieces (sound:
     # windows only grow, and windows of one pair are half a revolution apart)
@@ -559,26 +630,41 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     pj = np.repeat(loc_j, npieces)
     within = np.arange(pj.size) - np.repeat(np.cumsum(npieces) - npieces, npieces)
     p0 = np.repeat(w_lo, npieces) + within * h
-    sats_l = [index.sats[int(o)] for o in local.tolist()]
     p_obj = perturbation_bounds_km_s2(sats_l)
-    exact = ExactStates(sats_l, index.jd0, index.fr0)
     ci = np.zeros(pj.size, dtype=np.int64)
     bi, bj, ba, bb = find_brackets(ci, pj, p0, h, exact, p_obj[ci] + p_obj[pj])
-    bi = bi.astype(np.int64)
-    bj = bj.astype(np.int64)
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
     stats.brackets += int(bi.size)
     stats.candidate_intervals += int(pj.size)
     stats.sgp4_refine_evals += exact.evals
-    failed = set(int(local[o]) for o in err_obj[err_obj[:, 0] > 0, 0].tolist())
+    failed.update(int(local[o]) for o in err_obj[err_obj[:, 0] > 0, 0].tolist())
     # a secondary that fails inside a window: the general screen handles it whole
     general.extend(sorted(failed))
     d = np.linalg.norm(rj - ri, axis=1)
-    inwin = (ts > ta) & (ts <= tb)
-    keepm = ok & (d < D) & inwin
-    keepm &= ~np.isin(local[bj], list(failed))
+    keepm = ok & (d < D) & (ts > ta) & (ts <= tb)
+    if failed:
+        keepm &= ~np.isin(local[bj], list(failed))
     events = _records(index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm])
     return events, sorted(set(general)), []
+
+
+def _span_range(index: CatalogIndex, obj: np.ndarray):
+    """Least and greatest mean a and e of each object over all its index nodes."""
+    a_lo = np.empty(obj.size)
+    a_hi = np.empty(obj.size)
+    e_lo = np.empty(obj.size)
+    e_hi = np.empty(obj.size)
+    gof = index.group_of[obj]
+    for g, grp in enumerate(index.groups):
+        sel = np.flatnonzero(gof == g)
+        if sel.size == 0:
+            continue
+        el = grp.el[index.row_of[obj[sel]]]
+        a_lo[sel] = el[:, :, 0].min(axis=1)
+        a_hi[sel] = el[:, :, 0].max(axis=1)
+        e_lo[sel] = el[:, :, 1].min(axis=1)
+        e_hi[sel] = el[:, :, 1].max(axis=1)
+    return a_lo, a_hi, e_lo, e_hi
 
 
 def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
