@@ -108,6 +108,8 @@ DEEP_ECC_MAX = 0.8
 DEEP_A_MAX_KM = 50000.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
+# near-coplanar objects: pieces of their radius windows (s)
+RADIUS_PIECE_S = 10.0
 
 
 @dataclass
@@ -545,7 +547,11 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         # half-width of the window in p's argument of latitude (nu's drift inside it included)
         half = (np.arcsin(np.minimum(ratio, 1.0)) + e_u + pad_nu) / (1.0 - slow)
     wide = (ratio >= 1.0) | (slow >= 0.5) | ~(half <= MAX_WINDOW_ANGLE_RAD)
-    general.extend(cand[wide].tolist())
+    # near-coplanar objects: windows by the object's own radius instead (eccentric
+    # orbits pass through p's radii briefly); near-circular ones (co-orbiting
+    # with p) go to the general screen
+    rw_o, rw_lo, rw_hi, too_long = _radius_windows(index, cand[wide], ta, tb, rho_lo, rho_hi, D, RADIUS_PIECE_S)
+    general.extend(too_long.tolist())
 
     # 2b. orbit path: the object's mean radius near one of the mutual nodes must reach p's radii
     beta = half + (eps_p + 1.01 * D + 1.0 + index.plane_cap[cand]) / rho_min
@@ -565,12 +571,10 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
 
     # 2c. windows: crossing k (p at u = nu + k pi, i.e. at (-1)^k m) for the kept parities
     rows = np.flatnonzero(path.any(axis=1))
-    if rows.size == 0:
-        return [], sorted(set(general)), []
     nu_m = nu[rows, kt // 2]
     k_lo = np.floor((u[0] - nu_m) / np.pi).astype(np.int64) - 2
     k_hi = np.ceil((u[-1] - nu_m) / np.pi).astype(np.int64) + 2
-    nk = int((k_hi - k_lo).max()) + 1
+    nk = int((k_hi - k_lo).max()) + 1 if rows.size else 0
     kk = k_lo[:, None] + np.arange(nk)[None, :]
     ok = (kk <= k_hi[:, None]) & path[rows][np.arange(rows.size)[:, None], np.mod(kk, 2)]
     srow = np.broadcast_to(rows[:, None], kk.shape)[ok]
@@ -584,7 +588,9 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     srow, theta, hw = srow[inside], theta[inside], hw[inside]
     w_lo = np.clip(np.interp(theta - hw, u, tab), ta, tb)
     w_hi = np.clip(np.interp(theta + hw, u, tab), ta, tb)
-    sobj = cand[srow]
+    sobj = np.concatenate([cand[srow], rw_o])
+    w_lo = np.concatenate([w_lo, rw_lo])
+    w_hi = np.concatenate([w_hi, rw_hi])
     sv.windows += sobj.size
 
     # 3. phase: mean Kepler position at the window centre against the primary there
@@ -646,6 +652,72 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         keepm &= ~np.isin(local[bj], list(failed))
     events = _records(index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm])
     return events, sorted(set(general)), []
+
+
+def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float, r_lo: float, r_hi: float,
+                    D: float, sub_s: float):
+    """Time windows in which an object can be at a radius within D of [r_lo, r_hi].
+
+    SGP4's position is within ``kappa`` (the position cap) of the mean Kepler
+    position at the same instant, so outside the times at which the mean
+    Kepler radius lies in ``[r_lo - D - kappa, r_hi + D + kappa]`` the object
+    is farther than D from anything in that radius range.  The times come from
+    the true-anomaly arcs where the mean ellipse (a over its span range, e
+    padded by its drift) reaches that range, turned into mean anomalies and
+    then into times through the interpolated mean anomaly (sampled every 60 s
+    and inverted; it is monotone).  Each window is cut into pieces of at most
+    ``sub_s``.  Returns ``(obj, w_lo, w_hi, too_long)``: ``too_long`` lists the
+    objects that spend more than 30 % of their orbit in range (near-circular
+    orbits: the general screen takes them)."""
+    a_lo, a_hi, e_lo, e_hi = _span_range(index, objs)
+    kappa = index.pos_cap[objs]
+    e = np.clip(0.5 * (e_lo + e_hi), 1e-9, 0.999)
+    pad = 2.0 * a_hi * (e_hi - e_lo)
+    lo_r = r_lo - D - kappa - pad
+    hi_r = r_hi + D + kappa + pad
+    c_hi = (a_lo * (1.0 - e * e) / hi_r - 1.0) / e  # r <= hi_r  <=>  cos f >= c_hi
+    c_lo = (a_hi * (1.0 - e * e) / np.maximum(lo_r, 1.0) - 1.0) / e  # r >= lo_r  <=>  cos f <= c_lo
+    never = (c_hi > 1.0) | (c_lo < -1.0)
+    f_b = np.arccos(np.clip(c_hi, -1.0, 1.0))
+    f_a = np.arccos(np.clip(c_lo, -1.0, 1.0))
+    never |= f_a > f_b
+
+    def mean_anom(f):
+        E = 2.0 * np.arctan(np.sqrt((1.0 - e) / (1.0 + e)) * np.tan(0.5 * f))
+        E = np.where(f >= np.pi - 1e-12, np.pi, E)
+        return E - e * np.sin(E)
+
+    m_a, m_b = mean_anom(f_a), mean_anom(f_b)
+    frac = (m_b - m_a) / np.pi
+    too_long = objs[~never & (frac > 0.3)]
+    use = np.flatnonzero(~never & (frac <= 0.3))
+    out_o, out_lo, out_hi = [], [], []
+    tg = np.arange(ta, tb + 60.0, 60.0)
+    tg[-1] = min(tg[-1], tb)
+    tg = np.unique(np.clip(tg, ta, tb))
+    for k in use.tolist():
+        o = int(objs[k])
+        mg = mean_elements(index, np.full(tg.size, o), tg, cols=(5,))[:, 5]
+        if not (np.diff(mg) > 0).all():
+            too_long = np.append(too_long, o)
+            continue
+        j0 = int(np.floor(mg[0] / (2.0 * np.pi))) - 1
+        j1 = int(np.ceil(mg[-1] / (2.0 * np.pi))) + 1
+        js = np.arange(j0, j1 + 1) * 2.0 * np.pi
+        lo_m = np.concatenate([js + m_a[k], js - m_b[k]])
+        hi_m = np.concatenate([js + m_b[k], js - m_a[k]])
+        sel = (hi_m >= mg[0]) & (lo_m <= mg[-1])
+        t_lo = np.interp(lo_m[sel], mg, tg)
+        t_hi = np.interp(hi_m[sel], mg, tg)
+        for x0, x1 in zip(t_lo.tolist(), t_hi.tolist()):
+            npc = max(1, math.ceil((x1 - x0) / sub_s - 1e-9))
+            edges = np.linspace(x0, x1, npc + 1)
+            out_o.append(np.full(npc, o))
+            out_lo.append(edges[:-1])
+            out_hi.append(edges[1:])
+    if not out_o:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), too_long
+    return (np.concatenate(out_o).astype(np.int64), np.concatenate(out_lo), np.concatenate(out_hi), too_long)
 
 
 def _span_range(index: CatalogIndex, obj: np.ndarray):
