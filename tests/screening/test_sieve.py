@@ -80,21 +80,19 @@ def test_sieve_sub_window_and_span_check(catalog_2018, index_2018):
 
 
 def _assert_caps(idx, objects):
-    obj, plane, pos = cap_usage(idx, 120.0, objects)
-    worst_plane = int(np.argmax(plane / idx.plane_cap[obj]))
-    worst_pos = int(np.argmax(pos / idx.pos_cap[obj]))
-    assert plane[worst_plane] <= 0.5 * idx.plane_cap[obj[worst_plane]], int(idx.ids[obj[worst_plane]])
-    assert pos[worst_pos] <= 0.5 * idx.pos_cap[obj[worst_pos]], int(idx.ids[obj[worst_pos]])
+    obj, plane, pos, rad = cap_usage(idx, 120.0, objects)
+    for used, cap in ((plane, idx.plane_cap), (pos, idx.pos_cap), (rad, idx.rad_cap)):
+        worst = int(np.argmax(used / cap[obj]))
+        assert used[worst] <= 0.5 * cap[obj[worst]], (int(idx.ids[obj[worst]]), used[worst], cap[obj[worst]])
 
 
 def _cap_sample(idx):
     """Every 12th object the caps apply to, and every one of the hardest
-    classes: eccentric deep-space orbits and near-Earth objects with the most drag."""
+    classes: eccentric deep-space orbits, and the near-Earth drag group."""
     fast = np.flatnonzero(idx.fast)
     ecc = np.array([idx.sats[k].ecco for k in fast])
-    bstar = np.abs([idx.sats[k].bstar for k in fast])
-    deep = idx.group_of[fast] == 1
-    hard = (deep & (ecc > 0.5)) | (~deep & (bstar > np.quantile(bstar[~deep], 0.98)))
+    deep = idx.group_of[fast] >= 2
+    hard = (deep & (ecc > 0.5)) | (idx.group_of[fast] == 1)
     return np.union1d(fast[::12], fast[hard])
 
 

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -146,6 +146,7 @@ class CatalogIndex:
     row_of: np.ndarray  # row inside its group
     groups: list
     elem_key: list
+    elem_group: np.ndarray  # objects with identical elements share the number
     duplicate_ids_dropped: list = field(default_factory=list)
     build_s: float = 0.0
 
@@ -251,18 +252,21 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
     pos_cap = caps[:, 1] * a_ref + caps[:, 2]
     rad_cap = caps[:, 3] * a_ref + caps[:, 4]
     name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
+    keys = [_element_key(s) for s in sats]
+    first: dict[tuple, int] = {}
+    elem_group = np.array([first.setdefault(k, i) for i, k in enumerate(keys)], dtype=np.int64)
     return CatalogIndex(
         ids=ids, sats=sats, objs=objs, names=name_of, start=start, jd0=jd0, fr0=fr0, span_s=float(span_s),
         lo=lo, hi=hi, fast=fast, plane_cap=plane_cap, pos_cap=pos_cap, rad_cap=rad_cap, group_of=group_of, row_of=row_of,
-        groups=groups, elem_key=[_element_key(s) for s in sats], duplicate_ids_dropped=dropped,
+        groups=groups, elem_key=keys, elem_group=elem_group, duplicate_ids_dropped=dropped,
         build_s=time.perf_counter() - t_wall,
     )
 
 
 def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None) -> np.ndarray:
     """Interpolated mean elements (m, 7) of objects ``obj`` at ``t_s`` (s after
-    the index start); ``cols`` (sorted column numbers) limits the work to those
-    columns (the others are left undefined)."""
+    the index start); ``cols``: the columns needed (the mean anomaly's Hermite
+    step is skipped when 5 is not among them)."""
     obj = np.asarray(obj, dtype=np.int64)
     t_s = np.asarray(t_s, dtype=float)
     cols = list(range(7)) if cols is None else list(cols)
@@ -278,15 +282,14 @@ def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=No
         j = np.clip(np.searchsorted(nt, tt, side="right") - 1, 0, nt.size - 2)
         dt = nt[j + 1] - nt[j]
         f = (tt - nt[j]) / dt
-        lin = [c for c in cols if c != 5 or not grp.hermite]
-        for c in lin:
-            e0 = grp.el[rows, j, c]
-            out[sel, c] = e0 + (grp.el[rows, j + 1, c] - e0) * f
+        e0 = grp.el[rows, j]
+        e1 = grp.el[rows, j + 1]
+        out[sel] = e0 + (e1 - e0) * f[:, None]
         if grp.hermite and 5 in cols:
             # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
             # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
-            m0, m1 = grp.el[rows, j, 5], grp.el[rows, j + 1, 5]
-            n0, n1 = grp.el[rows, j, 6], grp.el[rows, j + 1, 6]
+            m0, m1 = e0[:, 5], e1[:, 5]
+            n0, n1 = e0[:, 6], e1[:, 6]
             h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
             h10 = f * (1.0 - f) ** 2
             h01 = f * f * (3.0 - 2.0 * f)
@@ -305,27 +308,35 @@ def _plane_frames(inc: np.ndarray, node: np.ndarray):
     return P, Q, W
 
 
-def kepler_states(el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two-body position and velocity (km, km/s) of mean elements ``el`` (m, 7)."""
+def kepler_states(el: np.ndarray, velocity: bool = True):
+    """Two-body position and velocity (km, km/s) of mean elements ``el`` (m, 7)
+    (velocity ``None`` when not asked for)."""
     a, e, inc, node, argp, mm = (el[:, k] for k in range(6))
     m = np.mod(mm + np.pi, 2.0 * np.pi) - np.pi
     ea = m + 0.85 * e * np.sign(np.sin(m))
-    for _ in range(12):
-        ea = ea - (ea - e * np.sin(ea) - m) / (1.0 - e * np.cos(ea))
+    act = np.arange(m.size)
+    for _ in range(50):  # Newton on Kepler's equation, each element until converged
+        ee, ea_e = ea[act], e[act]
+        step = (ee - ea_e * np.sin(ee) - m[act]) / (1.0 - ea_e * np.cos(ee))
+        ea[act] = ee - step
+        act = act[np.abs(step) > 1e-12]
+        if act.size == 0:
+            break
     ce, se = np.cos(ea), np.sin(ea)
     b = np.sqrt(np.maximum(1.0 - e * e, 0.0))
     x = a * (ce - e)
     y = a * b * se
-    n = np.sqrt(MU_KM3_S2 / a**3)
-    den = 1.0 - e * ce
-    xd = -a * n * se / den
-    yd = a * n * b * ce / den
     cw, sw = np.cos(argp), np.sin(argp)
     P, Q, _ = _plane_frames(inc, node)
     # perifocal axes: rotate the node frame by the argument of perigee
     Pp = cw[:, None] * P + sw[:, None] * Q
     Qp = -sw[:, None] * P + cw[:, None] * Q
-    return x[:, None] * Pp + y[:, None] * Qp, xd[:, None] * Pp + yd[:, None] * Qp
+    r = x[:, None] * Pp + y[:, None] * Qp
+    if not velocity:
+        return r, None
+    n = np.sqrt(MU_KM3_S2 / a**3)
+    den = 1.0 - e * ce
+    return r, (-a * n * se / den)[:, None] * Pp + (a * n * b * ce / den)[:, None] * Qp
 
 
 def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -444,7 +455,9 @@ def screen_primaries(
     sv = SieveStats()
     primary_set = set(pidx)
     for p in pidx:
-        events, general, fails = _one_primary(index, p, primary_set, float(threshold_km), off0, span_s, stats, sv)
+        twins: dict[int, list[int]] = {}
+        events, general, fails = _one_primary(index, p, primary_set, float(threshold_km), off0, span_s, stats, sv,
+                                              twins)
         conj.extend(events)
         if general:
             sv.general += len(general)
@@ -452,11 +465,16 @@ def screen_primaries(
             res = general_screen(sub, start, span_s, threshold_km, primaries=[int(index.ids[p])],
                                  names={int(index.ids[k]): index.names.get(int(index.ids[k]))
                                         for k in [p, *general]})
+            events = events + res.conjunctions
             conj.extend(res.conjunctions)
             failures.extend(res.failures)
             stats.sgp4_refine_evals += res.stats.sgp4_refine_evals
             stats.brackets += res.stats.brackets
         failures.extend(fails)
+        conj.extend(_twin_events(index, events, twins))
+        twin_ids = {int(index.ids[r]): [int(index.ids[k]) for k in ks] for r, ks in twins.items()}
+        failures.extend(replace(f, object_id=oid, name=index.names.get(oid))
+                        for f in list(failures) for oid in twin_ids.get(f.object_id, ()))
     # one record per pair and minimum (a pair of two primaries is screened from both sides)
     seen = set()
     out = []
@@ -478,7 +496,10 @@ def screen_primaries(
 
 
 def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: float, span_s: float,
-                 stats: ScreenStats, sv: SieveStats):
+                 stats: ScreenStats, sv: SieveStats, twins: dict):
+    """Events of primary ``p`` (index position) from the sieve, and the objects
+    left to the general screen.  ``twins`` is filled with representative ->
+    objects with identical elements (screened through the representative)."""
     n = index.ids.size
     ta, tb = off0, off0 + span_s
     # 1. band
@@ -487,13 +508,24 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     for q in primary_set:  # a pair of primaries is screened once, from the lower index
         if q < p:
             keep[q] = False
-    same = [k for k in np.flatnonzero(keep).tolist() if index.elem_key[k] == index.elem_key[p]]
-    for k in same:
+    same = np.flatnonzero(keep & (index.elem_group == index.elem_group[p]))
+    for k in same.tolist():
         keep[k] = False
         stats.identical_element_pairs.append(tuple(sorted((int(index.ids[p]), int(index.ids[k])))))
     stats.excluded_by_band += int(n - 1 - keep.sum())
     cand = np.flatnonzero(keep)
     sv.band += cand.size
+    # objects with identical elements have identical events: screen one of each
+    grp_c = index.elem_group[cand]
+    _, first_pos = np.unique(grp_c, return_index=True)
+    if first_pos.size < cand.size:
+        rep = cand[np.sort(first_pos)]
+        rep_of_group = dict(zip(index.elem_group[rep].tolist(), rep.tolist()))
+        for k, gk in zip(cand.tolist(), grp_c.tolist()):
+            r = rep_of_group[gk]
+            if r != k:
+                twins.setdefault(r, []).append(k)
+        cand = rep
     if not index.fast[p]:
         return [], cand.tolist(), []
     general = cand[~index.fast[cand]].tolist()
@@ -597,7 +629,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     tc = 0.5 * (w_lo + w_hi)
     hwt = 0.5 * (w_hi - w_lo)
     es = mean_elements(index, sobj, tc, cols=(0, 1, 2, 3, 4, 5))
-    rs, _ = kepler_states(es)
+    rs, _ = kepler_states(es, velocity=False)
     rp = _hermite(tc, tab, r_p, v_p)
     dist = np.linalg.norm(rs - rp, axis=1)
     a_s, e_s = es[:, 0], es[:, 1]
@@ -695,9 +727,11 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
     tg = np.arange(ta, tb + 60.0, 60.0)
     tg[-1] = min(tg[-1], tb)
     tg = np.unique(np.clip(tg, ta, tb))
-    for k in use.tolist():
+    mg_all = mean_elements(index, np.repeat(objs[use], tg.size), np.tile(tg, use.size),
+                           cols=(5,))[:, 5].reshape(use.size, tg.size)
+    for row_k, k in enumerate(use.tolist()):
         o = int(objs[k])
-        mg = mean_elements(index, np.full(tg.size, o), tg, cols=(5,))[:, 5]
+        mg = mg_all[row_k]
         if not (np.diff(mg) > 0).all():
             too_long = np.append(too_long, o)
             continue
@@ -737,6 +771,18 @@ def _span_range(index: CatalogIndex, obj: np.ndarray):
         e_lo[sel] = el[:, :, 1].min(axis=1)
         e_hi[sel] = el[:, :, 1].max(axis=1)
     return a_lo, a_hi, e_lo, e_hi
+
+
+def _twin_events(index: CatalogIndex, events: list, twins: dict) -> list:
+    """The events of objects screened through a twin with identical elements."""
+    if not twins:
+        return []
+    by_id = {int(index.ids[r]): [int(index.ids[k]) for k in ks] for r, ks in twins.items()}
+    out = []
+    for c in events:
+        for oid in by_id.get(c.object_2, ()):
+            out.append(replace(c, object_2=oid, object_2_name=index.names.get(oid)))
+    return out
 
 
 def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
