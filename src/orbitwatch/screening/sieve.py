@@ -79,7 +79,7 @@ from orbitwatch.timeutil import datetime_to_jd
 
 DAY_S = 86400.0
 # primary samples (exact SGP4) used to build its argument-of-latitude table
-PRIMARY_STEP_S = 30.0
+PRIMARY_STEP_S = 60.0
 # exact-search pieces
 PIECE_S = 60.0
 
@@ -313,30 +313,50 @@ def kepler_states(el: np.ndarray, velocity: bool = True):
     (velocity ``None`` when not asked for)."""
     a, e, inc, node, argp, mm = (el[:, k] for k in range(6))
     m = np.mod(mm + np.pi, 2.0 * np.pi) - np.pi
-    ea = m + 0.85 * e * np.sign(np.sin(m))
-    act = np.arange(m.size)
-    for _ in range(50):  # Newton on Kepler's equation, each element until converged
-        ee, ea_e = ea[act], e[act]
-        step = (ee - ea_e * np.sin(ee) - m[act]) / (1.0 - ea_e * np.cos(ee))
-        ea[act] = ee - step
-        act = act[np.abs(step) > 1e-12]
+    ea = m + e * np.sin(m)
+    # Newton on Kepler's equation: two full passes (enough below e ~ 0.1), then
+    # the elements not yet converged; cos E and sin E follow the last small step
+    # to first order (its square, < 1e-20, is far below anything that matters)
+    for _ in range(2):
+        ce, se = np.cos(ea), np.sin(ea)
+        step = (ea - e * se - m) / (1.0 - e * ce)
+        ea -= step
+    act = np.flatnonzero(np.abs(step) > 1e-10)
+    for _ in range(60):
         if act.size == 0:
             break
-    ce, se = np.cos(ea), np.sin(ea)
+        ee, ea_e = ea[act], e[act]
+        c_, s_ = np.cos(ee), np.sin(ee)
+        st = (ee - ea_e * s_ - m[act]) / (1.0 - ea_e * c_)
+        ea[act] = ee - st
+        ce[act], se[act], step[act] = c_, s_, st
+        act = act[np.abs(st) > 1e-10]
+    ce, se = ce + se * step, se - ce * step
     b = np.sqrt(np.maximum(1.0 - e * e, 0.0))
-    x = a * (ce - e)
-    y = a * b * se
+    den = 1.0 - e * ce
+    rho = a * den
+    cf = (ce - e) / den
+    sf = b * se / den
     cw, sw = np.cos(argp), np.sin(argp)
-    P, Q, _ = _plane_frames(inc, node)
-    # perifocal axes: rotate the node frame by the argument of perigee
-    Pp = cw[:, None] * P + sw[:, None] * Q
-    Qp = -sw[:, None] * P + cw[:, None] * Q
-    r = x[:, None] * Pp + y[:, None] * Qp
+    cu = cw * cf - sw * sf  # argument of latitude u = argp + f
+    su = sw * cf + cw * sf
+    co, so, ci, si = np.cos(node), np.sin(node), np.cos(inc), np.sin(inc)
+    r = np.empty((a.size, 3))
+    r[:, 0] = rho * (cu * co - su * ci * so)
+    r[:, 1] = rho * (cu * so + su * ci * co)
+    r[:, 2] = rho * su * si
     if not velocity:
         return r, None
-    n = np.sqrt(MU_KM3_S2 / a**3)
-    den = 1.0 - e * ce
-    return r, (-a * n * se / den)[:, None] * Pp + (a * n * b * ce / den)[:, None] * Qp
+    # velocity: radial and transverse components, vr = sqrt(mu/p) e sin f, vt = sqrt(mu/p)(1 + e cos f)
+    k = np.sqrt(MU_KM3_S2 / (a * b * b))
+    vr = k * e * sf
+    vt = k * (1.0 + e * cf)
+    v = np.empty((a.size, 3))
+    # unit vectors: radial (cu, su) and transverse (-su, cu) in the node frame
+    v[:, 0] = vr * (cu * co - su * ci * so) + vt * (-su * co - cu * ci * so)
+    v[:, 1] = vr * (cu * so + su * ci * co) + vt * (-su * so + cu * ci * co)
+    v[:, 2] = vr * su * si + vt * cu * si
+    return r, v
 
 
 def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
