@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from orbitwatch.screening import screen
-from orbitwatch.screening.sieve import build_index, cap_usage, screen_primaries
+from orbitwatch.screening.sieve import _radius_windows, build_index, cap_usage, kepler_states, screen_primaries
 from tests.conftest import shared_path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,10 +56,12 @@ def test_sieve_matches_brute_force_on_a_subset():
         assert not missing and not extra, (prim, missing, extra)
 
 
-@pytest.mark.parametrize("prim", [25544, 24876, 28884, 27424])
+@pytest.mark.parametrize("prim", [25544, 24876, 28884, 27424, 13658])
 def test_sieve_equals_the_general_primary_screen(catalog_2018, index_2018, prim):
-    """ISS (LEO, 51.6 deg), a GPS satellite (MEO, deep space), 28884 and Aqua
-    (sun-synchronous, the densest band) against the whole 2018 catalog, 24 h."""
+    """ISS (LEO, 51.6 deg, with its co-orbiting cubesats), a GPS satellite (MEO,
+    deep space), Galaxy 15 (GEO), Aqua (sun-synchronous, the densest band) and
+    a PAM-D stage in GTO (an eccentric primary crossing every LEO shell)
+    against the whole 2018 catalog, 24 h."""
     res = screen_primaries(index_2018, [prim], 5.0)
     ref = screen(catalog_2018, START_2018, 86400.0, 5.0, primaries=[prim])
     assert _key(res) == _key(ref)
@@ -104,3 +106,57 @@ def test_caps_hold_on_the_2026_catalog():
     sats = load_omm_csv(shared_path(*ACTIVE_2026))
     idx = build_index(sats, START_2026, 86400.0)
     _assert_caps(idx, _cap_sample(idx))
+
+
+def test_kepler_states_against_rotation_matrices():
+    """Positions and velocities against R3(node) R1(i) R3(argp) applied to the
+    perifocal state, with Kepler's equation solved by scipy's brentq."""
+    from scipy.optimize import brentq
+
+    rng = np.random.default_rng(7)
+    n = 400
+    el = np.column_stack([rng.uniform(6600, 45000, n), rng.uniform(0, 0.95, n), rng.uniform(0, np.pi, n),
+                          rng.uniform(-7, 7, n), rng.uniform(-7, 7, n), rng.uniform(-40, 40, n), np.zeros(n)])
+    r, v = kepler_states(el)
+
+    def rot(axis, t):
+        c, s_ = np.cos(t), np.sin(t)
+        return np.array([[c, -s_, 0], [s_, c, 0], [0, 0, 1]]) if axis == 3 else \
+            np.array([[1, 0, 0], [0, c, -s_], [0, s_, c]])
+
+    for k in range(n):
+        a, e, i, node, w, m = el[k, :6]
+        m = (m + np.pi) % (2 * np.pi) - np.pi
+        ea = brentq(lambda x: x - e * np.sin(x) - m, -np.pi - 1, np.pi + 1, xtol=1e-14)
+        nn = np.sqrt(398600.8 / a**3)
+        den = 1 - e * np.cos(ea)
+        rot_m = rot(3, node) @ rot(1, i) @ rot(3, w)
+        rr = rot_m @ [a * (np.cos(ea) - e), a * np.sqrt(1 - e * e) * np.sin(ea), 0.0]
+        vv = rot_m @ [-a * nn * np.sin(ea) / den, a * nn * np.sqrt(1 - e * e) * np.cos(ea) / den, 0.0]
+        assert np.allclose(r[k], rr, atol=1e-6) and np.allclose(v[k], vv, atol=1e-9), k
+
+
+def test_radius_windows_contain_every_time_at_the_radius(index_2018):
+    """Eccentric orbits crossing LEO: every SGP4 sample (10 s) within D of the
+    radius range lies inside one of the object's windows."""
+    from sgp4.api import SatrecArray
+
+    idx = index_2018
+    per = np.array([s.altp for s in idx.sats]) * 6378.135
+    ecc = np.array([s.ecco for s in idx.sats])
+    objs = np.flatnonzero(idx.fast & (ecc > 0.3) & (per > 300) & (per < 420))[:40]
+    assert objs.size >= 20
+    r_lo, r_hi, d = 6770.0, 6800.0, 5.0
+    o, w_lo, w_hi, too_long = _radius_windows(idx, objs, 0.0, 86400.0, r_lo, r_hi, d, 10.0)
+    assert too_long.size == 0
+    t = np.arange(0.0, 86400.0, 10.0)
+    e, r, _ = SatrecArray([idx.sats[k] for k in objs]).sgp4(np.full(t.size, idx.jd0), idx.fr0 + t / 86400.0)
+    rho = np.linalg.norm(r, axis=2)
+    hits = 0
+    for row, k in enumerate(objs.tolist()):
+        near = (e[row] == 0) & (rho[row] >= r_lo - d) & (rho[row] <= r_hi + d)
+        sel = o == k
+        for tt in t[near]:
+            hits += 1
+            assert ((w_lo[sel] <= tt) & (tt <= w_hi[sel])).any(), (int(idx.ids[k]), tt)
+    assert hits > 0
