@@ -58,7 +58,8 @@ def main() -> None:
     t_kessler = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    res = screen(sats, START, args.hours * 3600.0, args.threshold_km, primaries=[args.primary], names=names)
+    res = screen(sats, START, args.hours * 3600.0, args.threshold_km, primaries=[args.primary], names=names,
+                 method="general")
     t_ours = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -84,7 +85,7 @@ def main() -> None:
     print(f"primary {args.primary}, {len(sats)} objects, {args.hours} h from {START:%Y-%m-%dT%H:%MZ}, "
           f"threshold {args.threshold_km} km, load avg {os.getloadavg()[0]:.1f}")
     print(f"kessler-toolkit screen : {t_kessler:8.2f} s, {len(hits)} events")
-    print(f"orbitwatch screen      : {t_ours:8.2f} s, {len(res.conjunctions)} events "
+    print(f"screen, general engine : {t_ours:8.2f} s, {len(res.conjunctions)} events "
           f"({res.stats.objects} objects after the apogee/perigee filter, "
           f"{res.stats.excluded_by_band} excluded)")
     print(f"speed-up               : {t_kessler / t_ours:8.1f}x")

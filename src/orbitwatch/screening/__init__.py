@@ -53,7 +53,7 @@ from orbitwatch.screening.model import (
     co_orbiting_pairs,
 )
 from orbitwatch.screening.rtn import to_rtn
-from orbitwatch.screening.sieve import newest_per_id
+from orbitwatch.screening.sieve import index_from_satrecs, newest_per_id, screen_primaries
 from orbitwatch.timeutil import datetime_to_jd
 
 __all__ = ["screen", "Conjunction", "PropagationFailure", "ScreenResult", "ScreenStats",
@@ -85,6 +85,7 @@ def screen(
     progress: Callable[[int, int], None] | None = None,
     chunk_steps: int = CHUNK_STEPS,
     names: dict[int, str] | None = None,
+    method: str = "auto",
 ) -> ScreenResult:
     """Screen the objects for close approaches in ``[start, start + span_s]``.
 
@@ -95,6 +96,11 @@ def screen(
     a process pool) or ``"dask"`` (``scheduler``: a ``distributed.Client`` or
     address; ``None`` starts a LocalCluster of ``workers`` processes).
     ``progress(done_chunks, total_chunks)`` is called as chunks finish.
+    ``method``: how primaries are screened: ``"sieve"`` (a catalog index and
+    a filter chain, :mod:`orbitwatch.screening.sieve`), ``"general"`` (the
+    chunked engine, which the Dask backend and process pools always use) or
+    ``"auto"`` (the sieve on the local backend with one worker).  Both return
+    the same events (``tests/screening/test_sieve.py``).
     Pure computation: no storage, no network (except the Dask scheduler).
     """
     t_wall = time.perf_counter()
@@ -112,12 +118,21 @@ def screen(
     best = set(ids.tolist())
     name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
 
+    if method not in ("auto", "sieve", "general"):
+        raise ValueError(f"unknown method {method!r} (expected 'auto', 'sieve' or 'general')")
     primary_mask = None
     if primaries is not None:
         prim = sorted({int(p) for p in primaries})
         missing = [p for p in prim if p not in best]
         if missing:
             raise ValueError(f"primary object(s) not in the catalog: {missing}")
+        if method == "sieve" or (method == "auto" and backend == "local" and (workers or 1) <= 1):
+            index = index_from_satrecs(ids, objs, sats, stats.duplicate_ids_dropped, start, span_s, names)
+            res = screen_primaries(index, prim, threshold_km)
+            if progress is not None:
+                progress(1, 1)
+            res.stats.wall_s = time.perf_counter() - t_wall
+            return res
         pidx = np.searchsorted(ids, prim)
         jd0_, fr0_ = datetime_to_jd(start)
         keep = apogee_perigee_keep(sats, pidx, threshold_km, jd0_, fr0_, span_s)

@@ -178,7 +178,7 @@ def solve_minima(
     x = 0.5 * (a + b)
     t = x.copy()
     ok = np.zeros(n, dtype=bool)
-    ri = np.zeros((n, 3)); vi = np.zeros((n, 3)); rj = np.zeros((n, 3)); vj = np.zeros((n, 3))
+    ri, vi, rj, vj = (np.zeros((n, 3)) for _ in range(4))
     err_obj = np.full((n, 2), -1, dtype=np.int64)
     active = np.arange(n)
     for _ in range(MAX_ITER):

@@ -186,10 +186,20 @@ def _node_times(span_s: float, step_s: float) -> np.ndarray:
 def build_index(objects, start: datetime, span_s: float, names: dict[int, str] | None = None) -> CatalogIndex:
     """Prepare ``objects`` (``ElementSet`` records or ``Satrec``) for primary screens in the span."""
     t_wall = time.perf_counter()
+    ids, objs, sats, dropped = newest_per_id(objects)
+    index = index_from_satrecs(ids, objs, sats, dropped, start, span_s, names)
+    index.build_s = time.perf_counter() - t_wall
+    return index
+
+
+def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, start: datetime, span_s: float,
+                       names: dict[int, str] | None = None) -> CatalogIndex:
+    """:func:`build_index` for objects already reduced to the newest per catalog
+    number (sorted ``ids`` with their objects and ``Satrec``)."""
+    t_wall = time.perf_counter()
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     start = start.astimezone(UTC)
-    ids, objs, sats, dropped = newest_per_id(objects)
     n = ids.size
     jd0, fr0 = datetime_to_jd(start)
     deep = np.array([s.method == "d" for s in sats], dtype=bool)
@@ -482,7 +492,7 @@ def screen_primaries(
         if general:
             sv.general += len(general)
             sub = [index.sats[p]] + [index.sats[k] for k in general]
-            res = general_screen(sub, start, span_s, threshold_km, primaries=[int(index.ids[p])],
+            res = general_screen(sub, start, span_s, threshold_km, primaries=[int(index.ids[p])], method="general",
                                  names={int(index.ids[k]): index.names.get(int(index.ids[k]))
                                         for k in [p, *general]})
             events = events + res.conjunctions
