@@ -91,7 +91,7 @@ GROUPS = (
     ("near", 43200.0, True, 8.0, (0.004, 80.0), (0.002, 30.0)),
     ("near, drag", 1200.0, True, 8.0, (0.004, 130.0), (0.002, 30.0)),
     ("deep", 10800.0, False, 150.0, (0.03, 100.0), (0.01, 60.0)),
-    ("deep, resonant", 1200.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
+    ("deep, resonant", 3600.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
 )
 # near-Earth objects with |B*| at or above this, or eccentric ones (the drag
 # class of filters.perturbation_bounds_km_s2), get 20-min nodes
@@ -102,7 +102,7 @@ LOW_PERIGEE_KM = 300.0
 # with large negative B* leave the mean elements by hundreds of km)
 NEAR_BSTAR_MAX = 0.01
 # deep-space objects eccentric (e >= 0.5) in SDP4's 12-h and 24-h resonance
-# bands get 20-min nodes: the resonance integrator bends their mean anomaly
+# bands get hourly nodes and their own, larger caps
 # beyond this eccentricity or semi-major axis the caps were not measured: general screen
 DEEP_ECC_MAX = 0.8
 DEEP_A_MAX_KM = 50000.0
