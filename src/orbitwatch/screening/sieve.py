@@ -110,6 +110,9 @@ DEEP_A_MAX_KM = 50000.0
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
 RADIUS_PIECE_S = 10.0
+# bound on |SGP4's velocity output - the derivative of its positions| (km/s):
+# about 1 cm/s (refine.relative_motion); taken 5 times larger, per object
+VELOCITY_GAP_KM_S = 0.1
 
 
 @dataclass
@@ -681,10 +684,18 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         ei, ri_, vi_ = exact(np.zeros(tc.size, dtype=np.int64), tc)
         bad = (ej != 0) | (ei != 0)
         failed.update(int(local[o]) for o in loc_j[bad].tolist())
-        # |d(t)| >= |d(tc)| - (|d'(tc)| + A |t - tc|) |t - tc| with A >= |d''| = 2 (mu/rho^2 + P)
+        # d(t) = d(tc) + d'(tc) s + R, |R| <= A s^2 / 2 with A >= |d''| = 2 (mu/rho^2 + P);
+        # SGP4's velocity output is within VELOCITY_GAP_KM_S of d', so over |s| <= w
+        # |d(t)| >= min_s |d(tc) + v s| - VELOCITY_GAP_KM_S w - A w^2 / 2
         acc = 2.0 * (MU_KM3_S2 / (RE_KM - 100.0) ** 2 + 1e-3)
-        lower = (np.linalg.norm(rj_ - ri_, axis=1)
-                 - (np.linalg.norm(vj_ - vi_, axis=1) + acc * hwt) * hwt)
+        dd = rj_ - ri_
+        vv = vj_ - vi_
+        v2 = np.einsum("ij,ij->i", vv, vv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_min = np.where(v2 > 0, -np.einsum("ij,ij->i", dd, vv) / v2, 0.0)
+        s_min = np.clip(s_min, -hwt, hwt)
+        lower = (np.linalg.norm(dd + vv * s_min[:, None], axis=1)
+                 - VELOCITY_GAP_KM_S * hwt - 0.5 * acc * hwt * hwt)
         near = ~bad & (lower <= D)
         loc_j, w_lo, w_hi = loc_j[near], w_lo[near], w_hi[near]
     sv.windows_exact += loc_j.size
@@ -771,17 +782,18 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
         lo_m = np.concatenate([js + m_a[k], js - m_b[k]])
         hi_m = np.concatenate([js + m_b[k], js - m_a[k]])
         sel = (hi_m >= mg[0]) & (lo_m <= mg[-1])
-        t_lo = np.interp(lo_m[sel], mg, tg)
-        t_hi = np.interp(hi_m[sel], mg, tg)
-        for x0, x1 in zip(t_lo.tolist(), t_hi.tolist()):
-            npc = max(1, math.ceil((x1 - x0) / sub_s - 1e-9))
-            edges = np.linspace(x0, x1, npc + 1)
-            out_o.append(np.full(npc, o))
-            out_lo.append(edges[:-1])
-            out_hi.append(edges[1:])
+        out_lo.append(np.interp(lo_m[sel], mg, tg))
+        out_hi.append(np.interp(hi_m[sel], mg, tg))
+        out_o.append(np.full(out_lo[-1].size, o))
     if not out_o:
         return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), too_long
-    return (np.concatenate(out_o).astype(np.int64), np.concatenate(out_lo), np.concatenate(out_hi), too_long)
+    o_w, t_lo, t_hi = np.concatenate(out_o).astype(np.int64), np.concatenate(out_lo), np.concatenate(out_hi)
+    # cut each window into equal pieces of at most sub_s
+    npc = np.maximum(1, np.ceil((t_hi - t_lo) / sub_s - 1e-9)).astype(np.int64)
+    step = (t_hi - t_lo) / npc
+    within = np.arange(int(npc.sum())) - np.repeat(np.cumsum(npc) - npc, npc)
+    p_lo = np.repeat(t_lo, npc) + within * np.repeat(step, npc)
+    return np.repeat(o_w, npc), p_lo, p_lo + np.repeat(step, npc), too_long
 
 
 def _span_range(index: CatalogIndex, obj: np.ndarray):
