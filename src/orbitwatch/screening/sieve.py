@@ -2,56 +2,48 @@
 
 A partner screens its own assets against the whole catalog many times a day.
 :func:`build_index` prepares the catalog once for a span (SGP4's own mean
-elements of every object at a few node instants, and its radius band);
+elements of every object at node instants, and its radius band);
 :func:`screen_primaries` then screens any primary inside that span without
 propagating most of the catalog.  It is a filter chain in the spirit of
 Hoots, Crawford & Roehrich (1984), "An analytical method to determine future
-close approaches between satellites" (apogee/perigee, orbit path, time), made
-sound by bounds, and it returns the same events as
-:func:`orbitwatch.screening.screen` with ``primaries=`` (the tests compare the
-two, and both with a brute-force search).
+close approaches between satellites" (apogee/perigee, orbit path, time),
+made sound by bounds, and it returns the events of the general engine
+(:func:`orbitwatch.screening.screen` with ``method="general"``); the tests
+compare the two on real catalogs and both with a brute-force search.
 
-The chain, for a primary ``p`` and each other object ``s`` (threshold ``D``):
+For a primary ``p``, each other object ``s`` and threshold ``D``:
 
-1. *Band.*  ``s`` is kept only if its radius band over the span (the one of
-   :mod:`orbitwatch.screening.filters`) comes within ``D`` of ``p``'s.
-2. *Plane crossings.*  Let ``n_s(t)`` be the normal of ``s``'s mean orbital
-   plane (SGP4's mean inclination and node, interpolated between the index
-   nodes).  SGP4 keeps ``s`` within ``eps_s`` of that plane
-   (``PLANE_CAP_*``, a measured cap), so whenever ``|r_p - r_s| <= D`` the
-   primary lies within ``X = D + eps_s`` of the plane:
-   ``|r_p . n_s| <= X``.  Writing ``r_p`` in ``p``'s own mean plane
-   (argument of latitude ``u_p``, out-of-plane part ``<= eps_p``, computed
-   from ``p``'s samples), ``|r_p . n_s| = rho_p A |sin(u_p - nu)|`` up to
-   ``eps_p``, with ``A`` the sine of the angle between the two planes and
-   ``nu`` their mutual node.  So an approach is possible only while
-   ``u_p`` is within ``Delta = asin((X + eps_p) / (rho_min A))`` of
-   ``nu + k pi``: one short window per half revolution of the primary,
-   computed from ``p``'s exact SGP4 samples (``u_p`` is monotone;
-   its piecewise-linear interpolant is padded by its proven error).
-   Pairs whose planes are nearly the same (``Delta`` above
-   ``MAX_WINDOW_ANGLE_RAD``) have no short windows and go to the general
-   screen (step 5).
-3. *Phase.*  At the window's centre ``t_c`` the secondary's *mean* Kepler
-   position (same mean elements, mean anomaly interpolated with its
-   revolution count) is within ``kappa_s`` of SGP4's (``POSITION_CAP_*``,
-   measured), and the primary's position there is known to ``pad_p``; over
-   the window the distance can shrink at most by ``V * w`` (``V`` bounds
-   the relative speed, ``w`` the largest distance from ``t_c`` to the
-   window's ends).  A window whose lower bound exceeds ``D`` is dropped.
-4. *Exact.*  The remaining windows are searched on the exact SGP4
-   trajectories with :func:`orbitwatch.screening.refine.find_brackets` and
-   :func:`~orbitwatch.screening.refine.solve_minima` (the same proofs as the
-   general screen), in pieces of at most 60 s.
-5. *Everything else* - objects outside the measured-cap classes (decaying or
-   failing at an index node, deep-space above ``DEEP_ECC_MAX``, a window
-   that is not short, a secondary that fails inside a window) - is screened
-   against the primary by the general :func:`orbitwatch.screening.screen`.
+1. *Band*: the radius bands of the span must come within ``D``.
+2. *Plane*: SGP4 keeps ``s`` within ``eps_s`` of its mean plane (interpolated
+   mean inclination and node), so an approach needs ``p`` within
+   ``D + eps_s`` of that plane: ``rho_p A |sin(u_p - nu)| <= D + eps_s + eps_p``
+   (``u_p`` p's argument of latitude in its mean plane from its exact samples,
+   ``A`` the sine of the angle between the planes, ``nu`` their mutual node,
+   ``eps_p`` p's own distance from its mean plane).  That is one window of a
+   few seconds per half revolution of ``p``.
+3. *Orbit path*: in such a window ``s`` is within a known angle of the mutual
+   node, so its mean radius there (over the span's drift of the node and the
+   perigee) must come within ``D + c_rad`` of p's radii.
+4. Pairs of nearly the same plane get windows from s's own radius instead
+   (times its mean Kepler radius is within ``D + kappa`` of p's radii);
+   near-circular ones among them (co-orbiting) go to the general engine.
+5. *Phase*: at a window's centre s's mean Kepler position is within ``kappa``
+   of SGP4's; the distance to p minus ``kappa`` minus the largest relative
+   speed times the half window must exceed ``D`` for the window to be dropped.
+6. *Exact*: SGP4 of both at the centre bounds the linear relative motion over
+   the window; what is left is searched on the exact trajectories with
+   :func:`orbitwatch.screening.refine.find_brackets` and
+   :func:`~orbitwatch.screening.refine.solve_minima` (the general engine's
+   proofs).
+7. Everything else goes to the general engine: objects failing at an index
+   node (decaying), near-Earth ``|B*| >= NEAR_BSTAR_MAX``, deep space beyond
+   ``DEEP_A_MAX_KM``, co-orbiting objects, objects failing inside a window.
 
-The caps are measured like the other caps of the screen (non-Keplerian
-acceleration, interpolation velocity gap): ``tests/screening/test_sieve.py``
-re-measures them on the 2018 and 2026 catalogs and asserts a factor of two
-of headroom.  Values and their measurement are in ``docs/screening.md``.
+``eps``, ``kappa`` and ``c_rad`` are caps measured per node group (``GROUPS``)
+like the other caps of the screen (non-Keplerian acceleration, interpolation
+velocity gap): ``tests/screening/test_sieve.py`` re-measures them on the 2018
+and 2026 catalogs and asserts a factor of two of headroom.  Values, their
+measurement and the figures are in ``docs/screening.md``.
 """
 
 from __future__ import annotations
@@ -92,6 +84,7 @@ GROUPS = (
     ("near, drag", 1200.0, True, 8.0, (0.004, 130.0), (0.002, 30.0)),
     ("deep", 10800.0, False, 150.0, (0.03, 100.0), (0.01, 60.0)),
     ("deep, resonant", 3600.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
+    ("deep, e >= 0.8", 3600.0, False, 250.0, (0.07, 100.0), (0.02, 60.0)),
 )
 # near-Earth objects with |B*| at or above this, or eccentric ones (the drag
 # class of filters.perturbation_bounds_km_s2), get 20-min nodes
@@ -103,8 +96,9 @@ LOW_PERIGEE_KM = 300.0
 NEAR_BSTAR_MAX = 0.01
 # deep-space objects eccentric (e >= 0.5) in SDP4's 12-h and 24-h resonance
 # bands get hourly nodes and their own, larger caps
-# beyond this eccentricity or semi-major axis the caps were not measured: general screen
-DEEP_ECC_MAX = 0.8
+# deep-space objects at or above this eccentricity: their own group and caps
+DEEP_VERY_ECC = 0.8
+# beyond this semi-major axis the caps were not measured: general screen
 DEEP_A_MAX_KM = 50000.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
@@ -216,7 +210,8 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     resonant = (ecc0 >= 0.5) & (((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12)))
     low = np.array([s.altp for s in sats]) * RE_KM < LOW_PERIGEE_KM
     drag = (bstar >= DRAG_BSTAR) | low | (perturbation_bounds_km_s2(sats) > P_BOUND_KM_S2)
-    group_of = np.where(deep, np.where(resonant, 3, 2), np.where(drag, 1, 0)).astype(np.int64)
+    group_of = np.where(deep, np.where(ecc0 >= DEEP_VERY_ECC, 4, np.where(resonant, 3, 2)),
+                        np.where(drag, 1, 0)).astype(np.int64)
     groups = []
     row_of = np.full(n, -1, dtype=np.int64)
     for g, (_, step, hermite, *_caps) in enumerate(GROUPS):
@@ -259,7 +254,7 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     margin = band_margin_km(a_ref, deep)
     lo = np.where(never, np.inf, lo - margin)
     hi = np.where(never, -np.inf, hi + margin)
-    fast = ~failed & np.where(deep, (a_ref < DEEP_A_MAX_KM) & (ecc0 < DEEP_ECC_MAX), bstar < NEAR_BSTAR_MAX)
+    fast = ~failed & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX)
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
     plane_cap = caps[:, 0]
     pos_cap = caps[:, 1] * a_ref + caps[:, 2]
