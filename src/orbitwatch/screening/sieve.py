@@ -62,6 +62,7 @@ from orbitwatch.screening.filters import (
     P_BOUND_KM_S2,
     RE_KM,
     band_margin_km,
+    interpolable_mask,
     perturbation_bounds_km_s2,
 )
 from orbitwatch.screening.model import Conjunction, ScreenResult, ScreenStats
@@ -554,7 +555,10 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
             if r != k:
                 twins.setdefault(r, []).append(k)
         cand = rep
-    if not index.fast[p]:
+    # the primary is Hermite-interpolated between its samples, with the bound
+    # of the quiet class (filters.interpolable_mask): otherwise the general engine
+    window_jd = (index.jd0 + index.fr0 + ta / DAY_S, index.jd0 + index.fr0 + tb / DAY_S)
+    if not index.fast[p] or not interpolable_mask([index.sats[p]], window_jd=window_jd)[0]:
         return [], cand.tolist(), []
     general = cand[~index.fast[cand]].tolist()
     cand = cand[index.fast[cand]]
@@ -586,7 +590,8 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * 3e-3 / 8.0 + 0.01
     eps_p = float(np.max(np.abs(np.einsum("ij,ij->i", r_p, Wp)))) + pad_p
     # radius of p between samples: |rho''| <= v^2/rho + mu/rho^2
-    rho_pad = (float(speed.max()) ** 2 / rho_min + MU_KM3_S2 / rho_min**2) * hstep * hstep / 8.0 + pad_p
+    rho_pad = ((float(speed.max()) ** 2 / rho_min + MU_KM3_S2 / rho_min**2 + P_BOUND_KM_S2) * hstep * hstep / 8.0
+               + pad_p)
     rho_lo, rho_hi = rho_min - rho_pad, float(rho.max()) + rho_pad
 
     # 2a. plane geometry per object at K instants (piecewise linear between them)
@@ -602,7 +607,8 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     nudot = (np.abs(np.diff(nu, axis=1)).max(axis=1) + pad_nu) / seg
     x = D + index.plane_cap[cand] + eps_p
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(amp_min > 0, x / (rho_min * amp_min), np.inf)
+        # rho_min - eps_p: the length of p's position projected into its mean plane
+        ratio = np.where(amp_min > 0, x / ((rho_min - eps_p) * amp_min), np.inf)
         slow = nudot / udot_min
         # half-width of the window in p's argument of latitude (nu's drift inside it included)
         half = (np.arcsin(np.minimum(ratio, 1.0)) + e_u + pad_nu) / (1.0 - slow)
@@ -620,7 +626,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     f_hi = fnode.max(axis=1) + fpad + beta
     a_lo, a_hi, e_lo, e_hi = _span_range(index, cand)
     e_mid = np.clip(0.5 * (e_lo + e_hi), 0.0, 0.999)
-    grow = index.rad_cap[cand] + D + (e_hi - e_lo) * a_hi * 2.0
+    grow = index.rad_cap[cand] + D + _e_pad(a_hi, e_lo, e_hi)
     path = np.zeros((ns, 2), dtype=bool)
     for q in (0, 1):
         lo1, hi1 = _radius_range(a_lo, e_mid, f_lo + q * np.pi, f_hi + q * np.pi)
@@ -672,6 +678,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     local = np.concatenate([[p], np.unique(sobj)])
     loc_j = np.searchsorted(local[1:], sobj) + 1
     sats_l = [index.sats[int(o)] for o in local.tolist()]
+    p_obj = perturbation_bounds_km_s2(sats_l)
     exact = ExactStates(sats_l, index.jd0, index.fr0)
     failed: set[int] = set()
     if sobj.size:
@@ -682,7 +689,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         # d(t) = d(tc) + d'(tc) s + R, |R| <= A s^2 / 2 with A >= |d''| = 2 (mu/rho^2 + P);
         # SGP4's velocity output is within VELOCITY_GAP_KM_S of d', so over |s| <= w
         # |d(t)| >= min_s |d(tc) + v s| - VELOCITY_GAP_KM_S w - A w^2 / 2
-        acc = 2.0 * (MU_KM3_S2 / (RE_KM - 100.0) ** 2 + 1e-3)
+        acc = 2.0 * MU_KM3_S2 / (RE_KM - 100.0) ** 2 + p_obj[0] + p_obj[loc_j]
         dd = rj_ - ri_
         vv = vj_ - vi_
         v2 = np.einsum("ij,ij->i", vv, vv)
@@ -704,7 +711,6 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     pj = np.repeat(loc_j, npieces)
     within = np.arange(pj.size) - np.repeat(np.cumsum(npieces) - npieces, npieces)
     p0 = np.repeat(w_lo, npieces) + within * h
-    p_obj = perturbation_bounds_km_s2(sats_l)
     ci = np.zeros(pj.size, dtype=np.int64)
     bi, bj, ba, bb = find_brackets(ci, pj, p0, h, exact, p_obj[ci] + p_obj[pj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
@@ -740,7 +746,7 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
     a_lo, a_hi, e_lo, e_hi = _span_range(index, objs)
     kappa = index.pos_cap[objs]
     e = np.clip(0.5 * (e_lo + e_hi), 1e-9, 0.999)
-    pad = 2.0 * a_hi * (e_hi - e_lo)
+    pad = _e_pad(a_hi, e_lo, e_hi)
     lo_r = r_lo - D - kappa - pad
     hi_r = r_hi + D + kappa + pad
     c_hi = (a_lo * (1.0 - e * e) / hi_r - 1.0) / e  # r <= hi_r  <=>  cos f >= c_hi
@@ -789,6 +795,13 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
     within = np.arange(int(npc.sum())) - np.repeat(np.cumsum(npc) - npc, npc)
     p_lo = np.repeat(t_lo, npc) + within * np.repeat(step, npc)
     return np.repeat(o_w, npc), p_lo, p_lo + np.repeat(step, npc), too_long
+
+
+def _e_pad(a_hi: np.ndarray, e_lo: np.ndarray, e_hi: np.ndarray) -> np.ndarray:
+    """How far the radius at a fixed true anomaly can move when e ranges over
+    [e_lo, e_hi]: |dr/de| = a |2e + (1 + e^2) cos f| / (1 + e cos f)^2 <= a (1 + e)^2 / (1 - e)^2."""
+    e = np.clip(e_hi, 0.0, 0.999)
+    return a_hi * (e_hi - e_lo) * (1.0 + e) ** 2 / (1.0 - e) ** 2
 
 
 def _span_range(index: CatalogIndex, obj: np.ndarray):
