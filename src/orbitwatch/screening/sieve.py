@@ -105,6 +105,8 @@ DEEP_A_MAX_KM = 50000.0
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
 RADIUS_PIECE_S = 10.0
+# the angle pre-check of the phase stage applies below this eccentricity
+PRECHECK_ECC_MAX = 0.05
 # bound on |SGP4's velocity output - the derivative of its positions| (km/s):
 # about 1 cm/s (refine.relative_motion); taken 5 times larger, per object
 VELOCITY_GAP_KM_S = 0.1
@@ -445,6 +447,7 @@ class SieveStats:
     band: int = 0
     orbit_path: int = 0
     windows: int = 0
+    windows_after_angle: int = 0
     windows_after_phase: int = 0
     windows_exact: int = 0
     general: int = 0
@@ -601,6 +604,12 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     amp, nu, lam, argp = (x.reshape(ns, kt) for x in _mutual(index, p, np.repeat(cand, kt), np.tile(tk, ns)))
     nu = np.unwrap(nu, axis=1)
     fnode = np.unwrap(lam - argp, axis=1)  # true anomaly of the mutual node on s's mean orbit
+    lam = np.unwrap(lam, axis=1)
+    seg0 = tk[1] - tk[0]
+    pad_lam = _interp_pad(lam) + 1e-5
+    # largest rates of the node's and the perigee's arguments on s's orbit (rad/s)
+    lamdot = (np.abs(np.diff(lam, axis=1)).max(axis=1) + pad_lam) / seg0
+    argpdot = (np.abs(np.diff(np.unwrap(argp, axis=1), axis=1)).max(axis=1) + _interp_pad(argp)) / seg0
     pad_nu = _interp_pad(nu) + 1e-5
     amp_min = amp.min(axis=1) - _interp_pad(amp) - 1e-5
     seg = tk[1] - tk[0]
@@ -651,7 +660,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         theta = kk * np.pi + _piecewise(tk, nu, srow, tc)
     hw = half[srow]
     inside = (theta + hw >= u[0]) & (theta - hw <= u[-1])
-    srow, theta, hw = srow[inside], theta[inside], hw[inside]
+    srow, theta, hw, kk = srow[inside], theta[inside], hw[inside], kk[inside]
     w_lo = np.clip(np.interp(theta - hw, u, tab), ta, tb)
     w_hi = np.clip(np.interp(theta + hw, u, tab), ta, tb)
     sobj = np.concatenate([cand[srow], rw_o])
@@ -663,6 +672,29 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     tc = 0.5 * (w_lo + w_hi)
     hwt = 0.5 * (w_hi - w_lo)
     es = mean_elements(index, sobj, tc, cols=(0, 1, 2, 3, 4, 5))
+    # 3a. angle pre-check (near-circular objects, plane windows): at some t in the
+    # window s is within D of p, which is within 2 half (+ eps_p) of the mutual
+    # node (-1)^k m, and s's mean Kepler position, in s's mean plane, is within
+    # kappa of s: its argument of latitude u = argp + f must be within gamma of
+    # lam + k pi at that t, and moves from t_c by at most (u' + lam') w.
+    # f = M + 2 e sin M to within 1.5 e^2 for e < PRECHECK_ECC_MAX.
+    keep = np.ones(sobj.size, dtype=bool)
+    circ = np.flatnonzero(es[:srow.size, 1] < PRECHECK_ECC_MAX)
+    if circ.size:
+        ec = es[circ]
+        e_c, m_c = ec[:, 1], ec[:, 5]
+        r_c = srow[circ]
+        kap = index.pos_cap[sobj[circ]]
+        rho_small = np.minimum(rho_min, ec[:, 0] * (1.0 - e_c) - kap)
+        gamma = (2.0 * half[r_c] + 1.05 * (eps_p + 1.01 * D + kap + 1.0) / rho_small
+                 + 1.5 * e_c * e_c + pad_lam[r_c]
+                 + (np.abs(ec[:, 6]) * (1.0 + e_c) ** 2 / (1.0 - e_c * e_c) ** 1.5 * 1.01
+                    + argpdot[r_c] + lamdot[r_c]) * hwt[circ])
+        lam_c = _piecewise(tk, lam, r_c, tc[circ]) + np.pi * np.mod(kk[circ], 2)
+        dev = np.abs(np.mod(ec[:, 4] + m_c + 2.0 * e_c * np.sin(m_c) - lam_c + np.pi, 2.0 * np.pi) - np.pi)
+        keep[circ] = dev <= gamma
+    sobj, w_lo, w_hi, tc, hwt, es = sobj[keep], w_lo[keep], w_hi[keep], tc[keep], hwt[keep], es[keep]
+    sv.windows_after_angle += sobj.size
     rs, _ = kepler_states(es, velocity=False)
     rp = _hermite(tc, tab, r_p, v_p)
     dist = np.linalg.norm(rs - rp, axis=1)
