@@ -104,7 +104,7 @@ DEEP_A_MAX_KM = 50000.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
-RADIUS_PIECE_S = 10.0
+RADIUS_PIECE_S = 30.0
 # the angle pre-check of the phase stage applies below this eccentricity
 PRECHECK_ECC_MAX = 0.05
 # bound on |SGP4's velocity output - the derivative of its positions| (km/s):
