@@ -101,6 +101,10 @@ NEAR_BSTAR_MAX = 0.01
 DEEP_VERY_ECC = 0.8
 # beyond this semi-major axis the caps were not measured: general screen
 DEEP_A_MAX_KM = 50000.0
+# the caps are measured for spans within this many days of the element set's
+# epoch (the tests measure at the catalog date and 29 days later); older
+# element sets go to the general engine
+MAX_AGE_DAYS = 30.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
@@ -234,7 +238,10 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
                 # is nm - no to first order; no, the un-Kozai mean motion at
                 # epoch, is xke a^-1.5); deep space (linear interpolation, used
                 # only to count revolutions) the mean motion
-                row[j] = (s.am * RE_KM, s.em, s.im, s.Om, s.om, s.mm,
+                # |im|: near the equator SDP4's mean inclination can turn negative;
+                # SGP4 flips the sign back after its periodic terms, so the
+                # trajectory lies in the plane (|im|, Om)
+                row[j] = (s.am * RE_KM, s.em, abs(s.im), s.Om, s.om, s.mm,
                           (s.mdot + s.nm - s.xke * s.a ** -1.5 if hermite else s.nm) / 60.0)
         am, em = el[:, :, 0], el[:, :, 1]
         with np.errstate(invalid="ignore"):
@@ -257,7 +264,11 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     margin = band_margin_km(a_ref, deep)
     lo = np.where(never, np.inf, lo - margin)
     hi = np.where(never, -np.inf, hi + margin)
-    fast = ~failed & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX)
+    epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
+    t0_jd = jd0 + fr0
+    age = np.maximum(np.abs(t0_jd - epoch), np.abs(t0_jd + span_s / DAY_S - epoch))
+    fast = (~failed & (age <= MAX_AGE_DAYS)
+            & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX))
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
     plane_cap = caps[:, 0]
     pos_cap = caps[:, 1] * a_ref + caps[:, 2]
@@ -507,14 +518,18 @@ def screen_primaries(
         twin_ids = {int(index.ids[r]): [int(index.ids[k]) for k in ks] for r, ks in twins.items()}
         failures.extend(replace(f, object_id=oid, name=index.names.get(oid))
                         for f in list(failures) for oid in twin_ids.get(f.object_id, ()))
-    # one record per pair and minimum (a pair of two primaries is screened from both sides)
-    seen = set()
+    # one record per pair and minimum: overlapping pieces can bracket a minimum
+    # twice, both solved to 1e-6 s; keep the first of a pair's records within 1 ms
+    last: dict[tuple[int, int], float] = {}
     out = []
-    for c in sorted(conj, key=lambda c: (c.tca, c.object_1, c.object_2)):
-        key = (min(c.object_1, c.object_2), max(c.object_1, c.object_2), round(c.tca.timestamp(), 3))
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
+    for c in sorted(conj, key=lambda c: (min(c.object_1, c.object_2), max(c.object_1, c.object_2), c.tca)):
+        key = (min(c.object_1, c.object_2), max(c.object_1, c.object_2))
+        ts_ = c.tca.timestamp()
+        if key in last and ts_ - last[key] < 1e-3:
+            continue
+        last[key] = ts_
+        out.append(c)
+    out.sort(key=lambda c: (c.tca, c.object_1, c.object_2))
     uniq_fail = {}
     for f in failures:
         if f.object_id not in uniq_fail or f.time < uniq_fail[f.object_id].time:
@@ -587,6 +602,8 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     udd = 2.0 * float(np.max(speed / rho)) ** 2
     e_u = udd * hstep * hstep / 8.0
     udot_min = float(du.min()) / hstep - udd * hstep / 2.0
+    if not udot_min > 0:
+        return [], general + cand.tolist(), []
     # Hermite interpolation of p between samples: the fourth-derivative bound
     # 14 mu^2/rho^5 h^4/384 (filters docstring) plus SGP4's velocity gap (3 m/s)
     rho_min = float(rho.min())
@@ -617,7 +634,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     x = D + index.plane_cap[cand] + eps_p
     with np.errstate(divide="ignore", invalid="ignore"):
         # rho_min - eps_p: the length of p's position projected into its mean plane
-        ratio = np.where(amp_min > 0, x / ((rho_min - eps_p) * amp_min), np.inf)
+        ratio = np.where(amp_min > 0, x / ((rho_lo - eps_p) * amp_min), np.inf)
         slow = nudot / udot_min
         # half-width of the window in p's argument of latitude (nu's drift inside it included)
         half = (np.arcsin(np.minimum(ratio, 1.0)) + e_u + pad_nu) / (1.0 - slow)
@@ -629,7 +646,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     general.extend(too_long.tolist())
 
     # 2b. orbit path: the object's mean radius near one of the mutual nodes must reach p's radii
-    beta = half + (eps_p + 1.01 * D + 1.0 + index.plane_cap[cand]) / rho_min
+    beta = half + (eps_p + 1.01 * D + 1.0 + index.plane_cap[cand]) / rho_lo
     fpad = _interp_pad(fnode)
     f_lo = fnode.min(axis=1) - fpad - beta
     f_hi = fnode.max(axis=1) + fpad + beta
@@ -647,18 +664,21 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     # 2c. windows: crossing k (p at u = nu + k pi, i.e. at (-1)^k m) for the kept parities
     rows = np.flatnonzero(path.any(axis=1))
     nu_m = nu[rows, kt // 2]
-    k_lo = np.floor((u[0] - nu_m) / np.pi).astype(np.int64) - 2
-    k_hi = np.ceil((u[-1] - nu_m) / np.pi).astype(np.int64) + 2
+    k_lo = np.floor((u[0] - nu[rows].max(axis=1) - MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) - 1
+    k_hi = np.ceil((u[-1] - nu[rows].min(axis=1) + MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) + 1
     nk = int((k_hi - k_lo).max()) + 1 if rows.size else 0
     kk = k_lo[:, None] + np.arange(nk)[None, :]
     ok = (kk <= k_hi[:, None]) & path[rows][np.arange(rows.size)[:, None], np.mod(kk, 2)]
     srow = np.broadcast_to(rows[:, None], kk.shape)[ok]
     kk = kk[ok]
     theta = kk * np.pi + np.broadcast_to(nu_m[:, None], ok.shape)[ok]
-    for _ in range(2):
+    for _ in range(3):
         tc = np.interp(theta, u, tab)
+        theta_prev = theta
         theta = kk * np.pi + _piecewise(tk, nu, srow, tc)
-    hw = half[srow]
+    # the fixed point theta = k pi + nu(t(theta)) contracts by slow < 1/2 per step:
+    # what is left after the last step is at most slow / (1 - slow) <= 1 times its size
+    hw = half[srow] + np.abs(theta - theta_prev)
     inside = (theta + hw >= u[0]) & (theta - hw <= u[-1])
     srow, theta, hw, kk = srow[inside], theta[inside], hw[inside], kk[inside]
     w_lo = np.clip(np.interp(theta - hw, u, tab), ta, tb)
@@ -685,7 +705,7 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         e_c, m_c = ec[:, 1], ec[:, 5]
         r_c = srow[circ]
         kap = index.pos_cap[sobj[circ]]
-        rho_small = np.minimum(rho_min, ec[:, 0] * (1.0 - e_c) - kap)
+        rho_small = np.minimum(rho_lo, ec[:, 0] * (1.0 - e_c) - kap)
         gamma = (2.0 * half[r_c] + 1.05 * (eps_p + 1.01 * D + kap + 1.0) / rho_small
                  + 1.5 * e_c * e_c + pad_lam[r_c]
                  + (np.abs(ec[:, 6]) * (1.0 + e_c) ** 2 / (1.0 - e_c * e_c) ** 1.5 * 1.01
@@ -742,7 +762,9 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     npieces = np.maximum(1, np.ceil(wlen / h - 1e-9)).astype(np.int64)
     pj = np.repeat(loc_j, npieces)
     within = np.arange(pj.size) - np.repeat(np.cumsum(npieces) - npieces, npieces)
-    p0 = np.repeat(w_lo, npieces) + within * h
+    # lengthened windows are shifted back inside [ta, tb] where they would overrun it
+    start = np.maximum(np.minimum(w_lo, tb - npieces * h), ta)
+    p0 = np.repeat(start, npieces) + within * h
     ci = np.zeros(pj.size, dtype=np.int64)
     bi, bj, ba, bb = find_brackets(ci, pj, p0, h, exact, p_obj[ci] + p_obj[pj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
@@ -788,12 +810,16 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
     f_a = np.arccos(np.clip(c_lo, -1.0, 1.0))
     never |= f_a > f_b
 
-    def mean_anom(f):
-        E = 2.0 * np.arctan(np.sqrt((1.0 - e) / (1.0 + e)) * np.tan(0.5 * f))
+    def mean_anom(f, ecc):
+        E = 2.0 * np.arctan(np.sqrt((1.0 - ecc) / (1.0 + ecc)) * np.tan(0.5 * f))
         E = np.where(f >= np.pi - 1e-12, np.pi, E)
-        return E - e * np.sin(E)
+        return E - ecc * np.sin(E)
 
-    m_a, m_b = mean_anom(f_a), mean_anom(f_b)
+    # e moves over the span: the arc's mean anomalies at both ends of its range
+    # (M is monotone in e at a fixed true anomaly in [0, pi])
+    e0, e1 = np.clip(e_lo, 0.0, 0.999), np.clip(e_hi, 0.0, 0.999)
+    m_a = np.minimum(mean_anom(f_a, e0), mean_anom(f_a, e1))
+    m_b = np.maximum(mean_anom(f_b, e0), mean_anom(f_b, e1))
     frac = (m_b - m_a) / np.pi
     too_long = objs[~never & (frac > 0.3)]
     use = np.flatnonzero(~never & (frac <= 0.3))
