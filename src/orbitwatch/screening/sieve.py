@@ -102,13 +102,13 @@ DEEP_VERY_ECC = 0.8
 # beyond this semi-major axis the caps were not measured: general screen
 DEEP_A_MAX_KM = 50000.0
 # the caps are measured for spans within this many days of the element set's
-# epoch (the tests measure at the catalog date and 29 days later; the quiet
-# near-Earth and the deep-space groups other than e >= 0.8 also 149 days
-# later); older element sets go to the general engine.  (At 150 days a decaying
-# drag-group object leaves its mean elements by 31,000 km, and an e >= 0.8 one
-# its plane by 0.68 of the cap.)
+# epoch (the tests measure at the catalog dates and 29 days later; the deep-space
+# groups other than e >= 0.8 also 149 days later); older element sets go to the
+# general engine.  Near Earth, drag makes the position deviation grow with age:
+# 0.51 of the cap for a 2026 object 59 days on, 0.90 at 149 days, and a decaying
+# drag-group object leaves its mean elements by 31,000 km at 150 days.
 MAX_AGE_DAYS = 30.0
-MAX_AGE_QUIET_DAYS = 150.0
+MAX_AGE_DEEP_DAYS = 150.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
@@ -271,7 +271,7 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
     t0_jd = jd0 + fr0
     age = np.maximum(np.abs(t0_jd - epoch), np.abs(t0_jd + span_s / DAY_S - epoch))
-    max_age = np.where(np.isin(group_of, (0, 2, 3)), MAX_AGE_QUIET_DAYS, MAX_AGE_DAYS)
+    max_age = np.where(np.isin(group_of, (2, 3)), MAX_AGE_DEEP_DAYS, MAX_AGE_DAYS)
     fast = (~failed & (age <= max_age)
             & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX))
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
