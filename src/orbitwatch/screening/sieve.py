@@ -37,7 +37,10 @@ For a primary ``p``, each other object ``s`` and threshold ``D``:
    proofs).
 7. Everything else goes to the general engine: objects failing at an index
    node (decaying), near-Earth ``|B*| >= NEAR_BSTAR_MAX``, deep space beyond
-   ``DEEP_A_MAX_KM``, co-orbiting objects, objects failing inside a window.
+   ``DEEP_A_MAX_KM``, element sets older than the measured ages
+   (``MAX_AGE_DAYS``, ``MAX_AGE_DEEP_DAYS``), co-orbiting objects, objects
+   failing inside a window, and a primary outside the quiet class whose
+   Hermite bound its own samples rely on.
 
 ``eps``, ``kappa`` and ``c_rad`` are caps measured per node group (``GROUPS``)
 like the other caps of the screen (non-Keplerian acceleration, interpolation
