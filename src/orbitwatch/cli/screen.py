@@ -201,8 +201,10 @@ def screen_command(
     Element-set selection: for each object the newest element set available is
     used; with --as-of, the newest one whose epoch is at or before that instant.
     All-vs-all by default (lower catalog number first); with --primary, each
-    primary against the whole catalog (primary first).  The screen is complete:
-    see docs/screening.md for the guarantee.  One record per approach: object_1,
+    primary against the whole catalog (primary first), through a catalog index
+    and filter chain on the local backend (the chunked engine with --workers > 1
+    or Dask; both give the same events).  The screen is complete: see
+    docs/screening.md for the guarantee.  One record per approach: object_1,
     object_2, tca (ISO-8601 UTC, Z), miss_distance_km, relative_speed_km_s,
     miss_rtn_km ([R, T, N] of object 2 in object 1's RTN frame), names, and
     co_orbiting (true when the pair has two or more approaches in the window,
