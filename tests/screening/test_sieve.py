@@ -17,7 +17,13 @@ import numpy as np
 import pytest
 
 from orbitwatch.screening import screen
-from orbitwatch.screening.sieve import _radius_windows, build_index, cap_usage, kepler_states, screen_primaries
+from orbitwatch.screening.sieve import (
+    _radius_windows,
+    build_index,
+    cap_usage,
+    kepler_states,
+    screen_primaries,
+)
 from tests.conftest import shared_path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -36,8 +42,10 @@ def index_2018(catalog_2018):
 
 
 def _key(res):
-    return sorted((c.object_1, c.object_2, round(c.tca.timestamp(), 4), round(c.miss_distance_km, 5))
-                  for c in res.conjunctions)
+    return sorted(
+        (c.object_1, c.object_2, round(c.tca.timestamp(), 4), round(c.miss_distance_km, 5))
+        for c in res.conjunctions
+    )
 
 
 def test_sieve_matches_brute_force_on_a_subset():
@@ -48,9 +56,16 @@ def test_sieve_matches_brute_force_on_a_subset():
         res = screen_primaries(idx, [prim], 5.0)
         expect = [o for o in oracle if prim in (o[0], o[1])]
         assert expect, prim
-        ours = [SimpleNamespace(object_1=min(c.object_1, c.object_2), object_2=max(c.object_1, c.object_2),
-                                tca=c.tca, miss_distance_km=c.miss_distance_km,
-                                relative_speed_km_s=c.relative_speed_km_s) for c in res.conjunctions]
+        ours = [
+            SimpleNamespace(
+                object_1=min(c.object_1, c.object_2),
+                object_2=max(c.object_1, c.object_2),
+                tca=c.tca,
+                miss_distance_km=c.miss_distance_km,
+                relative_speed_km_s=c.relative_speed_km_s,
+            )
+            for c in res.conjunctions
+        ]
         assert all(c.object_1 == prim for c in res.conjunctions)
         missing, extra = match(ours, expect)
         assert not missing and not extra, (prim, missing, extra)
@@ -85,7 +100,11 @@ def _assert_caps(idx, objects):
     obj, plane, pos, rad = cap_usage(idx, 120.0, objects)
     for used, cap in ((plane, idx.plane_cap), (pos, idx.pos_cap), (rad, idx.rad_cap)):
         worst = int(np.argmax(used / cap[obj]))
-        assert used[worst] <= 0.5 * cap[obj[worst]], (int(idx.ids[obj[worst]]), used[worst], cap[obj[worst]])
+        assert used[worst] <= 0.5 * cap[obj[worst]], (
+            int(idx.ids[obj[worst]]),
+            used[worst],
+            cap[obj[worst]],
+        )
 
 
 def _cap_sample(idx):
@@ -138,14 +157,26 @@ def test_kepler_states_against_rotation_matrices():
 
     rng = np.random.default_rng(7)
     n = 400
-    el = np.column_stack([rng.uniform(6600, 45000, n), rng.uniform(0, 0.95, n), rng.uniform(0, np.pi, n),
-                          rng.uniform(-7, 7, n), rng.uniform(-7, 7, n), rng.uniform(-40, 40, n), np.zeros(n)])
+    el = np.column_stack(
+        [
+            rng.uniform(6600, 45000, n),
+            rng.uniform(0, 0.95, n),
+            rng.uniform(0, np.pi, n),
+            rng.uniform(-7, 7, n),
+            rng.uniform(-7, 7, n),
+            rng.uniform(-40, 40, n),
+            np.zeros(n),
+        ]
+    )
     r, v = kepler_states(el)
 
     def rot(axis, t):
         c, s_ = np.cos(t), np.sin(t)
-        return np.array([[c, -s_, 0], [s_, c, 0], [0, 0, 1]]) if axis == 3 else \
-            np.array([[1, 0, 0], [0, c, -s_], [0, s_, c]])
+        return (
+            np.array([[c, -s_, 0], [s_, c, 0], [0, 0, 1]])
+            if axis == 3
+            else np.array([[1, 0, 0], [0, c, -s_], [0, s_, c]])
+        )
 
     for k in range(n):
         a, e, i, node, w, m = el[k, :6]
@@ -155,7 +186,11 @@ def test_kepler_states_against_rotation_matrices():
         den = 1 - e * np.cos(ea)
         rot_m = rot(3, node) @ rot(1, i) @ rot(3, w)
         rr = rot_m @ [a * (np.cos(ea) - e), a * np.sqrt(1 - e * e) * np.sin(ea), 0.0]
-        vv = rot_m @ [-a * nn * np.sin(ea) / den, a * nn * np.sqrt(1 - e * e) * np.cos(ea) / den, 0.0]
+        vv = rot_m @ [
+            -a * nn * np.sin(ea) / den,
+            a * nn * np.sqrt(1 - e * e) * np.cos(ea) / den,
+            0.0,
+        ]
         assert np.allclose(r[k], rr, atol=1e-6) and np.allclose(v[k], vv, atol=1e-9), k
 
 
@@ -173,7 +208,9 @@ def test_radius_windows_contain_every_time_at_the_radius(index_2018):
     o, w_lo, w_hi, too_long = _radius_windows(idx, objs, 0.0, 86400.0, r_lo, r_hi, d, 10.0)
     assert too_long.size == 0
     t = np.arange(0.0, 86400.0, 10.0)
-    e, r, _ = SatrecArray([idx.sats[k] for k in objs]).sgp4(np.full(t.size, idx.jd0), idx.fr0 + t / 86400.0)
+    e, r, _ = SatrecArray([idx.sats[k] for k in objs]).sgp4(
+        np.full(t.size, idx.jd0), idx.fr0 + t / 86400.0
+    )
     rho = np.linalg.norm(r, axis=2)
     hits = 0
     for row, k in enumerate(objs.tolist()):

@@ -169,7 +169,17 @@ class CatalogIndex:
 
 
 def _element_key(s: Satrec) -> tuple:
-    return (s.jdsatepoch, s.jdsatepochF, s.no_kozai, s.ecco, s.inclo, s.nodeo, s.argpo, s.mo, s.bstar)
+    return (
+        s.jdsatepoch,
+        s.jdsatepochF,
+        s.no_kozai,
+        s.ecco,
+        s.inclo,
+        s.nodeo,
+        s.argpo,
+        s.mo,
+        s.bstar,
+    )
 
 
 def newest_per_id(objects) -> tuple[np.ndarray, list, list, list[int]]:
@@ -194,8 +204,11 @@ def _node_times(span_s: float, step_s: float) -> np.ndarray:
     return np.linspace(0.0, span_s, k + 1)
 
 
-def build_index(objects, start: datetime, span_s: float, names: dict[int, str] | None = None) -> CatalogIndex:
-    """Prepare ``objects`` (``ElementSet`` records or ``Satrec``) for primary screens in the span."""
+def build_index(
+    objects, start: datetime, span_s: float, names: dict[int, str] | None = None
+) -> CatalogIndex:
+    """Prepare ``objects`` (``ElementSet`` records or ``Satrec``) for primary
+    screens in the span."""
     t_wall = time.perf_counter()
     ids, objs, sats, dropped = newest_per_id(objects)
     index = index_from_satrecs(ids, objs, sats, dropped, start, span_s, names)
@@ -203,8 +216,15 @@ def build_index(objects, start: datetime, span_s: float, names: dict[int, str] |
     return index
 
 
-def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, start: datetime, span_s: float,
-                       names: dict[int, str] | None = None) -> CatalogIndex:
+def index_from_satrecs(
+    ids: np.ndarray,
+    objs: list,
+    sats: list,
+    dropped: list,
+    start: datetime,
+    span_s: float,
+    names: dict[int, str] | None = None,
+) -> CatalogIndex:
     """:func:`build_index` for objects already reduced to the newest per catalog
     number (sorted ``ids`` with their objects and ``Satrec``)."""
     t_wall = time.perf_counter()
@@ -221,11 +241,14 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     failed = np.zeros(n, dtype=bool)
     bstar = np.abs(np.array([s.bstar for s in sats]))
     rev_day = np.array([s.no_kozai for s in sats]) * 1440.0 / (2.0 * np.pi)
-    resonant = (ecc0 >= 0.5) & (((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12)))
+    resonant = (ecc0 >= 0.5) & (
+        ((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12))
+    )
     low = np.array([s.altp for s in sats]) * RE_KM < LOW_PERIGEE_KM
     drag = (bstar >= DRAG_BSTAR) | low | (perturbation_bounds_km_s2(sats) > P_BOUND_KM_S2)
-    group_of = np.where(deep, np.where(ecc0 >= DEEP_VERY_ECC, 4, np.where(resonant, 3, 2)),
-                        np.where(drag, 1, 0)).astype(np.int64)
+    group_of = np.where(
+        deep, np.where(ecc0 >= DEEP_VERY_ECC, 4, np.where(resonant, 3, 2)), np.where(drag, 1, 0)
+    ).astype(np.int64)
     groups = []
     row_of = np.full(n, -1, dtype=np.int64)
     for g, (_, step, hermite, *_caps) in enumerate(GROUPS):
@@ -248,8 +271,15 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
                 # |im|: near the equator SDP4's mean inclination can turn negative;
                 # SGP4 flips the sign back after its periodic terms, so the
                 # trajectory lies in the plane (|im|, Om)
-                row[j] = (s.am * RE_KM, s.em, abs(s.im), s.Om, s.om, s.mm,
-                          (s.mdot + s.nm - s.xke * s.a ** -1.5 if hermite else s.nm) / 60.0)
+                row[j] = (
+                    s.am * RE_KM,
+                    s.em,
+                    abs(s.im),
+                    s.Om,
+                    s.om,
+                    s.mm,
+                    (s.mdot + s.nm - s.xke * s.a**-1.5 if hermite else s.nm) / 60.0,
+                )
         am, em = el[:, :, 0], el[:, :, 1]
         with np.errstate(invalid="ignore"):
             lo[idx] = np.nanmin(am * (1.0 - em), axis=1, initial=np.inf)
@@ -275,20 +305,40 @@ def index_from_satrecs(ids: np.ndarray, objs: list, sats: list, dropped: list, s
     t0_jd = jd0 + fr0
     age = np.maximum(np.abs(t0_jd - epoch), np.abs(t0_jd + span_s / DAY_S - epoch))
     max_age = np.where(np.isin(group_of, (2, 3)), MAX_AGE_DEEP_DAYS, MAX_AGE_DAYS)
-    fast = (~failed & (age <= max_age)
-            & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX))
+    fast = (
+        ~failed & (age <= max_age) & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX)
+    )
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
     plane_cap = caps[:, 0]
     pos_cap = caps[:, 1] * a_ref + caps[:, 2]
     rad_cap = caps[:, 3] * a_ref + caps[:, 4]
-    name_of = {int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)}
+    name_of = {
+        int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)
+    }
     keys = [_element_key(s) for s in sats]
     first: dict[tuple, int] = {}
     elem_group = np.array([first.setdefault(k, i) for i, k in enumerate(keys)], dtype=np.int64)
     return CatalogIndex(
-        ids=ids, sats=sats, objs=objs, names=name_of, start=start, jd0=jd0, fr0=fr0, span_s=float(span_s),
-        lo=lo, hi=hi, fast=fast, plane_cap=plane_cap, pos_cap=pos_cap, rad_cap=rad_cap, group_of=group_of, row_of=row_of,
-        groups=groups, elem_key=keys, elem_group=elem_group, duplicate_ids_dropped=dropped,
+        ids=ids,
+        sats=sats,
+        objs=objs,
+        names=name_of,
+        start=start,
+        jd0=jd0,
+        fr0=fr0,
+        span_s=float(span_s),
+        lo=lo,
+        hi=hi,
+        fast=fast,
+        plane_cap=plane_cap,
+        pos_cap=pos_cap,
+        rad_cap=rad_cap,
+        group_of=group_of,
+        row_of=row_of,
+        groups=groups,
+        elem_key=keys,
+        elem_group=elem_group,
+        duplicate_ids_dropped=dropped,
         build_s=time.perf_counter() - t_wall,
     )
 
@@ -377,7 +427,8 @@ def kepler_states(el: np.ndarray, velocity: bool = True):
     r[:, 2] = rho * su * si
     if not velocity:
         return r, None
-    # velocity: radial and transverse components, vr = sqrt(mu/p) e sin f, vt = sqrt(mu/p)(1 + e cos f)
+    # velocity: radial and transverse components,
+    # vr = sqrt(mu/p) e sin f, vt = sqrt(mu/p) (1 + e cos f)
     k = np.sqrt(MU_KM3_S2 / (a * b * b))
     vr = k * e * sf
     vt = k * (1.0 + e * cf)
@@ -496,8 +547,10 @@ def screen_primaries(
     off0 = (start - index.start).total_seconds()
     span_s = index.span_s - off0 if span_s is None else float(span_s)
     if off0 < -1e-6 or off0 + span_s > index.span_s + 1e-6 or not span_s > 0:
-        raise ValueError("the window must lie inside the index span "
-                         f"[{index.start:%Y-%m-%dT%H:%M:%SZ}, +{index.span_s:.0f} s]")
+        raise ValueError(
+            "the window must lie inside the index span "
+            f"[{index.start:%Y-%m-%dT%H:%M:%SZ}, +{index.span_s:.0f} s]"
+        )
     prim = sorted({int(x) for x in primaries})
     pidx = [index.position(x) for x in prim]
     conj: list[Conjunction] = []
@@ -507,15 +560,24 @@ def screen_primaries(
     primary_set = set(pidx)
     for p in pidx:
         twins: dict[int, list[int]] = {}
-        events, general, fails = _one_primary(index, p, primary_set, float(threshold_km), off0, span_s, stats, sv,
-                                              twins)
+        events, general, fails = _one_primary(
+            index, p, primary_set, float(threshold_km), off0, span_s, stats, sv, twins
+        )
         conj.extend(events)
         if general:
             sv.general += len(general)
             sub = [index.sats[p]] + [index.sats[k] for k in general]
-            res = general_screen(sub, start, span_s, threshold_km, primaries=[int(index.ids[p])], method="general",
-                                 names={int(index.ids[k]): index.names.get(int(index.ids[k]))
-                                        for k in [p, *general]})
+            res = general_screen(
+                sub,
+                start,
+                span_s,
+                threshold_km,
+                primaries=[int(index.ids[p])],
+                method="general",
+                names={
+                    int(index.ids[k]): index.names.get(int(index.ids[k])) for k in [p, *general]
+                },
+            )
             events = events + res.conjunctions
             conj.extend(res.conjunctions)
             failures.extend(res.failures)
@@ -524,13 +586,18 @@ def screen_primaries(
         failures.extend(fails)
         conj.extend(_twin_events(index, events, twins))
         twin_ids = {int(index.ids[r]): [int(index.ids[k]) for k in ks] for r, ks in twins.items()}
-        failures.extend(replace(f, object_id=oid, name=index.names.get(oid))
-                        for f in list(failures) for oid in twin_ids.get(f.object_id, ()))
+        failures.extend(
+            replace(f, object_id=oid, name=index.names.get(oid))
+            for f in list(failures)
+            for oid in twin_ids.get(f.object_id, ())
+        )
     # one record per pair and minimum: overlapping pieces can bracket a minimum
     # twice, both solved to 1e-6 s; keep the first of a pair's records within 1 ms
     last: dict[tuple[int, int], float] = {}
     out = []
-    for c in sorted(conj, key=lambda c: (min(c.object_1, c.object_2), max(c.object_1, c.object_2), c.tca)):
+    for c in sorted(
+        conj, key=lambda c: (min(c.object_1, c.object_2), max(c.object_1, c.object_2), c.tca)
+    ):
         key = (min(c.object_1, c.object_2), max(c.object_1, c.object_2))
         ts_ = c.tca.timestamp()
         if key in last and ts_ - last[key] < 1e-3:
@@ -550,8 +617,17 @@ def screen_primaries(
     return ScreenResult(out, sorted(uniq_fail.values(), key=lambda f: f.object_id), stats)
 
 
-def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: float, span_s: float,
-                 stats: ScreenStats, sv: SieveStats, twins: dict):
+def _one_primary(
+    index: CatalogIndex,
+    p: int,
+    primary_set: set,
+    D: float,
+    off0: float,
+    span_s: float,
+    stats: ScreenStats,
+    sv: SieveStats,
+    twins: dict,
+):
     """Events of primary ``p`` (index position) from the sieve, and the objects
     left to the general screen.  ``twins`` is filled with representative ->
     objects with identical elements (screened through the representative)."""
@@ -599,7 +675,9 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         return [], general + cand.tolist(), []  # the general screen reports the failure
     g = index.groups[index.group_of[p]]
     row = g.el[index.row_of[p]]
-    Pp, Qp, Wp = _plane_frames(np.interp(tab, g.node_t, row[:, 2]), np.interp(tab, g.node_t, row[:, 3]))
+    Pp, Qp, Wp = _plane_frames(
+        np.interp(tab, g.node_t, row[:, 2]), np.interp(tab, g.node_t, row[:, 3])
+    )
     u = np.unwrap(np.arctan2(np.einsum("ij,ij->i", r_p, Qp), np.einsum("ij,ij->i", r_p, Pp)))
     rho = np.linalg.norm(r_p, axis=1)
     speed = np.linalg.norm(v_p, axis=1)
@@ -618,15 +696,18 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * 3e-3 / 8.0 + 0.01
     eps_p = float(np.max(np.abs(np.einsum("ij,ij->i", r_p, Wp)))) + pad_p
     # radius of p between samples: |rho''| <= v^2/rho + mu/rho^2
-    rho_pad = ((float(speed.max()) ** 2 / rho_min + MU_KM3_S2 / rho_min**2 + P_BOUND_KM_S2) * hstep * hstep / 8.0
-               + pad_p)
+    rho_pad = (
+        float(speed.max()) ** 2 / rho_min + MU_KM3_S2 / rho_min**2 + P_BOUND_KM_S2
+    ) * hstep * hstep / 8.0 + pad_p
     rho_lo, rho_hi = rho_min - rho_pad, float(rho.max()) + rho_pad
 
     # 2a. plane geometry per object at K instants (piecewise linear between them)
     ns = cand.size
     kt = max(3, math.ceil(span_s / 21600.0) + 1)
     tk = np.linspace(ta, tb, kt)
-    amp, nu, lam, argp = (x.reshape(ns, kt) for x in _mutual(index, p, np.repeat(cand, kt), np.tile(tk, ns)))
+    amp, nu, lam, argp = (
+        x.reshape(ns, kt) for x in _mutual(index, p, np.repeat(cand, kt), np.tile(tk, ns))
+    )
     nu = np.unwrap(nu, axis=1)
     fnode = np.unwrap(lam - argp, axis=1)  # true anomaly of the mutual node on s's mean orbit
     lam = np.unwrap(lam, axis=1)
@@ -634,7 +715,9 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     pad_lam = _interp_pad(lam) + 1e-5
     # largest rates of the node's and the perigee's arguments on s's orbit (rad/s)
     lamdot = (np.abs(np.diff(lam, axis=1)).max(axis=1) + pad_lam) / seg0
-    argpdot = (np.abs(np.diff(np.unwrap(argp, axis=1), axis=1)).max(axis=1) + _interp_pad(argp)) / seg0
+    argpdot = (
+        np.abs(np.diff(np.unwrap(argp, axis=1), axis=1)).max(axis=1) + _interp_pad(argp)
+    ) / seg0
     pad_nu = _interp_pad(nu) + 1e-5
     amp_min = amp.min(axis=1) - _interp_pad(amp) - 1e-5
     seg = tk[1] - tk[0]
@@ -650,7 +733,9 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     # near-coplanar objects: windows by the object's own radius instead (eccentric
     # orbits pass through p's radii briefly); near-circular ones (co-orbiting
     # with p) go to the general screen
-    rw_o, rw_lo, rw_hi, too_long = _radius_windows(index, cand[wide], ta, tb, rho_lo, rho_hi, D, RADIUS_PIECE_S)
+    rw_o, rw_lo, rw_hi, too_long = _radius_windows(
+        index, cand[wide], ta, tb, rho_lo, rho_hi, D, RADIUS_PIECE_S
+    )
     general.extend(too_long.tolist())
 
     # 2b. orbit path: the object's mean radius near one of the mutual nodes must reach p's radii
@@ -665,15 +750,21 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     for q in (0, 1):
         lo1, hi1 = _radius_range(a_lo, e_mid, f_lo + q * np.pi, f_hi + q * np.pi)
         lo2, hi2 = _radius_range(a_hi, e_mid, f_lo + q * np.pi, f_hi + q * np.pi)
-        path[:, q] = (np.minimum(lo1, lo2) - grow <= rho_hi) & (np.maximum(hi1, hi2) + grow >= rho_lo)
+        path[:, q] = (np.minimum(lo1, lo2) - grow <= rho_hi) & (
+            np.maximum(hi1, hi2) + grow >= rho_lo
+        )
     path[wide] = False
     sv.orbit_path += int(path.any(axis=1).sum())
 
     # 2c. windows: crossing k (p at u = nu + k pi, i.e. at (-1)^k m) for the kept parities
     rows = np.flatnonzero(path.any(axis=1))
     nu_m = nu[rows, kt // 2]
-    k_lo = np.floor((u[0] - nu[rows].max(axis=1) - MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) - 1
-    k_hi = np.ceil((u[-1] - nu[rows].min(axis=1) + MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) + 1
+    k_lo = (
+        np.floor((u[0] - nu[rows].max(axis=1) - MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) - 1
+    )
+    k_hi = (
+        np.ceil((u[-1] - nu[rows].min(axis=1) + MAX_WINDOW_ANGLE_RAD) / np.pi).astype(np.int64) + 1
+    )
     nk = int((k_hi - k_lo).max()) + 1 if rows.size else 0
     kk = k_lo[:, None] + np.arange(nk)[None, :]
     ok = (kk <= k_hi[:, None]) & path[rows][np.arange(rows.size)[:, None], np.mod(kk, 2)]
@@ -707,21 +798,38 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     # lam + k pi at that t, and moves from t_c by at most (u' + lam') w.
     # f = M + 2 e sin M to within 1.5 e^2 for e < PRECHECK_ECC_MAX.
     keep = np.ones(sobj.size, dtype=bool)
-    circ = np.flatnonzero(es[:srow.size, 1] < PRECHECK_ECC_MAX)
+    circ = np.flatnonzero(es[: srow.size, 1] < PRECHECK_ECC_MAX)
     if circ.size:
         ec = es[circ]
         e_c, m_c = ec[:, 1], ec[:, 5]
         r_c = srow[circ]
         kap = index.pos_cap[sobj[circ]]
         rho_small = np.minimum(rho_lo, ec[:, 0] * (1.0 - e_c) - kap)
-        gamma = (2.0 * half[r_c] + 1.05 * (eps_p + 1.01 * D + kap + 1.0) / rho_small
-                 + 1.5 * e_c * e_c + pad_lam[r_c]
-                 + (np.abs(ec[:, 6]) * (1.0 + e_c) ** 2 / (1.0 - e_c * e_c) ** 1.5 * 1.01
-                    + argpdot[r_c] + lamdot[r_c]) * hwt[circ])
+        gamma = (
+            2.0 * half[r_c]
+            + 1.05 * (eps_p + 1.01 * D + kap + 1.0) / rho_small
+            + 1.5 * e_c * e_c
+            + pad_lam[r_c]
+            + (
+                np.abs(ec[:, 6]) * (1.0 + e_c) ** 2 / (1.0 - e_c * e_c) ** 1.5 * 1.01
+                + argpdot[r_c]
+                + lamdot[r_c]
+            )
+            * hwt[circ]
+        )
         lam_c = _piecewise(tk, lam, r_c, tc[circ]) + np.pi * np.mod(kk[circ], 2)
-        dev = np.abs(np.mod(ec[:, 4] + m_c + 2.0 * e_c * np.sin(m_c) - lam_c + np.pi, 2.0 * np.pi) - np.pi)
+        dev = np.abs(
+            np.mod(ec[:, 4] + m_c + 2.0 * e_c * np.sin(m_c) - lam_c + np.pi, 2.0 * np.pi) - np.pi
+        )
         keep[circ] = dev <= gamma
-    sobj, w_lo, w_hi, tc, hwt, es = sobj[keep], w_lo[keep], w_hi[keep], tc[keep], hwt[keep], es[keep]
+    sobj, w_lo, w_hi, tc, hwt, es = (
+        sobj[keep],
+        w_lo[keep],
+        w_hi[keep],
+        tc[keep],
+        hwt[keep],
+        es[keep],
+    )
     sv.windows_after_angle += sobj.size
     rs, _ = kepler_states(es, velocity=False)
     rp = _hermite(tc, tab, r_p, v_p)
@@ -756,8 +864,11 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
         with np.errstate(divide="ignore", invalid="ignore"):
             s_min = np.where(v2 > 0, -np.einsum("ij,ij->i", dd, vv) / v2, 0.0)
         s_min = np.clip(s_min, -hwt, hwt)
-        lower = (np.linalg.norm(dd + vv * s_min[:, None], axis=1)
-                 - VELOCITY_GAP_KM_S * hwt - 0.5 * acc * hwt * hwt)
+        lower = (
+            np.linalg.norm(dd + vv * s_min[:, None], axis=1)
+            - VELOCITY_GAP_KM_S * hwt
+            - 0.5 * acc * hwt * hwt
+        )
         near = ~bad & (lower <= D)
         loc_j, w_lo, w_hi = loc_j[near], w_lo[near], w_hi[near]
     sv.windows_exact += loc_j.size
@@ -786,12 +897,22 @@ def _one_primary(index: CatalogIndex, p: int, primary_set: set, D: float, off0: 
     keepm = ok & (d < D) & (ts > ta) & (ts <= tb)
     if failed:
         keepm &= ~np.isin(local[bj], list(failed))
-    events = _records(index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm])
+    events = _records(
+        index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm]
+    )
     return events, sorted(set(general)), []
 
 
-def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float, r_lo: float, r_hi: float,
-                    D: float, sub_s: float):
+def _radius_windows(
+    index: CatalogIndex,
+    objs: np.ndarray,
+    ta: float,
+    tb: float,
+    r_lo: float,
+    r_hi: float,
+    D: float,
+    sub_s: float,
+):
     """Time windows in which an object can be at a radius within D of [r_lo, r_hi].
 
     SGP4's position is within ``kappa`` (the position cap) of the mean Kepler
@@ -835,8 +956,9 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
     tg = np.arange(ta, tb + 60.0, 60.0)
     tg[-1] = min(tg[-1], tb)
     tg = np.unique(np.clip(tg, ta, tb))
-    mg_all = mean_elements(index, np.repeat(objs[use], tg.size), np.tile(tg, use.size),
-                           cols=(5,))[:, 5].reshape(use.size, tg.size)
+    mg_all = mean_elements(index, np.repeat(objs[use], tg.size), np.tile(tg, use.size), cols=(5,))[
+        :, 5
+    ].reshape(use.size, tg.size)
     for row_k, k in enumerate(use.tolist()):
         o = int(objs[k])
         mg = mg_all[row_k]
@@ -854,7 +976,11 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
         out_o.append(np.full(out_lo[-1].size, o))
     if not out_o:
         return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), too_long
-    o_w, t_lo, t_hi = np.concatenate(out_o).astype(np.int64), np.concatenate(out_lo), np.concatenate(out_hi)
+    o_w, t_lo, t_hi = (
+        np.concatenate(out_o).astype(np.int64),
+        np.concatenate(out_lo),
+        np.concatenate(out_hi),
+    )
     # cut each window into equal pieces of at most sub_s
     npc = np.maximum(1, np.ceil((t_hi - t_lo) / sub_s - 1e-9)).astype(np.int64)
     step = (t_hi - t_lo) / npc
@@ -865,7 +991,8 @@ def _radius_windows(index: CatalogIndex, objs: np.ndarray, ta: float, tb: float,
 
 def _e_pad(a_hi: np.ndarray, e_lo: np.ndarray, e_hi: np.ndarray) -> np.ndarray:
     """How far the radius at a fixed true anomaly can move when e ranges over
-    [e_lo, e_hi]: |dr/de| = a |2e + (1 + e^2) cos f| / (1 + e cos f)^2 <= a (1 + e)^2 / (1 - e)^2."""
+    [e_lo, e_hi]: |dr/de| = a |2e + (1 + e^2) cos f| / (1 + e cos f)^2
+    <= a (1 + e)^2 / (1 - e)^2."""
     e = np.clip(e_hi, 0.0, 0.999)
     return a_hi * (e_hi - e_lo) * (1.0 + e) ** 2 / (1.0 - e) ** 2
 
@@ -901,8 +1028,16 @@ def _twin_events(index: CatalogIndex, events: list, twins: dict) -> list:
     return out
 
 
-def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
-             ri: np.ndarray, vi: np.ndarray, rj: np.ndarray, vj: np.ndarray) -> list[Conjunction]:
+def _records(
+    index: CatalogIndex,
+    p: int,
+    others: np.ndarray,
+    ts: np.ndarray,
+    ri: np.ndarray,
+    vi: np.ndarray,
+    rj: np.ndarray,
+    vj: np.ndarray,
+) -> list[Conjunction]:
     if ts.size == 0:
         return []
     dr = rj - ri
@@ -913,18 +1048,28 @@ def _records(index: CatalogIndex, p: int, others: np.ndarray, ts: np.ndarray,
     out = []
     for m in range(ts.size):
         oid = int(index.ids[int(others[m])])
-        out.append(Conjunction(
-            object_1=pid, object_2=oid, tca=index.start + timedelta(seconds=float(ts[m])),
-            miss_distance_km=miss[m], relative_speed_km_s=rel[m], miss_rtn_km=tuple(rtn[m]),
-            object_1_name=index.names.get(pid), object_2_name=index.names.get(oid),
-            r1_teme_km=tuple(ri[m].tolist()), v1_teme_km_s=tuple(vi[m].tolist()),
-            r2_teme_km=tuple(rj[m].tolist()), v2_teme_km_s=tuple(vj[m].tolist()),
-        ))
+        out.append(
+            Conjunction(
+                object_1=pid,
+                object_2=oid,
+                tca=index.start + timedelta(seconds=float(ts[m])),
+                miss_distance_km=miss[m],
+                relative_speed_km_s=rel[m],
+                miss_rtn_km=tuple(rtn[m]),
+                object_1_name=index.names.get(pid),
+                object_2_name=index.names.get(oid),
+                r1_teme_km=tuple(ri[m].tolist()),
+                v1_teme_km_s=tuple(vi[m].tolist()),
+                r2_teme_km=tuple(rj[m].tolist()),
+                v2_teme_km_s=tuple(vj[m].tolist()),
+            )
+        )
     return out
 
 
-def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | None = None,
-              block: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def cap_usage(
+    index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | None = None, block: int = 120
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Measure the caps: for each object (default: every ``fast`` one), over
     the index span sampled every ``step_s``, the largest out-of-plane distance
     of SGP4 from its interpolated mean plane, the largest distance of SGP4 from
@@ -941,7 +1086,7 @@ def cap_usage(index: CatalogIndex, step_s: float = 60.0, objects: np.ndarray | N
     posd = np.zeros(obj.size)
     radd = np.zeros(obj.size)
     for b0 in range(0, t_all.size, block):
-        t = t_all[b0:b0 + block]
+        t = t_all[b0 : b0 + block]
         e, r, _ = arr.sgp4(np.full(t.size, index.jd0), index.fr0 + t / DAY_S)
         oo = np.repeat(obj, t.size)
         tt = np.tile(t, obj.size)
