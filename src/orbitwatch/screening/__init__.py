@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sgp4.api import SGP4_ERRORS, Satrec
+from sgp4.api import SGP4_ERRORS
 
 from orbitwatch.screening.backends import run_dask, run_local
 from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, satrec_recipe
@@ -53,7 +53,7 @@ from orbitwatch.screening.model import (
     co_orbiting_pairs,
 )
 from orbitwatch.screening.rtn import to_rtn
-from orbitwatch.screening.sieve import index_from_satrecs, newest_per_id, screen_primaries
+from orbitwatch.screening.sieve import element_key, index_from_satrecs, newest_per_id, screen_primaries
 from orbitwatch.timeutil import datetime_to_jd
 
 __all__ = ["screen", "Conjunction", "PropagationFailure", "ScreenResult", "ScreenStats",
@@ -66,10 +66,6 @@ CHUNK_STEPS = 60
 def n_steps_for(span_s: float) -> int:
     """Number of sampling intervals (each <= ``MAX_STEP_S``) of a window."""
     return max(1, math.ceil(span_s / MAX_STEP_S - 1e-9))
-
-
-def _element_key(s: Satrec) -> tuple:
-    return (s.jdsatepoch, s.jdsatepochF, s.no_kozai, s.ecco, s.inclo, s.nodeo, s.argpo, s.mo, s.bstar)
 
 
 def screen(
@@ -160,7 +156,7 @@ def screen(
     # identical elements under different numbers
     groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(sats):
-        groups.setdefault(_element_key(s), []).append(k)
+        groups.setdefault(element_key(s), []).append(k)
     skip = []
     for members in groups.values():
         for x in range(len(members)):

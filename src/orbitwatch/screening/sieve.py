@@ -119,7 +119,8 @@ RADIUS_PIECE_S = 30.0
 # the angle pre-check of the phase stage applies below this eccentricity
 PRECHECK_ECC_MAX = 0.05
 # bound on |SGP4's velocity output - the derivative of its positions| (km/s):
-# about 1 cm/s (refine.relative_motion); taken 5 times larger, per object
+# measured up to 3.8 m/s over the quiet 2018 objects (tests/screening/test_sieve.py);
+# taken 25 times larger, for any object
 VELOCITY_GAP_KM_S = 0.1
 
 
@@ -156,7 +157,6 @@ class CatalogIndex:
     group_of: np.ndarray  # index into GROUPS
     row_of: np.ndarray  # row inside its group
     groups: list
-    elem_key: list
     elem_group: np.ndarray  # objects with identical elements share the number
     duplicate_ids_dropped: list = field(default_factory=list)
     build_s: float = 0.0
@@ -168,7 +168,8 @@ class CatalogIndex:
         return k
 
 
-def _element_key(s: Satrec) -> tuple:
+def element_key(s: Satrec) -> tuple:
+    """What makes two element sets propagate identically."""
     return (
         s.jdsatepoch,
         s.jdsatepochF,
@@ -315,7 +316,7 @@ def index_from_satrecs(
     name_of = {
         int(i): (names or {}).get(int(i), getattr(o, "name", None)) for i, o in zip(ids, objs)
     }
-    keys = [_element_key(s) for s in sats]
+    keys = [element_key(s) for s in sats]
     first: dict[tuple, int] = {}
     elem_group = np.array([first.setdefault(k, i) for i, k in enumerate(keys)], dtype=np.int64)
     return CatalogIndex(
@@ -336,7 +337,6 @@ def index_from_satrecs(
         group_of=group_of,
         row_of=row_of,
         groups=groups,
-        elem_key=keys,
         elem_group=elem_group,
         duplicate_ids_dropped=dropped,
         build_s=time.perf_counter() - t_wall,
@@ -560,7 +560,7 @@ def screen_primaries(
     primary_set = set(pidx)
     for p in pidx:
         twins: dict[int, list[int]] = {}
-        events, general, fails = _one_primary(
+        events, general = _one_primary(
             index, p, primary_set, float(threshold_km), off0, span_s, stats, sv, twins
         )
         conj.extend(events)
@@ -583,7 +583,6 @@ def screen_primaries(
             failures.extend(res.failures)
             stats.sgp4_refine_evals += res.stats.sgp4_refine_evals
             stats.brackets += res.stats.brackets
-        failures.extend(fails)
         conj.extend(_twin_events(index, events, twins))
         twin_ids = {int(index.ids[r]): [int(index.ids[k]) for k in ks] for r, ks in twins.items()}
         failures.extend(
@@ -661,7 +660,7 @@ def _one_primary(
     # of the quiet class (filters.interpolable_mask): otherwise the general engine
     window_jd = (index.jd0 + index.fr0 + ta / DAY_S, index.jd0 + index.fr0 + tb / DAY_S)
     if not index.fast[p] or not interpolable_mask([index.sats[p]], window_jd=window_jd)[0]:
-        return [], cand.tolist(), []
+        return [], cand.tolist()
     general = cand[~index.fast[cand]].tolist()
     cand = cand[index.fast[cand]]
 
@@ -672,7 +671,7 @@ def _one_primary(
     hstep = tab[1] - tab[0]
     e_p, r_p, v_p = sat_p.sgp4_array(np.full(tab.size, index.jd0), index.fr0 + tab / DAY_S)
     if (e_p != 0).any() or not (np.isfinite(r_p).all() and np.isfinite(v_p).all()):
-        return [], general + cand.tolist(), []  # the general screen reports the failure
+        return [], general + cand.tolist()  # the general screen reports the failure
     g = index.groups[index.group_of[p]]
     row = g.el[index.row_of[p]]
     Pp, Qp, Wp = _plane_frames(
@@ -683,17 +682,18 @@ def _one_primary(
     speed = np.linalg.norm(v_p, axis=1)
     du = np.diff(u)
     if not (du > 0).all() or cand.size == 0:
-        return [], general + cand.tolist(), []
+        return [], general + cand.tolist()
     # |u''| <= 2 (v / rho)^2: linear interpolation of u is off by at most that * h^2 / 8
     udd = 2.0 * float(np.max(speed / rho)) ** 2
     e_u = udd * hstep * hstep / 8.0
     udot_min = float(du.min()) / hstep - udd * hstep / 2.0
     if not udot_min > 0:
-        return [], general + cand.tolist(), []
+        return [], general + cand.tolist()
     # Hermite interpolation of p between samples: the fourth-derivative bound
-    # 14 mu^2/rho^5 h^4/384 (filters docstring) plus SGP4's velocity gap (3 m/s)
+    # 14 mu^2/rho^5 h^4/384 (filters docstring) plus what SGP4's velocity gap G
+    # does at any point s of an interval: h (h10 G0 + h11 G1), |h10| + |h11| = s (1 - s) <= 1/4
     rho_min = float(rho.min())
-    pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * 3e-3 / 8.0 + 0.01
+    pad_p = (14.0 * MU_KM3_S2**2 / rho_min**5 + 1e-7) * hstep**4 / 384.0 + hstep * VELOCITY_GAP_KM_S / 4.0
     eps_p = float(np.max(np.abs(np.einsum("ij,ij->i", r_p, Wp)))) + pad_p
     # radius of p between samples: |rho''| <= v^2/rho + mu/rho^2
     rho_pad = (
@@ -900,7 +900,7 @@ def _one_primary(
     events = _records(
         index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm]
     )
-    return events, sorted(set(general)), []
+    return events, sorted(set(general))
 
 
 def _radius_windows(
@@ -1091,7 +1091,7 @@ def cap_usage(
         oo = np.repeat(obj, t.size)
         tt = np.tile(t, obj.size)
         el = mean_elements(index, oo, tt)
-        rk, _ = kepler_states(el)
+        rk, _ = kepler_states(el, velocity=False)
         P, Q, W = _plane_frames(el[:, 2], el[:, 3])
         rr = r.reshape(-1, 3)
         good = (e.ravel() == 0) & np.isfinite(rr).all(axis=1)
