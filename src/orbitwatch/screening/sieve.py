@@ -158,6 +158,8 @@ class CatalogIndex:
     row_of: np.ndarray  # row inside its group
     groups: list
     elem_group: np.ndarray  # objects with identical elements share the number
+    span_a: np.ndarray  # (n, 2): least and greatest mean a over the nodes (km)
+    span_e: np.ndarray  # (n, 2): least and greatest mean e over the nodes
     duplicate_ids_dropped: list = field(default_factory=list)
     build_s: float = 0.0
 
@@ -252,6 +254,8 @@ def index_from_satrecs(
     ).astype(np.int64)
     groups = []
     row_of = np.full(n, -1, dtype=np.int64)
+    span_a = np.full((n, 2), np.nan)
+    span_e = np.full((n, 2), np.nan)
     for g, (_, step, hermite, *_caps) in enumerate(GROUPS):
         idx = np.flatnonzero(group_of == g)
         node_t = _node_times(span_s, step)
@@ -295,6 +299,8 @@ def index_from_satrecs(
             pred = m[:, j - 1] + el[:, j - 1, 6] * dt[j - 1]
             m[:, j] = pred + (np.mod(m[:, j] - pred + np.pi, 2.0 * np.pi) - np.pi)
         groups.append(_Group(idx, node_t, el, hermite))
+        span_a[idx, 0], span_a[idx, 1] = am.min(axis=1), am.max(axis=1)
+        span_e[idx, 0], span_e[idx, 1] = em.min(axis=1), em.max(axis=1)
         row_of[idx] = np.arange(idx.size)
     # band: the radius band of filters.window_radius_band_km, over all nodes
     never = a_ref == 0.0
@@ -338,43 +344,89 @@ def index_from_satrecs(
         row_of=row_of,
         groups=groups,
         elem_group=elem_group,
+        span_a=span_a,
+        span_e=span_e,
         duplicate_ids_dropped=dropped,
         build_s=time.perf_counter() - t_wall,
     )
 
 
+def _interp_group(grp: _Group, rows, j, f, dt, cols, grid: bool = False) -> np.ndarray:
+    """Mean elements of rows ``rows`` of group ``grp`` between nodes ``j`` and
+    ``j + 1`` at fraction ``f`` (``dt`` the node spacing there): one time per
+    row, array (m, 7); or, with ``grid``, the times (K,) for every row, array
+    (n, K, 7).  Only ``cols`` are filled (NaN elsewhere)."""
+    c = np.asarray(cols, dtype=np.int64)
+    if grid:
+        e = grp.el[rows]  # (n, nodes, 7): a few nodes per row
+        e0, e1 = e[:, j], e[:, j + 1]
+        f = f[None, :]
+    else:
+        e0, e1 = grp.el[rows, j], grp.el[rows, j + 1]
+    if c.size == 7:
+        out = e0 + (e1 - e0) * f[..., None]
+    else:
+        out = np.full(e0.shape, np.nan)
+        out[..., c] = e0[..., c] + (e1[..., c] - e0[..., c]) * f[..., None]
+    if grp.hermite and 5 in cols:
+        # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
+        # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
+        m0, m1 = e0[..., 5], e1[..., 5]
+        n0, n1 = e0[..., 6], e1[..., 6]
+        h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
+        h10 = f * (1.0 - f) ** 2
+        h01 = f * f * (3.0 - 2.0 * f)
+        h11 = f * f * (f - 1.0)
+        out[..., 5] = h00 * m0 + h10 * dt * n0 + h01 * m1 + h11 * dt * n1
+    return out
+
+
+def _node_interval(grp: _Group, t_s: np.ndarray):
+    """Node interval ``j``, fraction ``f`` and spacing ``dt`` of times ``t_s``
+    (clipped to the group's nodes)."""
+    nt = grp.node_t
+    tt = np.clip(t_s, nt[0], nt[-1])
+    j = np.clip(np.searchsorted(nt, tt, side="right") - 1, 0, nt.size - 2)
+    dt = nt[j + 1] - nt[j]
+    return j, (tt - nt[j]) / dt, dt
+
+
 def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None) -> np.ndarray:
     """Interpolated mean elements (m, 7) of objects ``obj`` at ``t_s`` (s after
-    the index start); ``cols``: the columns needed (the mean anomaly's Hermite
-    step is skipped when 5 is not among them)."""
+    the index start); ``cols``: the columns needed (the others are NaN)."""
     obj = np.asarray(obj, dtype=np.int64)
     t_s = np.asarray(t_s, dtype=float)
-    cols = list(range(7)) if cols is None else list(cols)
-    out = np.empty((obj.size, 7))
+    cols = tuple(range(7)) if cols is None else tuple(cols)
+    out = np.full((obj.size, 7), np.nan)
     gof = index.group_of[obj]
     for g, grp in enumerate(index.groups):
         sel = np.flatnonzero(gof == g)
         if sel.size == 0:
             continue
-        rows = index.row_of[obj[sel]]
-        nt = grp.node_t
-        tt = np.clip(t_s[sel], nt[0], nt[-1])
-        j = np.clip(np.searchsorted(nt, tt, side="right") - 1, 0, nt.size - 2)
-        dt = nt[j + 1] - nt[j]
-        f = (tt - nt[j]) / dt
-        e0 = grp.el[rows, j]
-        e1 = grp.el[rows, j + 1]
-        out[sel] = e0 + (e1 - e0) * f[:, None]
-        if grp.hermite and 5 in cols:
-            # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
-            # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
-            m0, m1 = e0[:, 5], e1[:, 5]
-            n0, n1 = e0[:, 6], e1[:, 6]
-            h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
-            h10 = f * (1.0 - f) ** 2
-            h01 = f * f * (3.0 - 2.0 * f)
-            h11 = f * f * (f - 1.0)
-            out[sel, 5] = h00 * m0 + h10 * dt * n0 + h01 * m1 + h11 * dt * n1
+        if sel.size == obj.size:  # one group: no scatter
+            j, f, dt = _node_interval(grp, t_s)
+            return _interp_group(grp, index.row_of[obj], j, f, dt, cols)
+        j, f, dt = _node_interval(grp, t_s[sel])
+        out[sel] = _interp_group(grp, index.row_of[obj[sel]], j, f, dt, cols)
+    return out
+
+
+def mean_elements_grid(
+    index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None
+) -> np.ndarray:
+    """:func:`mean_elements` of objects ``obj`` (n,) at the common times
+    ``t_s`` (K,): array (n, K, 7), the same values."""
+    obj = np.asarray(obj, dtype=np.int64)
+    t_s = np.asarray(t_s, dtype=float)
+    cols = tuple(range(7)) if cols is None else tuple(cols)
+    out = np.full((obj.size, t_s.size, 7), np.nan)
+    gof = index.group_of[obj]
+    for g, grp in enumerate(index.groups):
+        sel = np.flatnonzero(gof == g)
+        if sel.size == 0:
+            continue
+        j, f, dt = _node_interval(grp, t_s)
+        out[sel] = _interp_group(grp, index.row_of[obj[sel]], j, f, dt, cols, grid=True)
     return out
 
 
@@ -453,16 +505,18 @@ def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> 
 
 
 def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
-    """At times ``t``: the sine ``A`` of the angle between the mean planes of p
-    and s, the argument of latitude ``nu`` of their mutual node ``m = W_p x W_s``
-    in p's plane and ``lam`` in s's plane, and s's mean argument of perigee."""
+    """At times ``t`` (K,), for objects ``s_obj`` (n,), arrays (n, K): the sine
+    ``A`` of the angle between the mean planes of p and s, the argument of
+    latitude ``nu`` of their mutual node ``m = W_p x W_s`` in p's plane and
+    ``lam`` in s's plane, and s's mean argument of perigee."""
     g = index.groups[index.group_of[p]]
     row = g.el[index.row_of[p]]
     ip = np.interp(t, g.node_t, row[:, 2])
     op = np.interp(t, g.node_t, row[:, 3])
-    es = mean_elements(index, s_obj, t, cols=(2, 3, 4))
+    es = mean_elements_grid(index, s_obj, t, cols=(2, 3, 4))
     cip, sip, cop, sop = np.cos(ip), np.sin(ip), np.cos(op), np.sin(op)
-    cis, sis, cos_, sos = np.cos(es[:, 2]), np.sin(es[:, 2]), np.cos(es[:, 3]), np.sin(es[:, 3])
+    cis, sis = np.cos(es[:, :, 2]), np.sin(es[:, :, 2])
+    cos_, sos = np.cos(es[:, :, 3]), np.sin(es[:, :, 3])
     # normals W = (si so, -si co, ci); m = Wp x Ws
     wpx, wpy, wpz = sip * sop, -sip * cop, cip
     wsx, wsy, wsz = sis * sos, -sis * cos_, cis
@@ -473,7 +527,7 @@ def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
     # node directions P = (co, so, 0) and in-plane Q = (-ci so, ci co, si)
     nu = np.arctan2(-mx * cip * sop + my * cip * cop + mz * sip, mx * cop + my * sop)
     lam = np.arctan2(-mx * cis * sos + my * cis * cos_ + mz * sis, mx * cos_ + my * sos)
-    return amp, nu, lam, es[:, 4]
+    return amp, nu, lam, es[:, :, 4]
 
 
 def _piecewise(tk: np.ndarray, y: np.ndarray, row: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -646,16 +700,15 @@ def _one_primary(
     cand = np.flatnonzero(keep)
     sv.band += cand.size
     # objects with identical elements have identical events: screen one of each
-    grp_c = index.elem_group[cand]
-    _, first_pos = np.unique(grp_c, return_index=True)
+    _, first_pos, inverse = np.unique(
+        index.elem_group[cand], return_index=True, return_inverse=True
+    )
     if first_pos.size < cand.size:
-        rep = cand[np.sort(first_pos)]
-        rep_of_group = dict(zip(index.elem_group[rep].tolist(), rep.tolist()))
-        for k, gk in zip(cand.tolist(), grp_c.tolist()):
-            r = rep_of_group[gk]
-            if r != k:
-                twins.setdefault(r, []).append(k)
-        cand = rep
+        rep_of = cand[first_pos][inverse]  # the first object of each group in cand
+        twin = np.flatnonzero(rep_of != cand)
+        for r, k in zip(rep_of[twin].tolist(), cand[twin].tolist()):
+            twins.setdefault(r, []).append(k)
+        cand = cand[np.sort(first_pos)]
     # the primary is Hermite-interpolated between its samples, with the bound
     # of the quiet class (filters.interpolable_mask): otherwise the general engine
     window_jd = (index.jd0 + index.fr0 + ta / DAY_S, index.jd0 + index.fr0 + tb / DAY_S)
@@ -705,9 +758,7 @@ def _one_primary(
     ns = cand.size
     kt = max(3, math.ceil(span_s / 21600.0) + 1)
     tk = np.linspace(ta, tb, kt)
-    amp, nu, lam, argp = (
-        x.reshape(ns, kt) for x in _mutual(index, p, np.repeat(cand, kt), np.tile(tk, ns))
-    )
+    amp, nu, lam, argp = _mutual(index, p, cand, tk)
     nu = np.unwrap(nu, axis=1)
     fnode = np.unwrap(lam - argp, axis=1)  # true anomaly of the mutual node on s's mean orbit
     lam = np.unwrap(lam, axis=1)
@@ -771,10 +822,11 @@ def _one_primary(
     srow = np.broadcast_to(rows[:, None], kk.shape)[ok]
     kk = kk[ok]
     theta = kk * np.pi + np.broadcast_to(nu_m[:, None], ok.shape)[ok]
+    base = kk * np.pi
     for _ in range(3):
         tc = np.interp(theta, u, tab)
         theta_prev = theta
-        theta = kk * np.pi + _piecewise(tk, nu, srow, tc)
+        theta = base + _piecewise(tk, nu, srow, tc)
     # the fixed point theta = k pi + nu(t(theta)) contracts by slow < 1/2 per step:
     # what is left after the last step is at most slow / (1 - slow) <= 1 times its size
     hw = half[srow] + np.abs(theta - theta_prev)
@@ -790,7 +842,7 @@ def _one_primary(
     # 3. phase: mean Kepler position at the window centre against the primary there
     tc = 0.5 * (w_lo + w_hi)
     hwt = 0.5 * (w_hi - w_lo)
-    es = mean_elements(index, sobj, tc, cols=(0, 1, 2, 3, 4, 5))
+    es = mean_elements(index, sobj, tc)
     # 3a. angle pre-check (near-circular objects, plane windows): at some t in the
     # window s is within D of p, which is within 2 half (+ eps_p) of the mutual
     # node (-1)^k m, and s's mean Kepler position, in s's mean plane, is within
@@ -956,9 +1008,7 @@ def _radius_windows(
     tg = np.arange(ta, tb + 60.0, 60.0)
     tg[-1] = min(tg[-1], tb)
     tg = np.unique(np.clip(tg, ta, tb))
-    mg_all = mean_elements(index, np.repeat(objs[use], tg.size), np.tile(tg, use.size), cols=(5,))[
-        :, 5
-    ].reshape(use.size, tg.size)
+    mg_all = mean_elements_grid(index, objs[use], tg, cols=(5,))[:, :, 5]
     for row_k, k in enumerate(use.tolist()):
         o = int(objs[k])
         mg = mg_all[row_k]
@@ -999,21 +1049,7 @@ def _e_pad(a_hi: np.ndarray, e_lo: np.ndarray, e_hi: np.ndarray) -> np.ndarray:
 
 def _span_range(index: CatalogIndex, obj: np.ndarray):
     """Least and greatest mean a and e of each object over all its index nodes."""
-    a_lo = np.empty(obj.size)
-    a_hi = np.empty(obj.size)
-    e_lo = np.empty(obj.size)
-    e_hi = np.empty(obj.size)
-    gof = index.group_of[obj]
-    for g, grp in enumerate(index.groups):
-        sel = np.flatnonzero(gof == g)
-        if sel.size == 0:
-            continue
-        el = grp.el[index.row_of[obj[sel]]]
-        a_lo[sel] = el[:, :, 0].min(axis=1)
-        a_hi[sel] = el[:, :, 0].max(axis=1)
-        e_lo[sel] = el[:, :, 1].min(axis=1)
-        e_hi[sel] = el[:, :, 1].max(axis=1)
-    return a_lo, a_hi, e_lo, e_hi
+    return index.span_a[obj, 0], index.span_a[obj, 1], index.span_e[obj, 0], index.span_e[obj, 1]
 
 
 def _twin_events(index: CatalogIndex, events: list, twins: dict) -> list:
