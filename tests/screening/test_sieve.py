@@ -3,13 +3,14 @@
 It must return exactly the events of the general primary screen (itself
 checked against the brute-force oracle), match the oracle directly on a
 subset, and its measured caps must hold with a factor of two of headroom on
-the 2018 and 2026 catalogs.
+the 2018 and 2026 catalogs and on an independent (non-US) catalog, JSC
+Vimpel's of 2025 (mostly HEO and GEO debris).
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from orbitwatch.screening.sieve import (
     _radius_windows,
     build_index,
     cap_usage,
+    index_from_satrecs,
     kepler_states,
     screen_primaries,
 )
@@ -29,6 +31,18 @@ from tests.conftest import shared_path
 sys.path.insert(0, str(Path(__file__).parent))
 from oracle import START_2018, START_2026, brute_force, load_keeptrack, load_omm_csv, match  # noqa: E402
 from test_screen import ACTIVE_2026, KEEPTRACK_2018, LEO_2018  # noqa: E402
+
+
+VIMPEL_2025 = ("catalog", "keeptrack", "vimpel_2025-03_keeptrack.json")
+# the day of the catalogue's median epoch (epochs 2024-11-25 .. 2025-03-12)
+START_VIMPEL = datetime(2025, 3, 11, tzinfo=UTC)
+
+
+def _vimpel_index(days):
+    """The Vimpel catalogue carries no catalog numbers: its objects are numbered 1..n."""
+    sats = load_keeptrack(shared_path(*VIMPEL_2025))
+    ids = np.arange(1, len(sats) + 1, dtype=np.int64)
+    return index_from_satrecs(ids, sats, sats, [], START_VIMPEL + timedelta(days=days), 86400.0)
 
 
 @pytest.fixture(scope="module")
@@ -137,17 +151,43 @@ def test_caps_hold_on_the_2018_catalog_a_month_on(catalog_2018):
     _assert_caps(idx, _cap_sample(idx))
 
 
-@pytest.mark.parametrize("which", ["2018", "2026"])
-def test_deep_space_caps_hold_149_days_on(catalog_2018, which):
-    """The deep-space groups (not e >= 0.8) are indexed up to 150 days from their epochs."""
-    if which == "2018":
-        sats, start = catalog_2018, START_2018
+def test_caps_hold_on_the_vimpel_catalogue():
+    """A catalogue fitted elsewhere, rich in the high orbits the caps are
+    hardest for (HEO, GTO, GEO debris): every deep-space object of the fast
+    path and a sample of the rest."""
+    idx = _vimpel_index(0)
+    deep = np.flatnonzero(idx.fast & (idx.group_of >= 2))
+    assert deep.size > 3000
+    _assert_caps(idx, np.union1d(_cap_sample(idx), deep))
+
+
+@pytest.mark.parametrize("which", ["2018", "2026", "vimpel"])
+def test_deep_space_caps_hold_420_days_on(catalog_2018, which):
+    """The deep-space groups are indexed up to 450 days from their epochs."""
+    if which == "vimpel":
+        idx = _vimpel_index(420)
     else:
-        sats, start = load_omm_csv(shared_path(*ACTIVE_2026)), START_2026
-    idx = build_index(sats, start + timedelta(days=149), 86400.0)
+        if which == "2018":
+            sats, start = catalog_2018, START_2018
+        else:
+            sats, start = load_omm_csv(shared_path(*ACTIVE_2026)), START_2026
+        idx = build_index(sats, start + timedelta(days=420), 86400.0)
     deep = np.flatnonzero(idx.fast & np.isin(idx.group_of, (2, 3)))
     assert deep.size > 200
     _assert_caps(idx, deep)
+
+
+@pytest.mark.parametrize("which", ["2018", "vimpel"])
+def test_high_apogee_caps_hold_149_days_on(catalog_2018, which):
+    """The high-apogee group (apogee beyond 50,000 km: HEO, supersynchronous
+    transfer orbits) is indexed up to 150 days from its epochs."""
+    if which == "vimpel":
+        idx = _vimpel_index(149)
+    else:
+        idx = build_index(catalog_2018, START_2018 + timedelta(days=149), 86400.0)
+    high = np.flatnonzero(idx.fast & (idx.group_of == 4))
+    assert high.size > (1000 if which == "vimpel" else 3)
+    _assert_caps(idx, high)
 
 
 def test_kepler_states_against_rotation_matrices():

@@ -36,9 +36,11 @@ For a primary ``p``, each other object ``s`` and threshold ``D``:
    :func:`~orbitwatch.screening.refine.solve_minima` (the general engine's
    proofs).
 7. Everything else goes to the general engine: objects failing at an index
-   node (decaying), near-Earth ``|B*| >= NEAR_BSTAR_MAX``, deep space beyond
-   ``DEEP_A_MAX_KM``, element sets older than the measured ages
-   (``MAX_AGE_DAYS``, ``MAX_AGE_DEEP_DAYS``), co-orbiting objects, objects
+   node (decaying), near-Earth ``|B*| >= NEAR_BSTAR_MAX``, deep space of the
+   deep and resonant groups whose apogee reaches ``DEEP_APOGEE_MAX_KM`` (the
+   high-apogee group takes those beyond it up to ``DEEP_A_MAX_KM``), element
+   sets older than the measured ages (``MAX_AGE_DAYS``, ``MAX_AGE_DEEP_DAYS``,
+   ``MAX_AGE_HIGH_DAYS``), co-orbiting objects, objects
    failing inside a window, and a primary outside the quiet class whose
    Hermite bound its own samples rely on.
 
@@ -88,7 +90,7 @@ GROUPS = (
     ("near, drag", 1200.0, True, 8.0, (0.004, 130.0), (0.002, 30.0)),
     ("deep", 10800.0, False, 200.0, (0.03, 100.0), (0.01, 60.0)),
     ("deep, resonant", 3600.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
-    ("deep, e >= 0.8", 3600.0, False, 250.0, (0.07, 100.0), (0.02, 60.0)),
+    ("deep, high apogee", 3600.0, False, 700.0, (0.07, 100.0), (0.025, 60.0)),
 )
 # near-Earth objects with |B*| at or above this, or eccentric ones (the drag
 # class of filters.perturbation_bounds_km_s2), get 20-min nodes
@@ -100,18 +102,28 @@ LOW_PERIGEE_KM = 300.0
 NEAR_BSTAR_MAX = 0.01
 # deep-space objects eccentric (e >= 0.5) in SDP4's 12-h and 24-h resonance
 # bands get hourly nodes and their own, larger caps
-# deep-space objects at or above this eccentricity: their own group and caps
-DEEP_VERY_ECC = 0.8
-# beyond this semi-major axis the caps were not measured: general screen
+# Deep space with the apogee radius at or beyond this: the Moon and the Sun move
+# these orbits off their mean elements most.  They have their own group (hourly
+# nodes, larger caps); within the deep and resonant groups an object whose
+# node-mean apogee reaches it goes to the general screen.  On the independent
+# JSC Vimpel catalogue (mostly HEO debris), orbits of a 28,600-50,000 km and
+# e 0.65-0.94 used 0.80 of the deep group's position cap within 30 days of
+# epoch; below this apogee the four catalogs measured (2018, 2020 debris,
+# Vimpel 2025, 2026) use at most 0.45 of any cap up to 450 days.
+DEEP_APOGEE_MAX_KM = 50000.0
+# high-apogee objects beyond this semi-major axis go to the general screen
+# (not measured: hyperbolic-looking and lunar-distance orbits)
 DEEP_A_MAX_KM = 50000.0
 # the caps are measured for spans within this many days of the element set's
-# epoch (the tests measure at the catalog dates and 29 days later; the deep-space
-# groups other than e >= 0.8 also 149 days later); older element sets go to the
-# general engine.  Near Earth, drag makes the position deviation grow with age:
-# 0.51 of the cap for a 2026 object 59 days on, 0.90 at 149 days, and a decaying
-# drag-group object leaves its mean elements by 31,000 km at 150 days.
+# epoch (the tests measure at the catalog dates and 29 days later, the deep
+# and resonant groups 420 days later and the high-apogee group 149 days
+# later); older element sets go to the general engine.  Near Earth, drag makes
+# the position deviation grow with age: 0.51 of the cap for a 2026 object 59
+# days on, 0.90 at 149 days, and decaying drag-group objects leave their mean
+# elements by hundreds of times the cap.
 MAX_AGE_DAYS = 30.0
-MAX_AGE_DEEP_DAYS = 150.0
+MAX_AGE_DEEP_DAYS = 450.0
+MAX_AGE_HIGH_DAYS = 150.0
 # windows wider than this (in the primary's argument of latitude) are not short
 MAX_WINDOW_ANGLE_RAD = 0.35
 # near-coplanar objects: pieces of their radius windows (s)
@@ -248,9 +260,10 @@ def index_from_satrecs(
         ((rev_day > 0.8) & (rev_day < 1.2)) | ((rev_day > 1.89) & (rev_day < 2.12))
     )
     low = np.array([s.altp for s in sats]) * RE_KM < LOW_PERIGEE_KM
+    high = (np.array([s.alta for s in sats]) + 1.0) * RE_KM >= DEEP_APOGEE_MAX_KM
     drag = (bstar >= DRAG_BSTAR) | low | (perturbation_bounds_km_s2(sats) > P_BOUND_KM_S2)
     group_of = np.where(
-        deep, np.where(ecc0 >= DEEP_VERY_ECC, 4, np.where(resonant, 3, 2)), np.where(drag, 1, 0)
+        deep, np.where(high, 4, np.where(resonant, 3, 2)), np.where(drag, 1, 0)
     ).astype(np.int64)
     groups = []
     row_of = np.full(n, -1, dtype=np.int64)
@@ -304,6 +317,10 @@ def index_from_satrecs(
         row_of[idx] = np.arange(idx.size)
     # band: the radius band of filters.window_radius_band_km, over all nodes
     never = a_ref == 0.0
+    apogee = hi.copy()  # largest node-mean apogee radius
+    # a perigee below the Earth's surface (JSC Vimpel publishes such element
+    # sets) fails between the nodes: the general screen reports it
+    inside = lo < RE_KM
     lo[failed] = 0.0
     margin = band_margin_km(a_ref, deep)
     lo = np.where(never, np.inf, lo - margin)
@@ -311,9 +328,18 @@ def index_from_satrecs(
     epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
     t0_jd = jd0 + fr0
     age = np.maximum(np.abs(t0_jd - epoch), np.abs(t0_jd + span_s / DAY_S - epoch))
-    max_age = np.where(np.isin(group_of, (2, 3)), MAX_AGE_DEEP_DAYS, MAX_AGE_DAYS)
+    max_age = np.choose(
+        group_of, (MAX_AGE_DAYS, MAX_AGE_DAYS, MAX_AGE_DEEP_DAYS, MAX_AGE_DEEP_DAYS, MAX_AGE_HIGH_DAYS)
+    )
     fast = (
-        ~failed & (age <= max_age) & np.where(deep, a_ref < DEEP_A_MAX_KM, bstar < NEAR_BSTAR_MAX)
+        ~failed
+        & ~inside
+        & (age <= max_age)
+        & np.where(
+            deep,
+            np.where(group_of == 4, a_ref < DEEP_A_MAX_KM, apogee < DEEP_APOGEE_MAX_KM),
+            bstar < NEAR_BSTAR_MAX,
+        )
     )
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
     plane_cap = caps[:, 0]
