@@ -8,7 +8,7 @@ for GEO co-location.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 from sgp4.api import SatrecArray

@@ -39,7 +39,8 @@ def catalog_2018() -> dict[int, Satrec]:
 
 def _pick(cat: dict[int, Satrec]) -> list[Satrec]:
     sats = sorted(cat.values(), key=lambda s: s.satnum)
-    n = lambda s: s.no_kozai * 1440 / (2 * np.pi)
+    def n(s):
+        return s.no_kozai * 1440 / (2 * np.pi)
     molniya = [s for s in sats if s.ecco > 0.6 and 1.9 < n(s) < 2.3][:5]
     gto = [s for s in sats if s.ecco > 0.5 and 2.3 < n(s) < 4.0][:5]
     leo = [s for s in sats if s.ecco < 0.01 and n(s) > 15.0][:3]

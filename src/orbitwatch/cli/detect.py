@@ -76,7 +76,7 @@ def maneuvers(
     after), epoch_estimate, delta_v_m_s, kind, confidence, evidence.
     """
     from orbitwatch.behavior.maneuvers import ManeuverConfig, detect_maneuvers_many
-    from orbitwatch.timeutil import iso_z, parse_iso
+    from orbitwatch.timeutil import parse_iso
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}", 2)

@@ -42,6 +42,7 @@ from orbitwatch.screening.filters import (
     P_BOUND_KM_S2,
     RHO_MIN_KM,
     chord_error_km,
+    pair_perturbation_km_s2,
     segment_distance_km,
 )
 
@@ -206,7 +207,8 @@ def interval_candidates(
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
     if u:
         dmax += 2.0 * u
-    lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, pl[pa] + pl[pb])
+    p_pair = pair_perturbation_km_s2(d0, d1, h_s, pl[pa] + pl[pb], pad_km=2.0 * u)
+    lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, p_pair)
     sel = lower <= t_eff
     gi, gj = gi[sel], gj[sel]
     if gi.size > 1:

@@ -217,10 +217,16 @@ def primary_interval_lower_km(d0: np.ndarray, d1: np.ndarray, h_s: np.ndarray, p
     ``|r_i''| <= mu/|r_i|^2 + P_i``; the chord of ``d`` is the difference of
     the two chords), which does not grow with the separation.
     """
-    from orbitwatch.screening.filters import MU_KM3_S2, RHO_MIN_KM, chord_error_km, segment_distance_km
+    from orbitwatch.screening.filters import (
+        MU_KM3_S2,
+        RHO_MIN_KM,
+        chord_error_km,
+        pair_perturbation_km_s2,
+        segment_distance_km,
+    )
 
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
-    rel = chord_error_km(dmax, h_s, p_sum)
+    rel = chord_error_km(dmax, h_s, pair_perturbation_km_s2(d0, d1, h_s, p_sum))
     absolute = (2.0 * MU_KM3_S2 / RHO_MIN_KM**2 + p_sum) * h_s * h_s / 8.0
     return segment_distance_km(d0, d1) - np.minimum(rel, absolute)
 

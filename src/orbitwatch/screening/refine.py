@@ -27,7 +27,12 @@ from __future__ import annotations
 import numpy as np
 from sgp4 import api as sgp4_api
 
-from orbitwatch.screening.filters import MU_KM3_S2, chord_error_km, lipschitz_s2
+from orbitwatch.screening.filters import (
+    MU_KM3_S2,
+    chord_error_km,
+    lipschitz_s2,
+    pair_perturbation_km_s2,
+)
 
 DAY_S = 86400.0
 SUBDIVISIONS = 8
@@ -123,14 +128,16 @@ def find_brackets(
     m = cand_i.size
     ok, d, w, *_ = relative_motion(exact, np.tile(cand_i, 2), np.tile(cand_j, 2),
                                    np.concatenate([t0_s, t0_s + h_s]))
-    ok = ok[:m] & ok[m:]
+    ok0, ok1 = ok[:m], ok[m:]
+    ok = ok0 & ok1
     d0, d1 = d[:m], d[m:]
     w0, w1 = w[:m], w[m:]
     f0 = _dot(d0, w0)
     f1 = _dot(d1, w1)
     dmax = np.sqrt(np.maximum(_dot(d0, d0), _dot(d1, d1)))
-    dbig = dmax + chord_error_km(dmax, h_s, p_sum)
-    acc = lipschitz_s2(dbig) * dbig + p_sum
+    p_pair = pair_perturbation_km_s2(d0, d1, h_s, p_sum)
+    dbig = dmax + chord_error_km(dmax, h_s, p_pair)
+    acc = lipschitz_s2(dbig) * dbig + p_pair
     vmin = np.minimum(np.sqrt(_dot(w0, w0)), np.sqrt(_dot(w1, w1))) - acc * h_s / 2.0
     convex = ok & (vmin > 0.0) & (vmin * vmin > dbig * acc)
 
@@ -146,12 +153,16 @@ def find_brackets(
         ns = SUBDIVISIONS
         frac = np.arange(ns + 1) / ns
         tall = t0_s[slow][:, None] + frac[None, :] * h_s
-        si = np.repeat(cand_i[slow], ns + 1)
-        sj = np.repeat(cand_j[slow], ns + 1)
-        okm, dm, wm, *_ = relative_motion(exact, si, sj, tall.ravel())
-        fall = _dot(dm, wm)
-        fall[~okm] = np.nan
-        fall = fall.reshape(slow.size, ns + 1)
+        # the end points are known: only the ns - 1 cut points inside are new
+        si = np.repeat(cand_i[slow], ns - 1)
+        sj = np.repeat(cand_j[slow], ns - 1)
+        okm, dm, wm, *_ = relative_motion(exact, si, sj, tall[:, 1:-1].ravel())
+        f_in = _dot(dm, wm)
+        f_in[~okm] = np.nan
+        fall = np.empty((slow.size, ns + 1))
+        fall[:, 1:-1] = f_in.reshape(slow.size, ns - 1)
+        fall[:, 0] = np.where(ok0[slow], f0[slow], np.nan)
+        fall[:, -1] = np.where(ok1[slow], f1[slow], np.nan)
         with np.errstate(invalid="ignore"):
             change = (fall[:, :-1] < 0.0) & (fall[:, 1:] >= 0.0)
         rows, cols = np.nonzero(change)

@@ -36,10 +36,11 @@ def run_screening_job(state, job_id: int) -> None:
         _run(state, job_id)
     except Exception as exc:  # noqa: BLE001 - the job row carries the error
         log.exception("screening job %s failed", job_id)
+        message = f"{type(exc).__name__}: {exc}"
         _write(
             state,
             lambda db: shared.update_job(
-                db, job_id=job_id, status="failed", message=f"{type(exc).__name__}: {exc}",
+                db, job_id=job_id, status="failed", message=message,
                 finished_at=datetime.now(UTC),
             ),
         )

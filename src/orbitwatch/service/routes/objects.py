@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from orbitwatch.service.deps import Audit, Paging, audit_for, not_found, paging
-from orbitwatch.service.schemas import ElementSetOut, ObjectOut, Page, Track, TrackPoint
+from orbitwatch.service.schemas import ElementSetOut, ObjectOut, Page, Track
 
 router = APIRouter(prefix="/api/v1/objects", tags=["objects"])
 
