@@ -107,6 +107,7 @@ def interval_candidates(
     rho0_km: np.ndarray | None = None,
     rho1_km: np.ndarray | None = None,
     sample_err_km: float = 0.0,
+    slow_ok: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Candidate pairs (i < j) for one interval.
 
@@ -118,7 +119,8 @@ def interval_candidates(
     only objects with a chord above ``c_cap`` are queried individually.
     ``rho0_km``, ``rho1_km``: optional precomputed ``|r0|``, ``|r1|`` (n,).
     ``sample_err_km``: how far a sampled position may be from the true one
-    (0 for exact SGP4 samples).
+    (0 for exact SGP4 samples).  ``slow_ok``: (n,) objects the slow-pair cap
+    applies to (:func:`orbitwatch.screening.filters.slow_pair_eligible`).
     Returns ``(i, j, n_broad)``.
     """
     n = r0.shape[0]
@@ -207,7 +209,8 @@ def interval_candidates(
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
     if u:
         dmax += 2.0 * u
-    p_pair = pair_perturbation_km_s2(d0, d1, h_s, pl[pa] + pl[pb], pad_km=2.0 * u)
+    el = None if slow_ok is None else slow_ok[pa] & slow_ok[pb]
+    p_pair = pair_perturbation_km_s2(d0, d1, h_s, pl[pa] + pl[pb], el, pad_km=2.0 * u)
     lower = segment_distance_km(d0, d1) - chord_error_km(dmax, h_s, p_pair)
     sel = lower <= t_eff
     gi, gj = gi[sel], gj[sel]
@@ -233,6 +236,7 @@ def chunk_candidates(
     skip_pairs: np.ndarray | None = None,
     p_obj: np.ndarray | None = None,
     sample_err_km: float = 0.0,
+    slow_ok: np.ndarray | None = None,
 ) -> Candidates:
     """Candidates for all intervals of a chunk: ``rt`` positions laid out per
     sample, (m+1, n, 3) contiguous; ``valid`` (n, m+1)."""
@@ -245,7 +249,7 @@ def chunk_candidates(
         gi, gj, nb = interval_candidates(
             rt[k], rt[k + 1], ok, h_s, threshold_km,
             primary_mask=primary_mask, skip_pairs=skip_pairs, p_obj=p_obj,
-            rho0_km=rho[k], rho1_km=rho[k + 1], sample_err_km=sample_err_km,
+            rho0_km=rho[k], rho1_km=rho[k + 1], sample_err_km=sample_err_km, slow_ok=slow_ok,
         )
         broad += nb
         if gi.size:

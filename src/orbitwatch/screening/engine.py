@@ -16,7 +16,12 @@ import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from orbitwatch.screening.candidates import chunk_candidates
-from orbitwatch.screening.filters import hermite_midpoint, interpolation_error_km, perturbation_bounds_km_s2
+from orbitwatch.screening.filters import (
+    hermite_midpoint,
+    interpolation_error_km,
+    perturbation_bounds_km_s2,
+    slow_pair_eligible,
+)
 from orbitwatch.screening.refine import ExactStates, find_brackets, solve_minima
 
 DAY_S = 86400.0
@@ -93,6 +98,7 @@ class ChunkResult:
 
 
 _CACHE: dict[str, tuple] = {}
+_SLOW_OK: dict[str, np.ndarray] = {}
 
 
 def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArray | None]:
@@ -107,6 +113,16 @@ def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArra
                SatrecArray(sats[nq:]) if nq < len(sats) else None)
         _CACHE.clear()
         _CACHE[job.job_id] = hit
+    return hit
+
+
+def _slow_ok(job: Job) -> np.ndarray:
+    """(n,) objects of the job the slow-pair cap applies to (cached per job)."""
+    hit = _SLOW_OK.get(job.job_id)
+    if hit is None:
+        hit = slow_pair_eligible(_satrecs(job)[0])
+        _SLOW_OK.clear()
+        _SLOW_OK[job.job_id] = hit
     return hit
 
 
@@ -179,8 +195,8 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
             valid[o, first:] = False
     cand = chunk_candidates(rt, valid, h, job.threshold_km,
                             primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj,
-                            sample_err_km=sample_err)
-    exact = ExactStates(sats, job.jd0, job.fr0)
+                            sample_err_km=sample_err, slow_ok=_slow_ok(job))
+    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=_slow_ok(job))
     ci, cj, ck = cand.i, cand.j, cand.k
     bi, bj, ba, bb = find_brackets(ci, cj, t[ck], h, exact, p_obj[ci] + p_obj[cj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
@@ -205,7 +221,9 @@ COARSE_FACTOR = 16
 PRIMARY_CHUNK_MULTIPLE = 24
 
 
-def primary_interval_lower_km(d0: np.ndarray, d1: np.ndarray, h_s: np.ndarray, p_sum: np.ndarray) -> np.ndarray:
+def primary_interval_lower_km(
+    d0: np.ndarray, d1: np.ndarray, h_s: np.ndarray, p_sum: np.ndarray, slow_ok=None
+) -> np.ndarray:
     """Proven lower bound (km) on ``|d|`` over intervals of (varying) length ``h_s``.
 
     ``d0``, ``d1``: relative positions (m, 3) at both ends.  The pad is the
@@ -226,7 +244,7 @@ def primary_interval_lower_km(d0: np.ndarray, d1: np.ndarray, h_s: np.ndarray, p
     )
 
     dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
-    rel = chord_error_km(dmax, h_s, pair_perturbation_km_s2(d0, d1, h_s, p_sum))
+    rel = chord_error_km(dmax, h_s, pair_perturbation_km_s2(d0, d1, h_s, p_sum, slow_ok))
     absolute = (2.0 * MU_KM3_S2 / RHO_MIN_KM**2 + p_sum) * h_s * h_s / 8.0
     return segment_distance_km(d0, d1) - np.minimum(rel, absolute)
 
@@ -246,6 +264,7 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     through the same refinement (steps 2-4 of docs/screening.md).
     """
     sats, p_obj, _, arr = _satrecs(job)  # primaries: n_interp is 0, every object is "other"
+    slow_ok = _slow_ok(job)
     h = job.step_s
     thr = job.threshold_km
     ks = np.arange(k0, k1 + 1, COARSE_FACTOR)
@@ -290,11 +309,13 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     open_end = ~(valid[ij, cc + 1] & valid[ip, cc + 1])
     ip, ij, ka, kb, d0, d1, open_end = (x[start_ok] for x in (ip, ij, ka, kb, d0, d1, open_end))
     broad = 0
-    exact = ExactStates(sats, job.jd0, job.fr0)
+    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=_slow_ok(job))
     out_i, out_j, out_k = [], [], []
     while ip.size:
         with np.errstate(invalid="ignore"):
-            lower = primary_interval_lower_km(d0, d1, (kb - ka) * h, p_obj[ip] + p_obj[ij])
+            lower = primary_interval_lower_km(
+                d0, d1, (kb - ka) * h, p_obj[ip] + p_obj[ij], slow_ok[ip] & slow_ok[ij]
+            )
         keep = ~open_end & (lower <= thr)
         keep |= open_end & ((kb - ka) > 1)  # an open single step is dropped, as in all-vs-all
         ip, ij, ka, kb, d0, d1, open_end = (x[keep] for x in (ip, ij, ka, kb, d0, d1, open_end))

@@ -32,6 +32,7 @@ from orbitwatch.screening.filters import (
     chord_error_km,
     lipschitz_s2,
     pair_perturbation_km_s2,
+    slow_pair_eligible,
 )
 
 DAY_S = 86400.0
@@ -50,11 +51,19 @@ class ExactStates:
     Julian date ``(jd0, fr0)`` of the window start.
     """
 
-    def __init__(self, satrecs: list, jd0: float, fr0: float) -> None:
+    def __init__(self, satrecs: list, jd0: float, fr0: float, slow_ok=None) -> None:
         self.satrecs = satrecs
         self.jd0 = jd0
         self.fr0 = fr0
         self.evals = 0
+        self._slow_ok = slow_ok
+
+    @property
+    def slow_ok(self) -> np.ndarray:
+        """(n,) objects the slow-pair perturbation cap applies to."""
+        if self._slow_ok is None:
+            self._slow_ok = slow_pair_eligible(self.satrecs)
+        return self._slow_ok
 
     def __call__(self, obj: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         obj = np.asarray(obj, dtype=np.int64)
@@ -135,7 +144,8 @@ def find_brackets(
     f0 = _dot(d0, w0)
     f1 = _dot(d1, w1)
     dmax = np.sqrt(np.maximum(_dot(d0, d0), _dot(d1, d1)))
-    p_pair = pair_perturbation_km_s2(d0, d1, h_s, p_sum)
+    slow_ok = exact.slow_ok
+    p_pair = pair_perturbation_km_s2(d0, d1, h_s, p_sum, slow_ok[cand_i] & slow_ok[cand_j])
     dbig = dmax + chord_error_km(dmax, h_s, p_pair)
     acc = lipschitz_s2(dbig) * dbig + p_pair
     vmin = np.minimum(np.sqrt(_dot(w0, w0)), np.sqrt(_dot(w1, w1))) - acc * h_s / 2.0

@@ -90,7 +90,7 @@ GROUPS = (
     ("near, drag", 1200.0, True, 8.0, (0.004, 130.0), (0.002, 30.0)),
     ("deep", 10800.0, False, 200.0, (0.03, 100.0), (0.01, 60.0)),
     ("deep, resonant", 3600.0, False, 200.0, (0.05, 100.0), (0.01, 60.0)),
-    ("deep, high apogee", 3600.0, False, 700.0, (0.07, 100.0), (0.025, 60.0)),
+    ("deep, high apogee", 3600.0, False, 700.0, (0.09, 100.0), (0.03, 60.0)),
 )
 # near-Earth objects with |B*| at or above this, or eccentric ones (the drag
 # class of filters.perturbation_bounds_km_s2), get 20-min nodes
