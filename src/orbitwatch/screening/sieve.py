@@ -40,14 +40,16 @@ For a primary ``p``, each other object ``s`` and threshold ``D``:
    deep and resonant groups whose apogee reaches ``DEEP_APOGEE_MAX_KM`` (the
    high-apogee group takes those beyond it up to ``DEEP_A_MAX_KM``), element
    sets older than the measured ages (``MAX_AGE_DAYS``, ``MAX_AGE_DEEP_DAYS``,
-   ``MAX_AGE_HIGH_DAYS``), co-orbiting objects, objects
-   failing inside a window, and a primary outside the quiet class whose
-   Hermite bound its own samples rely on.
+   ``MAX_AGE_HIGH_DAYS``), perigees below the Earth's surface, co-orbiting
+   objects, objects failing inside a window, and a primary outside the quiet
+   class whose Hermite bound its own samples rely on.
 
 ``eps``, ``kappa`` and ``c_rad`` are caps measured per node group (``GROUPS``)
 like the other caps of the screen (non-Keplerian acceleration, interpolation
 velocity gap): ``tests/screening/test_sieve.py`` re-measures them on the 2018
-and 2026 catalogs and asserts a factor of two of headroom.  Values, their
+and 2026 catalogs and on JSC Vimpel's 2025 catalogue (fitted outside the US,
+rich in HEO debris), up to the age limits, and asserts a factor of two of
+headroom.  Values, their
 measurement and the figures are in ``docs/screening.md``.
 """
 
