@@ -111,7 +111,7 @@ NEAR_BSTAR_MAX = 0.01
 # JSC Vimpel catalogue (mostly HEO debris), orbits of a 28,600-50,000 km and
 # e 0.65-0.94 used 0.80 of the deep group's position cap within 30 days of
 # epoch; below this apogee the four catalogs measured (2018, 2020 debris,
-# Vimpel 2025, 2026) use at most 0.45 of any cap up to 450 days.
+# Vimpel 2025, 2026) use at most 0.46 of any cap up to 450 days.
 DEEP_APOGEE_MAX_KM = 50000.0
 # high-apogee objects beyond this semi-major axis go to the general screen
 # (not measured: hyperbolic-looking and lunar-distance orbits)
