@@ -50,18 +50,30 @@ def test_formations_are_co_orbiting_and_fast_approaches_are_not():
     assert co_orbiting_pairs(single) == {}
 
 
-def _slow_pair_dp(sats, start, span_s=86400.0, step_s=120.0, hh=5.0):
+def _fd_states(s, start, t, hh=5.0):
+    """SGP4 of ``s`` at times ``t`` (s after ``start``) by 5-point finite
+    differences of its positions (step ``hh``): (all five valid, r, v, p) with
+    ``p`` the non-Keplerian acceleration r'' + mu r / |r|^3."""
+    from oracle import _jd
+
+    from orbitwatch.screening.filters import MU_KM3_S2
+
+    jd0, fr0 = _jd(start)
+    tt = (t[:, None] + np.array([-2, -1, 0, 1, 2])[None, :] * hh).ravel()
+    e, r, _ = s.sgp4_array(np.full(tt.size, jd0), fr0 + tt / 86400.0)
+    r = r.reshape(t.size, 5, 3)
+    acc = (-r[:, 4] + 16 * r[:, 3] - 30 * r[:, 2] + 16 * r[:, 1] - r[:, 0]) / (12 * hh * hh)
+    rho = np.linalg.norm(r[:, 2], axis=1)
+    p = acc + MU_KM3_S2 * r[:, 2] / rho[:, None] ** 3
+    vel = (-r[:, 4] + 8 * r[:, 3] - 8 * r[:, 1] + r[:, 0]) / (12 * hh)
+    return (e.reshape(t.size, 5) == 0).all(axis=1), r[:, 2], vel, p
+
+
+def _slow_pair_dp(sats, start, span_s=86400.0, step_s=120.0):
     """|p_j - p_i| (SGP4's non-Keplerian accelerations, 5-point finite differences
     of its positions) at every sample where a pair is within CLOSE_PAIR_KM and
     SLOW_PAIR_KM_S of each other: the domain of ``P_SLOW_PAIR_KM_S2``."""
-    from oracle import _jd
-
-    from orbitwatch.screening.filters import (
-        CLOSE_PAIR_KM,
-        MU_KM3_S2,
-        SLOW_PAIR_KM_S,
-        slow_pair_eligible,
-    )
+    from orbitwatch.screening.filters import CLOSE_PAIR_KM, SLOW_PAIR_KM_S, slow_pair_eligible
     from orbitwatch.screening.sieve import newest_per_id
 
     ids, _, newest, _ = newest_per_id(sats)
@@ -71,23 +83,11 @@ def _slow_pair_dp(sats, start, span_s=86400.0, step_s=120.0, hh=5.0):
     pairs = sorted({(c.object_1, c.object_2) for c in res.conjunctions
                     if c.relative_speed_km_s <= 2.0 * SLOW_PAIR_KM_S
                     and eligible[c.object_1] and eligible[c.object_2]})
-    jd0, fr0 = _jd(start)
     t = np.arange(0.0, span_s + 1.0, step_s)
-    tt = (t[:, None] + np.array([-2, -1, 0, 1, 2])[None, :] * hh).ravel()
-
-    def states(s):
-        e, r, _ = s.sgp4_array(np.full(tt.size, jd0), fr0 + tt / 86400.0)
-        r = r.reshape(t.size, 5, 3)
-        acc = (-r[:, 4] + 16 * r[:, 3] - 30 * r[:, 2] + 16 * r[:, 1] - r[:, 0]) / (12 * hh * hh)
-        rho = np.linalg.norm(r[:, 2], axis=1)
-        p = acc + MU_KM3_S2 * r[:, 2] / rho[:, None] ** 3
-        vel = (-r[:, 4] + 8 * r[:, 3] - 8 * r[:, 1] + r[:, 0]) / (12 * hh)
-        return (e.reshape(t.size, 5) == 0).all(axis=1), r[:, 2], vel, p
-
     out = []
     for i, j in pairs:
-        gi, ri, vi, pi = states(by_id[i])
-        gj, rj, vj, pj = states(by_id[j])
+        gi, ri, vi, pi = _fd_states(by_id[i], start, t)
+        gj, rj, vj, pj = _fd_states(by_id[j], start, t)
         sel = (gi & gj & (np.linalg.norm(rj - ri, axis=1) <= CLOSE_PAIR_KM)
                & (np.linalg.norm(vj - vi, axis=1) <= SLOW_PAIR_KM_S))
         out.append(np.linalg.norm(pj - pi, axis=1)[sel])
@@ -120,22 +120,14 @@ def test_slow_pair_cap_leaves_out_high_drag_launches():
     catalog with B* near -0.03, fly 12-14 km apart at 10 m/s early on: their
     accelerations differ by more than the slow-pair cap, and the cap does not
     apply to them (|B*| >= SLOW_PAIR_BSTAR_MAX)."""
-    from oracle import _jd
-
-    from orbitwatch.screening.filters import MU_KM3_S2, P_SLOW_PAIR_KM_S2, slow_pair_eligible
+    from orbitwatch.screening.filters import P_SLOW_PAIR_KM_S2, slow_pair_eligible
 
     pair = load_omm_csv(shared_path(*ACTIVE_2026), ids={69494, 69497})
     assert not slow_pair_eligible(pair).any()
-    jd0, fr0 = _jd(START_2026)
-    hh = 5.0
     t = np.arange(0.0, 86400.0, 20.0)
-    tt = (t[:, None] + np.array([-2, -1, 0, 1, 2])[None, :] * hh).ravel()
     p = []
     for s in pair:
-        e, r, _ = s.sgp4_array(np.full(tt.size, jd0), fr0 + tt / 86400.0)
-        assert (e == 0).all()
-        r = r.reshape(t.size, 5, 3)
-        acc = (-r[:, 4] + 16 * r[:, 3] - 30 * r[:, 2] + 16 * r[:, 1] - r[:, 0]) / (12 * hh * hh)
-        rho = np.linalg.norm(r[:, 2], axis=1)
-        p.append(acc + MU_KM3_S2 * r[:, 2] / rho[:, None] ** 3)
+        good, _, _, acc = _fd_states(s, START_2026, t)
+        assert good.all()
+        p.append(acc)
     assert np.linalg.norm(p[1] - p[0], axis=1).max() > 2.0 * P_SLOW_PAIR_KM_S2

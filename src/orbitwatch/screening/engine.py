@@ -98,31 +98,22 @@ class ChunkResult:
 
 
 _CACHE: dict[str, tuple] = {}
-_SLOW_OK: dict[str, np.ndarray] = {}
 
 
-def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArray | None]:
-    """Satrecs, perturbation caps, and the SatrecArrays of the quiet (first
-    ``n_interp``) and of the other objects (``None`` when there are none)."""
+def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArray | None, np.ndarray]:
+    """Satrecs, perturbation caps, the SatrecArrays of the quiet (first
+    ``n_interp``) and of the other objects (``None`` when there are none), and
+    the objects the slow-pair cap applies to (``filters.slow_pair_eligible``)."""
     hit = _CACHE.get(job.job_id)
     if hit is None:
         sats = [build_satrec(rc) for rc in job.recipes]
         nq = job.n_interp
         hit = (sats, perturbation_bounds_km_s2(sats),
                SatrecArray(sats[:nq]) if nq else None,
-               SatrecArray(sats[nq:]) if nq < len(sats) else None)
+               SatrecArray(sats[nq:]) if nq < len(sats) else None,
+               slow_pair_eligible(sats))
         _CACHE.clear()
         _CACHE[job.job_id] = hit
-    return hit
-
-
-def _slow_ok(job: Job) -> np.ndarray:
-    """(n,) objects of the job the slow-pair cap applies to (cached per job)."""
-    hit = _SLOW_OK.get(job.job_id)
-    if hit is None:
-        hit = slow_pair_eligible(_satrecs(job)[0])
-        _SLOW_OK.clear()
-        _SLOW_OK[job.job_id] = hit
     return hit
 
 
@@ -138,7 +129,7 @@ def propagate_chunk(job: Job, k0: int, k1: int):
     fails anywhere in the chunk is propagated at every sample instead.  The
     other objects are propagated at every sample.
     """
-    sats, _, arr_q, arr_o = _satrecs(job)
+    sats, _, arr_q, arr_o, _ = _satrecs(job)
     ks = np.arange(k0, k1 + 1)
     m1 = ks.size
     fr = job.fr0 + ks * job.step_s / DAY_S
@@ -181,7 +172,7 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
     """Screen intervals k0..k1-1 (samples k0..k1) of the job."""
     if job.primary_mask is not None:
         return run_chunk_primaries(job, k0, k1)
-    sats, p_obj, _, _ = _satrecs(job)
+    sats, p_obj, _, _, slow_ok = _satrecs(job)
     h = job.step_s
     t = np.arange(k0, k1 + 1) * h
     rt, e, valid, sample_err = propagate_chunk(job, k0, k1)
@@ -195,8 +186,8 @@ def run_chunk(job: Job, k0: int, k1: int) -> ChunkResult:
             valid[o, first:] = False
     cand = chunk_candidates(rt, valid, h, job.threshold_km,
                             primary_mask=job.primary_mask, skip_pairs=job.skip_pairs, p_obj=p_obj,
-                            sample_err_km=sample_err, slow_ok=_slow_ok(job))
-    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=_slow_ok(job))
+                            sample_err_km=sample_err, slow_ok=slow_ok)
+    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=slow_ok)
     ci, cj, ck = cand.i, cand.j, cand.k
     bi, bj, ba, bb = find_brackets(ci, cj, t[ck], h, exact, p_obj[ci] + p_obj[cj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
@@ -263,8 +254,8 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     every fine step an all-vs-all screen would keep for these pairs; they go
     through the same refinement (steps 2-4 of docs/screening.md).
     """
-    sats, p_obj, _, arr = _satrecs(job)  # primaries: n_interp is 0, every object is "other"
-    slow_ok = _slow_ok(job)
+    # primaries: n_interp is 0, every object is "other"
+    sats, p_obj, _, arr, slow_ok = _satrecs(job)
     h = job.step_s
     thr = job.threshold_km
     ks = np.arange(k0, k1 + 1, COARSE_FACTOR)
@@ -309,7 +300,7 @@ def run_chunk_primaries(job: Job, k0: int, k1: int) -> ChunkResult:
     open_end = ~(valid[ij, cc + 1] & valid[ip, cc + 1])
     ip, ij, ka, kb, d0, d1, open_end = (x[start_ok] for x in (ip, ij, ka, kb, d0, d1, open_end))
     broad = 0
-    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=_slow_ok(job))
+    exact = ExactStates(sats, job.jd0, job.fr0, slow_ok=slow_ok)
     out_i, out_j, out_k = [], [], []
     while ip.size:
         with np.errstate(invalid="ignore"):

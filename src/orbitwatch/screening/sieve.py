@@ -379,24 +379,19 @@ def index_from_satrecs(
     )
 
 
-def _interp_group(grp: _Group, rows, j, f, dt, cols, grid: bool = False) -> np.ndarray:
+def _interp_group(grp: _Group, rows, j, f, dt, hermite_m: bool, grid: bool = False) -> np.ndarray:
     """Mean elements of rows ``rows`` of group ``grp`` between nodes ``j`` and
     ``j + 1`` at fraction ``f`` (``dt`` the node spacing there): one time per
     row, array (m, 7); or, with ``grid``, the times (K,) for every row, array
-    (n, K, 7).  Only ``cols`` are filled (NaN elsewhere)."""
-    c = np.asarray(cols, dtype=np.int64)
+    (n, K, 7).  ``hermite_m``: the mean anomaly's Hermite step is wanted."""
     if grid:
         e = grp.el[rows]  # (n, nodes, 7): a few nodes per row
         e0, e1 = e[:, j], e[:, j + 1]
         f = f[None, :]
     else:
         e0, e1 = grp.el[rows, j], grp.el[rows, j + 1]
-    if c.size == 7:
-        out = e0 + (e1 - e0) * f[..., None]
-    else:
-        out = np.full(e0.shape, np.nan)
-        out[..., c] = e0[..., c] + (e1[..., c] - e0[..., c]) * f[..., None]
-    if grp.hermite and 5 in cols:
+    out = e0 + (e1 - e0) * f[..., None]
+    if grp.hermite and hermite_m:
         # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
         # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
         m0, m1 = e0[..., 5], e1[..., 5]
@@ -419,42 +414,28 @@ def _node_interval(grp: _Group, t_s: np.ndarray):
     return j, (tt - nt[j]) / dt, dt
 
 
-def mean_elements(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None) -> np.ndarray:
-    """Interpolated mean elements (m, 7) of objects ``obj`` at ``t_s`` (s after
-    the index start); ``cols``: the columns needed (the others are NaN)."""
-    obj = np.asarray(obj, dtype=np.int64)
-    t_s = np.asarray(t_s, dtype=float)
-    cols = tuple(range(7)) if cols is None else tuple(cols)
-    out = np.full((obj.size, 7), np.nan)
-    gof = index.group_of[obj]
-    for g, grp in enumerate(index.groups):
-        sel = np.flatnonzero(gof == g)
-        if sel.size == 0:
-            continue
-        if sel.size == obj.size:  # one group: no scatter
-            j, f, dt = _node_interval(grp, t_s)
-            return _interp_group(grp, index.row_of[obj], j, f, dt, cols)
-        j, f, dt = _node_interval(grp, t_s[sel])
-        out[sel] = _interp_group(grp, index.row_of[obj[sel]], j, f, dt, cols)
-    return out
-
-
-def mean_elements_grid(
-    index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None
+def mean_elements(
+    index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray, cols=None, grid: bool = False
 ) -> np.ndarray:
-    """:func:`mean_elements` of objects ``obj`` (n,) at the common times
-    ``t_s`` (K,): array (n, K, 7), the same values."""
+    """Interpolated mean elements of objects ``obj`` at ``t_s`` (s after the
+    index start): one time per object, array (m, 7); with ``grid``, the common
+    times ``t_s`` (K,) for every object, array (n, K, 7).  ``cols``: the columns
+    needed (the mean anomaly's Hermite step is skipped when 5 is not among them)."""
     obj = np.asarray(obj, dtype=np.int64)
     t_s = np.asarray(t_s, dtype=float)
-    cols = tuple(range(7)) if cols is None else tuple(cols)
-    out = np.full((obj.size, t_s.size, 7), np.nan)
+    hermite_m = cols is None or 5 in cols
+    out = np.empty((obj.size, t_s.size, 7) if grid else (obj.size, 7))
     gof = index.group_of[obj]
     for g, grp in enumerate(index.groups):
         sel = np.flatnonzero(gof == g)
         if sel.size == 0:
             continue
-        j, f, dt = _node_interval(grp, t_s)
-        out[sel] = _interp_group(grp, index.row_of[obj[sel]], j, f, dt, cols, grid=True)
+        tg = t_s if grid else t_s[sel]
+        j, f, dt = _node_interval(grp, tg)
+        vals = _interp_group(grp, index.row_of[obj[sel]], j, f, dt, hermite_m, grid)
+        if sel.size == obj.size:  # one group: no scatter
+            return vals
+        out[sel] = vals
     return out
 
 
@@ -541,7 +522,7 @@ def _mutual(index: CatalogIndex, p: int, s_obj: np.ndarray, t: np.ndarray):
     row = g.el[index.row_of[p]]
     ip = np.interp(t, g.node_t, row[:, 2])
     op = np.interp(t, g.node_t, row[:, 3])
-    es = mean_elements_grid(index, s_obj, t, cols=(2, 3, 4))
+    es = mean_elements(index, s_obj, t, cols=(2, 3, 4), grid=True)
     cip, sip, cop, sop = np.cos(ip), np.sin(ip), np.cos(op), np.sin(op)
     cis, sis = np.cos(es[:, :, 2]), np.sin(es[:, :, 2])
     cos_, sos = np.cos(es[:, :, 3]), np.sin(es[:, :, 3])
@@ -1036,7 +1017,7 @@ def _radius_windows(
     tg = np.arange(ta, tb + 60.0, 60.0)
     tg[-1] = min(tg[-1], tb)
     tg = np.unique(np.clip(tg, ta, tb))
-    mg_all = mean_elements_grid(index, objs[use], tg, cols=(5,))[:, :, 5]
+    mg_all = mean_elements(index, objs[use], tg, cols=(5,), grid=True)[:, :, 5]
     for row_k, k in enumerate(use.tolist()):
         o = int(objs[k])
         mg = mg_all[row_k]
