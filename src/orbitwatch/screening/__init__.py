@@ -41,7 +41,7 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS
 
 from orbitwatch.screening.backends import run_dask, run_local
-from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, satrec_recipe
+from orbitwatch.screening.engine import PRIMARY_CHUNK_MULTIPLE, Job, satrec_recipe, use_satrecs
 from orbitwatch.screening.filters import apogee_perigee_keep, interpolable_mask
 from orbitwatch.screening.model import (
     CO_ORBITING_SPEED_KM_S,
@@ -138,7 +138,38 @@ def screen(
         objs = [objs[k] for k in kidx]
         sats = [sats[k] for k in kidx]
         primary_mask = np.isin(ids, prim)
+    return screen_selected(
+        ids, objs, sats, name_of, start, span_s, threshold_km, primary_mask, stats,
+        backend=backend, workers=workers, scheduler=scheduler, progress=progress,
+        chunk_steps=chunk_steps, t_wall=t_wall,
+    )
 
+
+def screen_selected(
+    ids: np.ndarray,
+    objs: list,
+    sats: list,
+    name_of: dict,
+    start: datetime,
+    span_s: float,
+    threshold_km: float,
+    primary_mask: np.ndarray | None,
+    stats: ScreenStats,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    scheduler=None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_steps: int = CHUNK_STEPS,
+    t_wall: float | None = None,
+    reuse_satrecs: bool = False,
+) -> ScreenResult:
+    """The general engine on objects already chosen: one per catalog number
+    (``ids`` sorted, with their objects and ``Satrec``), the band filter of
+    primaries mode already applied.  ``reuse_satrecs`` (in-process runs only)
+    lets the chunks use these ``Satrec`` instead of rebuilding them from their
+    recipes (the sieve's general path)."""
+    t_wall = time.perf_counter() if t_wall is None else t_wall
     n_interp = 0
     if primary_mask is None and n_steps_for(span_s) >= 2:
         # quiet near-Earth objects first: they are sampled every second step
@@ -178,6 +209,10 @@ def screen(
         chunk_steps=max(1, int(chunk_steps)) * (PRIMARY_CHUNK_MULTIPLE if primary_mask is not None else 1),
         primary_mask=primary_mask, skip_pairs=skip_pairs, n_interp=n_interp,
     )
+    if reuse_satrecs:
+        if backend != "local" or (workers or 1) > 1:
+            raise ValueError("reuse_satrecs needs the in-process local backend")
+        use_satrecs(job, sats)
     if n < 2:
         results = []
     elif backend == "local":

@@ -106,15 +106,27 @@ def _satrecs(job: Job) -> tuple[list, np.ndarray, SatrecArray | None, SatrecArra
     the objects the slow-pair cap applies to (``filters.slow_pair_eligible``)."""
     hit = _CACHE.get(job.job_id)
     if hit is None:
-        sats = [build_satrec(rc) for rc in job.recipes]
-        nq = job.n_interp
-        hit = (sats, perturbation_bounds_km_s2(sats),
-               SatrecArray(sats[:nq]) if nq else None,
-               SatrecArray(sats[nq:]) if nq < len(sats) else None,
-               slow_pair_eligible(sats))
+        hit = _prepare(job, [build_satrec(rc) for rc in job.recipes])
         _CACHE.clear()
         _CACHE[job.job_id] = hit
     return hit
+
+
+def use_satrecs(job: Job, sats: list) -> None:
+    """Let this process's chunks of ``job`` use ``sats`` (the objects its recipes
+    describe, in the same order) instead of rebuilding them."""
+    if len(sats) != len(job.recipes):
+        raise ValueError(f"{len(sats)} Satrec for a job of {len(job.recipes)} objects")
+    _CACHE.clear()
+    _CACHE[job.job_id] = _prepare(job, list(sats))
+
+
+def _prepare(job: Job, sats: list) -> tuple:
+    nq = job.n_interp
+    return (sats, perturbation_bounds_km_s2(sats),
+            SatrecArray(sats[:nq]) if nq else None,
+            SatrecArray(sats[nq:]) if nq < len(sats) else None,
+            slow_pair_eligible(sats))
 
 
 def propagate_chunk(job: Job, k0: int, k1: int):
