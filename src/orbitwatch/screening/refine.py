@@ -19,7 +19,12 @@ candidate interval ``[t_k, t_k+1]``:
 Each bracket is then solved on the exact trajectories (``Satrec.sgp4_array``)
 by a vectorized safeguarded Newton iteration (Newton step with the two-body
 approximation of ``f'``, bisection whenever the step leaves the bracket),
-converged to 1e-6 s, so TCA is exact to well under a millisecond.
+converged to 1e-6 s, so TCA is exact to well under a millisecond.  A slow
+encounter's ``f`` can be flat enough for SGP4's rounding noise to decide its
+sign over milliseconds (the ISS and an object 4.9 km from it at 5.6 m/s: ``f``
+changes sign about a hundred times within 4 ms of its minimum): there the
+iteration stops once the bracket around a sign change is narrower than that
+noise band, and never wider than ``NOISE_BRACKET_MAX_S`` (1 ms).
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ SUBDIVISIONS = 8
 TOL_S = 1e-6
 MAX_ITER = 60
 FD_STEP_S = 0.5
+# SGP4's position noise (km): its Kepler-equation iteration stops at 1e-12 rad;
+# the noise measured on the ISS's slow neighbour is 4e-10 km
+SGP4_NOISE_KM = 1e-8
+# a bracket narrower than this, and than the time over which f's noise can
+# change its sign, is converged (slow encounters only: elsewhere that time is
+# far below TOL_S)
+NOISE_BRACKET_MAX_S = 1e-3
 # the compiled sgp4 extension (Satrec._sgp4 writes into given arrays)
 _ACCELERATED = bool(getattr(sgp4_api, "accelerated", False))
 
@@ -117,8 +129,8 @@ def relative_motion(exact: ExactStates, i: np.ndarray, j: np.ndarray, t_s: np.nd
     """
     n = t_s.size
     tt = np.concatenate([t_s, t_s - FD_STEP_S, t_s + FD_STEP_S])
-    ei, ri, vi = exact(np.tile(i, 3), tt)
-    ej, rj, vj = exact(np.tile(j, 3), tt)
+    e, r, v = exact(np.concatenate([np.tile(i, 3), np.tile(j, 3)]), np.concatenate([tt, tt]))
+    ei, ej, ri, rj, vi, vj = e[: 3 * n], e[3 * n :], r[: 3 * n], r[3 * n :], v[: 3 * n], v[3 * n :]
     ok = ((ei == 0) & (ej == 0)).reshape(3, n).all(axis=0)
     d = rj - ri
     dd = (d[2 * n:] - d[n:2 * n]) / (2.0 * FD_STEP_S)
@@ -214,10 +226,11 @@ def solve_minima(
             active, xa = active[good], xa[good]
             d, w_, pi, qi, pj, qj = d[good], w_[good], pi[good], qi[good], pj[good], qj[good]
         f = _dot(d, w_)
-        ni = np.linalg.norm(pi, axis=1)
-        nj = np.linalg.norm(pj, axis=1)
+        ni = np.sqrt(_dot(pi, pi))
+        nj = np.sqrt(_dot(pj, pj))
         dacc = -MU_KM3_S2 * (pj / nj[:, None] ** 3 - pi / ni[:, None] ** 3)
-        fp = _dot(w_, w_) + _dot(d, dacc)
+        w2 = _dot(w_, w_)
+        fp = w2 + _dot(d, dacc)
         neg = f < 0.0
         a[active[neg]] = xa[neg]
         b[active[~neg]] = xa[~neg]
@@ -227,7 +240,12 @@ def solve_minima(
         inside = (fp > 0.0) & (xn > aa) & (xn < bb) & np.isfinite(xn)
         xn = np.where(inside, xn, 0.5 * (aa + bb))
         step = np.abs(xn - xa)
-        done = (step < TOL_S) | (bb - aa < TOL_S)
+        # the time over which f's noise (SGP4_NOISE_KM in d and, through the
+        # central difference, in d') can change its sign
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_noise = SGP4_NOISE_KM * (np.sqrt(w2) + np.sqrt(_dot(d, d)) / FD_STEP_S) / np.abs(fp)
+        tol = np.clip(np.nan_to_num(t_noise), TOL_S, NOISE_BRACKET_MAX_S)
+        done = (step < TOL_S) | (bb - aa < tol)
         fin = active[done]
         t[fin] = xa[done]
         ri[fin], vi[fin], rj[fin], vj[fin] = pi[done], qi[done], pj[done], qj[done]
