@@ -244,7 +244,7 @@ def solve_minima(
         # central difference, in d') can change its sign
         with np.errstate(divide="ignore", invalid="ignore"):
             t_noise = SGP4_NOISE_KM * (np.sqrt(w2) + np.sqrt(_dot(d, d)) / FD_STEP_S) / np.abs(fp)
-        tol = np.clip(np.nan_to_num(t_noise), TOL_S, NOISE_BRACKET_MAX_S)
+        tol = np.fmin(np.fmax(t_noise, TOL_S), NOISE_BRACKET_MAX_S)  # NaN: TOL_S
         done = (step < TOL_S) | (bb - aa < tol)
         fin = active[done]
         t[fin] = xa[done]

@@ -178,6 +178,14 @@ class CatalogIndex:
     mdot_max: np.ndarray  # (n,): bound on |dM/dt| of the interpolated mean anomaly (rad/s)
     edot_max: np.ndarray  # (n,): bound on |de/dt| of the interpolated eccentricity (1/s)
     planes: _Planes | None = None  # every object's mean plane at _plane_instants(0, span_s)
+    # every group's node table in one array (the groups' ``el`` are views of
+    # it): object k's nodes are rows node_off[k] .. node_off[k] + node_n[k] - 1,
+    # node_dt[k] apart from the index start
+    el_flat: np.ndarray | None = None
+    node_off: np.ndarray | None = None
+    node_n: np.ndarray | None = None
+    node_dt: np.ndarray | None = None
+    node_hermite: np.ndarray | None = None
     duplicate_ids_dropped: list = field(default_factory=list)
     build_s: float = 0.0
 
@@ -385,6 +393,7 @@ def index_from_satrecs(
         edot_max=edot_max,
         duplicate_ids_dropped=dropped,
     )
+    _flatten_nodes(index)
     index.planes = _planes(index, np.arange(n), _plane_instants(0.0, float(span_s)))
     index.build_s = time.perf_counter() - t_wall
     return index
@@ -413,6 +422,39 @@ def _model_rates(el: np.ndarray, dt: np.ndarray, hermite: bool):
     return mdot_max, edot_max
 
 
+def _flatten_nodes(index: CatalogIndex) -> None:
+    """Put every group's node table into one array (``index.el_flat``), the
+    groups keeping views of it, with each object's offset, node count and
+    spacing: :func:`mean_elements` then serves any mix of groups in one pass."""
+    n = index.ids.size
+    sizes = [g.el.shape[0] * g.el.shape[1] for g in index.groups]
+    flat = np.concatenate([g.el.reshape(-1, 7) for g in index.groups])
+    index.node_off = np.zeros(n, dtype=np.int64)
+    index.node_n = np.full(n, 2, dtype=np.int64)
+    index.node_dt = np.ones(n)
+    index.node_hermite = np.zeros(n, dtype=bool)
+    base = 0
+    for g, size in zip(index.groups, sizes):
+        k = g.node_t.size
+        index.node_off[g.idx] = base + np.arange(g.idx.size) * k
+        index.node_n[g.idx] = k
+        index.node_dt[g.idx] = g.node_t[1] - g.node_t[0]  # _node_times: uniform from 0
+        index.node_hermite[g.idx] = g.hermite
+        g.el = flat[base : base + size].reshape(g.el.shape)
+        base += size
+    index.el_flat = flat
+
+
+def _hermite_m(m0, m1, n0, n1, f, dt):
+    """The mean anomaly between two nodes: cubic Hermite with its rates at both
+    (exact for SGP4's drag terms up to t^3)."""
+    h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
+    h10 = f * (1.0 - f) ** 2
+    h01 = f * f * (3.0 - 2.0 * f)
+    h11 = f * f * (f - 1.0)
+    return h00 * m0 + h10 * dt * n0 + h01 * m1 + h11 * dt * n1
+
+
 def _interp_group(grp: _Group, rows, j, f, dt, hermite_m: bool, grid: bool = False) -> np.ndarray:
     """Mean elements of rows ``rows`` of group ``grp`` between nodes ``j`` and
     ``j + 1`` at fraction ``f`` (``dt`` the node spacing there): one time per
@@ -428,13 +470,7 @@ def _interp_group(grp: _Group, rows, j, f, dt, hermite_m: bool, grid: bool = Fal
     if grp.hermite and hermite_m:
         # near Earth, the mean anomaly: cubic Hermite with its rates at both nodes
         # (exact for SGP4's drag terms up to t^3); deep space: linear (3-h nodes)
-        m0, m1 = e0[..., 5], e1[..., 5]
-        n0, n1 = e0[..., 6], e1[..., 6]
-        h00 = (1.0 + 2.0 * f) * (1.0 - f) ** 2
-        h10 = f * (1.0 - f) ** 2
-        h01 = f * f * (3.0 - 2.0 * f)
-        h11 = f * f * (f - 1.0)
-        out[..., 5] = h00 * m0 + h10 * dt * n0 + h01 * m1 + h11 * dt * n1
+        out[..., 5] = _hermite_m(e0[..., 5], e1[..., 5], e0[..., 6], e1[..., 6], f, dt)
     return out
 
 
@@ -458,6 +494,22 @@ def mean_elements(
     obj = np.asarray(obj, dtype=np.int64)
     t_s = np.asarray(t_s, dtype=float)
     hermite_m = cols is None or 5 in cols
+    if not grid and index.el_flat is not None:
+        # one time per object: every group in one pass over the flat node table
+        dt = index.node_dt[obj]
+        tt = np.clip(t_s, 0.0, index.span_s)
+        j = np.minimum((tt / dt).astype(np.int64), index.node_n[obj] - 2)
+        f = (tt - j * dt) / dt
+        row = index.node_off[obj] + j
+        e0, e1 = index.el_flat[row], index.el_flat[row + 1]
+        out = e0 + (e1 - e0) * f[:, None]
+        if hermite_m:
+            h = index.node_hermite[obj]
+            sel = slice(None) if h.all() else np.flatnonzero(h)
+            out[sel, 5] = _hermite_m(
+                e0[sel, 5], e1[sel, 5], e0[sel, 6], e1[sel, 6], f[sel], dt[sel]
+            )
+        return out
     out = np.empty((obj.size, t_s.size, 7) if grid else (obj.size, 7))
     gof = index.group_of[obj]
     for g, grp in enumerate(index.groups):
