@@ -501,7 +501,8 @@ def mean_elements(
         j = np.minimum((tt / dt).astype(np.int64), index.node_n[obj] - 2)
         f = (tt - j * dt) / dt
         row = index.node_off[obj] + j
-        e0, e1 = index.el_flat[row], index.el_flat[row + 1]
+        # np.take: several times faster than fancy indexing for rows of 7
+        e0, e1 = np.take(index.el_flat, row, axis=0), np.take(index.el_flat, row + 1, axis=0)
         out = e0 + (e1 - e0) * f[:, None]
         if hermite_m:
             h = index.node_hermite[obj]
@@ -546,7 +547,7 @@ def _plane_frames(inc: np.ndarray, node: np.ndarray):
 def kepler_states(el: np.ndarray, velocity: bool = True):
     """Two-body position and velocity (km, km/s) of mean elements ``el`` (m, 7)
     (velocity ``None`` when not asked for)."""
-    a, e, inc, node, argp, mm = (el[:, k] for k in range(6))
+    a, e, inc, node, argp, mm = np.ascontiguousarray(el[:, :6].T)
     m = np.mod(mm + np.pi, 2.0 * np.pi) - np.pi
     ea = m + e * np.sin(m)
     # Newton on Kepler's equation: two full passes (enough below e ~ 0.1), then
@@ -600,11 +601,15 @@ def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> 
     h = tab_t[1] - tab_t[0]
     j = np.clip(((t - tab_t[0]) // h).astype(np.int64), 0, tab_t.size - 2)
     s = ((t - tab_t[j]) / h)[:, None]
-    h00 = 2 * s**3 - 3 * s**2 + 1
-    h10 = s**3 - 2 * s**2 + s
-    h01 = -2 * s**3 + 3 * s**2
-    h11 = s**3 - s**2
-    return h00 * r[j] + h10 * h * v[j] + h01 * r[j + 1] + h11 * h * v[j + 1]
+    s2 = s * s
+    s3 = s2 * s
+    h00 = 2 * s3 - 3 * s2 + 1
+    h10 = s3 - 2 * s2 + s
+    h01 = -2 * s3 + 3 * s2
+    h11 = s3 - s2
+    r0, r1 = np.take(r, j, axis=0), np.take(r, j + 1, axis=0)
+    v0, v1 = np.take(v, j, axis=0), np.take(v, j + 1, axis=0)
+    return h00 * r0 + h10 * h * v0 + h01 * r1 + h11 * h * v1
 
 
 @dataclass
@@ -625,7 +630,7 @@ class _Planes:
 
     def objects(self, k: np.ndarray) -> _Planes:
         return _Planes(
-            self.tk, *(getattr(self, f)[:, k] for f in ("ci", "si", "co", "so", "argp")),
+            self.tk, *(np.take(getattr(self, f), k, axis=1) for f in ("ci", "si", "co", "so", "argp")),
             self.argpdot[k],
         )
 
@@ -673,13 +678,30 @@ def _mutual(index: CatalogIndex, p: int, pl: _Planes):
     return amp, nu, lam
 
 
+def _time_at(x: np.ndarray, u: np.ndarray, tab: np.ndarray) -> np.ndarray:
+    """``np.interp(x, u, tab)`` for an increasing table ``u`` that is nearly
+    uniform (the primary's argument of latitude): each interval is guessed
+    from the mean slope and moved by one where the guess is off; any value
+    still outside its interval sends the whole call to ``np.interp``."""
+    n = u.size
+    j = np.clip(((x - u[0]) * ((n - 1) / (u[-1] - u[0]))).astype(np.int64), 0, n - 2)
+    j -= (x < np.take(u, j)) & (j > 0)
+    j += (x > np.take(u, j + 1)) & (j < n - 2)
+    u0, u1 = np.take(u, j), np.take(u, j + 1)
+    if (((x < u0) & (j > 0)) | ((x > u1) & (j < n - 2))).any():
+        return np.interp(x, u, tab)
+    t0 = np.take(tab, j)
+    return np.clip(t0 + (x - u0) * ((np.take(tab, j + 1) - t0) / (u1 - u0)), tab[0], tab[-1])
+
+
 def _piecewise(tk: np.ndarray, y: np.ndarray, col: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Per-object piecewise-linear interpolation: samples ``y`` (K, n) at the
     common times ``tk`` (K,), object ``col`` of each query time ``t``."""
     j = np.clip(np.searchsorted(tk, t, side="right") - 1, 0, tk.size - 2)
     f = (t - tk[j]) / (tk[j + 1] - tk[j])
-    y0 = y[j, col]
-    return y0 + (y[j + 1, col] - y0) * f
+    flat = j * y.shape[1] + col
+    y0 = np.take(y, flat)
+    return y0 + (np.take(y, flat + y.shape[1]) - y0) * f
 
 
 def _interp_pad(y: np.ndarray) -> np.ndarray:
@@ -979,7 +1001,7 @@ def _one_primary(
     theta = kk * np.pi + np.broadcast_to(nu_m[:, None], ok.shape)[ok]
     base = kk * np.pi
     for _ in range(2):
-        tc = np.interp(theta, u, tab)
+        tc = _time_at(theta, u, tab)
         theta_prev = theta
         theta = base + _piecewise(tk, nu, srow, tc)
     # the fixed point theta = k pi + nu(t(theta)) contracts by slow < 1/2 per step:
@@ -988,8 +1010,8 @@ def _one_primary(
     hw = half[srow] + np.abs(theta - theta_prev)
     inside = (theta + hw >= u[0]) & (theta - hw <= u[-1])
     srow, theta, hw, kk = srow[inside], theta[inside], hw[inside], kk[inside]
-    w_lo = np.clip(np.interp(theta - hw, u, tab), ta, tb)
-    w_hi = np.clip(np.interp(theta + hw, u, tab), ta, tb)
+    w_lo = np.clip(_time_at(theta - hw, u, tab), ta, tb)
+    w_hi = np.clip(_time_at(theta + hw, u, tab), ta, tb)
     sobj = np.concatenate([cand[srow], rw_o])
     w_lo = np.concatenate([w_lo, rw_lo])
     w_hi = np.concatenate([w_hi, rw_hi])
@@ -1050,14 +1072,8 @@ def _one_primary(
             keep[:npl] = ~(
                 (gamma < np.pi) & (delta < 0.5 * rho_small) & (e_c < 1.0) & (dev > half_m)
             )
-    sobj, w_lo, w_hi, tc, hwt, es = (
-        sobj[keep],
-        w_lo[keep],
-        w_hi[keep],
-        tc[keep],
-        hwt[keep],
-        es[keep],
-    )
+    sobj, w_lo, w_hi, tc, hwt = (np.compress(keep, x) for x in (sobj, w_lo, w_hi, tc, hwt))
+    es = np.compress(keep, es, axis=0)
     sv.windows_after_angle += sobj.size
     rs, _ = kepler_states(es, velocity=False)
     rp = _hermite(tc, tab, r_p, v_p)
