@@ -534,6 +534,26 @@ def _mean_anomaly(f: np.ndarray, e: np.ndarray) -> np.ndarray:
     return ea - e * np.sin(ea) + (f - w)
 
 
+def _mean_anomaly_grid(index: CatalogIndex, obj: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """Column 5 of ``mean_elements(index, obj, t_s, grid=True)`` (the mean
+    anomaly, (n, K)) without the other six."""
+    out = np.empty((obj.size, t_s.size))
+    gof = index.group_of[obj]
+    for grp_k, grp in enumerate(index.groups):
+        sel = np.flatnonzero(gof == grp_k)
+        if sel.size == 0:
+            continue
+        j, f, dt = _node_interval(grp, t_s)
+        rows = grp.el[index.row_of[obj[sel]]]
+        m, nm = rows[:, :, 5], rows[:, :, 6]
+        m0, m1 = np.take(m, j, axis=1), np.take(m, j + 1, axis=1)
+        if grp.hermite:
+            out[sel] = _hermite_m(m0, m1, np.take(nm, j, axis=1), np.take(nm, j + 1, axis=1), f, dt)
+        else:
+            out[sel] = m0 + (m1 - m0) * f
+    return out
+
+
 def _plane_frames(inc: np.ndarray, node: np.ndarray):
     """Unit vectors: node direction P, in-plane Q (90 deg ahead), normal W."""
     ci, si, co, so = np.cos(inc), np.sin(inc), np.cos(node), np.sin(node)
@@ -1032,45 +1052,40 @@ def _one_primary(
     keep = np.ones(sobj.size, dtype=bool)
     npl = srow.size
     if npl:
+        # per object first, then gathered per window
+        e_top = np.clip(index.span_e[cand, 1], 0.0, 0.999)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = argpdot + lamdot + (2.0 + e_top) / (1.0 - e_top * e_top) * index.edot_max[cand]
         ec = es[:npl]
         e_c, m_c = ec[:, 1], ec[:, 5]
-        o_c = sobj[:npl]
-        kap = index.pos_cap[o_c]
+        kap = np.take(index.pos_cap[cand], srow)
+        hw_c = hwt[:npl]
         rho_small = np.minimum(rho_lo, ec[:, 0] * (1.0 - e_c) - kap)
         delta = eps_p + 1.01 * D + kap + 1.0
-        e_top = np.clip(index.span_e[o_c, 1], 0.0, 0.999)
         with np.errstate(divide="ignore", invalid="ignore"):
             gamma = (
-                2.0 * half[srow]
+                np.take(2.0 * half + pad_lam, srow)
                 + 1.05 * delta / rho_small
-                + pad_lam[srow]
-                + (
-                    argpdot[srow]
-                    + lamdot[srow]
-                    + (2.0 + e_top) / (1.0 - e_top * e_top) * index.edot_max[o_c]
-                )
-                * hwt[:npl]
+                + np.take(rate, srow) * hw_c
             )
             f_c = _piecewise(tk, lam, srow, tc[:npl]) + np.pi * np.mod(kk, 2) - ec[:, 4]
-            dev = np.empty(npl)
-            half_m = index.mdot_max[o_c] * hwt[:npl]
+            m_half = np.take(index.mdot_max[cand], srow) * hw_c
             # near-circular: f = M + 2 e sin M within 1.5 e^2 (one sine, no mapping)
-            c = e_c < PRECHECK_ECC_MAX
-            ecc = e_c[c]
-            dev[c] = np.abs(
-                np.mod(m_c[c] + 2.0 * ecc * np.sin(m_c[c]) - f_c[c] + np.pi, 2.0 * np.pi) - np.pi
-            )
-            half_m[c] = (half_m[c] + 1.5 * ecc * ecc) * (1.0 + 2.0 * ecc) + gamma[c]
-            x = ~c
-            gx, ex = gamma[x], e_c[x]
-            f0 = np.mod(f_c[x] - gx + np.pi, 2.0 * np.pi) - np.pi
-            m0 = _mean_anomaly(f0, ex)
-            m1 = _mean_anomaly(f0 + 2.0 * gx, ex)
-            half_m[x] += 0.5 * (m1 - m0)
-            dev[x] = np.abs(np.mod(m_c[x] - 0.5 * (m0 + m1) + np.pi, 2.0 * np.pi) - np.pi)
+            dev = np.abs(np.mod(m_c + 2.0 * e_c * np.sin(m_c) - f_c + np.pi, 2.0 * np.pi) - np.pi)
+            bound = (m_half + 1.5 * e_c * e_c) * (1.0 + 2.0 * e_c) + gamma
+            x = np.flatnonzero(e_c >= PRECHECK_ECC_MAX)
+            if x.size:
+                gx, ex = np.take(gamma, x), np.take(e_c, x)
+                f0 = np.mod(np.take(f_c, x) - gx + np.pi, 2.0 * np.pi) - np.pi
+                m0 = _mean_anomaly(f0, ex)
+                m1 = _mean_anomaly(f0 + 2.0 * gx, ex)
+                bound[x] = np.take(m_half, x) + 0.5 * (m1 - m0)
+                dev[x] = np.abs(
+                    np.mod(np.take(m_c, x) - 0.5 * (m0 + m1) + np.pi, 2.0 * np.pi) - np.pi
+                )
             # gamma >= pi, a non-finite bound or no room for the angle: kept
             keep[:npl] = ~(
-                (gamma < np.pi) & (delta < 0.5 * rho_small) & (e_c < 1.0) & (dev > half_m)
+                (gamma < np.pi) & (delta < 0.5 * rho_small) & (e_c < 1.0) & (dev > bound)
             )
     sobj, w_lo, w_hi, tc, hwt = (np.compress(keep, x) for x in (sobj, w_lo, w_hi, tc, hwt))
     es = np.compress(keep, es, axis=0)
@@ -1094,25 +1109,8 @@ def _one_primary(
     exact = ExactStates(sats_l, index.jd0, index.fr0)
     failed: set[int] = set()
     if sobj.size:
-        ej, rj_, vj_ = exact(loc_j, tc)
-        ei, ri_, vi_ = exact(np.zeros(tc.size, dtype=np.int64), tc)
-        bad = (ej != 0) | (ei != 0)
+        lower, bad = _linear_lower_km(exact, p_obj, loc_j, tc, hwt)
         failed.update(int(local[o]) for o in loc_j[bad].tolist())
-        # d(t) = d(tc) + d'(tc) s + R, |R| <= A s^2 / 2 with A >= |d''| = 2 (mu/rho^2 + P);
-        # SGP4's velocity output is within VELOCITY_GAP_KM_S of d', so over |s| <= w
-        # |d(t)| >= min_s |d(tc) + v s| - VELOCITY_GAP_KM_S w - A w^2 / 2
-        acc = 2.0 * MU_KM3_S2 / (RE_KM - 100.0) ** 2 + p_obj[0] + p_obj[loc_j]
-        dd = rj_ - ri_
-        vv = vj_ - vi_
-        v2 = np.einsum("ij,ij->i", vv, vv)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s_min = np.where(v2 > 0, -np.einsum("ij,ij->i", dd, vv) / v2, 0.0)
-        s_min = np.clip(s_min, -hwt, hwt)
-        lower = (
-            np.linalg.norm(dd + vv * s_min[:, None], axis=1)
-            - VELOCITY_GAP_KM_S * hwt
-            - 0.5 * acc * hwt * hwt
-        )
         near = ~bad & (lower <= D)
         loc_j, w_lo, w_hi = loc_j[near], w_lo[near], w_hi[near]
     sv.windows_exact += loc_j.size
@@ -1128,6 +1126,18 @@ def _one_primary(
     # lengthened windows are shifted back inside [ta, tb] where they would overrun it
     start = np.maximum(np.minimum(w_lo, tb - npieces * h), ta)
     p0 = np.repeat(start, npieces) + within * h
+    # the pieces of long windows (minutes: near-coplanar objects) get the same
+    # bound again over their own length
+    multi = np.flatnonzero(np.repeat(npieces > 1, npieces))
+    if multi.size:
+        hw_p = np.full(multi.size, 0.5 * h)
+        lower, bad = _linear_lower_km(exact, p_obj, pj[multi], p0[multi] + 0.5 * h, hw_p)
+        failed.update(int(local[o]) for o in pj[multi][bad].tolist())
+        drop = multi[~bad & (lower > D)]
+        if drop.size:
+            keep_p = np.ones(pj.size, dtype=bool)
+            keep_p[drop] = False
+            pj, p0 = pj[keep_p], p0[keep_p]
     ci = np.zeros(pj.size, dtype=np.int64)
     bi, bj, ba, bb = find_brackets(ci, pj, p0, h, exact, p_obj[ci] + p_obj[pj])
     ok, ts, ri, vi, rj, vj, err_obj = solve_minima(bi, bj, ba, bb, exact)
@@ -1145,6 +1155,30 @@ def _one_primary(
         index, p, local[bj[keepm]], ts[keepm], ri[keepm], vi[keepm], rj[keepm], vj[keepm]
     )
     return events, sorted(set(general))
+
+
+def _linear_lower_km(exact: ExactStates, p_obj: np.ndarray, obj: np.ndarray, tc: np.ndarray, hw: np.ndarray):
+    """Lower bound on the distance between object 0 of ``exact`` (the primary)
+    and objects ``obj`` over ``[tc - hw, tc + hw]``, from SGP4's states at
+    ``tc``: ``d(t) = d(tc) + d'(tc) s + R``, ``|R| <= A s^2 / 2`` with
+    ``A >= |d''| = 2 mu / rho^2 + P_1 + P_2``, and SGP4's velocity output
+    within ``VELOCITY_GAP_KM_S`` of ``d'``, so over ``|s| <= hw``
+    ``|d(t)| >= min_s |d(tc) + v s| - VELOCITY_GAP_KM_S hw - A hw^2 / 2``.
+    Returns ``(lower, bad)``; ``bad`` flags a propagation failure at ``tc``."""
+    ej, rj, vj = exact(obj, tc)
+    ei, ri, vi = exact(np.zeros(tc.size, dtype=np.int64), tc)
+    bad = (ej != 0) | (ei != 0)
+    acc = 2.0 * MU_KM3_S2 / (RE_KM - 100.0) ** 2 + p_obj[0] + p_obj[obj]
+    dd = rj - ri
+    vv = vj - vi
+    v2 = np.einsum("ij,ij->i", vv, vv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_min = np.where(v2 > 0, -np.einsum("ij,ij->i", dd, vv) / v2, 0.0)
+    s_min = np.clip(s_min, -hw, hw)
+    lower = (
+        np.linalg.norm(dd + vv * s_min[:, None], axis=1) - VELOCITY_GAP_KM_S * hw - 0.5 * acc * hw * hw
+    )
+    return lower, bad
 
 
 def _radius_windows(
@@ -1200,7 +1234,7 @@ def _radius_windows(
     tg = np.arange(ta, tb + 60.0, 60.0)
     tg[-1] = min(tg[-1], tb)
     tg = np.unique(np.clip(tg, ta, tb))
-    mg_all = mean_elements(index, objs[use], tg, cols=(5,), grid=True)[:, :, 5]
+    mg_all = _mean_anomaly_grid(index, objs[use], tg)
     for row_k, k in enumerate(use.tolist()):
         o = int(objs[k])
         mg = mg_all[row_k]
