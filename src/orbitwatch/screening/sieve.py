@@ -31,25 +31,31 @@ For a primary ``p``, each other object ``s`` and threshold ``D``:
    of SGP4's; the distance to p minus ``kappa`` minus the largest relative
    speed times the half window must exceed ``D`` for the window to be dropped.
 6. *Exact*: SGP4 of both at the centre bounds the linear relative motion over
-   the window; what is left is searched on the exact trajectories with
+   the window (and again over each piece of a long window); what is left is
+   searched on the exact trajectories with
    :func:`orbitwatch.screening.refine.find_brackets` and
    :func:`~orbitwatch.screening.refine.solve_minima` (the general engine's
    proofs).
-7. Everything else goes to the general engine: objects failing at an index
+7. Element sets older than the measured ages (``MAX_AGE_DAYS``,
+   ``MAX_AGE_DEEP_DAYS``) keep their plane and radial caps (drag breaks only
+   the position cap with age): they go through steps 2-4 and skip step 5
+   (``plane_ok`` without ``fast``).
+8. Everything else goes to the general engine: objects failing at an index
    node (decaying), near-Earth ``|B*| >= NEAR_BSTAR_MAX``, deep space of the
    deep and resonant groups whose apogee reaches ``DEEP_APOGEE_MAX_KM`` (the
-   high-apogee group takes those beyond it up to ``DEEP_A_MAX_KM``), element
-   sets older than the measured ages (``MAX_AGE_DAYS``, ``MAX_AGE_DEEP_DAYS``,
-   ``MAX_AGE_HIGH_DAYS``), perigees below the Earth's surface, co-orbiting
-   objects, objects failing inside a window, and a primary outside the quiet
+   high-apogee group takes those beyond it up to ``DEEP_A_MAX_KM``), high-apogee
+   element sets older than ``MAX_AGE_HIGH_DAYS``, perigees below the Earth's
+   surface, co-orbiting objects, near-coplanar element sets past their age
+   limit, objects failing inside a window, and a primary outside the quiet
    class whose Hermite bound its own samples rely on.
 
 ``eps``, ``kappa`` and ``c_rad`` are caps measured per node group (``GROUPS``)
 like the other caps of the screen (non-Keplerian acceleration, interpolation
 velocity gap): ``tests/screening/test_sieve.py`` re-measures them on the 2018
 and 2026 catalogs and on JSC Vimpel's 2025 catalogue (fitted outside the US,
-rich in HEO debris), up to the age limits, and asserts a factor of two of
-headroom.  Values, their
+rich in HEO debris), up to the age limits (the plane and radial caps also
+past them, on the 2018, 2020 debris and 2026 catalogs), and asserts a factor
+of two of headroom.  Values, their
 measurement and the figures are in ``docs/screening.md``.
 """
 
@@ -166,6 +172,7 @@ class CatalogIndex:
     lo: np.ndarray
     hi: np.ndarray
     fast: np.ndarray  # mean-element model usable (inside the measured-cap classes)
+    plane_ok: np.ndarray  # the plane and radial caps apply (fast, or past the age limits only)
     plane_cap: np.ndarray
     pos_cap: np.ndarray
     rad_cap: np.ndarray
@@ -348,16 +355,20 @@ def index_from_satrecs(
     max_age = np.choose(
         group_of, (MAX_AGE_DAYS, MAX_AGE_DAYS, MAX_AGE_DEEP_DAYS, MAX_AGE_DEEP_DAYS, MAX_AGE_HIGH_DAYS)
     )
-    fast = (
+    modelled = (
         ~failed
         & ~inside
-        & (age <= max_age)
         & np.where(
             deep,
             np.where(group_of == 4, a_ref < DEEP_A_MAX_KM, apogee < DEEP_APOGEE_MAX_KM),
             bstar < NEAR_BSTAR_MAX,
         )
     )
+    fast = modelled & (age <= max_age)
+    # past the age limits only the position cap grows (drag moves SGP4 along
+    # its orbit away from the interpolated mean anomaly); the plane and radial
+    # caps hold at any age (docs/screening.md), except in the high-apogee group
+    plane_ok = fast | (modelled & (group_of != 4))
     caps = np.array([[c[3], *c[4], *c[5]] for c in GROUPS])[group_of]
     plane_cap = caps[:, 0]
     pos_cap = caps[:, 1] * a_ref + caps[:, 2]
@@ -380,6 +391,7 @@ def index_from_satrecs(
         lo=lo,
         hi=hi,
         fast=fast,
+        plane_ok=plane_ok,
         plane_cap=plane_cap,
         pos_cap=pos_cap,
         rad_cap=rad_cap,
@@ -910,8 +922,11 @@ def _one_primary(
     window_jd = (index.jd0 + index.fr0 + ta / DAY_S, index.jd0 + index.fr0 + tb / DAY_S)
     if not index.fast[p] or not interpolable_mask([index.sats[p]], window_jd=window_jd)[0]:
         return [], cand.tolist()
-    general = cand[~index.fast[cand]].tolist()
-    cand = cand[index.fast[cand]]
+    # objects past the age limits (plane_ok, not fast) go through the plane and
+    # orbit-path stages, then straight to the exact stage: the phase stage needs
+    # the position cap
+    general = cand[~index.plane_ok[cand]].tolist()
+    cand = cand[index.plane_ok[cand]]
 
     # the primary: exact samples, its argument of latitude in its mean plane
     sat_p = index.sats[p]
@@ -980,8 +995,12 @@ def _one_primary(
     # near-coplanar objects: windows by the object's own radius instead (eccentric
     # orbits pass through p's radii briefly); near-circular ones (co-orbiting
     # with p) go to the general screen
+    # (radius windows need the position cap: aged near-coplanar objects go to
+    # the general screen)
+    wide_aged = wide & ~index.fast[cand]
+    general.extend(cand[wide_aged].tolist())
     rw_o, rw_lo, rw_hi, too_long = _radius_windows(
-        index, cand[wide], ta, tb, rho_lo, rho_hi, D, RADIUS_PIECE_S
+        index, cand[wide & ~wide_aged], ta, tb, rho_lo, rho_hi, D, RADIUS_PIECE_S
     )
     general.extend(too_long.tolist())
 
@@ -1083,9 +1102,14 @@ def _one_primary(
                 dev[x] = np.abs(
                     np.mod(np.take(m_c, x) - 0.5 * (m0 + m1) + np.pi, 2.0 * np.pi) - np.pi
                 )
-            # gamma >= pi, a non-finite bound or no room for the angle: kept
+            # gamma >= pi, a non-finite bound or no room for the angle: kept;
+            # aged objects (no position cap): kept
             keep[:npl] = ~(
-                (gamma < np.pi) & (delta < 0.5 * rho_small) & (e_c < 1.0) & (dev > bound)
+                (gamma < np.pi)
+                & (delta < 0.5 * rho_small)
+                & (e_c < 1.0)
+                & (dev > bound)
+                & np.take(index.fast[cand], srow)
             )
     sobj, w_lo, w_hi, tc, hwt = (np.compress(keep, x) for x in (sobj, w_lo, w_hi, tc, hwt))
     es = np.compress(keep, es, axis=0)
@@ -1097,7 +1121,7 @@ def _one_primary(
     q_s = np.maximum(a_s * (1.0 - e_s) - index.pos_cap[sobj], RE_KM - 100.0)
     v_s_max = np.sqrt(MU_KM3_S2 * (2.0 / q_s - 1.0 / (a_s + index.pos_cap[sobj]))) + 0.05
     lower = dist - index.pos_cap[sobj] - pad_p - (v_s_max + float(speed.max()) + 0.01) * hwt
-    near = lower <= D
+    near = (lower <= D) | ~index.fast[sobj]
     sobj, w_lo, w_hi, tc, hwt = sobj[near], w_lo[near], w_hi[near], tc[near], hwt[near]
     sv.windows_after_phase += sobj.size
 
