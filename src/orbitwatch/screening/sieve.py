@@ -1034,11 +1034,14 @@ def _one_primary(
     )
     nk = int((k_hi - k_lo).max()) + 1 if rows.size else 0
     kk = k_lo[:, None] + np.arange(nk)[None, :]
-    ok = (kk <= k_hi[:, None]) & path[rows][np.arange(rows.size)[:, None], np.mod(kk, 2)]
-    srow = np.broadcast_to(rows[:, None], kk.shape)[ok]
-    kk = kk[ok]
-    theta = kk * np.pi + np.broadcast_to(nu_m[:, None], ok.shape)[ok]
+    path_r = path[rows]
+    ok = (kk <= k_hi[:, None]) & np.where(np.mod(kk, 2) == 1, path_r[:, 1:], path_r[:, :1])
+    flat = np.flatnonzero(ok)
+    r_loc = flat // max(nk, 1)
+    srow = np.take(rows, r_loc)
+    kk = np.take(kk, flat)
     base = kk * np.pi
+    theta = base + np.take(nu_m, r_loc)
     for _ in range(2):
         tc = _time_at(theta, u, tab)
         theta_prev = theta
@@ -1046,9 +1049,9 @@ def _one_primary(
     # the fixed point theta = k pi + nu(t(theta)) contracts by slow < 1/2 per step:
     # what is left after the last step is at most slow / (1 - slow) <= 1 times its
     # size (slow is ~1e-3: the two steps leave ~1e-4 rad of a ~0.003 rad window)
-    hw = half[srow] + np.abs(theta - theta_prev)
+    hw = np.take(half, srow) + np.abs(theta - theta_prev)
     inside = (theta + hw >= u[0]) & (theta - hw <= u[-1])
-    srow, theta, hw, kk = srow[inside], theta[inside], hw[inside], kk[inside]
+    srow, theta, hw, kk = (np.compress(inside, x) for x in (srow, theta, hw, kk))
     w_lo = np.clip(_time_at(theta - hw, u, tab), ta, tb)
     w_hi = np.clip(_time_at(theta + hw, u, tab), ta, tb)
     sobj = np.concatenate([cand[srow], rw_o])
