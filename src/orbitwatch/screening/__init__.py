@@ -5,7 +5,9 @@ Guarantee
 For the SGP4 trajectories of the given element sets, ``screen`` reports every
 local minimum of the distance between two objects that lies below
 ``threshold_km`` inside ``[start, start + span_s]`` (a minimum exactly at the
-start instant excepted), with TCA converged to 1e-6 s and the miss distance
+start instant excepted), with TCA converged to 1e-6 s (for slow encounters
+whose d.d' is flat to SGP4's rounding noise, to a bracket of at most 1 ms
+around a sign change: :mod:`orbitwatch.screening.refine`) and the miss distance
 taken from SGP4 at that TCA.  Nothing is missed because no pair-interval is
 ever discarded on a sampled value: objects are sampled every h <= 60 s and an
 interval is skipped only when a *proven lower bound* on the pair's distance

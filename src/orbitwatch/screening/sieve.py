@@ -918,9 +918,12 @@ def _one_primary(
             twins.setdefault(r, []).append(k)
         cand = cand[np.sort(first_pos)]
     # the primary is Hermite-interpolated between its samples, with the bound
-    # of the quiet class (filters.interpolable_mask): otherwise the general engine
+    # of the quiet class (filters.interpolable_mask): otherwise the general
+    # engine.  Its own caps are never used (its distance from its mean plane and
+    # its radii are measured on its samples; the mean plane is only a frame):
+    # past its age limit it stays a primary while it is in the quiet class.
     window_jd = (index.jd0 + index.fr0 + ta / DAY_S, index.jd0 + index.fr0 + tb / DAY_S)
-    if not index.fast[p] or not interpolable_mask([index.sats[p]], window_jd=window_jd)[0]:
+    if not index.plane_ok[p] or not interpolable_mask([index.sats[p]], window_jd=window_jd)[0]:
         return [], cand.tolist()
     # objects past the age limits (plane_ok, not fast) go through the plane and
     # orbit-path stages, then straight to the exact stage: the phase stage needs
