@@ -292,21 +292,26 @@ def pair_perturbation_km_s2(
     p_sum = np.broadcast_to(np.asarray(p_sum, dtype=float), (d0.shape[0],))
     if eligible is None or d0.shape[0] == 0:
         return p_sum
-    h = np.asarray(h_s, dtype=float)
-    dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1)))
+    # only pairs within CLOSE_PAIR_KM at an end can qualify: the rest keep p_sum
+    # without the work below (all-vs-all passes millions of far pairs here)
+    d2 = np.minimum(np.einsum("ij,ij->i", d0, d0), np.einsum("ij,ij->i", d1, d1))
+    k = np.flatnonzero(np.asarray(eligible, dtype=bool) & (d2 <= (CLOSE_PAIR_KM - pad_km) ** 2))
+    if k.size == 0:
+        return p_sum
+    h = np.broadcast_to(np.asarray(h_s, dtype=float), p_sum.shape)[k]
+    ps = p_sum[k]
+    a0, a1 = np.take(d0, k, axis=0), np.take(d1, k, axis=0)
+    dmax = np.sqrt(np.maximum(np.einsum("ij,ij->i", a0, a0), np.einsum("ij,ij->i", a1, a1)))
     dmax = dmax + pad_km
-    dbig = dmax + chord_error_km(dmax, h, p_sum)
-    acc = lipschitz_s2(dbig) * dbig + p_sum
+    dbig = dmax + chord_error_km(dmax, h, ps)
+    acc = lipschitz_s2(dbig) * dbig + ps
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = (np.linalg.norm(d1 - d0, axis=1) + 2.0 * pad_km) / h + acc * h / 2.0
-    close = (
-        np.asarray(eligible, dtype=bool)
-        & (dbig <= CLOSE_PAIR_KM)
-        & (speed <= SLOW_PAIR_KM_S)
-        & (p_sum <= 2.0 * P_BOUND_KM_S2)
-    )
+        speed = (np.sqrt(np.einsum("ij,ij->i", a1 - a0, a1 - a0)) + 2.0 * pad_km) / h + acc * h / 2.0
+    close = (dbig <= CLOSE_PAIR_KM) & (speed <= SLOW_PAIR_KM_S) & (ps <= 2.0 * P_BOUND_KM_S2)
     q = P_SLOW_PAIR_KM_S2 + 2.0 * KINK_DV_KM_S / h
-    return np.where(close, np.minimum(p_sum, q), p_sum)
+    out = np.array(p_sum, dtype=float)
+    out[k] = np.where(close, np.minimum(ps, q), ps)
+    return out
 
 
 def segment_distance_km(d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
