@@ -282,6 +282,52 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
     assert cdm.miss_distance_m == pytest.approx(job["conjunctions"][0]["miss_distance_km"] * 1e3, abs=1e-3)
 
 
+def _wait_job(client, h, job_id, timeout_s=60.0):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = client.get(f"/api/v1/screenings/{job_id}", headers=h).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+def test_primary_jobs_reuse_the_catalog_index_until_the_data_change(env):
+    """Jobs with primaries run on a catalog index the app keeps per partner,
+    selection and UTC days: the second primary of the same snapshot reuses it
+    (the events still those of orbitwatch.screening.screen), and an ingest
+    (a new data version) makes the next job build a new one."""
+    from orbitwatch.elements import parse_text
+    from orbitwatch.screening import screen
+
+    client, world, app = env
+    text = (make_tle(92011, "PRIMARY A", raan_deg=200.0, mean_anomaly_deg=0.0)
+            + make_tle(92012, "PRIMARY B", raan_deg=200.02, mean_anomaly_deg=0.0))
+    h = auth(world, "US", "analyst")
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "ALL"},
+                    files={"file": ("pair.tle", text.encode())})
+    assert r.status_code == 200
+    sets = parse_text(text).element_sets
+    cache = app.state.indexes
+    for n, prim in enumerate((92011, 92012)):
+        hits, misses = cache.hits, cache.misses
+        params = {"start": "2026-11-20T13:00:00Z", "span_s": 5400, "threshold_km": 10.0,
+                  "ids": [92011, 92012], "primaries": [prim]}
+        job = _wait_job(client, h, client.post("/api/v1/screenings", headers=h, json=params).json()["id"])
+        assert job["status"] == "done", job
+        ref = screen(sets, EPOCH.replace(hour=13), 5400.0, 10.0, primaries=[prim], method="general")
+        assert len(ref.conjunctions) > 0
+        assert sorted((c["object_1"], c["tca"][:23]) for c in job["conjunctions"]) == sorted(
+            (c.object_1, c.tca.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23]) for c in ref.conjunctions)
+        assert (cache.hits - hits, cache.misses - misses) == ((0, 1) if n == 0 else (1, 0))
+    # new data: the kept index is stale
+    r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": "ALL"},
+                    files={"file": ("c.tle", make_tle(92013, "OTHER", raan_deg=20.0).encode())})
+    assert r.status_code == 200
+    misses = cache.misses
+    job = _wait_job(client, h, client.post("/api/v1/screenings", headers=h, json=params).json()["id"])
+    assert job["status"] == "done" and cache.misses == misses + 1
+
+
 def test_screening_rejects_invisible_primary(env):
     client, world, _ = env
     # 90001 is US-only: for FR it does not exist

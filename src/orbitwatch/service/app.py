@@ -97,6 +97,9 @@ def create_app(db: str | None = None, settings: ServiceSettings | None = None) -
     from orbitwatch.service.cache import SelectionCache
 
     app.state.selections = SelectionCache()
+    # catalog indexes of primaries screening jobs (service/jobs.py), ~25 MB a day of a
+    # full catalog each
+    app.state.indexes = SelectionCache(maxsize=4)
     app.state.executor = ThreadPoolExecutor(
         max_workers=max(1, settings.screening_threads), thread_name_prefix="screening"
     )

@@ -7,6 +7,9 @@ filters) *and* :func:`orbitwatch.store.shared.data_version` -- which changes
 whenever element sets, ingests or conjunctions are added -- so a cached
 selection is only ever reused while the data it came from is unchanged.
 Releasability is part of the key (the partner), never shared between partners.
+The app keeps a second, small one for the catalog indexes of primaries
+screening jobs (``service/jobs.py``), keyed by partner, selection and days and
+versioned by :func:`orbitwatch.store.shared.catalog_version`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,12 @@ pool (``app.state.executor``); :func:`run_screening_job` then
 1. loads the newest element set of each object **visible to the job's
    partner** (so a job can only use what its creator may see),
 2. calls :func:`orbitwatch.screening.screen`, writing progress
-   (chunks done / total) into the job row as it goes,
+   (chunks done / total) into the job row as it goes; a job with primaries
+   (one worker) runs :func:`orbitwatch.screening.sieve.screen_primaries` on a
+   catalog index the app keeps (``app.state.indexes``) for the partner's
+   catalog, the selected ids and the UTC days the window covers, rebuilt when
+   element sets are added, so that every further primary of the same snapshot
+   and days costs only the query,
 3. stores the conjunctions with the job's partner and releasability, in one
    transaction, and marks the job ``done`` (or ``failed`` with the error).
 
@@ -16,6 +21,7 @@ Every write takes the app's write lock (see :meth:`orbitwatch.service.deps.Audit
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import UTC, datetime
 
@@ -46,6 +52,40 @@ def run_screening_job(state, job_id: int) -> None:
         )
 
 
+DAY_S = 86400.0
+
+
+def index_days(start: datetime, span_s: float) -> tuple[datetime, int]:
+    """The UTC midnight at or before ``start`` and the whole number of days from
+    it that covers ``[start, start + span_s]``: the span of a kept catalog index."""
+    day0 = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end_s = (start - day0).total_seconds() + span_s
+    return day0, max(1, math.ceil(end_s / DAY_S - 1e-9))
+
+
+def _primaries_result(state, p: dict, partner: str, start: datetime, progress):
+    """A primaries job through the kept catalog index (built on a miss)."""
+    from orbitwatch.screening.sieve import build_index, screen_primaries
+    from orbitwatch.store.catalog import latest_element_sets
+
+    day0, days = index_days(start, float(p["span_s"]))
+    ids = tuple(p.get("ids") or ())
+    with state.sessions() as db:
+        version = shared.catalog_version(db)
+
+    def build():
+        with state.sessions() as db:
+            sets = latest_element_sets(db, visible_to=partner, ids=p.get("ids"))
+        return build_index(sets, day0, days * DAY_S)
+
+    index = state.indexes.get(("screening index", partner, ids, day0, days), version, build)
+    result = screen_primaries(
+        index, p["primaries"], float(p["threshold_km"]), start=start, span_s=float(p["span_s"])
+    )
+    progress(1, 1)
+    return result
+
+
 def _run(state, job_id: int) -> None:
     from orbitwatch.screening import screen
     from orbitwatch.store.catalog import latest_element_sets
@@ -59,8 +99,6 @@ def _run(state, job_id: int) -> None:
     partner = job["partner"]
     _write(state, lambda db: shared.update_job(
         db, job_id=job_id, status="running", started_at=datetime.now(UTC)))
-    with state.sessions() as db:
-        sets = latest_element_sets(db, visible_to=partner, ids=p.get("ids"))
     start = parse_iso(p["start"])
     last = [0.0]
 
@@ -71,11 +109,16 @@ def _run(state, job_id: int) -> None:
         last[0] = now
         _write(state, lambda db: shared.update_job(db, job_id=job_id, done=done, total=total))
 
-    result = screen(
-        sets, start, float(p["span_s"]), float(p["threshold_km"]),
-        primaries=p.get("primaries"), backend="local",
-        workers=state.settings.screening_workers, progress=progress,
-    )
+    if p.get("primaries") and (state.settings.screening_workers or 1) <= 1:
+        result = _primaries_result(state, p, partner, start, progress)
+    else:
+        with state.sessions() as db:
+            sets = latest_element_sets(db, visible_to=partner, ids=p.get("ids"))
+        result = screen(
+            sets, start, float(p["span_s"]), float(p["threshold_km"]),
+            primaries=p.get("primaries"), backend="local",
+            workers=state.settings.screening_workers, progress=progress,
+        )
 
     def finish(db) -> None:
         shared.add_conjunctions(

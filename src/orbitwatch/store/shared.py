@@ -722,6 +722,20 @@ def page_visible_objects(
     return objects_by_ids(db, ids=page, visible_to=visible_to), len(ids)
 
 
+def catalog_version(db: Db) -> tuple:
+    """A value that changes whenever element sets or ingests are added (not
+    conjunctions): the key under which derived catalogs, such as a screening
+    index, stay valid."""
+    from orbitwatch.store.models import element_sets_table as es
+    from orbitwatch.store.models import ingests_table as ing
+
+    row = db.execute(select(
+        select(func.max(es.c.id)).scalar_subquery(),
+        select(func.max(ing.c.id)).scalar_subquery(),
+    )).first()
+    return tuple(row)
+
+
 def data_version(db: Db) -> tuple:
     """A value that changes whenever element sets, ingests or conjunctions are added.
 
