@@ -74,6 +74,7 @@ from orbitwatch.screening.filters import (
     MU_KM3_S2,
     P_BOUND_KM_S2,
     RE_KM,
+    apogee_perigee_keep,
     band_margin_km,
     interpolable_mask,
     perturbation_bounds_km_s2,
@@ -846,9 +847,15 @@ def screen_primaries(
         conj.extend(events)
         if general:
             sv.general += len(general)
-            # the band filter is done: the general engine runs on these objects
-            # as they are (index order is catalog-number order)
+            # the general engine on these objects as they are (index order is
+            # catalog-number order), after its own band filter, so that its
+            # failures are those screen(method="general") reports
             sub = sorted({p, *general})
+            jd_w, fr_w = datetime_to_jd(start)
+            keep = apogee_perigee_keep(
+                [index.sats[k] for k in sub], [sub.index(p)], threshold_km, jd_w, fr_w, span_s
+            )
+            sub = [k for k, kept in zip(sub, keep.tolist()) if kept]
             res = screen_selected(
                 index.ids[sub],
                 [index.objs[k] for k in sub],
