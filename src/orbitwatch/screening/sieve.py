@@ -89,6 +89,8 @@ DAY_S = 86400.0
 PRIMARY_STEP_S = 60.0
 # exact-search pieces
 PIECE_S = 60.0
+# records of one pair closer than this are one minimum solved twice (s)
+DUPLICATE_S = 1.0
 
 # Node groups: (name, node spacing s, mean anomaly cubic-Hermite with SGP4's
 # rates, out-of-plane cap km, position cap (fraction of a, km), radial cap
@@ -595,7 +597,8 @@ def _plane_frames(inc: np.ndarray, node: np.ndarray):
 
 def kepler_states(el: np.ndarray, velocity: bool = True):
     """Two-body position and velocity (km, km/s) of mean elements ``el`` (m, 7)
-    (velocity ``None`` when not asked for)."""
+    (velocity ``None`` when not asked for); NaN where Kepler's equation did
+    not converge."""
     a, e, inc, node, argp, mm = np.ascontiguousarray(el[:, :6].T)
     m = _wrap(mm)
     ea = m + e * _cos_sin(m)[1]
@@ -616,6 +619,8 @@ def kepler_states(el: np.ndarray, velocity: bool = True):
         ea[act] = ee - st
         ce[act], se[act], step[act] = c_, s_, st
         act = act[np.abs(st) > 1e-10]
+    # not converged (only near e = 1, which the index never holds): no position
+    bad = act
     ce, se = ce + se * step, se - ce * step
     b = np.sqrt(np.maximum(1.0 - e * e, 0.0))
     den = 1.0 - e * ce
@@ -630,6 +635,7 @@ def kepler_states(el: np.ndarray, velocity: bool = True):
     r[:, 0] = rho * (cu * co - su * ci * so)
     r[:, 1] = rho * (cu * so + su * ci * co)
     r[:, 2] = rho * su * si
+    r[bad] = np.nan
     if not velocity:
         return r, None
     # velocity: radial and transverse components,
@@ -642,6 +648,7 @@ def kepler_states(el: np.ndarray, velocity: bool = True):
     v[:, 0] = vr * (cu * co - su * ci * so) + vt * (-su * co - cu * ci * so)
     v[:, 1] = vr * (cu * so + su * ci * co) + vt * (-su * so + cu * ci * co)
     v[:, 2] = vr * su * si + vt * cu * si
+    v[bad] = np.nan
     return r, v
 
 
@@ -881,7 +888,11 @@ def screen_primaries(
             for oid in twin_ids.get(f.object_id, ())
         )
     # one record per pair and minimum: overlapping pieces can bracket a minimum
-    # twice, both solved to 1e-6 s; keep the first of a pair's records within 1 ms
+    # twice, and where SGP4's rounding noise decides the sign of d.d' (slow
+    # encounters: a band of milliseconds in LEO, up to about a second in GEO)
+    # the two solves can end at different sign changes of that band; keep the
+    # first of a pair's records within DUPLICATE_S (the screen resolves minima
+    # of slow motion only to h/8 = 7.5 s anyway: refine.py)
     last: dict[tuple[int, int], float] = {}
     out = []
     for c in sorted(
@@ -889,7 +900,7 @@ def screen_primaries(
     ):
         key = (min(c.object_1, c.object_2), max(c.object_1, c.object_2))
         ts_ = c.tca.timestamp()
-        if key in last and ts_ - last[key] < 1e-3:
+        if key in last and ts_ - last[key] < DUPLICATE_S:
             continue
         last[key] = ts_
         out.append(c)
@@ -1150,7 +1161,8 @@ def _one_primary(
     q_s = np.maximum(a_s * (1.0 - e_s) - index.pos_cap[sobj], RE_KM - 100.0)
     v_s_max = np.sqrt(MU_KM3_S2 * (2.0 / q_s - 1.0 / (a_s + index.pos_cap[sobj]))) + 0.05
     lower = dist - index.pos_cap[sobj] - pad_p - (v_s_max + float(speed.max()) + 0.01) * hwt
-    near = (lower <= D) | ~index.fast[sobj]
+    # NaN (no Kepler position) keeps the window
+    near = ~(lower > D) | ~index.fast[sobj]
     sobj, w_lo, w_hi, tc, hwt = sobj[near], w_lo[near], w_hi[near], tc[near], hwt[near]
     sv.windows_after_phase += sobj.size
 
@@ -1214,9 +1226,10 @@ def _linear_lower_km(exact: ExactStates, p_obj: np.ndarray, obj: np.ndarray, tc:
     """Lower bound on the distance between object 0 of ``exact`` (the primary)
     and objects ``obj`` over ``[tc - hw, tc + hw]``, from SGP4's states at
     ``tc``: ``d(t) = d(tc) + d'(tc) s + R``, ``|R| <= A s^2 / 2`` with
-    ``A >= |d''| = 2 mu / rho^2 + P_1 + P_2``, and SGP4's velocity output
-    within ``VELOCITY_GAP_KM_S`` of ``d'``, so over ``|s| <= hw``
-    ``|d(t)| >= min_s |d(tc) + v s| - VELOCITY_GAP_KM_S hw - A hw^2 / 2``.
+    ``A >= |d''| = 2 mu / rho^2 + P_1 + P_2``, and each object's SGP4 velocity
+    output within ``VELOCITY_GAP_KM_S`` of the derivative of its positions
+    (so the relative one within twice that of ``d'``), so over ``|s| <= hw``
+    ``|d(t)| >= min_s |d(tc) + v s| - 2 VELOCITY_GAP_KM_S hw - A hw^2 / 2``.
     Returns ``(lower, bad)``; ``bad`` flags a propagation failure at ``tc``."""
     ej, rj, vj = exact(obj, tc)
     ei, ri, vi = exact(np.zeros(tc.size, dtype=np.int64), tc)
@@ -1229,7 +1242,9 @@ def _linear_lower_km(exact: ExactStates, p_obj: np.ndarray, obj: np.ndarray, tc:
         s_min = np.where(v2 > 0, -np.einsum("ij,ij->i", dd, vv) / v2, 0.0)
     s_min = np.clip(s_min, -hw, hw)
     lower = (
-        np.linalg.norm(dd + vv * s_min[:, None], axis=1) - VELOCITY_GAP_KM_S * hw - 0.5 * acc * hw * hw
+        np.linalg.norm(dd + vv * s_min[:, None], axis=1)
+        - 2.0 * VELOCITY_GAP_KM_S * hw
+        - 0.5 * acc * hw * hw
     )
     return lower, bad
 
