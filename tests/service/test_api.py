@@ -239,6 +239,15 @@ def test_post_finding_releasability(env):
 # -- screening jobs -----------------------------------------------------------
 
 
+def _wait_job(client, h, job_id, timeout_s=60.0):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = client.get(f"/api/v1/screenings/{job_id}", headers=h).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
 def test_screening_job_stores_conjunctions_with_creator_releasability(env):
     """Two objects in planes 0.02 deg apart cross twice per revolution; the job must
     find exactly what orbitwatch.screening.screen finds on the same element sets."""
@@ -257,12 +266,7 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
     r = client.post("/api/v1/screenings", headers=h, json=params)
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
-    deadline = time.monotonic() + 60
-    while True:
-        job = client.get(f"/api/v1/screenings/{job_id}", headers=h).json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    job = _wait_job(client, h, job_id)
     assert job["status"] == "done", job
     ref = screen(parse_text(text).element_sets, EPOCH, 7200.0, 10.0)
     assert job["n_conjunctions"] == len(ref.conjunctions) > 0
@@ -280,15 +284,6 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
     cid = job["conjunctions"][0]["id"]
     cdm = parse_cdm(client.get(f"/api/v1/conjunctions/{cid}/cdm", headers=h).text)
     assert cdm.miss_distance_m == pytest.approx(job["conjunctions"][0]["miss_distance_km"] * 1e3, abs=1e-3)
-
-
-def _wait_job(client, h, job_id, timeout_s=60.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = client.get(f"/api/v1/screenings/{job_id}", headers=h).json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
 
 
 def test_primary_jobs_reuse_the_catalog_index_until_the_data_change(env):

@@ -83,6 +83,7 @@ from orbitwatch.screening.model import Conjunction, ScreenResult, ScreenStats
 from orbitwatch.screening.refine import ExactStates, find_brackets, solve_minima
 from orbitwatch.screening.rtn import to_rtn
 from orbitwatch.timeutil import datetime_to_jd
+from orbitwatch.tracking.geometry import hermite as hermite_states
 
 DAY_S = 86400.0
 # primary samples (exact SGP4) used to build its argument-of-latitude table
@@ -656,16 +657,9 @@ def _hermite(t: np.ndarray, tab_t: np.ndarray, r: np.ndarray, v: np.ndarray) -> 
     """Cubic Hermite interpolation of sampled states at times ``t`` (inside the table)."""
     h = tab_t[1] - tab_t[0]
     j = np.clip(((t - tab_t[0]) // h).astype(np.int64), 0, tab_t.size - 2)
-    s = ((t - tab_t[j]) / h)[:, None]
-    s2 = s * s
-    s3 = s2 * s
-    h00 = 2 * s3 - 3 * s2 + 1
-    h10 = s3 - 2 * s2 + s
-    h01 = -2 * s3 + 3 * s2
-    h11 = s3 - s2
     r0, r1 = np.take(r, j, axis=0), np.take(r, j + 1, axis=0)
     v0, v1 = np.take(v, j, axis=0), np.take(v, j + 1, axis=0)
-    return h00 * r0 + h10 * h * v0 + h01 * r1 + h11 * h * v1
+    return hermite_states(r0, v0, r1, v1, h, (t - np.take(tab_t, j)) / h, derivative=False)[0]
 
 
 @dataclass

@@ -261,17 +261,18 @@ def look_from_itrs(
     return Topocentric(az_deg, el / DEG, rho, rho_dot, el_rate / DEG, az_rate)
 
 
-def hermite(p0, v0, p1, v1, h, s):
+def hermite(p0, v0, p1, v1, h, s, derivative: bool = True):
     """Cubic Hermite interpolation of position and its derivative.
 
     ``p0, v0`` at the start and ``p1, v1`` at the end of an interval of
     length ``h`` (s); ``s`` in [0, 1] the fraction.  Shapes (..., 3) for the
-    states and (...) for ``h`` and ``s``.  Returns ``(p, v)``.  For an orbit
+    states and (...) for ``h`` and ``s`` (``h`` may be a number).  Returns
+    ``(p, v)`` (``v`` is ``None`` without ``derivative``).  For an orbit
     with angular rate w the position error is about (w h)^4 r / 384
     (e.g. 2 m for w h = 0.1 rad at r = 7000 km).
     """
     s = s[..., None]
-    hh = h[..., None]
+    hh = np.asarray(h)[..., None]
     s2 = s * s
     s3 = s2 * s
     h00 = 2 * s3 - 3 * s2 + 1
@@ -279,6 +280,8 @@ def hermite(p0, v0, p1, v1, h, s):
     h01 = -2 * s3 + 3 * s2
     h11 = s3 - s2
     p = h00 * p0 + h10 * hh * v0 + h01 * p1 + h11 * hh * v1
+    if not derivative:
+        return p, None
     d00 = 6 * s2 - 6 * s
     d10 = 3 * s2 - 4 * s + 1
     d11 = 3 * s2 - 2 * s
