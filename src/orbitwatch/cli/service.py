@@ -1,4 +1,4 @@
-"""orbitwatch CLI commands of the combined-operations service: serve, partner add, token create."""
+"""orbitwatch CLI commands of the combined-operations service: serve, partner, token, audit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ partner_app = typer.Typer(help="Manage partners (who contributes and who may see
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(partner_app, name="partner")
 app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The service's audit log (retention).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 @app.command("serve")
@@ -107,3 +109,89 @@ def token_revoke(
     if not ok:
         fail(f"no live token with id {token_id}", 2)
     out.print(f"token {token_id} revoked", highlight=False)
+
+
+@audit_app.command("prune")
+def audit_prune(
+    before: str | None = typer.Option(None, "--before", help="Remove entries older than this instant (ISO-8601 UTC)."),
+    older_than_days: float | None = typer.Option(
+        None, "--older-than-days", help="Remove entries older than this many days."
+    ),
+    archive: str | None = typer.Option(
+        None, "--archive",
+        help="Write the removed entries here first, one JSON object per line (.gz: compressed). "
+             "The file must not exist.",
+    ),
+    no_archive: bool = typer.Option(False, "--no-archive", help="Remove without keeping a copy."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Apply a retention period to the audit log: archive old entries, then remove them.
+
+    The archive is written and synced to disk before the removal is committed:
+    an interrupted run leaves every entry in the database (and at worst also in
+    the archive).  The prune itself is recorded in the audit log.
+    """
+    import gzip
+    import json
+    import os
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from orbitwatch.store.db import open_session
+    from orbitwatch.store.shared import record_audit, take_audit_before
+    from orbitwatch.timeutil import iso_z, parse_iso
+
+    if (before is None) == (older_than_days is None):
+        fail("give exactly one of --before and --older-than-days", 2)
+    if (archive is None) == (not no_archive):
+        fail("give --archive FILE, or --no-archive to remove entries without a copy", 2)
+    now = datetime.now(UTC)
+    try:
+        cutoff = parse_iso(before) if before is not None else now - timedelta(days=float(older_than_days))
+    except ValueError as exc:
+        fail(f"--before: {exc}", 2)
+    if older_than_days is not None and older_than_days < 0:
+        fail("--older-than-days: must not be negative", 2)
+    if cutoff > now:
+        fail(f"--before: {iso_z(cutoff, 0)} is in the future; only past entries can be pruned", 2)
+    path = Path(archive) if archive else None
+    if path is not None and path.exists():
+        fail(f"{path}: exists; the archive is never overwritten", 2)
+    part = path.with_name(path.name + ".part") if path is not None else None
+    fh = None
+    archived = False  # the archive is in place (before the commit)
+    if part is not None:
+        fh = gzip.open(part, "wt", encoding="utf-8") if path.suffix == ".gz" else open(part, "w", encoding="utf-8")
+
+    def sink(rows: list[dict]) -> None:
+        if fh is None:
+            return
+        for r in rows:
+            fh.write(json.dumps({**r, "at": iso_z(r["at"])}, separators=(",", ":")) + "\n")
+
+    try:
+        with open_session(db) as session:
+            n = take_audit_before(session, cutoff, sink)
+            if fh is not None:
+                fh.flush()
+                fh.close()
+                with open(part, "rb+") as raw:  # the archive reaches the disk before the commit
+                    os.fsync(raw.fileno())
+                part.replace(path)
+                fh, archived = None, True
+            record_audit(
+                session, partner=None, token_id=None, role=None, action="write", method="CLI",
+                path=f"orbitwatch audit prune --before {iso_z(cutoff, 0)}"
+                     + (f" --archive {path}" if path else " --no-archive"),
+                resource="audit", count=n,
+            )
+            session.commit()
+    except Exception as exc:  # noqa: BLE001
+        if fh is not None:
+            fh.close()
+        if part is not None and part.exists():
+            part.unlink()
+        kept = f"; {path} holds copies of entries that are still in the database" if archived else ""
+        fail(f"audit prune failed, nothing removed: {exc}{kept}")
+    where = f", archived to {path}" if path else ""
+    out.print(f"{n} audit entries before {iso_z(cutoff, 0)} removed{where}", highlight=False)

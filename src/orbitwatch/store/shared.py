@@ -247,6 +247,34 @@ def list_audit(
     return _page(db, stmt, limit, offset)
 
 
+def take_audit_before(db: Db, before: datetime, sink, *, batch: int = 5000) -> int:
+    """Hand every audit entry older than ``before`` to ``sink`` and delete it.
+
+    ``sink(rows)`` is called with batches of entries (dicts of columns), oldest
+    first.  Each batch is deleted after ``sink`` returns, in the caller's
+    transaction: nothing is gone before the caller commits, so the caller
+    makes its archive durable first and commits after.  If ``sink`` raises,
+    the caller rolls back and every entry stays.  Entries at or after
+    ``before`` are never touched.  Returns how many were deleted.
+    """
+    a = audit_table
+    last = 0
+    gone = 0
+    while True:
+        rows = [
+            dict(r._mapping)
+            for r in db.execute(
+                select(a).where(a.c.at < before, a.c.id > last).order_by(a.c.id).limit(batch)
+            )
+        ]
+        if not rows:
+            return gone
+        sink(rows)
+        ids = [r["id"] for r in rows]
+        gone += db.execute(a.delete().where(a.c.id.in_(ids))).rowcount
+        last = ids[-1]
+
+
 # ---------------------------------------------------------------------------
 # conjunctions
 
