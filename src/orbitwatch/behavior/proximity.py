@@ -14,9 +14,14 @@ For each protected asset this reports
 3. the **trend** over the element-set history: for each element set of the
    approaching object (oldest to newest), the minimum distance to the asset
    over one orbit of the object from that set's epoch, using the asset's set
-   in force then; a least-squares slope over the sets decides ``closing``
-   (the distance shrinks by more than 20 % and 1 km over the history),
-   ``departing`` (grows by as much) or ``holding near``;
+   in force then (:func:`trend_of`).  The trend is where the distance is
+   going *now*: ``closing``, ``departing`` or ``holding near``, from a robust
+   slope over the sets since the series' last extreme (a pair that passed
+   its closest point a few days ago is departing, not closing), or over the
+   whole history when that stretch is too short or flat.  A change counts
+   only when it exceeds 1 km, 20 % of the typical distance and three times
+   the robust scatter of the distances about that line (a docked vehicle
+   whose sets are fitted apart from the station's scatters by kilometres);
 4. whether the approach **followed a manoeuvre** by the approaching object:
    a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`) whose
    gap ended in the 14 days before the first approach;
@@ -71,6 +76,7 @@ class ProximityEvent:
     after_maneuver: bool
     maneuver_epoch: datetime | None
     evidence: dict = field(default_factory=dict)
+    trend_epochs: tuple[datetime, ...] = ()  # the object's set epochs of trend_distances_km
 
     def to_dict(self) -> dict:
         return {
@@ -93,6 +99,7 @@ class ProximityEvent:
             ),
             "trend": self.trend,
             "trend_distances_km": [round(d, 3) for d in self.trend_distances_km],
+            "trend_epochs": [iso_z(e, 3) for e in self.trend_epochs],
             "after_maneuver": self.after_maneuver,
             "maneuver_epoch": iso_z(self.maneuver_epoch, 3) if self.maneuver_epoch else None,
             "evidence": self.evidence,
@@ -123,27 +130,70 @@ def _min_distance_over_orbit(a: ElementSet, b: ElementSet, start: datetime) -> f
     return float(np.nanmin(d)) if np.any(np.isfinite(d)) else float("nan")
 
 
-def trend_of(asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet]) -> tuple[str, list[float]]:
-    """Trend of the pair's per-set minimum distance over the object's history."""
+#: the trend's change must exceed all of: this many km, this share of the
+#: typical distance, and this many robust scatters of the distances about the line
+TREND_MIN_KM = 1.0
+TREND_MIN_SHARE = 0.2
+TREND_NOISE_FACTOR = 3.0
+
+
+def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
+    """Slope (median of the pairwise slopes) and intercept of a Theil-Sen line:
+    one fit that lands far off, or a few, cannot turn it."""
+    i, j = np.triu_indices(len(t), 1)
+    dt = t[j] - t[i]
+    ok = dt > 0
+    slope = float(np.median((d[j] - d[i])[ok] / dt[ok])) if ok.any() else 0.0
+    return slope, float(np.median(d - slope * t))
+
+
+def trend_of(
+    asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet]
+) -> tuple[str, list[float], list[datetime]]:
+    """Trend of the pair's per-set minimum distance over the object's history.
+
+    Returns the trend (``closing``, ``departing``, ``holding near``, or
+    ``unknown`` with fewer than 3 usable sets), the distances (km) and the
+    epochs of the object's sets they belong to.  See the module docstring.
+    """
     dists: list[float] = []
-    times: list[float] = []
+    epochs: list[datetime] = []
     for s in obj_hist:
         a = _set_at(asset_hist, s.epoch)
         d = _min_distance_over_orbit(a, s, s.epoch)
         if np.isfinite(d):
             dists.append(d)
-            times.append(s.epoch.timestamp())
+            epochs.append(s.epoch)
     if len(dists) < 3:
-        return "unknown", dists
-    t = (np.array(times) - times[0]) / DAY_S
-    slope, icpt = np.polyfit(t, np.array(dists), 1)
-    change = slope * (t[-1] - t[0])
-    ref = max(abs(icpt), 1e-3)
-    if change < -max(1.0, 0.2 * ref):
-        return "closing", dists
-    if change > max(1.0, 0.2 * ref):
-        return "departing", dists
-    return "holding near", dists
+        return "unknown", dists, epochs
+    t = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
+    d = np.array(dists)
+
+    def verdict(tt: np.ndarray, dd: np.ndarray) -> str | None:
+        slope, icpt = _theil_sen(tt, dd)
+        resid = dd - (icpt + slope * tt)
+        scatter = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+        change = slope * (tt[-1] - tt[0])
+        bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(dd)), TREND_NOISE_FACTOR * scatter)
+        if change < -bar:
+            return "closing"
+        if change > bar:
+            return "departing"
+        return None
+
+    def now(tt: np.ndarray, dd: np.ndarray) -> str | None:
+        # where the distance is going now: the stretch after the later of its
+        # lowest and highest point (with at least two sets after it), looked
+        # at the same way in turn; else this stretch as a whole
+        turns = [k for k in (int(np.argmin(dd)), int(np.argmax(dd))) if 0 < k <= len(dd) - 3]
+        if turns:
+            k = max(turns)
+            v = now(tt[k:], dd[k:])
+            if v is not None:
+                return v
+        return verdict(tt, dd)
+
+    return now(t, d) or "holding near", dists, epochs
 
 
 def find_proximity(
@@ -203,7 +253,7 @@ def find_proximity(
         return maneuver_cache[nid]
 
     def finish(asset, obj, kind, closest_km, closest_t, n, first, last, speed, extra):
-        trend, dists = trend_of(hist.get(asset, [newest[asset]]), hist.get(obj, [newest[obj]]))
+        trend, dists, trend_epochs = trend_of(hist.get(asset, [newest[asset]]), hist.get(obj, [newest[obj]]))
         prior = [
             m for m in maneuvers(obj)
             if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= first
@@ -215,6 +265,7 @@ def find_proximity(
                 kind=kind, range_km=ranges[asset], closest_km=closest_km,
                 closest_time=closest_t, approaches=n, first_time=first, last_time=last,
                 relative_speed_km_s=speed, trend=trend, trend_distances_km=tuple(dists),
+                trend_epochs=tuple(trend_epochs),
                 after_maneuver=bool(prior),
                 maneuver_epoch=prior[-1].epoch_estimate if prior else None,
                 evidence={
