@@ -87,3 +87,30 @@ def test_cli_geo_jsonl():
     for r in rows:
         assert r["type"] == "geo_relocation" and isinstance(r["object"], int)
         assert r["gap_start"].endswith("Z")
+
+
+def test_one_bad_fit_and_its_reissue_are_not_a_relocation(geo_sets):
+    """Intelsat 20 keeps its box at 68.5 deg E all May 2026.  One fit (2026-05-24 21:13,
+    published twice, 1 ms apart) says it drifts at -0.14 deg/day; counted twice it looked
+    like a drift start and a drift stop.  Oracle (skyfield): the sets on either side of it
+    predict each other's sub-satellite longitude to 0.02 deg over the 31 hours between."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    sets = sorted((s for s in geo_sets if s.norad_id == 38740), key=lambda s: s.epoch)
+    raw = geo_track(sets)
+    assert sum(abs(t.drift_deg_day) > 0.05 for t in raw) == 2  # the bad fit and its reissue
+    bad = next(t.epoch for t in raw if abs(t.drift_deg_day) > 0.05)
+    before = max((s for s in sets if s.epoch < bad), key=lambda s: s.epoch)
+    after = min((s for s in sets if (s.epoch - bad).total_seconds() > 1.0), key=lambda s: s.epoch)
+    ts = load.timescale(builtin=True)
+    t = ts.from_datetime(after.epoch)
+    lon = [wgs84.subpoint_of(EarthSatellite(s.line1, s.line2, ts=ts).at(t)).longitude.degrees
+           for s in (before, after)]
+    assert abs(lon[0] - lon[1]) < 0.02 and (after.epoch - before.epoch).total_seconds() > 86400
+    events, status = find_relocations(sets)
+    assert events == [] and status[38740] == "station-kept"
+    # a real relocation in the same file is still found: Meteosat-12 starts drifting
+    # west on 26 May and stops on 28/29 May
+    ev, st = find_relocations([s for s in geo_sets if s.norad_id == 54743])
+    assert [e.kind for e in ev] == ["drift start", "drift stop"] and st[54743] == "relocating"
+    assert ev[0].direction == "west" and ev[1].longitude_after_deg < ev[0].longitude_before_deg - 0.1

@@ -14,6 +14,10 @@ and reduced to
   than the two-body ``360 (n - n_sidereal)``,
 - ``inclination_deg`` and ``latitude_amplitude_deg``.
 
+The relocation search first cleans each object's history as the manoeuvre
+detector does (:func:`orbitwatch.behavior.history.clean_history`: duplicates,
+reissues within a second, isolated outliers).
+
 A **relocation** is a change of the station-keeping state along the history:
 the object *starts drifting* when ``|drift|`` rises above
 ``drift_threshold_deg_day`` (default 0.05 deg/day, several times what
@@ -33,6 +37,7 @@ from datetime import datetime
 
 import numpy as np
 
+from orbitwatch.behavior.history import clean_history
 from orbitwatch.elements.model import ElementSet
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
@@ -176,14 +181,11 @@ def find_relocations(
     events: list[GeoRelocation] = []
     status: dict[int, str] = {}
     for nid, sets in sorted(by_id.items()):
-        sets.sort(key=lambda s: s.epoch)
-        # one set per epoch (reissues with the same epoch carry the same orbit)
-        uniq: list[ElementSet] = []
-        for s in sets:
-            if uniq and s.epoch == uniq[-1].epoch:
-                uniq[-1] = s
-            else:
-                uniq.append(s)
+        # the manoeuvre detector's cleaning: duplicates and reissues within a
+        # second are one set, and an isolated set that both its neighbours
+        # contradict is an outlier (one bad fit would otherwise count twice,
+        # as a drift start and a drift stop, through its reissue)
+        uniq = list(clean_history(sets).element_sets) if len(sets) >= 3 else sorted(sets, key=lambda s: s.epoch)
         track = geo_track(uniq)
         if len(track) < 2:
             continue
