@@ -113,3 +113,43 @@ def test_bad_rules_file_names_file_rule_and_field(tmp_path):
         load_rules(p)
     res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
     assert res.exit_code == 1 and "field 'check'" in res.output
+
+
+def test_norms_from_the_store_use_its_conjunctions(tmp_path):
+    """`orbitwatch norms --db`: the stored conjunctions reach the rules (a stored red
+    conjunction turns a manoeuvre into collision avoidance; a stored Pc >= 1e-4 makes
+    an approach outside 1 km unsafe)."""
+    from datetime import UTC, datetime
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+    from orbitwatch.store.shared import add_conjunctions
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+            "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+    prox = _prox("JPN", "CIS", 3.0, after_maneuver=True, asset_name="A", object_name="B",
+                 last_time="2026-05-30T12:00:00Z", trend="closing")
+    store_events(engine, [mnvr, prox])
+
+    def judged():
+        res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl"])
+        assert res.exit_code == 0, res.output
+        return {f["rule"]: f for f in map(json.loads, res.stdout.splitlines())}
+
+    before = judged()
+    assert "unsafe-approach" not in before  # 3 km in LEO, no Pc on record
+    assert before["unannounced-maneuver-near-foreign-asset"]["severity"] == "medium"
+    with engine.begin() as conn:
+        add_conjunctions(conn, partner=None, releasable_to="ALL", conjunctions=[
+            {"object_1": 1, "object_2": 2, "tca": datetime(2026, 5, 30, 12, tzinfo=UTC),
+             "miss_distance_km": 3.0, "relative_speed_km_s": 10.0, "pc": 3e-4},
+            {"object_1": 2, "object_2": 9, "tca": datetime(2026, 5, 29, 6, tzinfo=UTC),
+             "miss_distance_km": 0.2, "relative_speed_km_s": 10.0}])
+    engine.dispose()
+    after = judged()
+    assert "Pc 3.00e-04" in after["unsafe-approach"]["summary"]
+    ca = after["unannounced-maneuver-near-foreign-asset"]
+    assert ca["severity"] == "info" and "collision avoidance" in ca["benign_explanation"]

@@ -309,8 +309,10 @@ def norms_command(
                        if r["kind"] != "finding"]
         engine.dispose()
     owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
-    cat_rows = _catalog_rows(catalog) if catalog else []
-    found = evaluate(records, rule_list, owners=owners, catalog=cat_rows)
+    # catalog-wide rules: from the files given, else from the store the events came from
+    cat_rows = _catalog_rows(catalog, None) if catalog else ([] if events else _catalog_rows(None, db))
+    conj = [] if events else _stored_conjunctions(db)
+    found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj)
     if store:
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import store_events
@@ -331,22 +333,24 @@ def norms_command(
     out.print(t)
 
 
-def _catalog_rows(catalog: list[Path]) -> list[dict]:
-    """Per-object rows (newest set + SATCAT type/owner) for catalog-wide rules."""
-    from orbitwatch.cli.sources import load_element_sets
-    from orbitwatch.orbit import perigee_apogee_km
+def _stored_conjunctions(db: str | None) -> list[dict]:
+    """The stored conjunctions the norms use (safe separation, collision-avoidance
+    explanations): every one with a Pc, and every one within 5 km."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.shared import conjunction_facts
 
-    owners, types = _satcat_facts(catalog, None)
-    rows = []
-    for s in load_element_sets(catalog, None):
-        per, apo = (float(x) for x in perigee_apogee_km(
-            s.mean_motion_rev_day, s.eccentricity, s.inclination_deg))
-        rows.append({
-            "norad_id": s.norad_id, "name": s.name,
-            "object_type": types.get(s.norad_id) or s.object_type,
-            "owner": owners.get(s.norad_id) or s.owner,
-            "perigee_km": per, "apogee_km": apo,
-            "mean_motion_rev_day": s.mean_motion_rev_day,
-            "mean_motion_dot": s.mean_motion_dot, "epoch": s.epoch,
-        })
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        rows = conjunction_facts(conn, max_miss_km=5.0)
+    engine.dispose()
     return rows
+
+
+def _catalog_rows(catalog: list[Path] | None, db: str | None) -> list[dict]:
+    """Per-object rows (newest set + SATCAT type/owner) for catalog-wide rules,
+    from ``catalog`` files when given, else from the store ``db``."""
+    from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.norms.rules import catalog_rows
+
+    owners, types = _satcat_facts(catalog, db)
+    return catalog_rows(load_element_sets(catalog, db), owners, types)

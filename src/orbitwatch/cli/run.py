@@ -42,6 +42,10 @@ class RunContext:
     releasable_to: str | None = None
     report: dict = field(default_factory=dict)
     rejected: int = 0
+    assets: list[int] = field(default_factory=list)
+    # what the screening step found, as the norms take it (object_1, object_2, tca,
+    # miss_distance_km, pc where assessed); None when this run did not screen
+    conjunctions: list[dict] | None = None
 
 
 Step = Callable[[RunContext], None]
@@ -190,6 +194,7 @@ def _step_screen(ctx: RunContext) -> None:
     if not sets:
         return
     start = ctx.start or datetime.now(UTC).replace(microsecond=0)
+    ctx.start = start  # the window of this run, for the proximity step too
     progress = None
     bar = None
     if show_progress(ctx.quiet):
@@ -215,6 +220,12 @@ def _step_screen(ctx: RunContext) -> None:
     approaches = [c for c in res.conjunctions if (c.object_1, c.object_2) not in co]
     closest = sorted(approaches, key=lambda c: c.miss_distance_km)[: ctx.top]
     risk = _assess_and_store(ctx, res.conjunctions, closest, sets)
+    pcs = {(c.object_1, c.object_2, c.tca): r["pc"] for c, r in zip(closest, risk)}
+    ctx.conjunctions = [
+        {"object_1": c.object_1, "object_2": c.object_2, "tca": c.tca,
+         "miss_distance_km": c.miss_distance_km, "pc": pcs.get((c.object_1, c.object_2, c.tca))}
+        for c in res.conjunctions
+    ]
     co_rows = sorted(co.values(), key=lambda p: p.closest_km)
     ctx.report["screening"] = {
         "start": iso_z(start, 3),
@@ -340,10 +351,12 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.behavior.geo import find_relocations, is_geo
     from orbitwatch.behavior.maneuvers import detect_maneuvers
     from orbitwatch.cli.sources import load_element_sets
-    from orbitwatch.norms.rules import evaluate
+    from orbitwatch.elements import newest_per_object
+    from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import store_events
+    from orbitwatch.store.shared import conjunction_facts
 
     hist = load_element_sets(None, ctx.db_url, history=True)
     engine = open_engine(ctx.db_url)
@@ -369,13 +382,29 @@ def _step_detect(ctx: RunContext) -> None:
     records += [b.to_dict() for b in find_breakups(hist, owners=owners, object_types=types)]
     geo_events, _ = find_relocations([s for s in hist if is_geo(s)])
     records += [e.to_dict() for e in geo_events]
-    findings = [f.to_dict() for f in evaluate(records, owners=owners)]
+    newest = newest_per_object(hist)
+    if ctx.assets:
+        records += _proximity_records(ctx, hist, owners)
+    # the norms see the screening's conjunctions (safe separation, collision-avoidance
+    # explanations; else the stored ones) and every object's newest set (debris rule)
+    if ctx.conjunctions is not None:
+        conj = ctx.conjunctions
+    else:
+        with engine.connect() as conn:
+            conj = conjunction_facts(conn, max_miss_km=5.0)
+    findings = [
+        f.to_dict()
+        for f in evaluate(records, owners=owners, conjunctions=conj,
+                          catalog=catalog_rows(newest, owners, types))
+    ]
     new, old = store_events(
         engine, records + findings, partner=ctx.partner, releasable_to=ctx.releasable_to
     )
     engine.dispose()
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
-    ctx.report["events"] = {"by_type": dict(counts), "new": new, "already_stored": old}
+    by_rule = Counter(f"{f['rule']} ({f['severity']})" for f in findings)
+    ctx.report["events"] = {"by_type": dict(counts), "new": new, "already_stored": old,
+                            "findings_by_rule": dict(by_rule)}
     if not ctx.as_json:
         out.print(
             "Behaviour: "
@@ -383,8 +412,32 @@ def _step_detect(ctx: RunContext) -> None:
             + f" ({new} new)",
             highlight=False,
         )
+        if by_rule:
+            out.print("Findings by rule: " + ", ".join(f"{v} {k}" for k, v in by_rule.most_common()),
+                      highlight=False, markup=False)
         for f in findings[:10]:
             out.print(f"  [{f['severity']}] {f['rule']}: {f['summary']}", highlight=False, markup=False)
+
+
+def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[dict]:
+    """Proximity events around ``--assets`` over the screening window (as
+    ``orbitwatch detect proximity``: the catalog as of the window start)."""
+    from orbitwatch.behavior.proximity import find_proximity
+    from orbitwatch.elements import newest_per_object
+
+    t0 = ctx.start or datetime.now(UTC).replace(microsecond=0)
+    newest = newest_per_object(hist, t0)
+    have = {s.norad_id for s in newest}
+    newest += [s for s in newest_per_object(hist) if s.norad_id not in have]
+    missing = sorted(set(ctx.assets) - {s.norad_id for s in newest})
+    if missing:
+        err.print(f"note: assets not in the catalog, left out: {', '.join(map(str, missing))}",
+                  highlight=False)
+    assets = [a for a in ctx.assets if a not in missing]
+    if not assets:
+        return []
+    found = find_proximity(assets, newest, t0, ctx.hours * 3600.0, history=hist, owners=owners)
+    return [e.to_dict() for e in found]
 
 
 @app.command("run")
@@ -418,6 +471,11 @@ def run_command(
     releasable_to: str = typer.Option(
         None, "--releasable-to", help="Who may see what this run stores: CODE,CODE or ALL."
     ),
+    assets: str = typer.Option(
+        None, "--assets",
+        help="Protected assets (ID,ID,... or a file): proximity events around them over the "
+             "screening window, judged by the norms.",
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json (one JSON report)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
@@ -444,6 +502,10 @@ def run_command(
         partner=partner,
         releasable_to=releasable_to,
     )
+    if assets:
+        from orbitwatch.cli.events import _asset_ids
+
+        ctx.assets = _asset_ids(assets)
     _step_acquire(ctx, catalog, gp_url, satcat_url)
     steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect]
     for step in steps:

@@ -172,6 +172,29 @@ def evaluate(
     return found
 
 
+def catalog_rows(
+    element_sets: Iterable, owners: dict[int, str] | None = None, types: dict[int, str] | None = None
+) -> list[dict]:
+    """Per-object rows for the catalog-wide rules (``catalog`` of :func:`evaluate`)
+    from each object's newest element set, with SATCAT owner and type where known."""
+    from orbitwatch.orbit import perigee_apogee_km
+
+    owners, types = owners or {}, types or {}
+    rows = []
+    for s in element_sets:
+        per, apo = (float(x) for x in perigee_apogee_km(
+            s.mean_motion_rev_day, s.eccentricity, s.inclination_deg))
+        rows.append({
+            "norad_id": s.norad_id, "name": s.name,
+            "object_type": types.get(s.norad_id) or s.object_type,
+            "owner": owners.get(s.norad_id) or s.owner,
+            "perigee_km": per, "apogee_km": apo,
+            "mean_motion_rev_day": s.mean_motion_rev_day,
+            "mean_motion_dot": s.mean_motion_dot, "epoch": s.epoch,
+        })
+    return rows
+
+
 def _owner(owners, ev, key_id, key_owner):
     nid = ev.get(key_id)
     return ev.get(key_owner) or (owners.get(nid) if nid is not None else None)

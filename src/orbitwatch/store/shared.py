@@ -365,6 +365,28 @@ def list_conjunctions(
     return _page(db, stmt, limit, offset)
 
 
+def conjunction_facts(
+    db: Db, *, max_miss_km: float | None = None, tca_from: datetime | None = None,
+    tca_to: datetime | None = None,
+) -> list[dict]:
+    """Every stored conjunction (host view, no releasability filter) with a Pc or
+    within ``max_miss_km``, as the dicts the norms take: ``object_1``,
+    ``object_2``, ``tca``, ``miss_distance_km``, ``pc``."""
+    cols = (c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km, c_.c.pc)
+    stmt = select(*cols)
+    if max_miss_km is not None:
+        stmt = stmt.where(c_.c.pc.is_not(None) | (c_.c.miss_distance_km <= max_miss_km))
+    if tca_from is not None:
+        stmt = stmt.where(c_.c.tca >= tca_from)
+    if tca_to is not None:
+        stmt = stmt.where(c_.c.tca <= tca_to)
+    return [
+        {"object_1": int(a), "object_2": int(b), "tca": t, "miss_distance_km": float(m),
+         "pc": None if pc is None else float(pc)}
+        for a, b, t, m, pc in db.execute(stmt.order_by(c_.c.tca, c_.c.id))
+    ]
+
+
 def _conjunction_query(
     *,
     visible_to: str,
