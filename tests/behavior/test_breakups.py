@@ -50,6 +50,10 @@ def test_cosmos_1408_destructive_test_dated_by_dispersion():
     # the intercept happened over northern Russia, near 480 km (Cosmos 1408's altitude)
     assert 50 < b.latitude_deg < 75 and 20 < b.longitude_deg < 60
     assert 440 < b.altitude_km < 500
+    # evidence: the parent's set before the event, and the file it came from
+    ref = b.evidence["parent_element_set"]
+    assert ref["source"] == "cosmos1408_pre_event_tles.txt"
+    assert ref["epoch"].startswith("2021-11-15T00:55:06")  # 21319.03826954, 1.9 h before
 
 
 def test_iridium_cosmos_collision_found_from_pre_event_pair():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sgp4.api import Satrec
 
 from orbitwatch.behavior.history import clean_history
 from orbitwatch.behavior.maneuvers import (
@@ -300,7 +301,8 @@ def test_cli_reads_history_from_the_store(tmp_path, fengyun2d):
     path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in part))
     db = f"sqlite:///{tmp_path / 'ow.db'}"
     runner = CliRunner()
-    ingest = runner.invoke(app, ["ingest", "--db", db, str(path)])
+    ingest = runner.invoke(app, ["ingest", "--db", db, str(path), "--partner", "JP",
+                                 "--source", "jp-ssa"])
     assert ingest.exit_code == 0, ingest.output
     from_db = runner.invoke(app, ["detect", "maneuvers", "--db", db, "--format", "jsonl"])
     from_file = runner.invoke(app, ["detect", "maneuvers", "--history", str(path), "--format", "jsonl"])
@@ -309,6 +311,20 @@ def test_cli_reads_history_from_the_store(tmp_path, fengyun2d):
     rows_file = [json.loads(x) for x in from_file.stdout.splitlines() if x.startswith("{")]
     assert len(rows_db) >= 3
     assert [(r["gap_start"], r["kind"]) for r in rows_db] == [(r["gap_start"], r["kind"]) for r in rows_file]
+    # the evidence says which sets, from which source: the store's label and the
+    # contributing partner, or the file and its line (which holds that very set)
+    lines = path.read_text().splitlines()
+    for rd, rf in zip(rows_db, rows_file):
+        for side in ("before", "after"):
+            assert rd["evidence"][side]["source"] == "jp-ssa"
+            assert rd["evidence"][side]["partner"] == "JP"
+            ref = rf["evidence"][side]
+            assert ref["source"] == "fy2d.tle" and ref["epoch"] == rd["evidence"][side]["epoch"]
+            sat = Satrec.twoline2rv(lines[ref["source_line"] - 1], lines[ref["source_line"]])
+            at = datetime(2000, 1, 1, 12, tzinfo=UTC) + timedelta(
+                days=(sat.jdsatepoch - 2451545.0) + sat.jdsatepochF)
+            assert abs((at - datetime.fromisoformat(ref["epoch"].replace("Z", "+00:00")))
+                       .total_seconds()) < 1e-3
 
 
 def test_irregular_cadence_and_epoch_jitter_do_not_create_detections(sentinel3a):

@@ -75,7 +75,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sgp4.api import SatrecArray
 
-from orbitwatch.elements.model import ElementSet, cospar_designator
+from orbitwatch.elements.model import ElementSet, cospar_designator, set_ref
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 #: objects catalogued within this many catalog numbers of a launch's first are launch-era
@@ -547,6 +547,7 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         benign_alternatives=alternatives,
         evidence={
             "parent_element_set_epoch": iso_z(parent_ref.epoch, 3),
+            "parent_element_set": set_ref(parent_ref),
             "parent_plane_match_deg": round(plane_deg, 3),
             "parent_inclination_match_deg": round(incl_deg, 3),
             "fragment_plane_spread_deg": round(spread, 3),

@@ -38,7 +38,7 @@ from datetime import datetime
 import numpy as np
 
 from orbitwatch.behavior.history import clean_history
-from orbitwatch.elements.model import ElementSet
+from orbitwatch.elements.model import ElementSet, set_ref
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 #: one sidereal day, seconds (IERS: 86164.0905 s)
@@ -190,6 +190,7 @@ def find_relocations(
         if len(track) < 2:
             continue
         name = uniq[-1].name
+        set_at = {es.epoch: es for es in uniq}
         drifting = np.array([abs(t.drift_deg_day) > drift_threshold_deg_day for t in track])
         # smooth: a state holds only when seen in min_sets consecutive sets
         state = _debounce(drifting, min_sets)
@@ -216,6 +217,7 @@ def find_relocations(
                     direction="east" if drift_ref > 0 else "west",
                     evidence={
                         "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
+                        "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
                         "drift_threshold_deg_day": drift_threshold_deg_day,
                     },
                 )

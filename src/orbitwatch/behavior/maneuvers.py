@@ -79,7 +79,7 @@ from math import pi, sqrt
 import numpy as np
 
 from orbitwatch.behavior.history import MU_KM3_S2, History, clean_history, rolling_median
-from orbitwatch.elements.model import ElementSet
+from orbitwatch.elements.model import ElementSet, set_ref
 from orbitwatch.timeutil import iso_z, jd_to_datetime
 
 KIND_ALONG_TRACK = "in-plane along-track"
@@ -644,12 +644,10 @@ def _positions(hist: History, cfg: ManeuverConfig) -> History | None:
 
 
 def _set_ref(es: ElementSet) -> dict:
-    """How to find an element set again: epoch, element-set number, and the
-    line of its source file when it came from one."""
-    ref = {"epoch": iso_z(es.epoch, 3), "element_set_no": int(es.element_set_no)}
-    if es.source_line:
-        ref["source_line"] = int(es.source_line)
-    return ref
+    """How to find an element set again: epoch, element-set number, where it
+    came from (the file and its line, or the store's source label) and the
+    partner who contributed it, when known."""
+    return set_ref(es)
 
 
 # ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sgp4.api import SatrecArray
 
-from orbitwatch.elements.model import ElementSet
+from orbitwatch.elements.model import ElementSet, set_ref
 from orbitwatch.orbit import orbit_summary
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
@@ -271,6 +271,8 @@ def find_proximity(
                 evidence={
                     "asset_element_set_epoch": iso_z(newest[asset].epoch, 3),
                     "object_element_set_epoch": iso_z(newest[obj].epoch, 3),
+                    "asset_element_set": set_ref(newest[asset]),
+                    "object_element_set": set_ref(newest[obj]),
                     "history_sets": len(hist.get(obj, [])),
                     **extra,
                 },

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from sgp4.api import Satrec
 
+from orbitwatch.timeutil import iso_z
+
 
 @dataclass(frozen=True, slots=True)
 class RecordError:
@@ -67,6 +69,10 @@ class ElementSet:
     # extra metadata some formats carry (e.g. keeptrack owner "C", type "OT")
     owner: str | None = None
     object_type: str | None = None
+    # provenance for evidence (not part of equality): the file name the set was
+    # read from, or the store's source label, and the partner who contributed it
+    source: str | None = field(default=None, compare=False)
+    partner: str | None = field(default=None, compare=False)
 
     def to_satrec(self) -> Satrec:
         """Initialise an sgp4 ``Satrec`` (WGS-72, improved mode) from these elements."""
@@ -118,6 +124,23 @@ class ParseResult:
     @property
     def read(self) -> int:
         return len(self.element_sets) + len(self.satcat) + len(self.errors)
+
+
+def set_ref(es: ElementSet) -> dict:
+    """Evidence reference to one element set: epoch (ISO-8601 Z), element-set
+    number, and where it came from when known (``source``: the file name or the
+    store's source label; ``source_line``; ``partner``)."""
+    ref: dict = {
+        "epoch": iso_z(es.epoch, 3),
+        "element_set_no": int(es.element_set_no),
+    }
+    if es.source:
+        ref["source"] = es.source
+    if es.source_line:
+        ref["source_line"] = int(es.source_line)
+    if es.partner:
+        ref["partner"] = es.partner
+    return ref
 
 
 def cospar_designator(text: str | None) -> str | None:

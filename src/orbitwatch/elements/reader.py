@@ -69,12 +69,22 @@ def read_file(path: str | Path) -> ParseResult:
     p = Path(path)
     if not p.is_file():
         raise FormatError(f"{p}: no such file.")
-    return parse_text(decode_text(read_bytes(p)), str(p))
+    return _with_source(parse_text(decode_text(read_bytes(p)), str(p)), p.name)
+
+
+def _with_source(result: ParseResult, name: str) -> ParseResult:
+    """Stamp each set with the name of the file it came from (evidence; not part of
+    equality, so duplicates across files stay duplicates)."""
+    set_source = object.__setattr__  # frozen dataclass: provenance is filled in once here
+    for es in result.element_sets:
+        set_source(es, "source", name)
+    return result
 
 
 def parse_bytes(data: bytes, filename: str = "<bytes>") -> ParseResult:
     """Parse raw (possibly gzip/xz/bzip2-compressed) file content, e.g. an upload."""
-    return parse_text(decode_text(decompress(data, filename)), filename)
+    return _with_source(parse_text(decode_text(decompress(data, filename)), filename),
+                        Path(filename).name)
 
 
 def parse_text(text: str, filename: str = "<text>") -> ParseResult:

@@ -982,10 +982,12 @@ def _element_set_columns(table=es) -> list:
         literal_column("0").label("source_line"),
         ob.c.owner,
         ob.c.object_type,
+        c.source,
+        c.partner,
     ]
 
 
-_N_ES_COLUMNS = 22
+_N_ES_COLUMNS = 24
 
 
 def _epoch_reader(dialect_name: str):
