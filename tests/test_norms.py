@@ -153,3 +153,80 @@ def test_norms_from_the_store_use_its_conjunctions(tmp_path):
     assert "Pc 3.00e-04" in after["unsafe-approach"]["summary"]
     ca = after["unannounced-maneuver-near-foreign-asset"]
     assert ca["severity"] == "info" and "collision avoidance" in ca["benign_explanation"]
+
+
+def test_a_notified_manoeuvre_is_announced_only_near_its_time(tmp_path):
+    """Notices from a file (JSON lines or CSV): a notice counts when its planned time is
+    within a day of the manoeuvre's gap and it was issued before the manoeuvre."""
+    from orbitwatch.norms.rules import read_notices
+
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+            "kind": "in-plane along-track", "delta_v_m_s": 0.3}
+    prox = _prox("JPN", "CIS", 10.0, after_maneuver=True)
+    csv_file = tmp_path / "notices.csv"
+    csv_file.write_text("object,time,issued,note\n"
+                        "2,2026-05-28T10:00:00Z,2026-05-26T00:00:00Z,planned raise\n"
+                        "2,2026-04-01T00:00:00Z,,old\n")
+    jsonl = tmp_path / "notices.jsonl"
+    jsonl.write_text('{"norad_id": 2, "time": "2026-05-28T10:00:00Z", "issued": "2026-05-29T00:00:00Z"}\n')
+    on_time, stale = read_notices(csv_file)
+    assert on_time == {"type": "notice", "object": 2, "time": "2026-05-28T10:00:00Z",
+                       "issued": "2026-05-26T00:00:00Z", "note": "planned raise"}
+    assert evaluate([mnvr, prox], rules, notices=[on_time]) == []
+    assert evaluate([mnvr, prox, on_time], rules) == []  # a stored notice event counts too
+    assert len(evaluate([mnvr, prox], rules, notices=[stale])) == 1  # a month off: not this one
+    late = read_notices(jsonl)  # issued after the manoeuvre: not prior notice
+    assert len(evaluate([mnvr, prox], rules, notices=late)) == 1
+    other = dict(on_time, object=3)
+    assert len(evaluate([mnvr, prox], rules, notices=[other])) == 1
+
+
+def test_bad_notices_file_names_file_line_and_field(tmp_path):
+    from orbitwatch.norms.rules import NoticesError, read_notices
+
+    p = tmp_path / "n.csv"
+    p.write_text("object,time\n2,2026-05-28T10:00:00Z\nZARYA,2026-05-28T10:00:00Z\n")
+    with pytest.raises(NoticesError, match=r"n\.csv:3: object: not a catalog number"):
+        read_notices(p)
+    p.write_text("object,time\n2,yesterday\n")
+    with pytest.raises(NoticesError, match=r"n\.csv:2: time: not an ISO-8601 time"):
+        read_notices(p)
+    res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--notices", str(p)])
+    assert res.exit_code == 1 and "n.csv:2: time" in res.output
+
+
+def test_notices_contributed_to_the_store_count_for_the_norms(tmp_path):
+    """A partner's notice, stored like any event (here through the store; the API's
+    POST /events takes kind=notice the same way), makes `norms --db` treat the
+    manoeuvre as announced."""
+    from datetime import UTC, datetime
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+            "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+    prox = _prox("JPN", "CIS", 10.0, after_maneuver=True, asset_name="A", object_name="B",
+                 last_time="2026-05-30T12:00:00Z", trend="closing")
+    store_events(engine, [mnvr, prox])
+
+    def rules_found():
+        res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl"])
+        assert res.exit_code == 0, res.output
+        return {json.loads(x)["rule"] for x in res.stdout.splitlines() if x.strip()}
+
+    assert "unannounced-maneuver-near-foreign-asset" in rules_found()
+    assert CliRunner().invoke(app, ["partner", "add", "JP", "Japan", "--db", db]).exit_code == 0
+    # as the service stores a POST /events notice: catalog number and time on the row only
+    from orbitwatch.store.shared import add_event
+
+    with engine.begin() as conn:
+        add_event(conn, kind="notice", time=datetime(2026, 5, 28, 9, tzinfo=UTC), norad_id=2,
+                  title="planned raise", payload=None, partner="JP", releasable_to="ALL")
+    engine.dispose()
+    assert "unannounced-maneuver-near-foreign-asset" not in rules_found()

@@ -236,6 +236,20 @@ def test_post_finding_releasability(env):
         assert client.get(f"/api/v1/events/{eid}", headers=auth(world, viewer)).status_code == code
 
 
+def test_a_partner_shares_a_manoeuvre_notice(env):
+    """JP notifies a planned manoeuvre to US (kind=notice); US sees it among the notices,
+    FR does not; the norms read it as {object, time} from the payload or the record."""
+    client, world, _ = env
+    r = client.post("/api/v1/events", headers=auth(world, "JP", "analyst"),
+                    json={"kind": "notice", "time": "2026-11-22T03:00:00Z", "norad_id": 90001,
+                          "payload": {"object": 90001, "time": "2026-11-22T03:00:00Z"},
+                          "releasable_to": "US"})
+    assert r.status_code == 201 and r.json()["kind"] == "notice"
+    seen = client.get("/api/v1/events?kind=notice", headers=auth(world, "US")).json()["data"]
+    assert [e["norad_id"] for e in seen] == [90001]
+    assert client.get("/api/v1/events?kind=notice", headers=auth(world, "FR")).json()["data"] == []
+
+
 # -- screening jobs -----------------------------------------------------------
 
 

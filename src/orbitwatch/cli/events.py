@@ -276,18 +276,24 @@ def norms_command(
     catalog: list[Path] = typer.Option(
         None, "--catalog", help="Element-set/SATCAT files: owners and the long-lived-debris rule."
     ),
+    notices: list[Path] = typer.Option(
+        None, "--notices",
+        help="Manoeuvre notifications (JSON lines or CSV: object, time[, issued, note]); "
+             "stored notices are used too.",
+    ),
     store: bool = typer.Option(False, "--store", help="Store the findings in the database."),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
 ) -> None:
     """Judge events against norms of behaviour; findings carry rule, severity,
     attribution and a benign explanation where one fits."""
-    from orbitwatch.norms.rules import RulesError, evaluate, load_rules
+    from orbitwatch.norms.rules import NoticesError, RulesError, evaluate, load_rules, read_notices
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
     try:
         rule_list = load_rules(rules)
-    except RulesError as exc:
+        notice_list = [n for path in notices or [] for n in read_notices(path)]
+    except (RulesError, NoticesError) as exc:
         fail(str(exc))
     records: list[dict] = []
     if events:
@@ -301,18 +307,18 @@ def norms_command(
                     fail(f"{path}:{n}: not a JSON object ({exc.msg})")
     else:
         from orbitwatch.store.db import open_engine
-        from orbitwatch.store.events import all_events
+        from orbitwatch.store.events import all_events, as_record
 
         engine = open_engine(db)
         with engine.connect() as conn:
-            records = [dict(r["payload"] or {}, type=r["kind"]) for r in all_events(conn)
-                       if r["kind"] != "finding"]
+            records = [as_record(r) for r in all_events(conn) if r["kind"] != "finding"]
         engine.dispose()
     owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
     # catalog-wide rules: from the files given, else from the store the events came from
     cat_rows = _catalog_rows(catalog, None) if catalog else ([] if events else _catalog_rows(None, db))
     conj = [] if events else _stored_conjunctions(db)
-    found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj)
+    found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj,
+                     notices=notice_list)
     if store:
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import store_events

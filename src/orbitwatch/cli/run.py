@@ -43,6 +43,7 @@ class RunContext:
     report: dict = field(default_factory=dict)
     rejected: int = 0
     assets: list[int] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)  # manoeuvre notifications (--notices)
     # what the screening step found, as the norms take it (object_1, object_2, tca,
     # miss_distance_km, pc where assessed); None when this run did not screen
     conjunctions: list[dict] | None = None
@@ -355,7 +356,7 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import store_events
+    from orbitwatch.store.events import all_events, as_record, store_events
     from orbitwatch.store.shared import conjunction_facts
 
     hist = load_element_sets(None, ctx.db_url, history=True)
@@ -385,6 +386,10 @@ def _step_detect(ctx: RunContext) -> None:
     newest = newest_per_object(hist)
     if ctx.assets:
         records += _proximity_records(ctx, hist, owners)
+    # notices: those given now are stored with the events; the stored ones count too
+    records += ctx.notices
+    with engine.connect() as conn:
+        stored_notices = [as_record(r) for r in all_events(conn, kind="notice")]
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
     if ctx.conjunctions is not None:
@@ -394,7 +399,7 @@ def _step_detect(ctx: RunContext) -> None:
             conj = conjunction_facts(conn, max_miss_km=5.0)
     findings = [
         f.to_dict()
-        for f in evaluate(records, owners=owners, conjunctions=conj,
+        for f in evaluate(records + stored_notices, owners=owners, conjunctions=conj,
                           catalog=catalog_rows(newest, owners, types))
     ]
     new, old = store_events(
@@ -471,6 +476,11 @@ def run_command(
     releasable_to: str = typer.Option(
         None, "--releasable-to", help="Who may see what this run stores: CODE,CODE or ALL."
     ),
+    notices: list[Path] = typer.Option(
+        None, "--notices",
+        help="Manoeuvre notifications to store and to judge by (JSON lines or CSV: object, "
+             "time[, issued, note]).",
+    ),
     assets: str = typer.Option(
         None, "--assets",
         help="Protected assets (ID,ID,... or a file): proximity events around them over the "
@@ -506,6 +516,13 @@ def run_command(
         from orbitwatch.cli.events import _asset_ids
 
         ctx.assets = _asset_ids(assets)
+    if notices:
+        from orbitwatch.norms.rules import NoticesError, read_notices
+
+        try:
+            ctx.notices = [n for path in notices for n in read_notices(path)]
+        except NoticesError as exc:
+            fail(str(exc), 2)
     _step_acquire(ctx, catalog, gp_url, satcat_url)
     steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect]
     for step in steps:

@@ -133,6 +133,68 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     return rules
 
 
+class NoticesError(ValueError):
+    """A notices file that cannot be used; the message names the file, line and field."""
+
+
+def read_notices(path: str | Path) -> list[dict]:
+    """Manoeuvre notifications from a file: JSON lines, or CSV with a header.
+
+    Each record has ``object`` (catalog number; ``norad_id`` is accepted too),
+    ``time`` (the planned manoeuvre time, ISO-8601) and optionally ``issued``
+    (when the notice was given) and ``note``.  Returns dicts of type
+    ``notice`` with times as ISO-8601 ``Z`` strings.  Raises
+    :class:`NoticesError` naming the file, line and field of the first bad
+    record (a notices file is short: one bad line means the file needs a look).
+    """
+    import csv
+    import json
+
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise NoticesError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    rows: list[tuple[int, dict]] = []
+    if first.lstrip().startswith("{"):
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise NoticesError(f"{p}:{n}: not a JSON object ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise NoticesError(f"{p}:{n}: not a JSON object")
+            rows.append((n, rec))
+    else:
+        reader = csv.DictReader(lines)
+        for n, rec in enumerate(reader, 2):
+            rows.append((n, {k.strip().lower(): (v or "").strip() for k, v in rec.items() if k}))
+    out = []
+    for n, rec in rows:
+        obj = rec.get("object", rec.get("norad_id"))
+        try:
+            obj = int(obj)
+        except (TypeError, ValueError):
+            raise NoticesError(f"{p}:{n}: object: not a catalog number: {obj!r}") from None
+        notice = {"type": "notice", "object": obj}
+        for key in ("time", "issued"):
+            value = rec.get(key)
+            if value in (None, "") and key == "issued":
+                continue
+            try:
+                notice[key] = iso_z(parse_iso(str(value)), 0)
+            except (TypeError, ValueError):
+                raise NoticesError(f"{p}:{n}: {key}: not an ISO-8601 time: {value!r}") from None
+        if rec.get("note"):
+            notice["note"] = str(rec["note"])
+        out.append(notice)
+    return out
+
+
 def _t(value) -> datetime | None:
     if value is None:
         return None
@@ -155,14 +217,16 @@ def evaluate(
     optional ``pc``) used for safe separation and collision-avoidance
     explanations.  ``catalog``: per-object rows (``norad_id``, ``object_type``,
     ``perigee_km``, ``apogee_km``, ``mean_motion_dot``, ``mean_motion_rev_day``,
-    ``epoch``) for the debris rule.  ``notices``: notifications received
-    (``object``, ``time``) that make a manoeuvre announced.
+    ``epoch``) for the debris rule.  ``notices``: manoeuvre notifications
+    (``object``, planned ``time``, optional ``issued``; :func:`read_notices`)
+    that make a manoeuvre announced; events of type ``notice`` count too.
     """
     rules = list(rules) if rules is not None else load_rules()
     owners = owners or {}
     events = list(events)
     conjunctions = list(conjunctions)
-    notices = list(notices)
+    # notices come as their own argument or as stored events of type "notice"
+    notices = list(notices) + [e for e in events if e.get("type") == "notice"]
     found: list[Finding] = []
     for rule in rules:
         fn = _CHECK_FUNCS[rule.check]
@@ -274,8 +338,25 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
         )
 
 
+def _announced(notices, obj, m, m_time, slack: timedelta) -> bool:
+    """Was this manoeuvre notified beforehand?  A notice of the same object whose
+    planned ``time`` lies within ``slack`` of the manoeuvre's gap (the sets
+    before and after it), issued (``issued``, when given) no later than the
+    manoeuvre's estimated epoch."""
+    lo = (_t(m["gap_start"]) if m else m_time) - slack
+    hi = (_t(m["gap_end"]) if m else m_time) + slack
+    for n in notices:
+        if n.get("object") != obj:
+            continue
+        planned, issued = _t(n.get("time")), _t(n.get("issued"))
+        if planned is not None and lo <= planned <= hi and (issued is None or issued <= m_time):
+            return True
+    return False
+
+
 def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     lookback = timedelta(days=float(rule.params.get("lookback_days", 14)))
+    slack = timedelta(days=float(rule.params.get("notice_window_days", 1)))
     maneuvers = [e for e in events if e.get("type") == "maneuver" or (
         "delta_v_m_s" in e and "gap_end" in e)]
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
@@ -289,10 +370,7 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
             continue
         m = prior[-1] if prior else None
         m_time = _t(m["epoch_estimate"]) if m else _t(ev.get("maneuver_epoch")) or first
-        announced = any(
-            n.get("object") == ev["object"] and _t(n["time"]) <= m_time for n in notices
-        )
-        if announced:
+        if _announced(notices, ev["object"], m, m_time, slack):
             continue
         benign = None
         severity = rule.severity

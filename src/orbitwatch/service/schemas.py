@@ -105,9 +105,11 @@ class EventOut(Shared):
 
 
 class EventIn(BaseModel):
-    """A finding (or other event) contributed by an analyst."""
+    """A finding (or other event) contributed by an analyst.  A ``notice`` is an
+    operator's notification of a manoeuvre of ``norad_id`` at ``time`` (the norms
+    treat a manoeuvre notified before it happened as announced)."""
 
-    kind: Literal["maneuver", "proximity", "breakup", "geo_relocation", "finding"] = "finding"
+    kind: Literal["maneuver", "proximity", "breakup", "geo_relocation", "finding", "notice"] = "finding"
     time: datetime
     norad_id: int | None = None
     title: str | None = None

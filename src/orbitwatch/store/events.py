@@ -26,6 +26,7 @@ _TIME_KEY = {
     "breakup": "epoch_estimate",
     "geo_relocation": "gap_end",
     "finding": "time",
+    "notice": "time",
 }
 _OBJECT_KEY = {
     "maneuver": "object",
@@ -33,6 +34,7 @@ _OBJECT_KEY = {
     "breakup": "parent",
     "geo_relocation": "object",
     "finding": "responsible",
+    "notice": "object",
 }
 
 
@@ -45,6 +47,8 @@ def _title(kind: str, rec: dict) -> str:
         return f"breakup ({rec.get('classification')})"
     if kind == "geo_relocation":
         return f"GEO {rec.get('kind')}"
+    if kind == "notice":
+        return "manoeuvre notice"
     return f"{rec.get('rule')}: {rec.get('severity')}"
 
 
@@ -129,3 +133,18 @@ def all_events(
     if limit:
         stmt = stmt.limit(limit)
     return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def as_record(row: dict) -> dict:
+    """A stored event back as the detector-style record the norms take: its payload
+    with ``type``; a notice posted with only its catalog number and time (the
+    service's ``POST /events``) gets ``object`` and ``time`` from the row."""
+    rec = dict(row.get("payload") or {}, type=row["kind"])
+    if row["kind"] == "notice":
+        if rec.get("object") is None and row.get("norad_id") is not None:
+            rec["object"] = int(row["norad_id"])
+        if not rec.get("time") and row.get("time") is not None:
+            from orbitwatch.timeutil import iso_z
+
+            rec["time"] = iso_z(row["time"], 0)
+    return rec

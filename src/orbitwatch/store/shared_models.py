@@ -33,7 +33,7 @@ from orbitwatch.store.types import UTCDateTime
 #: roles of API tokens, least to most privileged
 ROLES = ("viewer", "analyst", "admin")
 #: kinds of event records
-EVENT_KINDS = ("maneuver", "proximity", "breakup", "geo_relocation", "finding")
+EVENT_KINDS = ("maneuver", "proximity", "breakup", "geo_relocation", "finding", "notice")
 
 
 class Token(Base):

@@ -9,7 +9,7 @@ const S = {
 };
 const $ = (id) => document.getElementById(id);
 const REGIME_COLOR = { LEO: "#4fb3ff", MEO: "#ffd166", GEO: "#7ee081", HEO: "#ff7eb6" };
-const KINDS = { maneuver: "#7ee081", proximity: "#ffd166", breakup: "#ff5d5d", geo_relocation: "#c59bff", finding: "#4fb3ff" };
+const KINDS = { maneuver: "#7ee081", proximity: "#ffd166", breakup: "#ff5d5d", geo_relocation: "#c59bff", finding: "#4fb3ff", notice: "#bbbbbb" };
 
 function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));

@@ -23,7 +23,7 @@ def _aware(t: datetime | None) -> datetime | None:
 
 @router.get("", response_model=Page[EventOut], summary="Event and finding timeline")
 def list_events(
-    kind: str | None = Query(None, description="maneuver, proximity, breakup, geo_relocation or finding"),
+    kind: str | None = Query(None, description="maneuver, proximity, breakup, geo_relocation, finding or notice"),
     norad_id: int | None = Query(None),
     since: datetime | None = Query(None),
     until: datetime | None = Query(None),
