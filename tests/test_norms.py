@@ -70,6 +70,10 @@ def test_collision_avoidance_and_station_keeping_are_benign():
             "miss_distance_km": 0.2}]
     [f] = evaluate([mnvr, prox], rules, conjunctions=red)
     assert f.severity == "info" and "collision avoidance" in f.benign_explanation
+    # a docked or formation partner 50 m away at walking pace is no threat to avoid
+    partner = [dict(red[0], miss_distance_km=0.05, relative_speed_km_s=0.001)]
+    [f] = evaluate([mnvr, prox], rules, conjunctions=partner)
+    assert f.severity == "medium" and f.benign_explanation is None
     sk = dict(mnvr, kind="east-west station-keeping")
     [f] = evaluate([sk, prox], rules)
     assert f.severity == "info" and "station-keeping" in f.benign_explanation

@@ -185,7 +185,7 @@ def find_relocations(
         # second are one set, and an isolated set that both its neighbours
         # contradict is an outlier (one bad fit would otherwise count twice,
         # as a drift start and a drift stop, through its reissue)
-        uniq = list(clean_history(sets).element_sets) if len(sets) >= 3 else sorted(sets, key=lambda s: s.epoch)
+        uniq = list(clean_history(sets).element_sets)
         track = geo_track(uniq)
         if len(track) < 2:
             continue

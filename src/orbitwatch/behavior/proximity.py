@@ -17,11 +17,12 @@ For each protected asset this reports
    in force then (:func:`trend_of`).  The trend is where the distance is
    going *now*: ``closing``, ``departing`` or ``holding near``, from a robust
    slope over the sets since the series' last extreme (a pair that passed
-   its closest point a few days ago is departing, not closing), or over the
-   whole history when that stretch is too short or flat.  A change counts
-   only when it exceeds 1 km, 20 % of the typical distance and three times
-   the robust scatter of the distances about that line (a docked vehicle
-   whose sets are fitted apart from the station's scatters by kilometres);
+   its closest point a few days ago is departing, not closing); over the
+   whole history only when the distance never turned.  A change counts only
+   when it exceeds 1 km, 20 % of the typical distance and three times the
+   larger of the history's set-to-set scatter and the scatter about that
+   line (a docked vehicle whose sets are fitted apart from the station's
+   scatters by kilometres).  Only the last 60 days (at most 300 sets) count;
 4. whether the approach **followed a manoeuvre** by the approaching object:
    a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`) whose
    gap ended in the 14 days before the first approach;
@@ -135,6 +136,11 @@ def _min_distance_over_orbit(a: ElementSet, b: ElementSet, start: datetime) -> f
 TREND_MIN_KM = 1.0
 TREND_MIN_SHARE = 0.2
 TREND_NOISE_FACTOR = 3.0
+#: the stretch from an extreme on needs this many sets to decide the trend
+TREND_MIN_STRETCH = 3
+#: only the object's sets of the last TREND_DAYS (at most TREND_MAX_SETS) count
+TREND_DAYS = 60.0
+TREND_MAX_SETS = 300
 
 
 def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -158,7 +164,11 @@ def trend_of(
     """
     dists: list[float] = []
     epochs: list[datetime] = []
-    for s in obj_hist:
+    recent = list(obj_hist)
+    if recent:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS sets
+        cutoff = recent[-1].epoch - timedelta(days=TREND_DAYS)
+        recent = [s for s in recent if s.epoch >= cutoff][-TREND_MAX_SETS:]
+    for s in recent:
         a = _set_at(asset_hist, s.epoch)
         d = _min_distance_over_orbit(a, s, s.epoch)
         if np.isfinite(d):
@@ -168,32 +178,42 @@ def trend_of(
         return "unknown", dists, epochs
     t = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
     d = np.array(dists)
+    # set-to-set scatter about a steady drift (first differences about their median)
+    dd = np.diff(d)
+    noise = 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / np.sqrt(2.0)
 
-    def verdict(tt: np.ndarray, dd: np.ndarray) -> str | None:
-        slope, icpt = _theil_sen(tt, dd)
-        resid = dd - (icpt + slope * tt)
-        scatter = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+    def verdict(tt: np.ndarray, yy: np.ndarray) -> str | None:
+        slope, icpt = _theil_sen(tt, yy)
+        resid = yy - (icpt + slope * tt)
+        # the scatter about the line, but never under the history's set-to-set
+        # scatter: a stretch of a few sets can look quieter than the history is
+        scatter = max(noise, 1.4826 * float(np.median(np.abs(resid - np.median(resid)))))
         change = slope * (tt[-1] - tt[0])
-        bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(dd)), TREND_NOISE_FACTOR * scatter)
+        bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy)), TREND_NOISE_FACTOR * scatter)
         if change < -bar:
             return "closing"
         if change > bar:
             return "departing"
         return None
 
-    def now(tt: np.ndarray, dd: np.ndarray) -> str | None:
-        # where the distance is going now: the stretch after the later of its
-        # lowest and highest point (with at least two sets after it), looked
-        # at the same way in turn; else this stretch as a whole
-        turns = [k for k in (int(np.argmin(dd)), int(np.argmax(dd))) if 0 < k <= len(dd) - 3]
-        if turns:
-            k = max(turns)
-            v = now(tt[k:], dd[k:])
-            if v is not None:
-                return v
-        return verdict(tt, dd)
-
-    return now(t, d) or "holding near", dists, epochs
+    # where the distance is going now: the stretch from the later of the lowest
+    # and highest point on (at least TREND_MIN_STRETCH sets), then the stretch
+    # from that one's extreme, and so on; else the whole history
+    # (once the distance has turned, the slope of the whole history says nothing
+    # about now: a turn with no clear stretch after it is "holding near")
+    tt, yy = t, d
+    turned = False
+    while True:
+        turns = [k for k in (int(np.argmin(yy)), int(np.argmax(yy))) if 0 < k <= len(yy) - TREND_MIN_STRETCH]
+        if not turns:
+            break
+        turned = True
+        k = max(turns)
+        v = verdict(tt[k:], yy[k:])
+        if v is not None:
+            return v, dists, epochs
+        tt, yy = tt[k:], yy[k:]
+    return (None if turned else verdict(t, d)) or "holding near", dists, epochs
 
 
 def find_proximity(

@@ -222,10 +222,13 @@ def _step_screen(ctx: RunContext) -> None:
     closest = sorted(approaches, key=lambda c: c.miss_distance_km)[: ctx.top]
     risk = _assess_and_store(ctx, res.conjunctions, closest, sets)
     pcs = {(c.object_1, c.object_2, c.tca): r["pc"] for c, r in zip(closest, risk)}
+    # the norms see the approaches, not the co-orbiting pairs: a docked or formation
+    # partner within metres at every orbit is no red conjunction to avoid
     ctx.conjunctions = [
         {"object_1": c.object_1, "object_2": c.object_2, "tca": c.tca,
-         "miss_distance_km": c.miss_distance_km, "pc": pcs.get((c.object_1, c.object_2, c.tca))}
-        for c in res.conjunctions
+         "miss_distance_km": c.miss_distance_km, "pc": pcs.get((c.object_1, c.object_2, c.tca)),
+         "relative_speed_km_s": c.relative_speed_km_s}
+        for c in approaches
     ]
     co_rows = sorted(co.values(), key=lambda p: p.closest_km)
     ctx.report["screening"] = {

@@ -133,11 +133,12 @@ def audit_prune(
     """
     import gzip
     import json
+    import math
     import os
     from datetime import UTC, datetime, timedelta
     from pathlib import Path
 
-    from orbitwatch.store.db import open_session
+    from orbitwatch.store.db import SQLITE_BEGIN_OPTION, open_engine
     from orbitwatch.store.shared import record_audit, take_audit_before
     from orbitwatch.timeutil import iso_z, parse_iso
 
@@ -146,6 +147,8 @@ def audit_prune(
     if (archive is None) == (not no_archive):
         fail("give --archive FILE, or --no-archive to remove entries without a copy", 2)
     now = datetime.now(UTC)
+    if older_than_days is not None and not math.isfinite(older_than_days):
+        fail("--older-than-days: must be a finite number of days", 2)
     try:
         cutoff = parse_iso(before) if before is not None else now - timedelta(days=float(older_than_days))
     except ValueError as exc:
@@ -169,8 +172,14 @@ def audit_prune(
         for r in rows:
             fh.write(json.dumps({**r, "at": iso_z(r["at"])}, separators=(",", ":")) + "\n")
 
+    engine = None
     try:
-        with open_session(db) as session:
+        engine = open_engine(db)
+        # a write transaction from the start (SQLite: BEGIN IMMEDIATE): the service's
+        # own audit writes wait for it instead of failing it half-way
+        with engine.connect() as conn0:
+            session = conn0.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            session.begin()
             n = take_audit_before(session, cutoff, sink)
             if fh is not None:
                 fh.flush()
@@ -193,5 +202,8 @@ def audit_prune(
             part.unlink()
         kept = f"; {path} holds copies of entries that are still in the database" if archived else ""
         fail(f"audit prune failed, nothing removed: {exc}{kept}")
+    finally:
+        if engine is not None:
+            engine.dispose()
     where = f", archived to {path}" if path else ""
     out.print(f"{n} audit entries before {iso_z(cutoff, 0)} removed{where}", highlight=False)

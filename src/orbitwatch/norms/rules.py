@@ -285,7 +285,15 @@ def _destructive(rule, events, owners, conj, catalog, notices):
         )
 
 
+#: slower than this (km/s) a "conjunction" is a docked, co-located or formation
+#: partner (the screening's co-orbiting pairs), not a threat to manoeuvre away from
+_CO_ORBITING_KM_S = 0.01
+
+
 def _red(c: dict, pc_threshold: float, miss_km: float) -> bool:
+    speed = c.get("relative_speed_km_s")
+    if speed is not None and speed < _CO_ORBITING_KM_S:
+        return False
     pc = c.get("pc")
     return (pc is not None and pc >= pc_threshold) or c.get("miss_distance_km", 1e9) <= miss_km
 

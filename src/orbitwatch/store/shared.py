@@ -371,8 +371,9 @@ def conjunction_facts(
 ) -> list[dict]:
     """Every stored conjunction (host view, no releasability filter) with a Pc or
     within ``max_miss_km``, as the dicts the norms take: ``object_1``,
-    ``object_2``, ``tca``, ``miss_distance_km``, ``pc``."""
-    cols = (c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km, c_.c.pc)
+    ``object_2``, ``tca``, ``miss_distance_km``, ``pc``, ``relative_speed_km_s``."""
+    cols = (c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km, c_.c.pc,
+            c_.c.relative_speed_km_s)
     stmt = select(*cols)
     if max_miss_km is not None:
         stmt = stmt.where(c_.c.pc.is_not(None) | (c_.c.miss_distance_km <= max_miss_km))
@@ -382,8 +383,9 @@ def conjunction_facts(
         stmt = stmt.where(c_.c.tca <= tca_to)
     return [
         {"object_1": int(a), "object_2": int(b), "tca": t, "miss_distance_km": float(m),
-         "pc": None if pc is None else float(pc)}
-        for a, b, t, m, pc in db.execute(stmt.order_by(c_.c.tca, c_.c.id))
+         "pc": None if pc is None else float(pc),
+         "relative_speed_km_s": None if v is None else float(v)}
+        for a, b, t, m, pc, v in db.execute(stmt.order_by(c_.c.tca, c_.c.id))
     ]
 
 
