@@ -48,6 +48,35 @@ def _prox(asset_owner, object_owner, closest_km, after_maneuver=False, **kw):
     return ev
 
 
+def _mnvr():
+    """A manoeuvre of object 2 between 28 and 29 May 2026."""
+    return {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+            "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+
+
+def _stored_approach(tmp_path, closest_km):
+    """A store holding that manoeuvre and, after it, object 2 (CIS) passing
+    ``closest_km`` from object 1 (JPN); returns (db URL, engine)."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    prox = _prox("JPN", "CIS", closest_km, after_maneuver=True, asset_name="A", object_name="B",
+                 last_time="2026-05-30T12:00:00Z", trend="closing")
+    store_events(engine, [_mnvr(), prox])
+    return db, engine
+
+
+def _judged_from_store(db):
+    """`orbitwatch norms --db`: the findings by rule."""
+    res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    return {f["rule"]: f for f in rows}
+
+
 def test_safe_separation_between_nations_only():
     rules = [r for r in load_rules() if r.id == "unsafe-approach"]
     assert evaluate([_prox("US", "PRC", 0.5)], rules)  # foreign, inside 1 km
@@ -60,9 +89,7 @@ def test_safe_separation_between_nations_only():
 
 def test_collision_avoidance_and_station_keeping_are_benign():
     rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
-    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
-            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
-            "kind": "in-plane along-track", "delta_v_m_s": 0.3}
+    mnvr = _mnvr()
     prox = _prox("JPN", "CIS", 10.0, after_maneuver=True)
     [f] = evaluate([mnvr, prox], rules)
     assert f.severity == "medium" and f.benign_explanation is None
@@ -125,25 +152,10 @@ def test_norms_from_the_store_use_its_conjunctions(tmp_path):
     an approach outside 1 km unsafe)."""
     from datetime import UTC, datetime
 
-    from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import store_events
     from orbitwatch.store.shared import add_conjunctions
 
-    db = f"sqlite:///{tmp_path / 'n.db'}"
-    engine = open_engine(db)
-    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
-            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
-            "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
-    prox = _prox("JPN", "CIS", 3.0, after_maneuver=True, asset_name="A", object_name="B",
-                 last_time="2026-05-30T12:00:00Z", trend="closing")
-    store_events(engine, [mnvr, prox])
-
-    def judged():
-        res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl"])
-        assert res.exit_code == 0, res.output
-        return {f["rule"]: f for f in map(json.loads, res.stdout.splitlines())}
-
-    before = judged()
+    db, engine = _stored_approach(tmp_path, 3.0)
+    before = _judged_from_store(db)
     assert "unsafe-approach" not in before  # 3 km in LEO, no Pc on record
     assert before["unannounced-maneuver-near-foreign-asset"]["severity"] == "medium"
     with engine.begin() as conn:
@@ -153,7 +165,7 @@ def test_norms_from_the_store_use_its_conjunctions(tmp_path):
             {"object_1": 2, "object_2": 9, "tca": datetime(2026, 5, 29, 6, tzinfo=UTC),
              "miss_distance_km": 0.2, "relative_speed_km_s": 10.0}])
     engine.dispose()
-    after = judged()
+    after = _judged_from_store(db)
     assert "Pc 3.00e-04" in after["unsafe-approach"]["summary"]
     ca = after["unannounced-maneuver-near-foreign-asset"]
     assert ca["severity"] == "info" and "collision avoidance" in ca["benign_explanation"]
@@ -165,9 +177,7 @@ def test_a_notified_manoeuvre_is_announced_only_near_its_time(tmp_path):
     from orbitwatch.norms.rules import read_notices
 
     rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
-    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
-            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
-            "kind": "in-plane along-track", "delta_v_m_s": 0.3}
+    mnvr = _mnvr()
     prox = _prox("JPN", "CIS", 10.0, after_maneuver=True)
     csv_file = tmp_path / "notices.csv"
     csv_file.write_text("object,time,issued,note\n"
@@ -207,24 +217,8 @@ def test_notices_contributed_to_the_store_count_for_the_norms(tmp_path):
     manoeuvre as announced."""
     from datetime import UTC, datetime
 
-    from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import store_events
-
-    db = f"sqlite:///{tmp_path / 'n.db'}"
-    engine = open_engine(db)
-    mnvr = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
-            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
-            "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
-    prox = _prox("JPN", "CIS", 10.0, after_maneuver=True, asset_name="A", object_name="B",
-                 last_time="2026-05-30T12:00:00Z", trend="closing")
-    store_events(engine, [mnvr, prox])
-
-    def rules_found():
-        res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl"])
-        assert res.exit_code == 0, res.output
-        return {json.loads(x)["rule"] for x in res.stdout.splitlines() if x.strip()}
-
-    assert "unannounced-maneuver-near-foreign-asset" in rules_found()
+    db, engine = _stored_approach(tmp_path, 10.0)
+    assert "unannounced-maneuver-near-foreign-asset" in _judged_from_store(db)
     assert CliRunner().invoke(app, ["partner", "add", "JP", "Japan", "--db", db]).exit_code == 0
     # as the service stores a POST /events notice: catalog number and time on the row only
     from orbitwatch.store.shared import add_event
@@ -233,4 +227,4 @@ def test_notices_contributed_to_the_store_count_for_the_norms(tmp_path):
         add_event(conn, kind="notice", time=datetime(2026, 5, 28, 9, tzinfo=UTC), norad_id=2,
                   title="planned raise", payload=None, partner="JP", releasable_to="ALL")
     engine.dispose()
-    assert "unannounced-maneuver-near-foreign-asset" not in rules_found()
+    assert "unannounced-maneuver-near-foreign-asset" not in _judged_from_store(db)

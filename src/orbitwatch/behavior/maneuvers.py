@@ -643,13 +643,6 @@ def _positions(hist: History, cfg: ManeuverConfig) -> History | None:
     return None
 
 
-def _set_ref(es: ElementSet) -> dict:
-    """How to find an element set again: epoch, element-set number, where it
-    came from (the file and its line, or the store's source label) and the
-    partner who contributed it, when known."""
-    return set_ref(es)
-
-
 # ---------------------------------------------------------------------------
 # public API
 
@@ -928,13 +921,13 @@ def _event(
     z = float(best[peak])
     conf = z * z / (z * z + cfg.threshold**2)
     rejected_near = [
-        {**_set_ref(r.element_set), "reason": r.reason}
+        {**set_ref(r.element_set), "reason": r.reason}
         for r in hist.rejected
         if es0.epoch <= r.element_set.epoch <= es1.epoch
     ]
     evidence = {
-        "before": _set_ref(es0),
-        "after": _set_ref(es1),
+        "before": set_ref(es0),
+        "after": set_ref(es1),
         "regime": regime,
         "trigger": {"channel": ch.name, "window_sets": sc[0], "guard_sets": sc[1], "robust_z": round(z, 2)},
         # best robust score of each channel over all scales near the event

@@ -178,6 +178,15 @@ def _asset_ids(assets: str) -> list[int]:
         raise
 
 
+def _catalog_at(hist: list, t0) -> list:
+    """The catalog as of ``t0``: each object's newest set at or before it, else its oldest."""
+    from orbitwatch.elements import newest_per_object
+
+    newest = newest_per_object(hist, t0)
+    have = {s.norad_id for s in newest}
+    return newest + [s for s in newest_per_object(hist) if s.norad_id not in have]
+
+
 @detect_app.command("proximity")
 def proximity_command(
     assets: str = typer.Option(..., "--assets", help="Protected assets: ID,ID,... or a file."),
@@ -195,7 +204,6 @@ def proximity_command(
     the approach, and the owner of each object."""
     from orbitwatch.behavior.proximity import find_proximity
     from orbitwatch.cli.sources import load_element_sets
-    from orbitwatch.elements import newest_per_object
     from orbitwatch.timeutil import parse_iso
 
     if fmt not in ("jsonl", "table"):
@@ -203,10 +211,7 @@ def proximity_command(
     ids = _asset_ids(assets)
     t0 = parse_iso(start)
     hist = load_element_sets(catalog, db, history=True)
-    # the catalog as of the window start (newest set at or before it, else the oldest)
-    newest = newest_per_object(hist, t0)
-    have = {s.norad_id for s in newest}
-    newest += [s for s in newest_per_object(hist) if s.norad_id not in have]
+    newest = _catalog_at(hist, t0)
     owners, _ = _satcat_facts(catalog, db)
     try:
         found = find_proximity(ids, newest, t0, days * 86400.0, range_km=range_km,

@@ -360,7 +360,7 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import all_events, as_record, store_events
-    from orbitwatch.store.shared import conjunction_facts
+    from orbitwatch.cli.events import _stored_conjunctions
 
     hist = load_element_sets(None, ctx.db_url, history=True)
     engine = open_engine(ctx.db_url)
@@ -395,11 +395,7 @@ def _step_detect(ctx: RunContext) -> None:
         stored_notices = [as_record(r) for r in all_events(conn, kind="notice")]
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
-    if ctx.conjunctions is not None:
-        conj = ctx.conjunctions
-    else:
-        with engine.connect() as conn:
-            conj = conjunction_facts(conn, max_miss_km=5.0)
+    conj = ctx.conjunctions if ctx.conjunctions is not None else _stored_conjunctions(ctx.db_url)
     findings = [
         f.to_dict()
         for f in evaluate(records + stored_notices, owners=owners, conjunctions=conj,
@@ -431,12 +427,10 @@ def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[di
     """Proximity events around ``--assets`` over the screening window (as
     ``orbitwatch detect proximity``: the catalog as of the window start)."""
     from orbitwatch.behavior.proximity import find_proximity
-    from orbitwatch.elements import newest_per_object
+    from orbitwatch.cli.events import _catalog_at
 
     t0 = ctx.start or datetime.now(UTC).replace(microsecond=0)
-    newest = newest_per_object(hist, t0)
-    have = {s.norad_id for s in newest}
-    newest += [s for s in newest_per_object(hist) if s.norad_id not in have]
+    newest = _catalog_at(hist, t0)
     missing = sorted(set(ctx.assets) - {s.norad_id for s in newest})
     if missing:
         err.print(f"note: assets not in the catalog, left out: {', '.join(map(str, missing))}",
