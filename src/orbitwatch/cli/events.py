@@ -29,6 +29,10 @@ def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dic
                     owners[rec.norad_id] = rec.owner
                 if rec.object_type:
                     types[rec.norad_id] = rec.object_type
+            # element sets that carry their owner (KeepTrack JSON, OMM with OWNER)
+            for es in res.element_sets:
+                if es.owner and es.norad_id not in owners:
+                    owners[es.norad_id] = es.owner
         return owners, types
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
@@ -287,6 +291,14 @@ def norms_command(
              "stored notices are used too.",
     ),
     store: bool = typer.Option(False, "--store", help="Store the findings in the database."),
+    partner: str = typer.Option(
+        None, "--partner",
+        help="Act for this partner: judge only the stored records it may see; store findings as its own.",
+    ),
+    releasable_to: str = typer.Option(
+        None, "--releasable-to",
+        help="Who may see the stored findings: CODE,CODE or ALL (narrowed to who may see their inputs).",
+    ),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
 ) -> None:
     """Judge events against norms of behaviour; findings carry rule, severity,
@@ -295,6 +307,13 @@ def norms_command(
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    from orbitwatch.store.releasability import normalize_partner, normalize_releasable_to
+
+    try:
+        partner = normalize_partner(partner)
+        releasable_to = normalize_releasable_to(releasable_to)
+    except ValueError as exc:
+        fail(f"--partner/--releasable-to: {exc}")
     try:
         rule_list = load_rules(rules)
         notice_list = [n for path in notices or [] for n in read_notices(path)]
@@ -316,20 +335,36 @@ def norms_command(
 
         engine = open_engine(db)
         with engine.connect() as conn:
-            records = [as_record(r) for r in all_events(conn) if r["kind"] != "finding"]
+            rows = [r for r in all_events(conn, visible_to=partner) if r["kind"] != "finding"]
         engine.dispose()
+        records = [as_record(r) for r in rows]
     owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
     # catalog-wide rules: from the files given, else from the store the events came from
-    cat_rows = _catalog_rows(catalog, None) if catalog else ([] if events else _catalog_rows(None, db))
-    conj = [] if events else _stored_conjunctions(db)
+    cat_rows = (_catalog_rows(catalog, None) if catalog
+                else ([] if events else _catalog_rows(None, db, visible_to=partner)))
+    conj = [] if events else _stored_conjunctions(db, visible_to=partner)
     found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj,
                      notices=notice_list)
     if store:
         from orbitwatch.store.db import open_engine
-        from orbitwatch.store.events import store_events
+        from orbitwatch.store.events import release_for, store_events
+        from orbitwatch.store.releasability import object_labels
 
-        new, old = store_events(open_engine(db), [f.to_dict() for f in found])
-        err.print(f"stored {new} new finding(s), {old} already stored")
+        engine = open_engine(db)
+        with engine.connect() as conn:
+            labels = object_labels(conn, visible_to=partner)
+        for r in [] if events else rows:  # a stored event's release narrows its findings'
+            if r["norad_id"] is not None:
+                labels.setdefault(int(r["norad_id"]), set()).add((r["partner"], r["releasable_to"]))
+        recs = [f.to_dict() for f in found]
+        release = [release_for(r, labels, partner=partner, releasable_to=releasable_to) for r in recs]
+        keep = [k for k, rel in enumerate(release) if rel is not None]
+        new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
+                                releasable_to=releasable_to, per_record=[release[k] for k in keep])
+        engine.dispose()
+        err.print(f"stored {new} new finding(s), {old} already stored"
+                  + (f"; {len(recs) - len(keep)} not stored: their inputs are releasable to no "
+                     "common partner (use --partner)" if len(keep) < len(recs) else ""))
     if fmt == "jsonl":
         for f in found:
             out.print(json.dumps(f.to_dict()), soft_wrap=True, highlight=False, markup=False)
@@ -344,24 +379,26 @@ def norms_command(
     out.print(t)
 
 
-def _stored_conjunctions(db: str | None) -> list[dict]:
+def _stored_conjunctions(db: str | None, visible_to: str | None = None) -> list[dict]:
     """The stored conjunctions the norms use (safe separation, collision-avoidance
-    explanations): every one with a Pc, and every one within 5 km."""
+    explanations): every one with a Pc, and every one within 5 km (of those
+    partner ``visible_to`` may see, when given)."""
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.shared import conjunction_facts
 
     engine = open_engine(db)
     with engine.connect() as conn:
-        rows = conjunction_facts(conn, max_miss_km=5.0)
+        rows = conjunction_facts(conn, max_miss_km=5.0, visible_to=visible_to)
     engine.dispose()
     return rows
 
 
-def _catalog_rows(catalog: list[Path] | None, db: str | None) -> list[dict]:
+def _catalog_rows(catalog: list[Path] | None, db: str | None, visible_to: str | None = None) -> list[dict]:
     """Per-object rows (newest set + SATCAT type/owner) for catalog-wide rules,
-    from ``catalog`` files when given, else from the store ``db``."""
+    from ``catalog`` files when given, else from the store ``db`` (what partner
+    ``visible_to`` may see, when given)."""
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.norms.rules import catalog_rows
 
     owners, types = _satcat_facts(catalog, db)
-    return catalog_rows(load_element_sets(catalog, db), owners, types)
+    return catalog_rows(load_element_sets(catalog, db, visible_to=visible_to), owners, types)

@@ -191,7 +191,7 @@ def _step_screen(ctx: RunContext) -> None:
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.timeutil import iso_z
 
-    sets = load_element_sets(None, ctx.db_url)
+    sets = load_element_sets(None, ctx.db_url, visible_to=ctx.partner)  # what --partner may see
     if not sets:
         return
     start = ctx.start or datetime.now(UTC).replace(microsecond=0)
@@ -318,23 +318,27 @@ def _assess_and_store(ctx: RunContext, conjunctions, closest, sets) -> list[dict
     from orbitwatch.collision.screening_risk import (
         assess_screening, covariance_source, public_fields)
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.shared import add_conjunctions
+    from orbitwatch.store.shared import add_derived_conjunctions
 
     ids = {c.object_1 for c in closest} | {c.object_2 for c in closest}
-    history = [s for s in load_element_sets(None, ctx.db_url, ids=ids, history=True)] if ids else []
+    history = load_element_sets(None, ctx.db_url, ids=ids, history=True, visible_to=ctx.partner) if ids else []
     covs = covariance_source(history, ids) if history else None
     newest = {s.norad_id: s for s in sets}
     rows = [public_fields(r) for r in assess_screening(closest, newest, covs)]
     assessed = {(c.object_1, c.object_2, c.tca): r for c, r in zip(closest, rows)}
     engine = open_engine(ctx.db_url)
     with engine.begin() as conn:
-        ids_new = add_conjunctions(conn, conjunctions=conjunctions, partner=ctx.partner,
-                                   releasable_to=ctx.releasable_to or "ALL")
+        # each conjunction releasable only to those who may see both objects' sets
+        stored, withheld = add_derived_conjunctions(
+            conn, conjunctions=conjunctions, partner=ctx.partner, releasable_to=ctx.releasable_to)
+        if withheld:
+            err.print(f"note: {withheld} conjunction(s) not stored: their element sets are "
+                      "releasable to no common partner (run with --partner)", highlight=False)
         from sqlalchemy import update
 
         from orbitwatch.store.shared_models import conjunctions_table as ct
 
-        for cid, c in zip(ids_new, conjunctions):
+        for cid, c in stored:
             r = assessed.get((c.object_1, c.object_2, c.tca))
             if r is not None and r["pc"] is not None:
                 conn.execute(update(ct).where(ct.c.id == cid).values(
@@ -359,13 +363,17 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import all_events, as_record, store_events
+    from orbitwatch.store.events import all_events, as_record, release_for, store_events
+    from orbitwatch.store.releasability import object_labels
     from orbitwatch.cli.events import _stored_conjunctions
 
-    hist = load_element_sets(None, ctx.db_url, history=True)
+    # the run acts for --partner: it reads only what that partner may see, and
+    # each record it stores is releasable only to those who may see its inputs
+    hist = load_element_sets(None, ctx.db_url, history=True, visible_to=ctx.partner)
     engine = open_engine(ctx.db_url)
     with engine.connect() as conn:
         objs = list_objects(conn)
+        labels = object_labels(conn, visible_to=ctx.partner)
     owners = {o.norad_id: o.owner for o in objs if o.owner}
     types = {o.norad_id: o.object_type for o in objs if o.object_type}
     by_id: dict[int, list] = defaultdict(list)
@@ -383,7 +391,12 @@ def _step_detect(ctx: RunContext) -> None:
                 d["type"] = "maneuver"
                 d["owner"] = owners.get(nid)
                 records.append(d)
-    records += [b.to_dict() for b in find_breakups(hist, owners=owners, object_types=types)]
+    breakups = find_breakups(hist, owners=owners, object_types=types)
+    fragments: dict[int, tuple[int, ...]] = {}  # record id -> all its fragments (the record samples them)
+    for b in breakups:
+        rec = b.to_dict()
+        records.append(rec)
+        fragments[id(rec)] = b.fragment_ids
     geo_events, _ = find_relocations([s for s in hist if is_geo(s)])
     records += [e.to_dict() for e in geo_events]
     newest = newest_per_object(hist)
@@ -392,17 +405,33 @@ def _step_detect(ctx: RunContext) -> None:
     # notices: those given now are stored with the events; the stored ones count too
     records += ctx.notices
     with engine.connect() as conn:
-        stored_notices = [as_record(r) for r in all_events(conn, kind="notice")]
+        stored = all_events(conn, kind="notice", visible_to=ctx.partner)
+    stored_notices = [as_record(r) for r in stored]
+    for r in stored:  # a stored notice's own release narrows what is derived from it
+        if r["norad_id"] is not None:
+            labels.setdefault(int(r["norad_id"]), set()).add((r["partner"], r["releasable_to"]))
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
-    conj = ctx.conjunctions if ctx.conjunctions is not None else _stored_conjunctions(ctx.db_url)
+    conj = (ctx.conjunctions if ctx.conjunctions is not None
+            else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
     findings = [
         f.to_dict()
         for f in evaluate(records + stored_notices, owners=owners, conjunctions=conj,
                           catalog=catalog_rows(newest, owners, types))
     ]
+    to_store, release = [], []
+    for r in records + findings:
+        rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to,
+                          extra=fragments.get(id(r), ()))
+        if rel is not None:
+            to_store.append(r)
+            release.append(rel)
+    withheld = len(records) + len(findings) - len(to_store)
+    if withheld:
+        err.print(f"note: {withheld} record(s) not stored: their element sets are releasable "
+                  "to no common partner (run with --partner)", highlight=False)
     new, old = store_events(
-        engine, records + findings, partner=ctx.partner, releasable_to=ctx.releasable_to
+        engine, to_store, partner=ctx.partner, releasable_to=ctx.releasable_to, per_record=release
     )
     engine.dispose()
     counts = Counter(r.get("type", "maneuver") for r in records + findings)

@@ -121,7 +121,8 @@ def _run(state, job_id: int) -> None:
         )
 
     def finish(db) -> None:
-        shared.add_conjunctions(
+        # each conjunction releasable only to those who may see both objects' sets
+        shared.add_derived_conjunctions(
             db, conjunctions=result.conjunctions, partner=partner,
             releasable_to=job["releasable_to"], screening_id=job_id,
         )

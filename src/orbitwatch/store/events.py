@@ -3,18 +3,23 @@
 Events are kept in the ``events`` table (see :mod:`.shared_models`) with the
 detector's JSON record as ``payload`` and, like every shared record, the
 contributing ``partner`` and ``releasable_to``.  Storing is idempotent: an
-event with the same kind, object, time and title as one already stored is not
-stored again, so re-running the detectors over the same history adds nothing.
+event with the same kind, object, time and title, from the same partner with
+the same release, as one already stored is not stored again, so re-running
+the detectors over the same history adds nothing (while another partner's run,
+or another release, stores its own copy, which its readers can see).
+
+A record derived from shared element sets is releasable only to those who may
+see all of them (:func:`release_for`, over :func:`involved_objects`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from orbitwatch.store.catalog import normalize_partner, normalize_releasable_to
+from orbitwatch.store.catalog import ensure_partner, normalize_partner, normalize_releasable_to
 from orbitwatch.store.shared import lock_feed
 from orbitwatch.store.shared_models import events_table as ev
 from orbitwatch.timeutil import parse_iso
@@ -49,7 +54,46 @@ def _title(kind: str, rec: dict) -> str:
         return f"GEO {rec.get('kind')}"
     if kind == "notice":
         return "manoeuvre notice"
-    return f"{rec.get('rule')}: {rec.get('severity')}"
+    affected = f" near {rec['affected']}" if rec.get("affected") is not None else ""
+    return f"{rec.get('rule')}: {rec.get('severity')}{affected}"
+
+
+def involved_objects(rec: dict) -> set[int]:
+    """Catalog numbers whose element sets a detector record was derived from
+    (a breakup record names only a sample of its fragments: pass the
+    detector's ``fragment_ids`` to :func:`release_for` as ``extra``)."""
+    kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+    keys = {
+        "maneuver": ("object",),
+        "geo_relocation": ("object",),
+        "notice": ("object",),
+        "proximity": ("asset", "object"),
+        "breakup": ("parent", "collision_partner"),
+        "finding": ("responsible", "affected"),
+    }.get(kind, ())
+    ids = {int(rec[k]) for k in keys if rec.get(k) is not None}
+    if kind == "breakup":
+        ids |= {int(i) for i in (rec.get("evidence") or {}).get("fragment_ids_sample", [])}
+    return ids
+
+
+def release_for(
+    rec: dict,
+    labels: Mapping[int, set[tuple[str | None, str]]],
+    *,
+    partner: str | None,
+    releasable_to: str | None,
+    extra: Iterable[int] = (),
+) -> str | None:
+    """``releasable_to`` for a derived record: the caller's release narrowed to
+    those who may see every element set (``labels``, per object) it came from;
+    None when no partner may (see :func:`~orbitwatch.store.releasability.derived_releasable_to`)."""
+    from orbitwatch.store.releasability import derived_releasable_to
+
+    ids = involved_objects(rec) | {int(i) for i in extra}
+    inputs = [lab for i in ids for lab in labels.get(i, ())]
+    return derived_releasable_to(inputs, partner=normalize_partner(partner),
+                                 releasable_to=normalize_releasable_to(releasable_to))
 
 
 def store_events(
@@ -58,18 +102,24 @@ def store_events(
     *,
     partner: str | None = None,
     releasable_to: str | Iterable[str] | None = None,
+    per_record: Sequence[str] | None = None,
 ) -> tuple[int, int]:
     """Store detector records (dicts with ``type``); returns (new, already stored).
 
+    ``per_record``, when given, is each record's own ``releasable_to`` (see
+    :func:`release_for`) in place of ``releasable_to``.
     Records with no time (a breakup whose epoch could not be fixed) are
     stamped with their evidence's earliest fragment epoch, else now.
     One transaction for the whole batch.
     """
     partner = normalize_partner(partner)
     releasable = normalize_releasable_to(releasable_to)
+    records = list(records)
+    if per_record is not None and len(per_record) != len(records):
+        raise ValueError("per_record must give one releasable_to per record")
     now = datetime.now(UTC)
     rows = []
-    for rec in records:
+    for i, rec in enumerate(records):
         kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
         if kind not in _TIME_KEY:
             raise ValueError(f"unknown event record type: {kind!r}")
@@ -85,7 +135,7 @@ def store_events(
                 "title": _title(kind, rec),
                 "payload": payload,
                 "partner": partner,
-                "releasable_to": releasable,
+                "releasable_to": releasable if per_record is None else normalize_releasable_to(per_record[i]),
                 "created_at": now,
             }
         )
@@ -94,13 +144,16 @@ def store_events(
 
     def run(conn: Connection) -> tuple[int, int]:
         lock_feed(conn)  # ids in commit order for the stream; the duplicate check race-free
+        ensure_partner(conn, partner)  # a partner's first records may be its findings
         existing = {
-            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti)
-            for k, n, t, ti in conn.execute(select(ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title))
+            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti, p, rt)
+            for k, n, t, ti, p, rt in conn.execute(
+                select(ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title, ev.c.partner, ev.c.releasable_to)
+            )
         }
         new_rows = []
         for r in rows:
-            key = (r["kind"], r["norad_id"], r["time"], r["title"])
+            key = (r["kind"], r["norad_id"], r["time"], r["title"], r["partner"], r["releasable_to"])
             if key in existing:
                 continue
             existing.add(key)

@@ -77,3 +77,64 @@ def is_visible(partner: str | None, releasable_to: str, code: str) -> bool:
     if partner == code or releasable_to == RELEASABLE_ALL:
         return True
     return code in releasable_to.split(",")
+
+
+# ---------------------------------------------------------------------------
+# records derived from shared records (detector events, findings, conjunctions)
+
+
+def reach(partner: str | None, releasable_to: str) -> frozenset[str] | None:
+    """Who may see a record with this label: a set of partner codes, or None for everyone."""
+    if releasable_to == RELEASABLE_ALL:
+        return None
+    codes = {c for c in releasable_to.split(",") if c}
+    if partner:
+        codes.add(partner)
+    return frozenset(codes)
+
+
+def derived_releasable_to(
+    inputs: Iterable[tuple[str | None, str]],
+    *,
+    partner: str | None,
+    releasable_to: str,
+) -> str | None:
+    """``releasable_to`` for a record that ``partner`` derives from records labelled ``inputs``
+    ((partner, releasable_to) pairs) and releases to ``releasable_to``.
+
+    A derived record may go only to those who may see every one of its inputs
+    (the most restrictive input governs, as for classified derivative
+    material) and to whom its author releases it.  Returns ``ALL``, a
+    comma-separated list, or None when nobody but the author may see it and
+    the author is no partner (a host run over restricted inputs).
+    """
+    allowed = reach(partner, normalize_releasable_to(releasable_to))
+    for p, r in inputs:
+        seen_by = reach(p, r)
+        if seen_by is None:
+            continue
+        allowed = seen_by if allowed is None else allowed & seen_by
+    if allowed is None:
+        return RELEASABLE_ALL
+    if partner:
+        allowed = allowed - {partner}
+        return ",".join(sorted(allowed)) if allowed else partner
+    return ",".join(sorted(allowed)) if allowed else None
+
+
+def object_labels(conn, *, visible_to: str | None = None, ids=None) -> dict[int, set[tuple[str | None, str]]]:
+    """Per object, the distinct (partner, releasable_to) labels of its element sets
+    (those partner ``visible_to`` may see, when given)."""
+    from sqlalchemy import select
+
+    stmt = select(es.c.norad_id, es.c.partner, es.c.releasable_to).distinct()
+    if visible_to:
+        stmt = stmt.where(visible_element_set_clause(visible_to))
+    wanted = None if ids is None else {int(i) for i in ids}
+    if wanted is not None and len(wanted) <= 500:  # else filter here, not in a huge IN list
+        stmt = stmt.where(es.c.norad_id.in_(sorted(wanted)))
+    out: dict[int, set[tuple[str | None, str]]] = {}
+    for nid, p, r in conn.execute(stmt):
+        if wanted is None or int(nid) in wanted:
+            out.setdefault(int(nid), set()).add((p, r))
+    return out

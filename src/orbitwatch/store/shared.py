@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from orbitwatch.store.catalog import (
+    ensure_partner,
     normalize_partner,
     normalize_releasable_to,
     visible_element_set_clause,
@@ -365,16 +366,57 @@ def list_conjunctions(
     return _page(db, stmt, limit, offset)
 
 
+def add_derived_conjunctions(
+    db: Db,
+    *,
+    conjunctions: Sequence,
+    partner: str | None,
+    releasable_to,
+    screening_id: int | None = None,
+) -> tuple[list[tuple[int, object]], int]:
+    """Store conjunctions screened from shared element sets, each releasable only
+    to those who may see both objects' sets (and to whom ``releasable_to``
+    releases it).  Returns ((id, conjunction) pairs stored, number withheld:
+    those no partner may see, from a host run with no ``partner``)."""
+    from orbitwatch.store.releasability import derived_releasable_to, object_labels
+
+    partner = normalize_partner(partner)
+    ids = {int(c[k] if isinstance(c, dict) else getattr(c, k)) for c in conjunctions
+           for k in ("object_1", "object_2")}
+    # the sets the screening could use: those the partner may see
+    labels = object_labels(db, ids=ids, visible_to=partner) if ids else {}
+    by_release: dict[str, list] = {}
+    withheld = 0
+    for c in conjunctions:
+        pair = (c["object_1"], c["object_2"]) if isinstance(c, dict) else (c.object_1, c.object_2)
+        rel = derived_releasable_to([lab for i in pair for lab in labels.get(int(i), ())],
+                                    partner=partner, releasable_to=releasable_to or "ALL")
+        if rel is None:
+            withheld += 1
+        else:
+            by_release.setdefault(rel, []).append(c)
+    ensure_partner(db, partner)  # a partner's first records may be its screening's
+    stored: list[tuple[int, object]] = []
+    for rel, part in by_release.items():
+        new_ids = add_conjunctions(db, conjunctions=part, partner=partner, releasable_to=rel,
+                                   screening_id=screening_id)
+        stored += zip(new_ids, part)
+    return stored, withheld
+
+
 def conjunction_facts(
     db: Db, *, max_miss_km: float | None = None, tca_from: datetime | None = None,
-    tca_to: datetime | None = None,
+    tca_to: datetime | None = None, visible_to: str | None = None,
 ) -> list[dict]:
-    """Every stored conjunction (host view, no releasability filter) with a Pc or
-    within ``max_miss_km``, as the dicts the norms take: ``object_1``,
-    ``object_2``, ``tca``, ``miss_distance_km``, ``pc``, ``relative_speed_km_s``."""
+    """Every stored conjunction (host view; only those partner ``visible_to`` may
+    see, when given) with a Pc or within ``max_miss_km``, as the dicts the norms
+    take: ``object_1``, ``object_2``, ``tca``, ``miss_distance_km``, ``pc``,
+    ``relative_speed_km_s``."""
     cols = (c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km, c_.c.pc,
             c_.c.relative_speed_km_s)
     stmt = select(*cols)
+    if visible_to:
+        stmt = stmt.where(visible_element_set_clause(visible_to, table=c_))
     if max_miss_km is not None:
         stmt = stmt.where(c_.c.pc.is_not(None) | (c_.c.miss_distance_km <= max_miss_km))
     if tca_from is not None:
