@@ -228,3 +228,72 @@ def test_notices_contributed_to_the_store_count_for_the_norms(tmp_path):
                   title="planned raise", payload=None, partner="JP", releasable_to="ALL")
     engine.dispose()
     assert "unannounced-maneuver-near-foreign-asset" not in _judged_from_store(db)
+
+
+def test_a_chance_conjunction_stays_a_finding_at_low_severity():
+    rules = [r for r in load_rules() if r.id == "unsafe-approach"]
+    [f] = evaluate([_prox("US", "PRC", 0.5)], rules)
+    assert f.severity == "low" and "chance conjunction" in f.benign_explanation
+    [f] = evaluate([_prox("US", "PRC", 0.5, after_maneuver=True)], rules)
+    assert f.severity == "medium" and f.benign_explanation is None
+
+
+def test_a_station_keeping_burn_that_starts_a_drift_is_no_routine_station_keeping():
+    # SJ-29A (PRC) burned on 28/29 May 2026 and started drifting along the GEO belt
+    # (the real history); the detector calls the burn east-west station-keeping,
+    # and only the relocation shows it was not routine
+    from orbitwatch.behavior.geo import find_relocations
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+
+    sets = [s for s in read_file(shared_path(
+        "tle_history", "celestrak_mirror_2026-05", "geo_history.3le")).element_sets
+        if s.norad_id == 67302]
+    mnvrs = [dict(m.to_json(), type="maneuver") for m in detect_maneuvers(sets)]
+    relocations, _ = find_relocations(sets)
+    starts = [r.to_dict() for r in relocations if r.kind == "drift start"]
+    assert starts, "the history holds SJ-29A's drift start"
+    burn = [m for m in mnvrs if m["gap_end"] <= starts[0]["gap_end"]][-1]
+    assert "station-keeping" in burn["kind"]
+    prox = {"type": "proximity", "asset": 41793, "asset_owner": "IND", "object": 67302,
+            "object_owner": "PRC", "kind": "approach", "range_km": 50.0, "closest_km": 28.0,
+            "closest_time": "2026-05-29T20:56:00Z", "first_time": "2026-05-29T18:00:00Z",
+            "last_time": "2026-05-30T00:00:00Z", "after_maneuver": True, "trend": "holding near"}
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    [f] = evaluate([burn, prox], rules)  # without the relocation: routine
+    assert f.severity == "info"
+    [f] = evaluate([burn, prox, *starts], rules)
+    assert f.severity == "medium" and f.benign_explanation is None
+    assert "started a drift" in f.summary and f.evidence["geo_relocation"]["object"] == 67302
+    [f] = evaluate([burn, dict(prox, trend="closing")], rules)  # or a closing trend
+    assert f.severity == "medium"
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ("miss_km_leo: one", r"field 'miss_km_leo': 'one' is not a number"),
+    ("miss_km_leo: -1", r"field 'miss_km_leo': -1.0 must be a finite number >= 0"),
+    ("mis_km_leo: 1", r"field 'mis_km_leo' is not a parameter of unsafe_approach"),
+])
+def test_bad_rule_parameters_name_the_rule_and_field(tmp_path, params, message):
+    p = tmp_path / "rules.yaml"
+    p.write_text("rules:\n  - id: x\n    check: unsafe_approach\n    severity: high\n"
+                 f"    source: s\n    params:\n      {params}\n")
+    with pytest.raises(RulesError, match=r"rules.yaml: rule x: params: " + message):
+        load_rules(p)
+
+
+def test_an_event_record_missing_a_field_names_file_line_and_field(tmp_path):
+    p = tmp_path / "ev.jsonl"
+    bad = _prox("US", "PRC", 0.5)
+    del bad["closest_time"]
+    p.write_text(json.dumps(_mnvr()) + "\n" + json.dumps(bad) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p)])
+    assert res.exit_code == 1
+    assert "ev.jsonl:2: field 'closest_time': missing" in " ".join(res.output.split())
+
+
+def test_events_options_are_checked(tmp_path):
+    db = str(tmp_path / "o.db")
+    bad_type = CliRunner().invoke(app, ["events", "--db", db, "--type", "maneuvers"])
+    assert bad_type.exit_code == 2 and "use one of maneuver," in " ".join(bad_type.output.split())
+    bad_since = CliRunner().invoke(app, ["events", "--db", db, "--since", "yesterday"])
+    assert bad_since.exit_code == 2 and "--since: 'yesterday' is not an ISO-8601 time" in bad_since.output

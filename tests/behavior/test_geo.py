@@ -114,3 +114,20 @@ def test_one_bad_fit_and_its_reissue_are_not_a_relocation(geo_sets):
     ev, st = find_relocations([s for s in geo_sets if s.norad_id == 54743])
     assert [e.kind for e in ev] == ["drift start", "drift stop"] and st[54743] == "relocating"
     assert ev[0].direction == "west" and ev[1].longitude_after_deg < ev[0].longitude_before_deg - 0.1
+
+
+def test_relocations_name_their_owner(tmp_path):
+    # SJ-29A/B's drift starts carry the SATCAT owner given beside the history
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    satcat = tmp_path / "satcat.csv"
+    satcat.write_text(
+        "designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
+        "2025-999A,67302,False,True,+,SJ-29A,PRC\n2025-999B,67403,False,True,+,SJ-29B,PRC\n")
+    res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), str(satcat),
+                                   "--ids", "67302,67403,54743", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert {r["object"] for r in rows if r["owner"] == "PRC"} == {67302, 67403}
+    assert all(r["owner"] is None for r in rows if r["object"] == 54743)  # not in that SATCAT
+    bad = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), "--ids", "67302,abc"])
+    assert bad.exit_code == 2 and "--ids: 'abc' is not a catalog number" in bad.output

@@ -31,7 +31,7 @@ event (no start or end was seen).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -94,12 +94,14 @@ class GeoRelocation:
     drift_after_deg_day: float
     direction: str  # "east" / "west"
     evidence: dict = field(default_factory=dict)
+    owner: str | None = None  # SATCAT owner (else the element sets' own)
 
     def to_dict(self) -> dict:
         return {
             "type": "geo_relocation",
             "object": self.object,
             "name": self.name,
+            "owner": self.owner,
             "kind": self.kind,
             "gap_start": iso_z(self.gap_start, 3),
             "gap_end": iso_z(self.gap_end, 3),
@@ -169,8 +171,12 @@ def find_relocations(
     *,
     drift_threshold_deg_day: float = 0.05,
     min_sets: int = 2,
+    owners: Mapping[int, str] | None = None,
 ) -> tuple[list[GeoRelocation], dict[int, str]]:
     """Relocation events (drift starts and stops) and each object's state.
+
+    ``owners`` (SATCAT, by catalog number) attributes the events; an object
+    not in it takes the owner its element sets carry, if any.
 
     Returns ``(events, status)`` where ``status[norad_id]`` is ``station-kept``,
     ``drifting`` or ``relocating`` (a start or stop was seen).
@@ -190,6 +196,7 @@ def find_relocations(
         if len(track) < 2:
             continue
         name = uniq[-1].name
+        owner = (owners or {}).get(nid) or next((es.owner for es in reversed(uniq) if es.owner), None)
         set_at = {es.epoch: es for es in uniq}
         drifting = np.array([abs(t.drift_deg_day) > drift_threshold_deg_day for t in track])
         # smooth: a state holds only when seen in min_sets consecutive sets
@@ -220,6 +227,7 @@ def find_relocations(
                         "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
                         "drift_threshold_deg_day": drift_threshold_deg_day,
                     },
+                    owner=owner,
                 )
             )
     return events, status

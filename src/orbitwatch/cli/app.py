@@ -39,6 +39,34 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+#: lets ``--history A B C`` (a shell glob after the option) name several files
+MANY_PATHS = {"allow_extra_args": True}
+
+
+def with_extra_paths(paths: list | None, ctx, option: str) -> list | None:
+    """``paths`` given to ``option`` plus the bare words after them (``--history A B``:
+    Typer takes ``A`` for the option and leaves ``B`` over)."""
+    from pathlib import Path
+
+    extra = list(getattr(ctx, "args", None) or [])
+    if extra and not paths:
+        fail(f"unexpected argument {extra[0]!r}: name files with {option}", 2)
+    return (list(paths or []) + [Path(a) for a in extra]) or paths
+
+
+def time_option(value: str | None, option: str):
+    """An ISO-8601 time given to ``option`` (None stays None); a bad one is one
+    clear error naming the option."""
+    if value is None:
+        return None
+    from orbitwatch.timeutil import parse_iso
+
+    try:
+        return parse_iso(value)
+    except (ValueError, TypeError) as exc:
+        fail(f"{option}: {value!r} is not an ISO-8601 time such as 2026-05-29T16:00:00Z ({exc})", 2)
+
+
 def load_hbr_table(path):
     """CARA's hard-body-radius table for ``--hbr-table`` (None when not given);
     an unreadable file is one clear error, exit status 2."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from orbitwatch.cli.app import DB_HELP, app, detect_app, err, fail, out  # noqa: F401
+from orbitwatch.cli.app import (  # noqa: F401
+    DB_HELP, MANY_PATHS, app, detect_app, err, fail, out, with_extra_paths)
 
 
 def _parse_ids(text: str | None) -> list[int] | None:
@@ -54,8 +55,9 @@ def _load_history(paths: list[Path] | None, db: str | None, ids: list[int] | Non
     return sets
 
 
-@detect_app.command("maneuvers")
+@detect_app.command("maneuvers", context_settings=MANY_PATHS)
 def maneuvers(
+    ctx: typer.Context,
     history: list[Path] = typer.Option(
         None, "--history", help="Element-set history file(s): TLE/3LE/OMM, any mix of objects."
     ),
@@ -77,6 +79,8 @@ def maneuvers(
     """
     from orbitwatch.behavior.maneuvers import ManeuverConfig, detect_maneuvers_many
     from orbitwatch.timeutil import parse_iso
+
+    history = with_extra_paths(history, ctx, "--history")
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}", 2)
@@ -100,7 +104,7 @@ def maneuvers(
     err.print(f"{len(sets)} element sets, {n_obj} objects: {len(found)} manoeuvres", highlight=False)
     if fmt == "jsonl":
         for m in found:
-            out.print(json.dumps(m.to_json(), separators=(",", ":")), highlight=False, markup=False)
+            out.print(json.dumps({"type": "maneuver", **m.to_json()}, separators=(",", ":")), highlight=False, markup=False)
         return
     from rich.table import Table
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orbitwatch.cli.app import DB_HELP, app, detect_app, err, fail, out
+from orbitwatch.cli.app import DB_HELP, MANY_PATHS, app, detect_app, err, fail, out, with_extra_paths
 
 
 def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dict]:
@@ -48,8 +48,9 @@ def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dic
     return owners, types
 
 
-@detect_app.command("breakups")
+@detect_app.command("breakups", context_settings=MANY_PATHS)
 def breakups_command(
+    ctx: typer.Context,
     catalog: list[Path] = typer.Option(
         None, "--catalog", help="Element-set files (snapshots and histories; SATCAT files add owners)."
     ),
@@ -78,6 +79,7 @@ def breakups_command(
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    catalog = with_extra_paths(catalog, ctx, "--catalog")
     sets = load_element_sets(catalog, db, history=True)
     if not sets:
         fail("no element sets to examine")
@@ -110,8 +112,9 @@ def breakups_command(
             err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False)
 
 
-@detect_app.command("geo")
+@detect_app.command("geo", context_settings=MANY_PATHS)
 def geo_command(
+    ctx: typer.Context,
     history: list[Path] = typer.Option(None, "--history", help="Element-set history files."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     ids: str = typer.Option(None, "--ids", help="Catalog numbers, comma-separated."),
@@ -125,11 +128,15 @@ def geo_command(
     from orbitwatch.behavior.geo import find_relocations, geo_track, is_geo
     from orbitwatch.cli.sources import load_element_sets
 
+    history = with_extra_paths(history, ctx, "--history")
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
-    id_list = [int(x) for x in ids.split(",")] if ids else None
+    from orbitwatch.cli.detect import _parse_ids
+
+    id_list = _parse_ids(ids)
     sets = [s for s in load_element_sets(history, db, ids=id_list, history=True) if is_geo(s)]
-    events, status = find_relocations(sets, drift_threshold_deg_day=drift_threshold)
+    owners, _ = _satcat_facts(history, db)
+    events, status = find_relocations(sets, drift_threshold_deg_day=drift_threshold, owners=owners)
     if fmt == "jsonl":
         if states:
             for st in geo_track(sets):
@@ -242,22 +249,26 @@ def events_command(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     since: str = typer.Option(None, "--since", help="Only events at or after this time (ISO-8601)."),
     kind: str = typer.Option(
-        None, "--type", help="maneuver, proximity, breakup, geo_relocation or finding."
+        None, "--type", help="maneuver, proximity, breakup, geo_relocation, notice or finding."
     ),
     partner: str = typer.Option(None, "--partner", help="Only what this partner may see."),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
 ) -> None:
     """List stored behaviour events and norm findings."""
+    from orbitwatch.cli.app import time_option
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import all_events
-    from orbitwatch.timeutil import iso_z, parse_iso
+    from orbitwatch.store.shared_models import EVENT_KINDS
+    from orbitwatch.timeutil import iso_z
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    if kind and kind not in EVENT_KINDS:
+        fail(f"--type {kind!r}: use one of {', '.join(EVENT_KINDS)}", 2)
+    since_dt = time_option(since, "--since")
     engine = open_engine(db)
     with engine.connect() as conn:
-        rows = all_events(conn, since=parse_iso(since) if since else None, kind=kind,
-                          visible_to=partner)
+        rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner)
     engine.dispose()
     if fmt == "jsonl":
         for r in rows:
@@ -303,7 +314,8 @@ def norms_command(
 ) -> None:
     """Judge events against norms of behaviour; findings carry rule, severity,
     attribution and a benign explanation where one fits."""
-    from orbitwatch.norms.rules import NoticesError, RulesError, evaluate, load_rules, read_notices
+    from orbitwatch.norms.rules import (
+        NoticesError, RulesError, evaluate, load_rules, read_notices, record_problem)
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
@@ -326,9 +338,13 @@ def norms_command(
                 if not line.strip():
                     continue
                 try:
-                    records.append(json.loads(line))
+                    rec = json.loads(line)
                 except json.JSONDecodeError as exc:
                     fail(f"{path}:{n}: not a JSON object ({exc.msg})")
+                problem = record_problem(rec)
+                if problem:
+                    fail(f"{path}:{n}: {problem}")
+                records.append(rec)
     else:
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import all_events, as_record

@@ -21,7 +21,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
+from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress, time_option
 
 
 @dataclass
@@ -397,7 +397,7 @@ def _step_detect(ctx: RunContext) -> None:
         rec = b.to_dict()
         records.append(rec)
         fragments[id(rec)] = b.fragment_ids
-    geo_events, _ = find_relocations([s for s in hist if is_geo(s)])
+    geo_events, _ = find_relocations([s for s in hist if is_geo(s)], owners=owners)
     records += [e.to_dict() for e in geo_events]
     newest = newest_per_object(hist)
     if ctx.assets:
@@ -521,7 +521,6 @@ def run_command(
     SATCAT; with no network it stops and says how to run offline.
     """
     from orbitwatch.store.db import resolve_db_url
-    from orbitwatch.timeutil import parse_iso
 
     if fmt not in ("table", "json"):
         fail(f"--format must be table or json, not {fmt!r}")
@@ -531,7 +530,7 @@ def run_command(
         as_json=fmt == "json",
         screen=screen,
         detect=detect,
-        start=parse_iso(start) if start else None,
+        start=time_option(start, "--start"),
         hours=hours,
         threshold_km=threshold_km,
         top=top,

@@ -7,11 +7,19 @@ the rules over events (the JSON-ready dicts the detectors produce, each with a
 ``type``: ``maneuver``, ``proximity``, ``breakup``, ``geo_relocation``) plus
 optional catalog facts, and returns :class:`Finding` records: rule, severity,
 who is responsible (attribution), the event(s) concerned and, where one fits,
-a benign explanation that lowers the severity to ``info``:
+a benign explanation:
 
 - a manoeuvre within 3 days after a red conjunction of the same object
-  (Pc >= 1e-4 or miss <= 1 km) is a collision-avoidance manoeuvre;
-- GEO station-keeping (east-west / north-south kinds) is not an approach;
+  (Pc >= 1e-4 or miss <= 1 km) is a collision-avoidance manoeuvre (severity
+  ``info``);
+- GEO station-keeping (east-west / north-south kinds) is not an approach
+  (``info``), unless the same object started a drift (a GEO relocation event)
+  between the manoeuvre and the approach, or the approach's trend is
+  ``closing``: a burn that sends a satellite toward another is no
+  station-keeping, whatever its direction;
+- an unsafe approach by an object that did not manoeuvre before it is a chance
+  conjunction, not a rendezvous: severity ``low``, since the collision risk
+  stands whoever is to blame;
 - two objects of the same owner near each other (docking, formation) break
   no norm between nations and produce no finding at all.
 """
@@ -36,6 +44,13 @@ CHECKS = (
     "long_lived_debris",
 )
 DEFAULT_RULES = "default_rules.yaml"
+#: the parameters each check takes: numbers (non-negative) or lists of strings
+PARAMS = {
+    "destructive_breakup": {"classifications": list},
+    "unsafe_approach": {"miss_km_leo": float, "miss_km_deep": float, "pc_threshold": float},
+    "maneuver_near_foreign_asset": {"lookback_days": float, "notice_window_days": float},
+    "long_lived_debris": {"max_lifetime_years": float, "leo_limit_km": float},
+}
 
 
 class RulesError(ValueError):
@@ -127,10 +142,38 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
             Rule(
                 id=str(r["id"]), title=str(r.get("title") or r["id"]), check=r["check"],
                 severity=r["severity"], source=" ".join(str(r["source"]).split()),
-                params=dict(r.get("params") or {}),
+                params=_checked_params(name, r),
             )
         )
     return rules
+
+
+def _checked_params(name: str, r: dict) -> dict:
+    """The rule's ``params``, each known to its check and of the right type."""
+    params = r.get("params") or {}
+    where = f"{name}: rule {r['id']}: params"
+    if not isinstance(params, dict):
+        raise RulesError(f"{where}: expected a mapping")
+    known = PARAMS[r["check"]]
+    out = {}
+    for key, value in params.items():
+        kind = known.get(key)
+        if kind is None:
+            raise RulesError(f"{where}: field {key!r} is not a parameter of {r['check']} "
+                             f"(use {', '.join(known)})")
+        if kind is float:
+            try:
+                if isinstance(value, bool):  # YAML's yes/no: not a number
+                    raise TypeError
+                value = float(value)
+            except (TypeError, ValueError):
+                raise RulesError(f"{where}: field {key!r}: {value!r} is not a number") from None
+            if not value >= 0 or value == float("inf"):
+                raise RulesError(f"{where}: field {key!r}: {value!r} must be a finite number >= 0")
+        elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise RulesError(f"{where}: field {key!r}: expected a list of names")
+        out[key] = value
+    return out
 
 
 class NoticesError(ValueError):
@@ -193,6 +236,39 @@ def read_notices(path: str | Path) -> list[dict]:
             notice["note"] = str(rec["note"])
         out.append(notice)
     return out
+
+
+#: the fields the rules read from each type of event record, and which are times
+RECORD_FIELDS = {
+    "maneuver": (("object", "gap_start", "gap_end", "epoch_estimate"),
+                 ("gap_start", "gap_end", "epoch_estimate")),
+    "proximity": (("asset", "object", "closest_km", "closest_time", "first_time"),
+                  ("closest_time", "first_time", "last_time")),
+    "breakup": (("parent", "classification"), ("epoch_estimate",)),
+    "geo_relocation": (("object", "kind", "gap_start", "gap_end"), ("gap_start", "gap_end")),
+    "notice": (("object", "time"), ("time", "issued")),
+    "finding": ((), ()),
+}
+
+
+def record_problem(rec) -> str | None:
+    """Why an event record cannot be judged ("field 'x': ..."), or None when it can."""
+    if not isinstance(rec, dict):
+        return "not a JSON object"
+    kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+    if kind not in RECORD_FIELDS:
+        return f"field 'type': {kind!r} is not one of {', '.join(RECORD_FIELDS)}"
+    required, times = RECORD_FIELDS[kind]
+    for key in required:
+        if rec.get(key) is None:
+            return f"field {key!r}: missing (a {kind} record needs {', '.join(required)})"
+    for key in times:
+        if rec.get(key) is not None:
+            try:
+                _t(rec[key])
+            except (ValueError, TypeError):
+                return f"field {key!r}: {rec[key]!r} is not an ISO-8601 time"
+    return None
 
 
 def _t(value) -> datetime | None:
@@ -327,8 +403,10 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
         pc = max(pcs) if pcs else None
         if ev.get("closest_km", 1e9) > limit and not (pc is not None and pc >= pc_thr):
             continue
+        chance = not ev.get("after_maneuver")
         yield Finding(
-            rule=rule.id, title=rule.title, severity=rule.severity,
+            rule=rule.id, title=rule.title,
+            severity=_lower(rule.severity, "low") if chance else rule.severity,
             responsible=ev["object"], responsible_owner=o_owner,
             affected=ev["asset"], affected_owner=a_owner, time=_t(ev["closest_time"]),
             summary=(
@@ -340,7 +418,7 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
             benign_explanation=(
                 "the approaching object did not manoeuvre before the approach: a chance "
                 "conjunction, not a rendezvous"
-                if not ev.get("after_maneuver") else None
+                if chance else None
             ),
             evidence={"proximity": ev},
         )
@@ -362,11 +440,27 @@ def _announced(notices, obj, m, m_time, slack: timedelta) -> bool:
     return False
 
 
+def _lower(severity: str, cap: str) -> str:
+    """``severity``, but no higher than ``cap``."""
+    return SEVERITIES[min(SEVERITIES.index(severity), SEVERITIES.index(cap))]
+
+
+def _drift_started(relocations, obj, since: datetime, until: datetime) -> dict | None:
+    """A GEO relocation event: ``obj`` started a drift between ``since`` and ``until``."""
+    for r in relocations:
+        if r.get("object") == obj and r.get("kind") == "drift start":
+            end = _t(r.get("gap_end"))
+            if end is not None and since <= end <= until:
+                return r
+    return None
+
+
 def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     lookback = timedelta(days=float(rule.params.get("lookback_days", 14)))
     slack = timedelta(days=float(rule.params.get("notice_window_days", 1)))
     maneuvers = [e for e in events if e.get("type") == "maneuver" or (
         "delta_v_m_s" in e and "gap_end" in e)]
+    relocations = [e for e in events if e.get("type") == "geo_relocation"]
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         first = _t(ev["first_time"])
         prior = [
@@ -383,7 +477,12 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
         benign = None
         severity = rule.severity
         kind = (m or {}).get("kind", "")
-        if "station-keeping" in kind:
+        # a drift started at the manoeuvre (or since) is a relocation, not station-keeping
+        drift = _drift_started(relocations, ev["object"],
+                               (_t(m["gap_start"]) if m else m_time) - slack,
+                               _t(ev.get("last_time") or ev.get("closest_time")) or first)
+        keeping = "station-keeping" in kind and drift is None and ev.get("trend") != "closing"
+        if keeping:
             benign, severity = "routine GEO station-keeping, not an approach", "info"
         else:
             for c in conj:
@@ -404,9 +503,11 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
                 f"{ev.get('object_name') or ev['object']} ({o_owner}) manoeuvred and then came "
                 f"within {ev['closest_km']:.1f} km of {ev.get('asset_name') or ev['asset']} "
                 f"({a_owner}) with no notice on record"
+                + (f"; the manoeuvre started a drift ({drift.get('direction')}, "
+                   f"{drift.get('drift_after_deg_day')} deg/day)" if drift else "")
             ),
             source=rule.source, benign_explanation=benign,
-            evidence={"maneuver": m, "proximity": ev},
+            evidence={"maneuver": m, "proximity": ev, **({"geo_relocation": drift} if drift else {})},
         )
 
 
