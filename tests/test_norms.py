@@ -37,6 +37,8 @@ def test_cosmos_1408_is_a_destructive_asat_finding_attributed_to_its_owner():
     assert len(asat) == 1
     assert asat[0].responsible == 13552 and asat[0].responsible_owner == "CIS"
     assert asat[0].severity == "high"
+    # the alternative the element sets cannot exclude is named, not credited
+    assert "anomalous payload breakup" in asat[0].benign_explanation
 
 
 def _prox(asset_owner, object_owner, closest_km, after_maneuver=False, **kw):

@@ -93,7 +93,7 @@ def breakups_command(
             out.print(json.dumps(b.to_dict()), soft_wrap=True, highlight=False, markup=False)
         return
     t = Table(title=f"{len(found)} fragmentation event(s)", show_edge=False)
-    for col in ("parent", "owner", "fragments", "class", "epoch (UTC)", "place", "partner"):
+    for col in ("parent", "owner", "fragments", "class", "epoch (UTC)", "place", "collided with"):
         t.add_column(col)
     for b in found:
         d = b.to_dict()

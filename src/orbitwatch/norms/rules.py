@@ -20,6 +20,9 @@ a benign explanation:
 - an unsafe approach by an object that did not manoeuvre before it is a chance
   conjunction, not a rendezvous: severity ``low``, since the collision risk
   stands whoever is to blame;
+- a destructive test's alternatives that the element sets cannot exclude (an
+  anomalous payload breakup) are reported as its benign explanation without
+  lowering the severity;
 - two objects of the same owner near each other (docking, formation) break
   no norm between nations and produce no finding at all.
 """
@@ -356,7 +359,10 @@ def _destructive(rule, events, owners, conj, catalog, notices):
                 f"up into {ev.get('fragments')} catalogued fragments with no collision partner"
             ),
             source=rule.source,
-            benign_explanation=None,
+            # what the element sets cannot exclude is reported; it does not lower
+            # the severity (only launch and notification reports can settle it)
+            benign_explanation=("not excluded: " + "; ".join(ev["benign_alternatives"])
+                                if ev.get("benign_alternatives") else None),
             evidence={"breakup": ev},
         )
 
