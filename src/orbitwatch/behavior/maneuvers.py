@@ -46,7 +46,9 @@ channel     series                                   what moves it
    ``merge_gaps`` form one event, placed where the burn happened according to
    a fit-span response model of the triggering channel (:func:`_ramp_fit`:
    element sets fitted over a span that straddles the burn show a
-   smoothstep, not a step; fallback :func:`_step_start`).  Long flagged runs
+   smoothstep, not a step; only responses that some set shows at 85% or
+   more count, so the model never extrapolates a step the sets do not show;
+   fallback :func:`_step_start` and the measured jump).  Long flagged runs
    with several strong single-gap steps are burn campaigns, one event per
    burn (:func:`_campaign_split`), unless one fit-span response explains the
    whole run.  An event whose step model spreads the step over
@@ -57,9 +59,11 @@ channel     series                                   what moves it
    ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
    ``dtheta`` the angle the orbit normal turned), ``dv_e = v |de| / 2``
    (in-plane, from the eccentricity vector), summed over the channels that
-   stand out of the noise.  The kind follows the significant components; in
-   GEO it is east-west (in-plane) or north-south (out-of-plane)
-   station-keeping.
+   stand out of the noise.  In-plane: ``max(dv_t, dv_e)`` when the e jump
+   itself stands out of the e channel's noise (robust z over the threshold
+   in GEO, 4x the threshold elsewhere), else ``dv_t``.  The kind follows
+   the significant components; in GEO it is east-west (in-plane) or
+   north-south (out-of-plane) station-keeping.
 
 The defaults and the benchmark behind them: docs/maneuvers.md.
 
@@ -566,11 +570,23 @@ def _ramp_fit(
     ``ramp_pre_days`` before the earliest candidate to ``max(S) + 2`` days after
     set ``hi + 1``, inside ``lim`` (the neighbouring events' sets).  Vector
     channels use the component with the largest ``|D|`` relative to its noise.
-    Returns ``(first_gap, last_gap, t_b, S, misfit, D)``: the gap holding
+    Returns ``(first_gap, last_gap, t_b, S, misfit, D, snr)``: the gap holding
     ``t_b``, the gap into the first set at 85% of the step (at most
     ``max_ramp_gaps`` gaps on), the burn time (JD), the span (days), the rms
-    residual over the robust set-to-set noise, and the step (channel units);
-    ``None`` when the window holds too few sets.
+    residual over the robust set-to-set noise, the step (channel units) and
+    ``|D|`` over that noise; ``None`` when the window holds too few sets or
+    no ``(t_b, S)`` is supported (below).
+
+    Only a step the sets show is fitted: a ``(t_b, S)`` counts only when at
+    least one set of the window lies at 85% of the response or more: the
+    level after the burn is observed (the level before it always is: the
+    window starts at or before the earliest candidate gap).  Without that
+    bound, a burn in the last gaps of a history, seen by one or two sets, is
+    fitted as well by a long span whose response has barely begun at those
+    sets as by a sharp step, and ``D = jump / F`` extrapolates it by the
+    inverse of a small ``F``: on the 2026-05 Starlink histories, steps of
+    hundreds of thousands of kilometres (STARLINK-35093: one set 1.5 h after
+    its burn, 7 km lower, fitted with ``S = 3`` days as a 482 000 km step).
 
     With ``positions`` (the history, for the ``a`` channel) the same burn is
     also fitted to the sets' along-track positions (:func:`_position_misfit`):
@@ -601,6 +617,9 @@ def _ramp_fit(
         x = (tt[None, None, :] - tb[:, None, None]) / spans[None, :, None]
     x = np.where(spans[None, :, None] > 0, x, np.where(tt[None, None, :] > tb[:, None, None], 1.0, 0.0))
     f = _fit_span_response(x)
+    supported = np.max(f, axis=2) >= 0.85
+    if not supported.any():
+        return None
     m = tt.size
     fm = f.mean(axis=2, keepdims=True)
     fc = f - fm
@@ -620,6 +639,7 @@ def _ramp_fit(
         objective = rss
         if pos_rss is not None and sigma > 0:
             objective = rss / sigma**2 + pos_rss
+        objective = np.where(supported, objective, np.nan)
         i = int(np.nanargmin(objective))  # ties: earliest t_b, then shortest span
         ib, is_ = divmod(i, spans.size)
         dd = float(d[ib, is_])
@@ -846,6 +866,16 @@ def _event(
                 return float(np.nan_to_num(v))
         return 0.0
 
+    def e_jump_z() -> float:
+        """Robust score of the eccentricity-vector jump that ``jump("e", .)``
+        measures (the larger of its two components)."""
+        for c in chans:
+            if c.name == "e":
+                if all(np.isfinite(c.jump[sc][q][peak]) for q in (0, 1)):
+                    return float(c.z[sc][peak])
+                return float(c.z[(1, 0)][k]) if (1, 0) in c.z else 0.0
+        return 0.0
+
     a_km = float(hist.a_km[k])
     n_rad_s = sqrt(MU_KM3_S2 / a_km**3)
     v_m_s = sqrt(MU_KM3_S2 / a_km) * 1000.0
@@ -865,7 +895,6 @@ def _event(
         draan = jump("raan") * np.sin(np.radians(hist.inc_deg[k]))
         dtheta_deg = sqrt(di**2 + draan**2)
     dv_n = v_m_s * dtheta_deg * pi / 180.0
-    dv_in = max(dv_t, dv_e)
 
     # which channels are significant at this event?  Only the scales that may
     # trigger in this regime count (single-gap GEO differences are noise).
@@ -885,6 +914,21 @@ def _event(
     sig = cfg.threshold
     z_a, z_e = zmax("a"), zmax("e")
     z_n = zmax("ivec") if regime == "GEO" else max(zmax("i"), zmax("raan"))
+    # the eccentricity's delta-v counts only when the e jump that sizes it
+    # stands out of the e channel's own noise: its robust score at the scale
+    # and gap where it was measured must pass the bar of the regime's e
+    # channel (the threshold in GEO, where e triggers; 4x the threshold
+    # elsewhere, the bar of the radial kind below: the LEO e vector wanders
+    # with the apsidal rotation and its single-set noise and is no trigger,
+    # and across burns that CNES lists as purely along-track, CryoSat-2's e
+    # jumps reach robust z 6-31).  Otherwise |de| is fit-to-fit scatter,
+    # often worth several times the along-track delta-v of a small burn
+    # (Sentinel-3A 2021-01-27: the operator's along-track 2.8 mm/s, dv_t
+    # 3.0 mm/s, dv_e 9.3 mm/s at robust z 2.1), and the in-plane estimate
+    # is dv_t.
+    z_de = e_jump_z()
+    e_counts = z_de > (sig if regime == "GEO" else 4.0 * sig)
+    dv_in = max(dv_t, dv_e) if e_counts else dv_t
     inplane = max(z_a, z_e) > sig
     outplane = z_n > sig
     if regime == "GEO":
@@ -905,10 +949,11 @@ def _event(
             kind = KIND_COMBINED
         elif outplane:
             kind = KIND_OUT_OF_PLANE
-        elif dv_e > 4.0 * dv_t and zmax("e", False) > 4.0 * sig:
+        elif e_counts and dv_e > 4.0 * dv_t:
             # a tangential burn moves e by about as much delta-v as it moves
             # a (|de| = 2 dv/v); an e change needing four times the delta-v of
-            # the a change, far out of its noise (4x threshold), is mostly radial
+            # the a change, far out of its noise (e_counts: 4x threshold), is
+            # mostly radial
             kind = KIND_RADIAL
         else:
             kind = KIND_ALONG_TRACK
