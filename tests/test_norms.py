@@ -299,3 +299,20 @@ def test_events_options_are_checked(tmp_path):
     assert bad_type.exit_code == 2 and "use one of maneuver," in " ".join(bad_type.output.split())
     bad_since = CliRunner().invoke(app, ["events", "--db", db, "--since", "yesterday"])
     assert bad_since.exit_code == 2 and "--since: 'yesterday' is not an ISO-8601 time" in bad_since.output
+
+
+def test_an_approach_inside_the_handbooks_screening_volume_is_unsafe():
+    rules = [r for r in load_rules() if r.id == "unsafe-approach"]
+    leo = {"asset_regime": "LEO", "asset_period_min": 97.0, "asset_perigee_km": 600.0}
+    # 600 km perigee: 0.4 x 25 x 25 km
+    assert evaluate([_prox("US", "PRC", 20.0, closest_rtn_km=[0.1, 20.0, 0.0], **leo)], rules)
+    assert not evaluate([_prox("US", "PRC", 1.2, closest_rtn_km=[0.5, 1.0, 0.4], **leo)], rules)
+    # 1,500 km perigee: 0.4 x 2 x 2 km
+    high = dict(leo, asset_perigee_km=1500.0)
+    assert not evaluate([_prox("US", "PRC", 20.0, closest_rtn_km=[0.1, 20.0, 0.0], **high)], rules)
+    # deep space (a day's period): a 10 km sphere, and 5 km for the miss rule
+    geo = {"asset_regime": "GEO", "asset_period_min": 1436.0, "asset_perigee_km": 35780.0}
+    [f] = evaluate([_prox("US", "PRC", 8.0, closest_rtn_km=[8.0, 0.0, 0.0], **geo)], rules)
+    assert "inside its screening volume 10x10x10 km" in f.summary
+    assert evaluate([_prox("US", "PRC", 4.0, **geo)], rules)  # no offset given: the 5 km rule
+    assert not evaluate([_prox("US", "PRC", 12.0, closest_rtn_km=[0.0, 12.0, 0.0], **geo)], rules)

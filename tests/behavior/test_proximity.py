@@ -1,36 +1,92 @@
 """Proximity around protected assets, on the real station and GEO histories.
 
-Oracles: a brute-force dense sampling of SGP4 distances written here (every
-object of the file against the asset at 10 s steps), and skyfield sub-points
-for GEO co-location.
+Every object is followed with its element set in force at each instant (the
+newest with epoch at or before it; before its first, its oldest).  Oracles: a
+brute-force dense sampling of SGP4 distances written here (every object of the
+file against the asset at 10 s steps, each sample with the sets in force by
+:func:`orbitwatch.elements.newest_per_object`), skyfield distances with the
+sets in force at the reported closest approach, and skyfield sub-points for
+GEO co-location.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sgp4.api import SatrecArray
 from typer.testing import CliRunner
 
 from conftest import shared_path
+from orbitwatch.behavior import proximity
 from orbitwatch.behavior.proximity import find_proximity
 from orbitwatch.cli import app
 from orbitwatch.elements import newest_per_object, read_file
+from orbitwatch.elements.model import set_ref
 from orbitwatch.timeutil import datetime_to_jd
 
 STATIONS = ("tle_history", "celestrak_mirror_2026-05", "stations_history.3le")
+GEO = ("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
 START = datetime(2026, 5, 30, tzinfo=UTC)
+GSAT18, SJ29A, SJ29B = 41793, 67302, 67403
 
 
-def _brute_min_km(asset, others, start, span_s, step_s=10.0):
+def _by_id(hist):
+    out = defaultdict(list)
+    for s in hist:
+        out[s.norad_id].append(s)
+    return out
+
+
+def _in_force(sets, t):
+    """The set in force at ``t`` (the elements reader's rule), else the oldest."""
+    got = newest_per_object(sets, t)
+    return got[0] if got else min(sets, key=lambda s: s.epoch)
+
+
+def _positions_in_force(sets, start, ts):
+    """(n, 3) TEME km at ``start + ts`` seconds, each with the set in force then
+    (NaN on SGP4 errors): the window is cut at the object's epochs and each
+    stretch propagated with the set the reader picks at its start."""
     jd0, fr0 = datetime_to_jd(start)
+    cuts = sorted({(s.epoch - start).total_seconds() for s in sets} | {ts[0]})
+    out = np.full((ts.size, 3), np.nan)
+    for k, c in enumerate(cuts):
+        hi = cuts[k + 1] if k + 1 < len(cuts) else np.inf
+        m = (ts >= c) & (ts < hi)
+        if not m.any():
+            continue
+        es = _in_force(sets, start + timedelta(seconds=c))
+        e, r, _ = es.to_satrec().sgp4_array(np.full(m.sum(), jd0), fr0 + ts[m] / 86400.0)
+        r[e != 0] = np.nan
+        out[m] = r
+    return out
+
+
+def _brute_min_km(hist, asset, others, start, span_s, step_s=10.0, after=None):
+    """Least sampled distance of each object in ``others`` to ``asset`` (sets in force)."""
+    by = _by_id(hist)
     ts = np.arange(0.0, span_s + step_s, step_s)
-    jd, fr = np.full(ts.shape, jd0), fr0 + ts / 86400.0
-    e, r, _ = SatrecArray([asset.to_satrec()] + [o.to_satrec() for o in others]).sgp4(jd, fr)
-    r[e != 0] = np.nan
-    return np.nanmin(np.linalg.norm(r[1:] - r[0][None], axis=2), axis=1)
+    keep = ts >= (after - start).total_seconds() if after else np.ones(ts.size, dtype=bool)
+    ra = _positions_in_force(by[asset], start, ts)
+    return np.array([
+        np.nanmin(np.linalg.norm(_positions_in_force(by[o], start, ts) - ra, axis=1)[keep])
+        for o in others
+    ])
+
+
+def _skyfield_km(hist, a, o, t):
+    """Distance (km) between ``a`` and ``o`` at ``t`` by skyfield, each with its
+    set in force at ``t``, and those sets."""
+    from skyfield.api import EarthSatellite, load
+
+    ts = load.timescale(builtin=True)
+    by = _by_id(hist)
+    sa, so = _in_force(by[a], t), _in_force(by[o], t)
+    pa = EarthSatellite(sa.line1, sa.line2, ts=ts).at(ts.from_datetime(t)).position.km
+    po = EarthSatellite(so.line1, so.line2, ts=ts).at(ts.from_datetime(t)).position.km
+    return float(np.linalg.norm(po - pa)), sa, so
 
 
 def test_station_neighbourhood_complete_against_brute_force():
@@ -39,52 +95,80 @@ def test_station_neighbourhood_complete_against_brute_force():
     span = 6 * 3600.0
     found = find_proximity([48274], newest, START, span, range_km=25.0, history=hist)
     reported = {e.object for e in found}
-    asset = next(s for s in newest if s.norad_id == 48274)
-    others = [s for s in newest if s.norad_id != 48274]
-    dmin = _brute_min_km(asset, others, START, span)
+    others = sorted({s.norad_id for s in hist} - {48274})
+    dmin = _brute_min_km(hist, 48274, others, START, span)
     # anything the dense sampling sees inside 24 km (1 km margin for sampling) is reported
-    must = {o.norad_id for o, d in zip(others, dmin) if d < 24.0}
+    must = {o for o, d in zip(others, dmin) if d < 24.0}
     assert must and must <= reported
     for e in found:
-        k = [o.norad_id for o in others].index(e.object)
+        k = others.index(e.object)
         assert e.closest_km <= 25.0
         assert e.closest_km <= dmin[k] + 1e-3  # refined minimum never above the sampled one
         assert e.trend in ("closing", "holding near", "departing", "unknown")
+        if e.kind == "approach":
+            _check_closest_in_force(hist, e)
+
+
+def _check_closest_in_force(hist, e, tol_km=1e-6):
+    """The evidence cites the sets in force at the closest approach (by their
+    line in the file), and SGP4 of those sets there gives the reported distance."""
+    by = _by_id(hist)
+    sa, so = _in_force(by[e.asset], e.closest_time), _in_force(by[e.object], e.closest_time)
+    assert e.evidence["asset_element_set"] == set_ref(sa), (e.object, e.closest_time)
+    assert e.evidence["object_element_set"] == set_ref(so), (e.object, e.closest_time)
+    jd, fr = datetime_to_jd(e.closest_time)
+    _, ra, _ = sa.to_satrec().sgp4(jd, fr)
+    _, ro, _ = so.to_satrec().sgp4(jd, fr)
+    assert abs(float(np.linalg.norm(np.subtract(ro, ra))) - e.closest_km) < tol_km
 
 
 def test_docked_vehicles_with_station_elements_are_reported():
     hist = read_file(shared_path(*STATIONS)).element_sets
     newest = newest_per_object(hist)
     found = find_proximity([25544], newest, START, 3600.0, history=hist)
-    iss = next(s for s in newest if s.norad_id == 25544)
+    # the sets in force over the hour (the station's next set comes at 03:07)
+    now = newest_per_object(hist, START)
+    iss = next(s for s in now if s.norad_id == 25544)
+    assert not any(START < s.epoch <= START + timedelta(hours=1) for s in hist if s.norad_id == 25544)
     # same epoch and same element columns of line 2 (inclination .. mean motion)
-    same = {s.norad_id for s in newest if s.norad_id != 25544
-            and s.line1[18:32] == iss.line1[18:32] and s.line2[8:63] == iss.line2[8:63]}
-    docked = {e.object for e in found if e.kind.startswith("docked")}
-    assert same and same <= docked
+    same = {s.norad_id for s in now if s.norad_id != 25544
+            and s.line1[18:32] == iss.line1[18:32] and s.line2[8:63] == iss.line2[8:63]
+            and not any(START < x.epoch <= START + timedelta(hours=1)
+                        for x in hist if x.norad_id == s.norad_id)}
+    docked = {e.object: e for e in found if e.kind.startswith("docked")}
+    assert same and same <= set(docked)
+    for o in same:
+        assert docked[o].closest_km == 0.0 and docked[o].evidence["identical_elements"]
+        assert docked[o].evidence["object_element_set"] == set_ref(
+            next(s for s in now if s.norad_id == o))
 
 
 def test_geo_colocation_checked_with_skyfield_subpoints():
     from skyfield.api import EarthSatellite, load, wgs84
 
-    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
-    hist = read_file(path).element_sets
+    hist = read_file(shared_path(*GEO)).element_sets
     newest = newest_per_object(hist)
-    found = find_proximity([67302], newest, datetime(2026, 5, 29, tzinfo=UTC), 86400.0,
+    found = find_proximity([SJ29A], newest, datetime(2026, 5, 29, tzinfo=UTC), 86400.0,
                            history=hist)
+    # SJ-29B beside SJ-29A: within 2 km before SJ-29B's manoeuvre on the 29th (an
+    # approach; with the newest, post-manoeuvre sets it was only co-located)
+    assert any(e.object == SJ29B and e.kind == "approach" and e.closest_km < 5.0 for e in found)
     colo = [e for e in found if e.kind == "co-location"]
-    assert any(e.object == 67403 for e in colo)  # SJ-29B beside SJ-29A
+    assert len(colo) >= 5
     ts = load.timescale(builtin=True)
-    by_id = {s.norad_id: s for s in newest}
-    a = by_id[67302]
-    sat_a = EarthSatellite(a.line1, a.line2, ts=ts)
+    by = _by_id(hist)
     for e in colo[:5]:
-        b = by_id[e.object]
+        t = e.first_time  # sub-points of the sets in force then
+        a, b = _in_force(by[SJ29A], t), _in_force(by[e.object], t)
+        sat_a = EarthSatellite(a.line1, a.line2, ts=ts)
         sat_b = EarthSatellite(b.line1, b.line2, ts=ts)
-        t = ts.from_datetime(e.first_time)
-        pa, pb = wgs84.subpoint_of(sat_a.at(t)), wgs84.subpoint_of(sat_b.at(t))
+        pa, pb = wgs84.subpoint_of(sat_a.at(ts.from_datetime(t))), wgs84.subpoint_of(sat_b.at(ts.from_datetime(t)))
         dlon = abs((pa.longitude.degrees - pb.longitude.degrees + 180) % 360 - 180)
         assert dlon <= 0.5 + 1e-6 and abs(pa.latitude.degrees - pb.latitude.degrees) <= 0.5 + 1e-6
+        # the distance at the closest hour, with the sets the evidence cites
+        km, sa, so = _skyfield_km(hist, SJ29A, e.object, e.closest_time)
+        assert (set_ref(sa), set_ref(so)) == (e.evidence["asset_element_set"], e.evidence["object_element_set"])
+        assert abs(km - e.closest_km) < 1e-3
 
 
 def test_cli_proximity_jsonl(tmp_path):
@@ -101,6 +185,93 @@ def test_cli_proximity_jsonl(tmp_path):
         "detect", "proximity", "--assets", "99999999", "--catalog", str(shared_path(*STATIONS)),
         "--start", "2026-05-30T00:00:00Z"])
     assert bad.exit_code == 1 and "not in the catalog" in bad.output
+
+
+def test_cli_proximity_rejects_bad_window_options():
+    """A bad --start or --days is one clear error naming the option, not a traceback."""
+    base = ["detect", "proximity", "--assets", "48274", "--catalog", str(shared_path(*STATIONS))]
+    for args, option in ((["--start", "yesterday"], "--start"),
+                         (["--start", "2026-05-30T00:00:00Z", "--days", "0"], "--days"),
+                         (["--start", "2026-05-30T00:00:00Z", "--days", "-1"], "--days"),
+                         (["--start", "2026-05-30T00:00:00Z", "--range-km", "0"], "--range-km")):
+        res = CliRunner().invoke(app, base + args)
+        assert res.exit_code == 2, (args, res.output)
+        assert isinstance(res.exception, SystemExit), (args, res.exception)
+        assert option in res.output and "Traceback" not in res.output, (args, res.output)
+
+
+# GSAT-18's neighbours in the GEO belt at 74 E, and SJ-29A/B passing by
+GSAT18_NEIGHBOURS = (GSAT18, 43824, 39498, 66311, 39234, 41752, SJ29A, SJ29B, 50322)
+
+
+def _geo_subset(ids):
+    return [s for s in read_file(shared_path(*GEO)).element_sets if s.norad_id in ids]
+
+
+def test_approach_follows_the_sets_in_force_across_a_manoeuvre_skyfield():
+    """Regression (review of 2026-05): over 28-29 May SJ-29B was reported 28.1 km
+    from GSAT-18 at 29 May 20:56, its pre-manoeuvre set propagated across the whole
+    window; its own sets from 15:50 that day put it ~349 km away then.  Each object
+    is now followed with its set in force at each instant.  Oracles: skyfield with
+    the sets in force (the elements reader's rule) and a dense sampling with them."""
+    hist = _geo_subset((GSAT18, SJ29B))
+    # SJ-29B's first set after its manoeuvre (29 May 15:50:37)
+    after_burn = min(s.epoch for s in hist if s.norad_id == SJ29B
+                     and s.epoch > datetime(2026, 5, 29, 12, tzinfo=UTC))
+    assert after_burn.strftime("%d %H:%M:%S") == "29 15:50:37"
+    start, span = datetime(2026, 5, 28, tzinfo=UTC), 2 * 86400.0
+    end = start + timedelta(seconds=span)
+    found = find_proximity([GSAT18], newest_per_object(hist, start), start, span, history=hist)
+    (e,) = [e for e in found if e.object == SJ29B]
+    # the old report: the sets in force then put SJ-29B far beyond range
+    km_then, _, so = _skyfield_km(hist, GSAT18, SJ29B, datetime(2026, 5, 29, 20, 56, 51, 777000, tzinfo=UTC))
+    assert so.epoch >= after_burn and km_then > 300.0
+    # ... and all the time after the manoeuvre: no approach there
+    assert _brute_min_km(hist, GSAT18, [SJ29B], start, span, 60.0, after=after_burn)[0] > 300.0
+    assert e.kind == "approach" and e.last_time < after_burn
+    # the closest approach reported is what skyfield gives with the sets in force
+    # then, and those are the sets the evidence cites
+    km, sa, so = _skyfield_km(hist, GSAT18, SJ29B, e.closest_time)
+    assert abs(km - e.closest_km) < 1e-3, (km, e.closest_km)
+    assert e.evidence["asset_element_set"] == set_ref(sa)
+    assert e.evidence["object_element_set"] == set_ref(so)
+    # nothing the minute-by-minute sampling sees is closer (GEO: ~0.2 km/s at most)
+    dmin = _brute_min_km(hist, GSAT18, [SJ29B], start, span, 60.0)[0]
+    assert e.closest_km <= dmin + 1e-3 and dmin - e.closest_km < 0.2 * 30.0
+    # an analyst replaying the window sees no later set
+    assert max(e.trend_epochs) <= end
+    assert e.evidence["history_sets"] == sum(s.epoch <= end for s in hist if s.norad_id == SJ29B)
+
+
+def test_how_the_window_is_cut_does_not_change_the_events(monkeypatch):
+    """The window is screened in pieces (at most a day, cut again where the asset's
+    set changes); the events must not depend on the cuts: one piece for the whole
+    window, six-hour pieces and the default give the same minima.  Every approach
+    cites the sets in force at its closest point, which give its distance.  The
+    day holds SJ-29B's manoeuvre and a few sets of every object."""
+    hist = _geo_subset(GSAT18_NEIGHBOURS)
+    start, span = datetime(2026, 5, 29, tzinfo=UTC), 86400.0
+
+    def run():
+        found = find_proximity([GSAT18], newest_per_object(hist, start), start, span, history=hist)
+        return {e.object: e for e in found}
+
+    default = run()
+    assert {43824, 39498, 66311, 39234} <= {o for o, e in default.items() if e.kind == "approach"}
+    assert default[SJ29B].kind == "co-location"
+    for e in default.values():
+        if e.kind == "approach":
+            _check_closest_in_force(hist, e)
+    for piece_s, least_s in ((span, span), (6 * 3600.0, 3600.0)):
+        monkeypatch.setattr(proximity, "PIECE_S", piece_s)
+        monkeypatch.setattr(proximity, "MIN_PIECE_S", least_s)
+        other = run()
+        assert set(other) == set(default)
+        for o, e in other.items():
+            d = default[o]
+            assert (e.kind, e.approaches, e.evidence) == (d.kind, d.approaches, d.evidence), o
+            assert abs(e.closest_km - d.closest_km) < 1e-6
+            assert abs((e.closest_time - d.closest_time).total_seconds()) < 1e-3
 
 
 def test_docked_vehicles_hold_near_despite_fits_that_scatter():
@@ -128,30 +299,34 @@ def test_docked_vehicles_hold_near_despite_fits_that_scatter():
 def test_drift_through_the_geo_belt_departs_after_each_pass_skyfield():
     """Shijian-23 drifts along the GEO belt in May 2026 and passes satellite after
     satellite.  The trend says where each pair's distance is going at the end of the
-    history; the oracle is skyfield's sub-satellite longitudes of the newest sets: the
-    longitude gap between the two objects at the epoch of the object's newest set and
-    half a day before it.  No pair may get the wrong direction; most must get one."""
+    window, from the sets published by then; the oracle is skyfield's sub-satellite
+    longitudes of the sets in force at the epoch of the object's last set in the
+    trend: the longitude gap between the two objects then and half a day before.
+    No pair may get the wrong direction; most must get one."""
     from skyfield.api import EarthSatellite, load, wgs84
 
-    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
-    hist = read_file(path).element_sets
+    hist = read_file(shared_path(*GEO)).element_sets
     newest = newest_per_object(hist)
     start, days = datetime(2026, 5, 20, tzinfo=UTC), 10
+    end = start + timedelta(days=days)
     found = find_proximity([55131], newest, start, days * 86400.0, history=hist)
     ts = load.timescale(builtin=True)
-    by_id = {s.norad_id: s for s in newest}
-    sj23 = EarthSatellite(by_id[55131].line1, by_id[55131].line2, ts=ts)
+    by = _by_id(hist)
 
-    def gap(sat, t):
+    def gap(sj23, sat, t):
         la, lb = wgs84.subpoint_of(sj23.at(t)), wgs84.subpoint_of(sat.at(t))
         return abs((la.longitude.degrees - lb.longitude.degrees + 180) % 360 - 180)
 
     judged = right = 0
     for e in found:
-        b = by_id[e.object]
+        # an analyst replaying the window sees no later set
+        assert e.trend_epochs and max(e.trend_epochs) <= end
+        t1 = e.trend_epochs[-1]
+        a, b = _in_force(by[55131], t1), _in_force(by[e.object], t1)
+        sj23 = EarthSatellite(a.line1, a.line2, ts=ts)
         sat = EarthSatellite(b.line1, b.line2, ts=ts)
-        t1 = ts.from_datetime(e.trend_epochs[-1])
-        g0, g1 = gap(sat, t1 - 0.5), gap(sat, t1)
+        t1 = ts.from_datetime(t1)
+        g0, g1 = gap(sj23, sat, t1 - 0.5), gap(sj23, sat, t1)
         if abs(g1 - g0) < 0.05:  # under ~37 km of longitude change: no clear answer
             continue
         judged += 1

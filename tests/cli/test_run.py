@@ -234,9 +234,24 @@ def test_run_judges_approaches_to_assets_and_the_catalog_by_the_norms(tmp_path):
         _, r, _ = pair.sgp4(np.full(ts.shape, jd0), fr0 + ts / 86400.0)
         k = int(np.argmin(np.linalg.norm(r[0] - r[1], axis=1)))  # 2-s grid, then 1 ms around it
         fine = ts[k] + np.arange(-2.0, 2.0, 0.001)
-        _, r, _ = pair.sgp4(np.full(fine.shape, jd0), fr0 + fine / 86400.0)
-        dmin = np.min(np.linalg.norm(r[0] - r[1], axis=1))
-        assert dmin < 1.0
+        _, r, v = pair.sgp4(np.full(fine.shape, jd0), fr0 + fine / 86400.0)
+        j = int(np.argmin(np.linalg.norm(r[0] - r[1], axis=1)))
+        dmin = np.linalg.norm(r[0][j] - r[1][j])
+        # unsafe: inside 1 km, or inside the Handbook's screening ellipsoid for the
+        # asset's perigee (v1.7: <= 500 km 0.4 x 44 x 51, 500-750 km 0.4 x 25 x 25,
+        # 750-1200 km 0.4 x 12 x 12, 1200-2000 km 0.4 x 2 x 2), in the asset's RTN frame
+        u_r = r[0][j] / np.linalg.norm(r[0][j])
+        u_n = np.cross(r[0][j], v[0][j])
+        u_n /= np.linalg.norm(u_n)
+        d = r[1][j] - r[0][j]
+        rtn = np.array([d @ u_r, d @ np.cross(u_n, u_r), d @ u_n])
+        n = a.mean_motion_rev_day * 2 * np.pi / 86400.0
+        perigee = (398600.8 / n**2) ** (1 / 3) * (1 - a.eccentricity) - 6378.135
+        axes = next(ax for top, ax in ((500, (0.4, 44, 51)), (750, (0.4, 25, 25)),
+                                       (1200, (0.4, 12, 12)), (2000, (0.4, 2, 2))) if perigee <= top)
+        inside = float(np.sum((rtn / np.array(axes)) ** 2)) <= 1.0
+        assert dmin < 1.0 or inside
+        assert inside == ("inside its screening volume" in f["summary"])
         claimed = float(re.search(r"passed ([0-9.]+) km", f["summary"]).group(1))
         assert abs(claimed - dmin) < 0.002
         # no manoeuvre before the approach: a chance conjunction, said so

@@ -1,51 +1,82 @@
 """Proximity and rendezvous around protected assets.
 
+Every object is followed with its **element set in force** at each instant
+of the window: the newest with epoch at or before it (before an object's first
+set, its oldest).  An object that manoeuvres inside the window is followed
+with its new sets from their epochs on, and nothing published after the
+window end is used anywhere (an analyst replaying a past window sees what was
+known then).
+
 For each protected asset this reports
 
 1. every object that comes within the asset's range ``R`` in the window
    (default :data:`DEFAULT_RANGE_KM`: 25 km in LEO, 50 km elsewhere), found by
    screening the asset against the catalog (:func:`orbitwatch.screening.screen`,
    whose completeness guarantee carries over): closest approach, number of
-   approaches, first and last;
+   approaches, first and last.  The window is screened in pieces of at most
+   :data:`PIECE_S`, cut again where an asset's set changes (pieces no shorter
+   than :data:`MIN_PIECE_S`); each piece screens every set in force at some
+   instant of it, and a minimum counts only where both sets are in force.
+   Where a set changes the distance jumps; a minimum *at* the change (the
+   lower side moving away from it) counts too (:func:`_set_change_minima`).
+   The evidence cites the sets in force at the closest approach;
 2. for a GEO asset, the GEO objects *co-located* with it: within 0.5 deg of
    longitude and of latitude of the asset's sub-satellite point at some hour
-   of the window (sampled hourly; GEO relative motion is slow, a 0.5 deg box
-   is ~370 km wide);
-3. the **trend** over the element-set history: for each element set of the
-   approaching object (oldest to newest), the minimum distance to the asset
-   over one orbit of the object from that set's epoch, using the asset's set
-   in force then (:func:`trend_of`).  The trend is where the distance is
-   going *now*: ``closing``, ``departing`` or ``holding near``, from a robust
-   slope over the sets since the series' last extreme (a pair that passed
-   its closest point a few days ago is departing, not closing); over the
-   whole history only when the distance never turned.  A change counts only
-   when it exceeds 1 km, 20 % of the typical distance and three times the
-   larger of the history's set-to-set scatter and the scatter about that
-   line (a docked vehicle whose sets are fitted apart from the station's
-   scatters by kilometres).  Only the last 60 days (at most 300 sets) count;
+   of the window (sampled hourly, each object with its set in force at each
+   sample; GEO relative motion is slow, a 0.5 deg box is ~370 km wide);
+3. the **trend** over the element-set history up to the window end: for each
+   element set of the approaching object (oldest to newest), the minimum
+   distance to the asset over one orbit of the object from that set's epoch,
+   using the asset's set in force then (:func:`trend_of`).  The trend is where
+   the distance is going *now*: ``closing``, ``departing`` or ``holding near``,
+   from a robust slope over the sets since the series' last extreme (a pair
+   that passed its closest point a few days ago is departing, not closing);
+   over the whole history only when the distance never turned.  A change
+   counts only when it exceeds 1 km, 20 % of the typical distance and three
+   times the larger of the history's set-to-set scatter and the scatter about
+   that line (a docked vehicle whose sets are fitted apart from the station's
+   scatters by kilometres).  A turn at the second-last set (one set since)
+   decides only when that last step stands out the same way.  Only the last
+   60 days (at most 300 sets) count;
 4. whether the approach **followed a manoeuvre** by the approaching object:
-   a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`) whose
-   gap ended in the 14 days before the first approach;
+   a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`, on the
+   history up to the window end) whose gap ended in the 14 days before the
+   first approach;
 5. the **owner** of both objects (attribution).
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 from sgp4.api import SatrecArray
 
 from orbitwatch.elements.model import ElementSet, set_ref
-from orbitwatch.orbit import orbit_summary
+from orbitwatch.orbit import orbit_summary, perigee_apogee_km
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 DEFAULT_RANGE_KM = {"LEO": 25.0, "GEO": 50.0}
 COLOCATION_DEG = 0.5
 MANEUVER_LOOKBACK_DAYS = 14.0
+#: the window is screened in pieces of at most this length (s); each piece
+#: propagates every set in force at some instant of it over the whole piece
+PIECE_S = DAY_S
+#: ... and cut again where an asset's set in force changes, into pieces no
+#: shorter than this (s)
+MIN_PIECE_S = 3600.0
+#: screening numbers of an object's later sets within a piece start above this
+_ENTRY_ID_BASE = 10**10
+#: a minimum just before a set change is reported this long before it (s)
+BEFORE_CHANGE_S = 1e-3
+_NEVER_BEFORE = datetime.min.replace(tzinfo=UTC)
+_NEVER_AFTER = datetime.max.replace(tzinfo=UTC)
 
 
 def regime_of(es: ElementSet) -> str:
@@ -78,6 +109,14 @@ class ProximityEvent:
     maneuver_epoch: datetime | None
     evidence: dict = field(default_factory=dict)
     trend_epochs: tuple[datetime, ...] = ()  # the object's set epochs of trend_distances_km
+    # the asset's orbit (its set in force at the closest approach): regime,
+    # period (min) and perigee height (km), which decide the screening volume
+    asset_regime: str | None = None
+    asset_period_min: float | None = None
+    asset_perigee_km: float | None = None
+    # the object's position relative to the asset at the closest approach, in the
+    # asset's radial / along-track / cross-track frame (km)
+    closest_rtn_km: tuple[float, float, float] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -103,6 +142,10 @@ class ProximityEvent:
             "trend_epochs": [iso_z(e, 3) for e in self.trend_epochs],
             "after_maneuver": self.after_maneuver,
             "maneuver_epoch": iso_z(self.maneuver_epoch, 3) if self.maneuver_epoch else None,
+            "asset_regime": self.asset_regime,
+            "asset_period_min": None if self.asset_period_min is None else round(self.asset_period_min, 3),
+            "asset_perigee_km": None if self.asset_perigee_km is None else round(self.asset_perigee_km, 3),
+            "closest_rtn_km": None if self.closest_rtn_km is None else [round(x, 4) for x in self.closest_rtn_km],
             "evidence": self.evidence,
         }
 
@@ -177,7 +220,11 @@ def trend_of(
     if len(dists) < 3:
         return "unknown", dists, epochs
     t = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
-    d = np.array(dists)
+    return _trend_of_series(t, np.array(dists)), dists, epochs
+
+
+def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
+    """The trend of distances ``d`` (km) at times ``t`` (days), at least 3."""
     # set-to-set scatter about a steady drift (first differences about their median)
     dd = np.diff(d)
     noise = 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / np.sqrt(2.0)
@@ -204,16 +251,274 @@ def trend_of(
     tt, yy = t, d
     turned = False
     while True:
-        turns = [k for k in (int(np.argmin(yy)), int(np.argmax(yy))) if 0 < k <= len(yy) - TREND_MIN_STRETCH]
+        ends = [k for k in (int(np.argmin(yy)), int(np.argmax(yy))) if 0 < k < len(yy) - 1]
+        late = [k for k in ends if k > len(yy) - TREND_MIN_STRETCH]
+        if late:
+            # a turn too close to the end for a stretch (a pass at the second-last
+            # set, one set since): it decides when that last step stands out
+            # from the set-to-set scatter (a difference of two sets: sqrt(2) of it)
+            k = max(late)
+            step = float(yy[-1] - yy[k])
+            bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])),
+                      TREND_NOISE_FACTOR * np.sqrt(2.0) * noise)
+            if abs(step) > bar:
+                return "departing" if step > 0 else "closing"
+        turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH]
         if not turns:
             break
         turned = True
         k = max(turns)
         v = verdict(tt[k:], yy[k:])
         if v is not None:
-            return v, dists, epochs
+            return v
         tt, yy = tt[k:], yy[k:]
-    return (None if turned else verdict(t, d)) or "holding near", dists, epochs
+    return (None if turned else verdict(t, d)) or "holding near"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One element set of one object and when it is in force: ``[start, end)``."""
+
+    norad_id: int
+    es: ElementSet
+    start: datetime
+    end: datetime
+
+
+class _Timeline:
+    """One object's element sets in time order, one per epoch, and which is in
+    force when: the newest with epoch at or before the instant; before the
+    first epoch, the oldest (as ``orbitwatch.elements.newest_per_object``
+    with ``as_of``, falling back to the oldest set).  Of sets sharing an epoch
+    the one ``newest_per_object`` picks counts (higher element-set number,
+    then the later one read)."""
+
+    def __init__(self, sets: Sequence[ElementSet]) -> None:
+        order = sorted(range(len(sets)), key=lambda k: (sets[k].epoch, sets[k].element_set_no, k))
+        self.sets: list[ElementSet] = []
+        for k in order:
+            if self.sets and self.sets[-1].epoch == sets[k].epoch:
+                self.sets[-1] = sets[k]
+            else:
+                self.sets.append(sets[k])
+        self.epochs = [s.epoch for s in self.sets]
+
+    def index_at(self, t: datetime) -> int:
+        """Index of the set in force at ``t``."""
+        return max(0, bisect_right(self.epochs, t) - 1)
+
+    def index_before(self, t: datetime) -> int:
+        """Index of the set in force just before ``t``."""
+        return max(0, bisect_left(self.epochs, t) - 1)
+
+    def at(self, t: datetime) -> ElementSet:
+        return self.sets[self.index_at(t)]
+
+    def entry(self, k: int) -> _Entry:
+        s = self.sets[k]
+        return _Entry(
+            s.norad_id, s,
+            self.epochs[k] if k > 0 else _NEVER_BEFORE,
+            self.epochs[k + 1] if k + 1 < len(self.epochs) else _NEVER_AFTER,
+        )
+
+    def entries(self, t0: datetime, t1: datetime) -> list[_Entry]:
+        """The sets in force at some instant of ``[t0, t1]``, oldest first."""
+        return [self.entry(k) for k in range(self.index_at(t0), self.index_at(t1) + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Approach:
+    """One minimum of the distance with the sets in force, and those sets."""
+
+    tca: datetime
+    km: float
+    speed_km_s: float
+    asset_set: ElementSet
+    object_set: ElementSet
+    at_set_change: bool = False
+
+
+def _pieces(start: datetime, span_s: float, changes: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
+    """``[start, start + span_s]`` cut into equal pieces of at most :data:`PIECE_S`,
+    and those cut again where an asset's set in force changes (``changes``),
+    keeping every cut at least :data:`MIN_PIECE_S` from the next.  The cuts
+    at changes only save work: an asset whose set changes inside a piece is
+    screened with each of its sets there, each counted where it is in force."""
+    n = max(1, math.ceil(span_s / PIECE_S - 1e-9))
+    grid = [start + timedelta(seconds=span_s * k / n) for k in range(n + 1)]
+    least = timedelta(seconds=MIN_PIECE_S)
+    pieces = []
+    for g0, g1 in pairwise(grid):
+        p0 = g0
+        for t in sorted(changes):
+            if p0 + least <= t <= g1 - least:
+                pieces.append((p0, t))
+                p0 = t
+        pieces.append((p0, g1))
+    return pieces
+
+
+def _near_band(satrecs: dict, lines, assets, threshold, start, span_s) -> list[int]:
+    """The objects whose radius band over the window, with every set in force
+    in it, comes within ``threshold`` of an asset's (the screening's own
+    sound-by-margin band, :func:`orbitwatch.screening.filters.window_radius_band_km`):
+    the others cannot come near and are not screened at all."""
+    from orbitwatch.screening.filters import window_radius_band_km
+
+    end = start + timedelta(seconds=span_s)
+    owner: list[int] = []
+    sats: list = []
+    for nid, line in lines.items():
+        for ent in line.entries(start, end):
+            owner.append(nid)
+            sats.append(_satrec(satrecs, ent.es))
+    jd0, fr0 = datetime_to_jd(start)
+    lo, hi = window_radius_band_km(sats, jd0, fr0, span_s)
+    owner_a = np.array(owner)
+    keep = np.isin(owner_a, list(assets))
+    for a in assets:
+        mine = owner_a == a
+        a_lo, a_hi = float(lo[mine].min()), float(hi[mine].max())
+        keep |= (lo <= a_hi + threshold) & (a_lo <= hi + threshold)
+    return sorted({int(n) for n in owner_a[keep]})
+
+
+def _screen_pieces(lines, assets, ranges, start, span_s, satrecs):
+    """Screen the assets against the catalog with the sets in force.
+
+    Returns ``(found, near, docked)``: the minima inside the validity of both
+    sets per (asset, object); every (asset, object) with a minimum within
+    range under any pair of sets the pieces screened (candidates for minima at
+    set changes); and per (asset, object) the intervals over which both carry
+    identical elements, with those sets."""
+    from orbitwatch.screening import screen
+
+    asset_set = set(assets)
+    threshold = max(ranges.values())
+    found: dict[tuple[int, int], list[_Approach]] = defaultdict(list)
+    near: set[tuple[int, int]] = set()
+    docked: dict[tuple[int, int], list] = defaultdict(list)
+    end = start + timedelta(seconds=span_s)
+    # one screening entry per set in force at some instant of the window: an
+    # object's first keeps its catalog number, its later ones get numbers of
+    # their own (copies of the set under that number)
+    keyed: dict[int, list[tuple[int, _Entry, ElementSet]]] = {}
+    extra = _ENTRY_ID_BASE
+    for nid in _near_band(satrecs, lines, assets, threshold, start, span_s):
+        rows = []
+        for j, ent in enumerate(lines[nid].entries(start, end)):
+            if j == 0:
+                rows.append((nid, ent, ent.es))
+            else:
+                extra += 1
+                rows.append((extra, ent, replace(ent.es, norad_id=extra)))
+        keyed[nid] = rows
+    changes = {t for a in assets for t in lines[a].epochs[1:] if start < t < end}
+    for p0, p1 in _pieces(start, span_s, sorted(changes)):
+        entries: dict[int, _Entry] = {}
+        sets: list[ElementSet] = []
+        primaries: list[int] = []
+        for nid, rows in keyed.items():
+            for key, ent, es in rows:
+                if ent.start <= p1 and ent.end > p0:  # in force at some instant of [p0, p1]
+                    entries[key] = ent
+                    sets.append(es)
+                    if nid in asset_set:
+                        primaries.append(key)
+        res = screen(sets, p0, (p1 - p0).total_seconds(), threshold, primaries=primaries)
+        for c in res.conjunctions:
+            x, y = entries[c.object_1], entries[c.object_2]
+            if x.norad_id == y.norad_id:  # two sets of one asset
+                continue
+            inside = max(x.start, y.start) <= c.tca < min(x.end, y.end)
+            for ea, eo in ((x, y), (y, x)):
+                a, o = ea.norad_id, eo.norad_id
+                if a in asset_set and c.miss_distance_km <= ranges[a]:
+                    near.add((a, o))
+                    if inside:
+                        found[(a, o)].append(_Approach(
+                            c.tca, c.miss_distance_km, c.relative_speed_km_s, ea.es, eo.es))
+        for i, j in res.stats.identical_element_pairs:
+            x, y = entries[i], entries[j]
+            lo, hi = max(x.start, y.start, p0), min(x.end, y.end, p1)
+            if x.norad_id == y.norad_id or lo >= hi:
+                continue
+            for ea, eo in ((x, y), (y, x)):
+                if ea.norad_id in asset_set:
+                    docked[(ea.norad_id, eo.norad_id)].append((lo, hi, ea.es, eo.es))
+    return found, near, docked
+
+
+def _satrec(cache: dict, es: ElementSet):
+    sat = cache.get(id(es))
+    if sat is None:
+        sat = cache[id(es)] = es.to_satrec()
+    return sat
+
+
+def _state(cache: dict, es: ElementSet, t: datetime):
+    """SGP4 position (km) and velocity (km/s) of ``es`` at ``t``, None on error."""
+    e, r, v = _satrec(cache, es).sgp4(*datetime_to_jd(t))
+    return None if e != 0 else (np.array(r), np.array(v))
+
+
+def _rtn(cache: dict, asset_es: ElementSet, obj_es: ElementSet, t: datetime):
+    """The object's offset from the asset at ``t`` in the asset's radial /
+    along-track / cross-track frame (km), or None when SGP4 fails."""
+    a, o = _state(cache, asset_es, t), _state(cache, obj_es, t)
+    if a is None or o is None:
+        return None
+    r, v = a
+    u_r = r / np.linalg.norm(r)
+    h = np.cross(r, v)
+    u_n = h / np.linalg.norm(h)
+    u_t = np.cross(u_n, u_r)
+    d = o[0] - r
+    return (float(d @ u_r), float(d @ u_t), float(d @ u_n))
+
+
+def _set_change_minima(lines, pairs, ranges, start, end, cache) -> dict[tuple[int, int], list[_Approach]]:
+    """The minima of the distance, followed with the sets in force, at the
+    instants where the asset's or the object's set changes.
+
+    There the distance jumps from ``L`` (the old sets just before the change)
+    to ``R`` (the new sets at it).  It has a minimum at the change when the
+    lower side moves away from it: ``L < R`` with the old sets still closing
+    (``d . d' < 0``), or ``R <= L`` with the new ones already opening
+    (``d . d' >= 0``).  That covers a pass whose closest point the old sets put
+    after the change and the new ones before it (neither set has a minimum
+    where it is in force), and a new set that lands farther off or nearer than
+    the old one predicted.  The old side is taken :data:`BEFORE_CHANGE_S`
+    before the change, so that the time, the distance and the sets reported
+    always go together: those sets are in force then, and SGP4 of them gives
+    that distance."""
+    out: dict[tuple[int, int], list[_Approach]] = defaultdict(list)
+    before = timedelta(seconds=BEFORE_CHANGE_S)
+    for a, o in sorted(pairs):
+        la, lo = lines[a], lines[o]
+        changes = sorted({t for t in la.epochs[1:] + lo.epochs[1:] if start + before < t <= end})
+        for t in changes:
+            a0, a1 = la.sets[la.index_before(t)], la.at(t)
+            o0, o1 = lo.sets[lo.index_before(t)], lo.at(t)
+            if a0 is a1 and o0 is o1:
+                continue
+            t0 = t - before
+            states = [_state(cache, s, tt) for s, tt in ((a0, t0), (o0, t0), (a1, t), (o1, t))]
+            if any(s is None for s in states):
+                continue
+            (ra0, va0), (ro0, vo0), (ra1, va1), (ro1, vo1) = states
+            d0, w0, d1, w1 = ro0 - ra0, vo0 - va0, ro1 - ra1, vo1 - va1
+            km0, km1 = float(np.linalg.norm(d0)), float(np.linalg.norm(d1))
+            if km0 < km1 and float(d0 @ w0) < 0.0:
+                found = _Approach(t0, km0, float(np.linalg.norm(w0)), a0, o0, at_set_change=True)
+            elif km1 <= km0 and float(d1 @ w1) >= 0.0:
+                found = _Approach(t, km1, float(np.linalg.norm(w1)), a1, o1, at_set_change=True)
+            else:
+                continue
+            if found.km <= ranges[a]:
+                out[(a, o)].append(found)
+    return out
 
 
 def find_proximity(
@@ -228,38 +533,54 @@ def find_proximity(
 ) -> list[ProximityEvent]:
     """Objects near each asset in ``[start, start + span_s]``; see the module docstring.
 
-    ``element_sets``: the newest set per object (the screening catalog).
-    ``history``: every set known (for trends and manoeuvres; defaults to
-    ``element_sets``).  ``owners``: SATCAT owners by catalog number.
+    ``element_sets``: the catalog (the objects looked at; any of their sets).
+    ``history``: every set known (the sets in force, the trends and the
+    manoeuvres come from these and ``element_sets`` together).  Each object is
+    followed with its set in force at each instant; only sets with epochs up
+    to the window end count for the trend and the manoeuvres.  ``owners``:
+    SATCAT owners by catalog number.
     """
     from orbitwatch.behavior.maneuvers import detect_maneuvers
-    from orbitwatch.screening import screen
 
+    if not span_s > 0:
+        raise ValueError(f"the window length must be positive, got {span_s} s")
+    if range_km is not None and not range_km > 0:
+        raise ValueError(f"the range must be positive, got {range_km} km")
     owners = owners or {}
-    newest = {s.norad_id: s for s in element_sets}
-    hist: dict[int, list[ElementSet]] = defaultdict(list)
-    for s in history if history is not None else element_sets:
-        hist[s.norad_id].append(s)
-    for v in hist.values():
-        v.sort(key=lambda s: s.epoch)
-    missing = [a for a in assets if a not in newest]
+    end = start + timedelta(seconds=span_s)
+    catalog = {s.norad_id for s in element_sets}
+    missing = [a for a in assets if a not in catalog]
     if missing:
         raise ValueError(f"assets not in the catalog: {', '.join(map(str, missing))}")
+    by_id: dict[int, list[ElementSet]] = defaultdict(list)
+    for s in list(element_sets) + list(history or []):
+        if s.norad_id in catalog:
+            by_id[s.norad_id].append(s)
+    lines = {nid: _Timeline(v) for nid, v in sorted(by_id.items())}
+    # what the analyst knew at the window end: the trend and the manoeuvres
+    # never see a later set
+    told: dict[int, list[ElementSet]] = defaultdict(list)
+    for s in history if history is not None else element_sets:
+        if s.norad_id in catalog:
+            told[s.norad_id].append(s)
+    known: dict[int, list[ElementSet]] = {}
+    for nid, line in lines.items():
+        v = sorted(told.get(nid) or line.sets, key=lambda s: s.epoch)
+        known[nid] = [s for s in v if s.epoch <= end] or v[:1]
+    named = {nid: line.at(end) for nid, line in lines.items()}
 
     def owner(nid: int) -> str | None:
-        return owners.get(nid) or newest[nid].owner
+        return owners.get(nid) or named[nid].owner
 
     ranges = {
         a: range_km if range_km is not None
-        else DEFAULT_RANGE_KM.get(regime_of(newest[a]), 50.0)
+        else DEFAULT_RANGE_KM.get(regime_of(lines[a].at(start)), 50.0)
         for a in assets
     }
-    res = screen(list(newest.values()), start, span_s, max(ranges.values()),
-                 primaries=list(assets))
-    groups: dict[tuple[int, int], list] = defaultdict(list)
-    for c in res.conjunctions:
-        if c.miss_distance_km <= ranges[c.object_1]:
-            groups[(c.object_1, c.object_2)].append(c)
+    satrecs: dict = {}  # by id() of the element set
+    found, near, docked = _screen_pieces(lines, assets, ranges, start, span_s, satrecs)
+    for key, extra in _set_change_minima(lines, near, ranges, start, end, satrecs).items():
+        found[key].extend(extra)
 
     events: list[ProximityEvent] = []
     maneuver_cache: dict[int, list] = {}
@@ -267,72 +588,96 @@ def find_proximity(
     def maneuvers(nid: int):
         if nid not in maneuver_cache:
             try:
-                maneuver_cache[nid] = detect_maneuvers(hist.get(nid, [newest[nid]]))
+                maneuver_cache[nid] = detect_maneuvers(known[nid])
             except ValueError:
                 maneuver_cache[nid] = []
         return maneuver_cache[nid]
 
-    def finish(asset, obj, kind, closest_km, closest_t, n, first, last, speed, extra):
-        trend, dists, trend_epochs = trend_of(hist.get(asset, [newest[asset]]), hist.get(obj, [newest[obj]]))
+    def finish(asset, obj, kind, closest_km, closest_t, n, first, last, speed, sets, extra):
+        trend, dists, trend_epochs = trend_of(known[asset], known[obj])
         prior = [
             m for m in maneuvers(obj)
             if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= first
         ]
+        asset_es, obj_es = sets
+        rtn = _rtn(satrecs, asset_es, obj_es, closest_t)
+        perigee_km = float(perigee_apogee_km(
+            asset_es.mean_motion_rev_day, asset_es.eccentricity, asset_es.inclination_deg)[0])
         events.append(
             ProximityEvent(
-                asset=asset, asset_name=newest[asset].name, asset_owner=owner(asset),
-                object=obj, object_name=newest[obj].name, object_owner=owner(obj),
+                asset=asset, asset_name=named[asset].name, asset_owner=owner(asset),
+                object=obj, object_name=named[obj].name, object_owner=owner(obj),
                 kind=kind, range_km=ranges[asset], closest_km=closest_km,
                 closest_time=closest_t, approaches=n, first_time=first, last_time=last,
                 relative_speed_km_s=speed, trend=trend, trend_distances_km=tuple(dists),
                 trend_epochs=tuple(trend_epochs),
                 after_maneuver=bool(prior),
                 maneuver_epoch=prior[-1].epoch_estimate if prior else None,
+                asset_regime=regime_of(asset_es),
+                asset_period_min=1440.0 / asset_es.mean_motion_rev_day,
+                asset_perigee_km=perigee_km,
+                closest_rtn_km=rtn,
                 evidence={
-                    "asset_element_set_epoch": iso_z(newest[asset].epoch, 3),
-                    "object_element_set_epoch": iso_z(newest[obj].epoch, 3),
-                    "asset_element_set": set_ref(newest[asset]),
-                    "object_element_set": set_ref(newest[obj]),
-                    "history_sets": len(hist.get(obj, [])),
+                    # the sets in force at the closest approach
+                    "asset_element_set_epoch": iso_z(asset_es.epoch, 3),
+                    "object_element_set_epoch": iso_z(obj_es.epoch, 3),
+                    "asset_element_set": set_ref(asset_es),
+                    "object_element_set": set_ref(obj_es),
+                    "history_sets": len(known[obj]),
                     **extra,
                 },
             )
         )
 
-    for (asset, obj), cs in sorted(groups.items()):
-        if not cs:
-            continue
-        best = min(cs, key=lambda c: c.miss_distance_km)
-        finish(asset, obj, "approach", best.miss_distance_km, best.tca, len(cs),
-               min(c.tca for c in cs), max(c.tca for c in cs), best.relative_speed_km_s, {})
-
     # Objects whose element sets are identical to the asset's (docked vehicles
-    # published with the station's elements) are at zero distance throughout.
-    asset_set = set(assets)
-    for i, j in res.stats.identical_element_pairs:
-        for a, o in ((i, j), (j, i)):
-            if a in asset_set and (a, o) not in groups:
-                groups[(a, o)] = []
-                finish(a, o, "docked or co-orbiting (identical elements)", 0.0, start, 0, start,
-                       start + timedelta(seconds=span_s), 0.0, {"identical_elements": True})
+    # published with the station's elements) are at zero distance while both
+    # sets are in force: that is their closest, whatever minima the stretches
+    # with sets of their own add (a vehicle whose sets stop while the
+    # station's go on).
+    for asset, obj in sorted(set(found) | set(docked)):
+        cs, spans = found.get((asset, obj), []), sorted(docked.get((asset, obj), []), key=lambda s: s[0])
+        extra: dict = {}
+        at_changes = sum(c.at_set_change for c in cs)
+        if at_changes:
+            extra["minima_at_set_changes"] = at_changes
+        times = [c.tca for c in cs] + [t for s in spans for t in s[:2]]
+        if spans:
+            finish(asset, obj, "docked or co-orbiting (identical elements)", 0.0, spans[0][0],
+                   len(cs), min(times), max(times), 0.0, spans[0][2:],
+                   {"identical_elements": True, **extra})
+            continue
+        best = min(cs, key=lambda c: c.km)
+        if best.at_set_change:
+            extra["closest_at_set_change"] = True
+        # passes: the minima of the motion, not the jumps where a new set takes over
+        # (those are counted apart, in the evidence); at least the one reported
+        passes = max(1, len(cs) - at_changes)
+        finish(asset, obj, "approach", best.km, best.tca, passes, min(times), max(times),
+               best.speed_km_s, (best.asset_set, best.object_set), extra)
 
-    # GEO co-location
-    geo_assets = [a for a in assets if regime_of(newest[a]) == "GEO"]
+    # GEO co-location, with the sets in force at each sample
+    geo_assets = [a for a in assets if regime_of(lines[a].at(start)) == "GEO"]
     if geo_assets:
-        seen = {(a, o) for (a, o) in groups}
-        geo_ids = [nid for nid, s in newest.items() if regime_of(s) == "GEO"]
-        for a, o, dmin, tmin, first, last, n in _colocations(
-            geo_assets, geo_ids, newest, start, span_s
+        seen = set(found) | set(docked)
+        geo_ids = [
+            nid for nid, line in lines.items()
+            if any(regime_of(e.es) == "GEO" for e in line.entries(start, end))
+        ]
+        for a, o, dmin, tmin, first, last, n, sets in _colocations(
+            geo_assets, geo_ids, lines, start, span_s
         ):
             if (a, o) in seen:
                 continue
-            finish(a, o, "co-location", dmin, tmin, n, first, last, None,
+            finish(a, o, "co-location", dmin, tmin, n, first, last, None, sets,
                    {"box_deg": COLOCATION_DEG})
     events.sort(key=lambda e: (e.asset, e.closest_km))
     return events
 
 
-def _colocations(assets, geo_ids, newest, start, span_s):
+def _colocations(assets, geo_ids, lines, start, span_s):
+    """(asset, object, closest km, its time, first, last, hours inside, the sets
+    in force at the closest hour) for every GEO object inside the asset's box
+    at some sample; each object sampled with its set in force at each sample."""
     from orbitwatch.propagation.frames import teme_to_geodetic
 
     n_t = max(2, int(span_s // 3600) + 1)
@@ -341,11 +686,21 @@ def _colocations(assets, geo_ids, newest, start, span_s):
     jd = np.full(n_t, jd0)
     fr = fr0 + ts / DAY_S
     ids = list(dict.fromkeys(list(assets) + list(geo_ids)))
-    e, r, _ = SatrecArray([newest[i].to_satrec() for i in ids]).sgp4(jd, fr)
-    r[e != 0] = np.nan
+    r = np.full((len(ids), n_t, 3), np.nan)
+    used = np.zeros((len(ids), n_t), dtype=np.int64)  # index of the set in force
+    bad = np.zeros(len(ids), dtype=bool)
+    for row, nid in enumerate(ids):
+        line = lines[nid]
+        epochs_s = np.array([(e - start).total_seconds() for e in line.epochs])
+        k = np.maximum(np.searchsorted(epochs_s, ts, side="right") - 1, 0)
+        used[row] = k
+        for kk in np.unique(k):
+            m = k == kk
+            e, rr, _ = line.sets[kk].to_satrec().sgp4_array(jd[m], fr[m])
+            r[row, m] = rr
+            bad[row] |= bool(np.any(e != 0))
     g = teme_to_geodetic(np.nan_to_num(r), jd, fr)
     lat, lon = np.asarray(g.lat_deg), np.asarray(g.lon_deg)
-    bad = np.any(e != 0, axis=1)
     index = {nid: k for k, nid in enumerate(ids)}
     for a in assets:
         ka = index[a]
@@ -361,5 +716,6 @@ def _colocations(assets, geo_ids, newest, start, span_s):
             yield (
                 a, ids[k], float(dist[k, j]), start + timedelta(seconds=float(ts[j])),
                 start + timedelta(seconds=float(ts[hours[0]])),
-                start + timedelta(seconds=float(ts[hours[-1]])), int(len(hours)),
+                start + timedelta(seconds=float(ts[hours[-1]])), len(hours),
+                (lines[a].sets[used[ka, j]], lines[ids[k]].sets[used[k, j]]),
             )

@@ -190,7 +190,11 @@ def _asset_ids(assets: str) -> list[int]:
 
 
 def _catalog_at(hist: list, t0) -> list:
-    """The catalog as of ``t0``: each object's newest set at or before it, else its oldest."""
+    """The catalog as of ``t0``: each object's newest set at or before it, else its oldest.
+
+    For proximity this only names the objects looked at: ``find_proximity``
+    follows each with its set in force at each instant of the window, from
+    the history given with it."""
     from orbitwatch.elements import newest_per_object
 
     newest = newest_per_object(hist, t0)
@@ -213,14 +217,20 @@ def proximity_command(
     """Objects near each protected asset: approaches within range, GEO co-location
     (0.5 deg box), the trend over the element-set history, a manoeuvre before
     the approach, and the owner of each object."""
+    import math
+
     from orbitwatch.behavior.proximity import find_proximity
+    from orbitwatch.cli.app import time_option
     from orbitwatch.cli.sources import load_element_sets
-    from orbitwatch.timeutil import parse_iso
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    t0 = time_option(start, "--start")
+    if not (math.isfinite(days) and days > 0):
+        fail(f"--days must be a positive number of days, not {days:g}", 2)
+    if range_km is not None and not (math.isfinite(range_km) and range_km > 0):
+        fail(f"--range-km must be a positive distance in km, not {range_km:g}", 2)
     ids = _asset_ids(assets)
-    t0 = parse_iso(start)
     hist = load_element_sets(catalog, db, history=True)
     newest = _catalog_at(hist, t0)
     owners, _ = _satcat_facts(catalog, db)

@@ -454,7 +454,8 @@ def _step_detect(ctx: RunContext) -> None:
 
 def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[dict]:
     """Proximity events around ``--assets`` over the screening window (as
-    ``orbitwatch detect proximity``: the catalog as of the window start)."""
+    ``orbitwatch detect proximity``: the objects of the catalog as of the window
+    start, each followed with its set in force at each instant of the window)."""
     from orbitwatch.behavior.proximity import find_proximity
     from orbitwatch.cli.events import _catalog_at
 

@@ -393,21 +393,65 @@ def _foreign_proximity(events, owners):
             yield ev, a_owner, o_owner
 
 
+#: Screening volumes of the 18/19 SDS Spaceflight Safety Handbook v1.7 (2023):
+#: ellipsoid semi-axes (radial, along-track, cross-track; km) of the near-Earth
+#: regimes by the asset's perigee height (km, upper bound), for periods under
+#: 225 min; deep space (longer periods) is screened in 10 x 10 x 10 km, and
+#: near-Earth objects above 2,000 km with the owner/operator volume, 2 x 25 x 25.
+SCREENING_VOLUMES_KM = (
+    (500.0, (0.4, 44.0, 51.0)),
+    (750.0, (0.4, 25.0, 25.0)),
+    (1200.0, (0.4, 12.0, 12.0)),
+    (2000.0, (0.4, 2.0, 2.0)),
+)
+NEAR_EARTH_OO_VOLUME_KM = (2.0, 25.0, 25.0)
+DEEP_SPACE_VOLUME_KM = (10.0, 10.0, 10.0)
+DEEP_SPACE_PERIOD_MIN = 225.0
+
+
+def _deep_space(ev: dict) -> bool:
+    """Is the asset a deep-space object (period of 225 min or more)?  From the
+    record's asset orbit; a record without it: its range (over 25 km is GEO)."""
+    if ev.get("asset_period_min") is not None:
+        return float(ev["asset_period_min"]) >= DEEP_SPACE_PERIOD_MIN
+    if ev.get("asset_regime"):
+        return ev["asset_regime"] != "LEO"
+    return ev.get("range_km", 25.0) > 25.0
+
+
+def screening_volume_km(ev: dict) -> tuple[float, float, float]:
+    """The Handbook's screening ellipsoid (radial, along-track, cross-track; km) for the asset."""
+    if _deep_space(ev):
+        return DEEP_SPACE_VOLUME_KM
+    perigee = ev.get("asset_perigee_km")
+    for top, axes in SCREENING_VOLUMES_KM:
+        if perigee is not None and float(perigee) <= top:
+            return axes
+    return NEAR_EARTH_OO_VOLUME_KM
+
+
+def _inside_volume(ev: dict) -> bool:
+    rtn = ev.get("closest_rtn_km")
+    if not rtn:
+        return False
+    return sum((float(x) / ax) ** 2 for x, ax in zip(rtn, screening_volume_km(ev), strict=True)) <= 1.0
+
+
 def _unsafe_approach(rule, events, owners, conj, catalog, notices):
     p = rule.params
     miss_leo = float(p.get("miss_km_leo", 1.0))
     miss_deep = float(p.get("miss_km_deep", 5.0))
     pc_thr = float(p.get("pc_threshold", 1e-4))
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
-        deep = ev.get("range_km", 25.0) > 25.0
-        limit = miss_deep if deep else miss_leo
+        limit = miss_deep if _deep_space(ev) else miss_leo
         pcs = [
             c.get("pc") for c in conj
             if {c.get("object_1"), c.get("object_2")} == {ev["asset"], ev["object"]}
             and c.get("pc") is not None
         ]
         pc = max(pcs) if pcs else None
-        if ev.get("closest_km", 1e9) > limit and not (pc is not None and pc >= pc_thr):
+        inside = _inside_volume(ev)
+        if ev.get("closest_km", 1e9) > limit and not inside and not (pc is not None and pc >= pc_thr):
             continue
         chance = not ev.get("after_maneuver")
         yield Finding(
@@ -418,6 +462,8 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
             summary=(
                 f"{ev.get('object_name') or ev['object']} ({o_owner}) passed "
                 f"{ev['closest_km']:.3f} km from {ev.get('asset_name') or ev['asset']} ({a_owner})"
+                + (f", inside its screening volume {'x'.join(f'{x:g}' for x in screening_volume_km(ev))} km"
+                   if inside else "")
                 + (f", Pc {pc:.2e}" if pc is not None else "")
             ),
             source=rule.source,
