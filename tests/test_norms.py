@@ -87,6 +87,9 @@ def test_safe_separation_between_nations_only():
     conj = [{"object_1": 1, "object_2": 2, "tca": "2026-05-30T12:00:00Z",
              "miss_distance_km": 3.0, "pc": 2e-4}]
     assert evaluate([_prox("US", "PRC", 3.0)], rules, conjunctions=conj)  # red Pc
+    # a red Pc of the same pair a month before is not this approach's
+    old = [dict(conj[0], tca="2026-04-30T12:00:00Z")]
+    assert not evaluate([_prox("US", "PRC", 3.0)], rules, conjunctions=old)
 
 
 def test_collision_avoidance_and_station_keeping_are_benign():
@@ -291,6 +294,23 @@ def test_an_event_record_missing_a_field_names_file_line_and_field(tmp_path):
     res = CliRunner().invoke(app, ["norms", "--events", str(p)])
     assert res.exit_code == 1
     assert "ev.jsonl:2: field 'closest_time': missing" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("closest_km", "0.5", "field 'closest_km': '0.5' is not a number"),
+    ("asset", "41793", "field 'asset': '41793' is not a catalog number"),
+    ("closest_rtn_km", [0.1, 2.0], "field 'closest_rtn_km': [0.1, 2.0] is not three numbers"),
+    ("asset_period_min", None, None),
+])
+def test_an_event_record_with_a_field_the_rules_cannot_compute_with(tmp_path, field, value, message):
+    p = tmp_path / "ev.jsonl"
+    p.write_text(json.dumps(dict(_prox("US", "PRC", 0.5), **{field: value})) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p), "--format", "jsonl"])
+    if message is None:  # an optional field left empty is fine
+        assert res.exit_code == 0, res.output
+        return
+    assert res.exit_code == 1
+    assert f"ev.jsonl:1: {message}" in " ".join(res.output.split())
 
 
 def test_events_options_are_checked(tmp_path):

@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_path
@@ -338,3 +339,26 @@ def test_drift_through_the_geo_belt_departs_after_each_pass_skyfield():
         right += e.trend != "holding near"
     print(f"{right} of {judged} pairs called, all in the right direction")
     assert judged >= 8 and right >= judged // 2
+
+
+def test_an_object_first_catalogued_after_the_window_is_flagged_and_has_no_trend():
+    """Were SJ-29B's only sets later than 28-29 May (a newly catalogued object),
+    it is followed back from its first set, as screening does, and the record
+    says so; no later set feeds its trend or its manoeuvres (an analyst replaying
+    the window never sees a set published after it)."""
+    hist = _geo_subset((GSAT18, SJ29B))
+    start, span = datetime(2026, 5, 28, tzinfo=UTC), 2 * 86400.0
+    end = start + timedelta(seconds=span)
+    later = [s for s in hist if s.norad_id == GSAT18 or s.epoch > end]
+    found = find_proximity([GSAT18], newest_per_object(later), start, span, history=later)
+    for e in found:
+        if e.object == SJ29B:
+            assert e.evidence["first_set_after_window"] == [SJ29B]
+            assert e.trend == "unknown" and e.trend_epochs == () and not e.after_maneuver
+        else:
+            assert "first_set_after_window" not in e.evidence
+    assert any(e.object == SJ29B for e in found)  # followed back: ~in the box with GSAT-18
+    # with its sets up to the window end it is an ordinary record
+    (e,) = [e for e in find_proximity([GSAT18], newest_per_object(hist, start), start, span,
+                                      history=hist) if e.object == SJ29B]
+    assert "first_set_after_window" not in e.evidence

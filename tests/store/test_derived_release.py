@@ -144,3 +144,126 @@ def test_conjunctions_screened_from_restricted_sets_stay_within_their_release(tm
         in_ = conjunction_facts(conn, visible_to="IN")
     assert [(c["object_1"], c["object_2"]) for c in us] == [(38740, 67403)]
     assert {(c["object_1"], c["object_2"]) for c in in_} == {(67302, 67403), (38740, 67403)}
+
+
+def _finding_rows(db: str, partner: str) -> list[dict]:
+    return _events(db, partner, "finding")
+
+
+def test_destructive_test_finding_goes_no_wider_than_its_breakup(tmp_path):
+    # Cosmos 1408's last sets before the test are public; the fragment cloud is IN's,
+    # releasable to IN and FR.  FR's run (releasing ALL) stores the breakup for IN
+    # only, and the finding judged from it too: the fragments are its evidence.
+    from orbitwatch.elements import read_file, write_3le
+
+    db = str(tmp_path / "o.db")
+    pre = shared_path("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")
+    cloud = read_file(shared_path("events", "cosmos1408_asat",
+                                  "tles_1982-092_2021-11-30_bismurphy.txt")).element_sets
+    frags = tmp_path / "fragments.3le"  # the parent's own sets stay public
+    write_3le([s for s in cloud if s.norad_id != 13552], frags)
+    res = runner.invoke(app, ["ingest", "--db", db, str(frags), "--partner", "IN",
+                              "--releasable-to", "IN,FR", "--quiet"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["run", "--catalog", str(pre), "--db", db, "--no-screen", "--format",
+                              "json", "--quiet", "--partner", "FR", "--releasable-to", "ALL"])
+    assert res.exit_code == 0, res.output
+    fr = _events(db, "FR")
+    [breakup] = [r for r in fr if r["type"] == "breakup" and r["parent"] == 13552]
+    [finding] = [r for r in fr if r["type"] == "finding" and r["rule"] == "destructive-asat-test"]
+    assert breakup["releasable_to"] == "IN" and finding["releasable_to"] == "IN"
+    assert not [r for r in _events(db, "US") if r["type"] in ("breakup", "finding")]
+
+
+def _store_conjunction(db: str, pair, pc, *, partner, releasable_to, miss_km=3.0,
+                       tca=datetime(2026, 5, 28, 10, tzinfo=UTC)):
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.catalog import ensure_partner
+    from orbitwatch.store.shared import add_conjunctions
+
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        ensure_partner(conn, partner)
+        add_conjunctions(conn, conjunctions=[{
+            "object_1": pair[0], "object_2": pair[1], "tca": tca,
+            "miss_distance_km": miss_km, "relative_speed_km_s": 10.0, "pc": pc}],
+            partner=partner, releasable_to=releasable_to)
+    engine.dispose()
+
+
+def _store_public(db: str, records: list[dict], partner=None, releasable_to="ALL"):
+    from orbitwatch.store.db import open_engine, upgrade
+    from orbitwatch.store.events import store_events
+
+    engine = open_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    store_events(engine, records, partner=partner, releasable_to=releasable_to)
+    engine.dispose()
+
+
+_APPROACH = {"type": "proximity", "asset": 1, "asset_owner": "US", "object": 2,
+             "object_owner": "PRC", "kind": "approach", "range_km": 25.0, "closest_km": 3.0,
+             "closest_time": "2026-05-30T12:00:00Z", "first_time": "2026-05-30T12:00:00Z",
+             "last_time": "2026-06-01T12:00:00Z", "after_maneuver": True}
+_MANOEUVRE = {"type": "maneuver", "object": 2, "gap_start": "2026-05-28T00:00:00Z",
+              "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": "2026-05-28T12:00:00Z",
+              "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+
+
+def test_findings_go_no_wider_than_the_conjunctions_they_cite(tmp_path):
+    # public events; IN's conjunctions (releasable to IN and FR) give the unsafe
+    # approach its Pc and the manoeuvre its collision-avoidance explanation (a red
+    # conjunction with a third object): FR's findings from them go to IN only
+    db = str(tmp_path / "o.db")
+    _store_public(db, [_APPROACH, _MANOEUVRE])
+    _store_conjunction(db, (1, 2), 1e-3, partner="IN", releasable_to="IN,FR",
+                       tca=datetime(2026, 6, 2, tzinfo=UTC))  # in the approach, not near the burn
+    _store_conjunction(db, (2, 3), 1e-3, partner="IN", releasable_to="IN,FR", miss_km=0.1)
+    res = runner.invoke(app, ["norms", "--db", db, "--partner", "FR", "--releasable-to", "ALL",
+                              "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    found = {r["rule"]: r for r in _finding_rows(db, "FR")}
+    unsafe = found["unsafe-approach"]
+    assert "Pc 1.00e-03" in unsafe["summary"] and unsafe["evidence"]["conjunctions"][0]["pc"] == 1e-3
+    avoid = found["unannounced-maneuver-near-foreign-asset"]
+    assert avoid["benign_explanation"].startswith("collision avoidance")
+    assert avoid["evidence"]["conjunction"]["object_2"] == 3
+    assert unsafe["releasable_to"] == "IN" and avoid["releasable_to"] == "IN"
+    assert not _finding_rows(db, "US")
+    # judged by US, who cannot see IN's conjunctions: no Pc, no explanation, and released
+    res = runner.invoke(app, ["norms", "--db", db, "--partner", "US", "--releasable-to", "ALL",
+                              "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    us = {r["rule"]: r for r in _finding_rows(db, "US") if r["partner"] == "US"}
+    assert "unsafe-approach" not in us  # 3 km in LEO and no Pc it may see
+    assert us["unannounced-maneuver-near-foreign-asset"]["benign_explanation"] is None
+    assert us["unannounced-maneuver-near-foreign-asset"]["releasable_to"] == "ALL"
+
+
+def test_findings_take_the_label_of_the_stored_events_they_judge(tmp_path):
+    # IN's approach (releasable to IN and FR), stored with no catalog number (as a
+    # service client may post it): FR's finding from it goes to IN only.  A public
+    # approach elsewhere is not narrowed by an IN notice on its object that
+    # announces nothing it judges.
+    from sqlalchemy import update
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.shared_models import events_table
+
+    db = str(tmp_path / "o.db")
+    _store_public(db, [dict(_APPROACH, closest_km=0.5, after_maneuver=False)],
+                  partner="IN", releasable_to="IN,FR")
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(update(events_table).values(norad_id=None))
+    engine.dispose()
+    other = dict(_APPROACH, asset=5, object=6, closest_km=0.5, after_maneuver=False)
+    _store_public(db, [other])
+    _store_public(db, [{"type": "notice", "object": 6, "time": "2026-01-01T00:00:00Z"}],
+                  partner="IN", releasable_to="IN,FR")
+    res = runner.invoke(app, ["norms", "--db", db, "--partner", "FR", "--releasable-to", "ALL",
+                              "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    by_object = {r["responsible"]: r for r in _finding_rows(db, "FR")}
+    assert by_object[2]["releasable_to"] == "IN"
+    assert by_object[6]["releasable_to"] == "ALL"

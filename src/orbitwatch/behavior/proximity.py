@@ -4,8 +4,11 @@ Every object is followed with its **element set in force** at each instant
 of the window: the newest with epoch at or before it (before an object's first
 set, its oldest).  An object that manoeuvres inside the window is followed
 with its new sets from their epochs on, and nothing published after the
-window end is used anywhere (an analyst replaying a past window sees what was
-known then).
+window end feeds the trend or the manoeuvres (an analyst replaying a past
+window sees what was known then).  An object whose first set is after the
+window end (a snapshot catalog's sets spread over days; an object catalogued
+later) is followed back from that set, as screening does, and its record says
+so (``evidence.first_set_after_window``); its trend is ``unknown``.
 
 For each protected asset this reports
 
@@ -565,8 +568,8 @@ def find_proximity(
             told[s.norad_id].append(s)
     known: dict[int, list[ElementSet]] = {}
     for nid, line in lines.items():
-        v = sorted(told.get(nid) or line.sets, key=lambda s: s.epoch)
-        known[nid] = [s for s in v if s.epoch <= end] or v[:1]
+        v = [s for s in told.get(nid, ()) if s.epoch <= end]
+        known[nid] = sorted(v or [s for s in line.sets if s.epoch <= end], key=lambda s: s.epoch)
     named = {nid: line.at(end) for nid, line in lines.items()}
 
     def owner(nid: int) -> str | None:
@@ -594,7 +597,8 @@ def find_proximity(
         return maneuver_cache[nid]
 
     def finish(asset, obj, kind, closest_km, closest_t, n, first, last, speed, sets, extra):
-        trend, dists, trend_epochs = trend_of(known[asset], known[obj])
+        trend, dists, trend_epochs = (trend_of(known[asset], known[obj])
+                                      if known[asset] and known[obj] else ("unknown", [], []))
         prior = [
             m for m in maneuvers(obj)
             if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= first
@@ -624,6 +628,8 @@ def find_proximity(
                     "asset_element_set": set_ref(asset_es),
                     "object_element_set": set_ref(obj_es),
                     "history_sets": len(known[obj]),
+                    **({"first_set_after_window": [i for i in (asset, obj) if not known[i]]}
+                       if not (known[asset] and known[obj]) else {}),
                     **extra,
                 },
             )
@@ -643,7 +649,7 @@ def find_proximity(
         times = [c.tca for c in cs] + [t for s in spans for t in s[:2]]
         if spans:
             finish(asset, obj, "docked or co-orbiting (identical elements)", 0.0, spans[0][0],
-                   len(cs), min(times), max(times), 0.0, spans[0][2:],
+                   len(cs) - at_changes, min(times), max(times), 0.0, spans[0][2:],
                    {"identical_elements": True, **extra})
             continue
         best = min(cs, key=lambda c: c.km)

@@ -202,8 +202,9 @@ def _catalog_at(hist: list, t0) -> list:
     return newest + [s for s in newest_per_object(hist) if s.norad_id not in have]
 
 
-@detect_app.command("proximity")
+@detect_app.command("proximity", context_settings=MANY_PATHS)
 def proximity_command(
+    ctx: typer.Context,
     assets: str = typer.Option(..., "--assets", help="Protected assets: ID,ID,... or a file."),
     catalog: list[Path] = typer.Option(None, "--catalog", help="Element-set files (with history)."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
@@ -230,6 +231,7 @@ def proximity_command(
         fail(f"--days must be a positive number of days, not {days:g}", 2)
     if range_km is not None and not (math.isfinite(range_km) and range_km > 0):
         fail(f"--range-km must be a positive distance in km, not {range_km:g}", 2)
+    catalog = with_extra_paths(catalog, ctx, "--catalog")
     ids = _asset_ids(assets)
     hist = load_element_sets(catalog, db, history=True)
     newest = _catalog_at(hist, t0)
@@ -373,17 +375,18 @@ def norms_command(
                      notices=notice_list)
     if store:
         from orbitwatch.store.db import open_engine
-        from orbitwatch.store.events import release_for, store_events
+        from orbitwatch.store.events import finding_release, store_events
         from orbitwatch.store.releasability import object_labels
 
         engine = open_engine(db)
         with engine.connect() as conn:
             labels = object_labels(conn, visible_to=partner)
-        for r in [] if events else rows:  # a stored event's release narrows its findings'
-            if r["norad_id"] is not None:
-                labels.setdefault(int(r["norad_id"]), set()).add((r["partner"], r["releasable_to"]))
+        # a stored event keeps its own label: a finding judged from it goes no wider
+        own = {} if events else {id(rec): (r["partner"], r["releasable_to"])
+                                 for r, rec in zip(rows, records, strict=True)}
         recs = [f.to_dict() for f in found]
-        release = [release_for(r, labels, partner=partner, releasable_to=releasable_to) for r in recs]
+        release = [finding_release(f, labels, own, partner=partner, releasable_to=releasable_to)
+                   for f in found]
         keep = [k for k, rel in enumerate(release) if rel is not None]
         new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
                                 releasable_to=releasable_to, per_record=[release[k] for k in keep])

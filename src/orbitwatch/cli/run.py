@@ -363,7 +363,8 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import all_events, as_record, release_for, store_events
+    from orbitwatch.store.events import (NOBODY, all_events, as_record, finding_release,
+                                         release_for, store_events)
     from orbitwatch.store.releasability import object_labels
     from orbitwatch.cli.events import _stored_conjunctions
 
@@ -407,24 +408,32 @@ def _step_detect(ctx: RunContext) -> None:
     with engine.connect() as conn:
         stored = all_events(conn, kind="notice", visible_to=ctx.partner)
     stored_notices = [as_record(r) for r in stored]
-    for r in stored:  # a stored notice's own release narrows what is derived from it
-        if r["norad_id"] is not None:
-            labels.setdefault(int(r["norad_id"]), set()).add((r["partner"], r["releasable_to"]))
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
     conj = (ctx.conjunctions if ctx.conjunctions is not None
             else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
-    findings = [
-        f.to_dict()
-        for f in evaluate(records + stored_notices, owners=owners, conjunctions=conj,
-                          catalog=catalog_rows(newest, owners, types))
-    ]
+    found = evaluate(records + stored_notices, owners=owners, conjunctions=conj,
+                     catalog=catalog_rows(newest, owners, types))
+    # each record goes to those who may see the sets it came from; a finding, also
+    # no wider than the records it was judged from (a breakup's fragments too)
     to_store, release = [], []
-    for r in records + findings:
+    own: dict[int, tuple] = {}
+    for r in records:
         rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to,
                           extra=fragments.get(id(r), ()))
+        own[id(r)] = NOBODY if rel is None else (ctx.partner, rel)
         if rel is not None:
             to_store.append(r)
+            release.append(rel)
+    for row, r in zip(stored, stored_notices, strict=True):  # a stored record keeps its own label
+        own[id(r)] = (row["partner"], row["releasable_to"])
+    findings = []
+    for f in found:
+        d = f.to_dict()
+        findings.append(d)
+        rel = finding_release(f, labels, own, partner=ctx.partner, releasable_to=ctx.releasable_to)
+        if rel is not None:
+            to_store.append(d)
             release.append(rel)
     withheld = len(records) + len(findings) - len(to_store)
     if withheld:

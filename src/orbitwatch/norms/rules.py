@@ -29,6 +29,7 @@ a benign explanation:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,10 @@ class Finding:
     source: str
     benign_explanation: str | None = None
     evidence: dict = field(default_factory=dict)
+    #: the records the finding was judged from (events, conjunctions, catalog
+    #: rows: the very objects passed to :func:`evaluate`), so that whoever stores
+    #: it can release it no wider than they are (not part of the record)
+    inputs: tuple = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -254,6 +259,15 @@ RECORD_FIELDS = {
 }
 
 
+#: fields the rules compute with: catalog numbers (integers) and numbers
+_ID_FIELDS = ("object", "asset", "parent", "collision_partner")
+_NUMBER_FIELDS = ("closest_km", "range_km", "asset_period_min", "asset_perigee_km", "delta_v_m_s")
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def record_problem(rec) -> str | None:
     """Why an event record cannot be judged ("field 'x': ..."), or None when it can."""
     if not isinstance(rec, dict):
@@ -271,6 +285,16 @@ def record_problem(rec) -> str | None:
                 _t(rec[key])
             except (ValueError, TypeError):
                 return f"field {key!r}: {rec[key]!r} is not an ISO-8601 time"
+    for key in _ID_FIELDS:
+        v = rec.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            return f"field {key!r}: {v!r} is not a catalog number (an integer)"
+    for key in _NUMBER_FIELDS:
+        if rec.get(key) is not None and not _is_number(rec[key]):
+            return f"field {key!r}: {rec[key]!r} is not a number"
+    rtn = rec.get("closest_rtn_km")
+    if rtn is not None and not (isinstance(rtn, list) and len(rtn) == 3 and all(map(_is_number, rtn))):
+        return f"field 'closest_rtn_km': {rtn!r} is not three numbers (radial, along-track, cross-track km)"
     return None
 
 
@@ -304,12 +328,13 @@ def evaluate(
     owners = owners or {}
     events = list(events)
     conjunctions = list(conjunctions)
+    catalog = list(catalog)
     # notices come as their own argument or as stored events of type "notice"
     notices = list(notices) + [e for e in events if e.get("type") == "notice"]
     found: list[Finding] = []
     for rule in rules:
         fn = _CHECK_FUNCS[rule.check]
-        found.extend(fn(rule, events, owners, conjunctions, list(catalog), notices))
+        found.extend(fn(rule, events, owners, conjunctions, catalog, notices))
     never = datetime.min.replace(tzinfo=UTC)
     found.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.time or never))
     return found
@@ -364,6 +389,7 @@ def _destructive(rule, events, owners, conj, catalog, notices):
             benign_explanation=("not excluded: " + "; ".join(ev["benign_alternatives"])
                                 if ev.get("benign_alternatives") else None),
             evidence={"breakup": ev},
+            inputs=(ev,),
         )
 
 
@@ -378,6 +404,14 @@ def _red(c: dict, pc_threshold: float, miss_km: float) -> bool:
         return False
     pc = c.get("pc")
     return (pc is not None and pc >= pc_threshold) or c.get("miss_distance_km", 1e9) <= miss_km
+
+
+def _conj_summary(c: dict) -> dict:
+    """A conjunction as a finding's evidence cites it (JSON-ready)."""
+    tca = _t(c.get("tca"))
+    return {"object_1": c.get("object_1"), "object_2": c.get("object_2"),
+            "tca": iso_z(tca, 3) if tca else None, "miss_distance_km": c.get("miss_distance_km"),
+            "pc": c.get("pc")}
 
 
 def _foreign_proximity(events, owners):
@@ -437,6 +471,9 @@ def _inside_volume(ev: dict) -> bool:
     return sum((float(x) / ax) ** 2 for x, ax in zip(rtn, screening_volume_km(ev), strict=True)) <= 1.0
 
 
+_PC_SLACK = timedelta(days=1)
+
+
 def _unsafe_approach(rule, events, owners, conj, catalog, notices):
     p = rule.params
     miss_leo = float(p.get("miss_km_leo", 1.0))
@@ -444,12 +481,17 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
     pc_thr = float(p.get("pc_threshold", 1e-4))
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         limit = miss_deep if _deep_space(ev) else miss_leo
-        pcs = [
-            c.get("pc") for c in conj
+        # the Pc of this pair's conjunctions during the approach (a day's slack
+        # either side: screening and proximity use different sets in force)
+        lo = (_t(ev.get("first_time")) or _t(ev["closest_time"])) - _PC_SLACK
+        hi = (_t(ev.get("last_time")) or _t(ev["closest_time"])) + _PC_SLACK
+        used = [
+            c for c in conj
             if {c.get("object_1"), c.get("object_2")} == {ev["asset"], ev["object"]}
-            and c.get("pc") is not None
+            and c.get("pc") is not None and _t(c.get("tca")) is not None
+            and lo <= _t(c["tca"]) <= hi
         ]
-        pc = max(pcs) if pcs else None
+        pc = max(c["pc"] for c in used) if used else None
         inside = _inside_volume(ev)
         if ev.get("closest_km", 1e9) > limit and not inside and not (pc is not None and pc >= pc_thr):
             continue
@@ -472,7 +514,9 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
                 "conjunction, not a rendezvous"
                 if chance else None
             ),
-            evidence={"proximity": ev},
+            evidence={"proximity": ev,
+                      **({"conjunctions": [_conj_summary(c) for c in used]} if used else {})},
+            inputs=(ev, *used),
         )
 
 
@@ -528,6 +572,7 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
             continue
         benign = None
         severity = rule.severity
+        avoided = None  # the red conjunction a collision-avoidance manoeuvre answered
         kind = (m or {}).get("kind", "")
         # a drift started at the manoeuvre (or since) is a relocation, not station-keeping
         drift = _drift_started(relocations, ev["object"],
@@ -546,6 +591,7 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
                             f"(TCA {iso_z(tca, 0)})"
                         )
                         severity = "info"
+                        avoided = c
                         break
         yield Finding(
             rule=rule.id, title=rule.title, severity=severity,
@@ -559,7 +605,9 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
                    f"{drift.get('drift_after_deg_day')} deg/day)" if drift else "")
             ),
             source=rule.source, benign_explanation=benign,
-            evidence={"maneuver": m, "proximity": ev, **({"geo_relocation": drift} if drift else {})},
+            evidence={"maneuver": m, "proximity": ev, **({"geo_relocation": drift} if drift else {}),
+                      **({"conjunction": _conj_summary(avoided)} if avoided else {})},
+            inputs=tuple(x for x in (ev, m, drift, avoided) if x is not None),
         )
 
 
@@ -606,6 +654,7 @@ def _long_lived_debris(rule, events, owners, conj, catalog, notices):
             ),
             source=rule.source, benign_explanation=None,
             evidence={"perigee_km": perigee, "mean_motion_dot": ndot},
+            inputs=(row,),
         )
 
 

@@ -122,15 +122,18 @@ def _run(state, job_id: int) -> None:
 
     def finish(db) -> None:
         # each conjunction releasable only to those who may see both objects' sets
-        shared.add_derived_conjunctions(
+        stored, withheld = shared.add_derived_conjunctions(
             db, conjunctions=result.conjunctions, partner=partner,
             releasable_to=job["releasable_to"], screening_id=job_id,
         )
         failures = len(result.failures)
+        notes = ([f"{failures} object(s) failed to propagate"] if failures else []) + (
+            [f"{withheld} conjunction(s) not stored: their objects' sets are releasable to "
+             "no common partner"] if withheld else [])
         shared.update_job(
             db, job_id=job_id, status="done", n_objects=result.stats.objects,
-            n_conjunctions=len(result.conjunctions), finished_at=datetime.now(UTC),
-            message=(f"{failures} object(s) failed to propagate" if failures else None),
+            n_conjunctions=len(stored), finished_at=datetime.now(UTC),
+            message="; ".join(notes) or None,
         )
 
     _write(state, finish)

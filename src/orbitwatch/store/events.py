@@ -84,16 +84,54 @@ def release_for(
     partner: str | None,
     releasable_to: str | None,
     extra: Iterable[int] = (),
+    inputs: Iterable[tuple[str | None, str]] = (),
 ) -> str | None:
     """``releasable_to`` for a derived record: the caller's release narrowed to
-    those who may see every element set (``labels``, per object) it came from;
+    those who may see every element set (``labels``, per object) it came from
+    and every further input label (``inputs``: (partner, releasable_to));
     None when no partner may (see :func:`~orbitwatch.store.releasability.derived_releasable_to`)."""
     from orbitwatch.store.releasability import derived_releasable_to
 
     ids = involved_objects(rec) | {int(i) for i in extra}
-    inputs = [lab for i in ids for lab in labels.get(i, ())]
+    inputs = [lab for i in ids for lab in labels.get(i, ())] + list(inputs)
     return derived_releasable_to(inputs, partner=normalize_partner(partner),
                                  releasable_to=normalize_releasable_to(releasable_to))
+
+
+#: the label of an input nobody may see (a record a host run could not store)
+NOBODY: tuple[str | None, str] = (None, "")
+
+
+def finding_release(
+    finding,
+    labels: Mapping[int, set[tuple[str | None, str]]],
+    own: Mapping[int, tuple[str | None, str]] | None = None,
+    *,
+    partner: str | None,
+    releasable_to: str | None,
+) -> str | None:
+    """``releasable_to`` for a :class:`~orbitwatch.norms.rules.Finding`: the
+    caller's release narrowed to those who may see every record it was judged
+    from (its ``inputs``) and the element sets of the objects it names.
+
+    An input's label is ``own[id(input)]`` when given (a stored event's own
+    label, or the release the caller just gave a record it derived), else its
+    own ``partner``/``releasable_to`` (a stored conjunction), else the labels
+    (``labels``, per object) of the objects it names.
+    """
+    own = own or {}
+    inputs: list[tuple[str | None, str]] = []
+    for rec in finding.inputs:
+        if id(rec) in own:
+            inputs.append(own[id(rec)])
+        elif "releasable_to" in rec:
+            inputs.append((rec.get("partner"), rec["releasable_to"] or ""))
+        else:
+            ids = involved_objects(rec) | {int(rec[k]) for k in ("object_1", "object_2", "norad_id")
+                                           if rec.get(k) is not None}
+            inputs += [lab for i in ids for lab in labels.get(i, ())]
+    return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to,
+                       inputs=inputs)
 
 
 def store_events(

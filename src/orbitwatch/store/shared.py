@@ -411,9 +411,10 @@ def conjunction_facts(
     """Every stored conjunction (host view; only those partner ``visible_to`` may
     see, when given) with a Pc or within ``max_miss_km``, as the dicts the norms
     take: ``object_1``, ``object_2``, ``tca``, ``miss_distance_km``, ``pc``,
-    ``relative_speed_km_s``."""
+    ``relative_speed_km_s``, and the conjunction's own ``partner`` and
+    ``releasable_to`` (what is derived from it goes no wider)."""
     cols = (c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km, c_.c.pc,
-            c_.c.relative_speed_km_s)
+            c_.c.relative_speed_km_s, c_.c.partner, c_.c.releasable_to)
     stmt = select(*cols)
     if visible_to:
         stmt = stmt.where(visible_element_set_clause(visible_to, table=c_))
@@ -426,8 +427,9 @@ def conjunction_facts(
     return [
         {"object_1": int(a), "object_2": int(b), "tca": t, "miss_distance_km": float(m),
          "pc": None if pc is None else float(pc),
-         "relative_speed_km_s": None if v is None else float(v)}
-        for a, b, t, m, pc, v in db.execute(stmt.order_by(c_.c.tca, c_.c.id))
+         "relative_speed_km_s": None if v is None else float(v),
+         "partner": p, "releasable_to": r}
+        for a, b, t, m, pc, v, p, r in db.execute(stmt.order_by(c_.c.tca, c_.c.id))
     ]
 
 
