@@ -16,7 +16,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_path

@@ -253,6 +253,22 @@ def test_a_partner_shares_a_manoeuvre_notice(env):
 # -- screening jobs -----------------------------------------------------------
 
 
+def test_posted_events_the_norms_judge_must_hold_what_they_read(env):
+    """A posted proximity event with a distance the rules cannot compute with is
+    refused, naming the field; a well-formed one is stored."""
+    client, world, _ = env
+    h = auth(world, "JP", "analyst")
+    payload = {"type": "proximity", "asset": 90001, "object": 90002, "kind": "approach",
+               "closest_km": "0.5", "closest_time": "2026-11-20T12:00:00Z",
+               "first_time": "2026-11-20T12:00:00Z"}
+    body = {"kind": "proximity", "time": "2026-11-20T12:00:00Z", "norad_id": 90002,
+            "payload": payload, "releasable_to": "ALL"}
+    r = client.post("/api/v1/events", headers=h, json=body)
+    assert r.status_code == 422 and "field 'closest_km': '0.5' is not a number" in r.text
+    r = client.post("/api/v1/events", headers=h, json=dict(body, payload=dict(payload, closest_km=0.5)))
+    assert r.status_code == 201, r.text
+
+
 def _wait_job(client, h, job_id, timeout_s=60.0):
     deadline = time.monotonic() + timeout_s
     while True:
@@ -292,6 +308,21 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
         n = client.get(f"/api/v1/conjunctions?screening_id={job_id}",
                        headers=auth(world, viewer)).json()["count"]
         assert n == (len(ref.conjunctions) if code == 200 else 0)
+    # a job released wider than its conjunctions counts, for each reader, only
+    # those the reader may see
+    text = (make_tle(92011, "PUBLIC A", raan_deg=100.0) + make_tle(92012, "US ONLY B", raan_deg=100.02))
+    for one, rel in ((text.splitlines(True)[:3], "ALL"), (text.splitlines(True)[3:], "US")):
+        r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": rel},
+                        files={"file": ("x.tle", "".join(one).encode())})
+        assert r.status_code == 200, r.text
+    r = client.post("/api/v1/screenings", headers=h, json=dict(params, ids=[92011, 92012],
+                                                               releasable_to="ALL"))
+    wide = _wait_job(client, h, r.json()["id"])
+    assert wide["status"] == "done" and wide["n_conjunctions"] == len(wide["conjunctions"]) > 0
+    jp = client.get(f"/api/v1/screenings/{wide['id']}", headers=auth(world, "JP")).json()
+    assert jp["n_conjunctions"] == len(jp["conjunctions"]) == 0
+    listed = client.get("/api/v1/screenings", headers=auth(world, "JP")).json()["data"]
+    assert [j["n_conjunctions"] for j in listed if j["id"] == wide["id"]] == [0]
     # the screening's CDM has states from the screening and parses back
     from orbitwatch.ccsds.cdm import parse_cdm
 

@@ -5,7 +5,7 @@ results are stored for it even when another partner stored the same ones."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -267,3 +267,85 @@ def test_findings_take_the_label_of_the_stored_events_they_judge(tmp_path):
     by_object = {r["responsible"]: r for r in _finding_rows(db, "FR")}
     assert by_object[2]["releasable_to"] == "IN"
     assert by_object[6]["releasable_to"] == "ALL"
+
+
+def _ingest_text(db: str, tmp_path, name: str, text: str, *extra: str) -> None:
+    p = tmp_path / name
+    p.write_text(text)
+    res = runner.invoke(app, ["ingest", "--db", db, str(p), "--quiet", *extra])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_finding_is_narrowed_only_by_what_it_was_judged_from(tmp_path):
+    # A public approach between objects 1 and 2 is judged; IN and JP later hold
+    # restricted sets of those objects, which the finding was not judged from:
+    # it stays public.  A long-lived-debris finding judged from a public newest
+    # set is not narrowed by an older IN set of the same object.
+    from sqlalchemy import update
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.models import objects_table
+    from tests.service.seeding import EPOCH, make_tle
+
+    db = str(tmp_path / "o.db")
+    _store_public(db, [dict(_APPROACH, closest_km=0.5, after_maneuver=False)])
+    _ingest_text(db, tmp_path, "in.tle", make_tle(2, "OBJ 2"), "--partner", "IN", "--releasable-to", "IN")
+    _ingest_text(db, tmp_path, "jp.tle", make_tle(1, "ASSET 1"), "--partner", "JP", "--releasable-to", "JP")
+    _ingest_text(db, tmp_path, "old.tle", make_tle(3, "DEB", mean_motion=14.5,
+                                                   epoch=EPOCH - timedelta(days=30)),
+                 "--partner", "IN", "--releasable-to", "IN")
+    _ingest_text(db, tmp_path, "new.tle", make_tle(3, "DEB", mean_motion=14.5, set_no=2))
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:  # the SATCAT type, as a SATCAT ingest sets it
+        conn.execute(update(objects_table).where(objects_table.c.norad_id == 3)
+                     .values(object_type="DEBRIS"))
+    engine.dispose()
+    res = runner.invoke(app, ["norms", "--db", db, "--store", "--format", "jsonl"])  # a host run
+    assert res.exit_code == 0, res.output
+    us = {f["rule"]: f for f in _finding_rows(db, "US")}
+    assert us["unsafe-approach"]["releasable_to"] == "ALL"
+    assert us["long-lived-leo-debris"]["releasable_to"] == "ALL"
+
+
+def test_findings_from_files_go_no_wider_than_any_set_of_their_objects(tmp_path):
+    # A proximity record in a file (say the host's `detect proximity --db` output)
+    # about objects known only from IN's IN-only sets: FR, storing findings from
+    # it, cannot see those sets, and the finding still goes to IN only.
+    from tests.service.seeding import make_tle
+
+    db = str(tmp_path / "o.db")
+    _ingest_text(db, tmp_path, "in.tle", make_tle(1, "ASSET 1") + make_tle(2, "OBJ 2"),
+                 "--partner", "IN", "--releasable-to", "IN")
+    ev = tmp_path / "ev.jsonl"
+    ev.write_text(json.dumps(dict(_APPROACH, closest_km=0.5, after_maneuver=False)) + "\n")
+    res = runner.invoke(app, ["norms", "--events", str(ev), "--db", db, "--partner", "FR",
+                              "--releasable-to", "ALL", "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert not _finding_rows(db, "US")
+    [f] = _finding_rows(db, "FR")
+    assert f["partner"] == "FR" and f["releasable_to"] == "IN"  # FR, and IN who holds the sets
+
+
+def test_of_two_copies_of_a_conjunction_the_finding_cites_the_wider(tmp_path):
+    # US stored a conjunction releasable to ALL, JP its own copy for JP only;
+    # the unsafe approach resting on that Pc cites the public copy
+    db = str(tmp_path / "o.db")
+    _store_public(db, [dict(_APPROACH, closest_km=3.0)])
+    for partner, rel in (("JP", "JP"), ("US", "ALL")):
+        _store_conjunction(db, (1, 2), 1e-3, partner=partner, releasable_to=rel,
+                           tca=datetime(2026, 5, 30, 12, tzinfo=UTC))
+    res = runner.invoke(app, ["norms", "--db", db, "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    [f] = [f for f in _finding_rows(db, "US") if f["rule"] == "unsafe-approach"]
+    assert f["releasable_to"] == "ALL" and len(f["evidence"]["conjunctions"]) == 1
+
+
+def test_a_stored_event_the_rules_cannot_judge_is_named_and_left_out(tmp_path):
+    db = str(tmp_path / "o.db")
+    good = dict(_APPROACH, closest_km=0.5, after_maneuver=False)
+    bad = dict(_APPROACH, asset=5, closest_km="0.5")  # stored before the service checked posts
+    _store_public(db, [good, bad])
+    res = runner.invoke(app, ["norms", "--db", db, "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert "left out: field 'closest_km': '0.5' is not a number" in " ".join(res.output.split())
+    assert [json.loads(x)["affected"] for x in res.stdout.splitlines() if x.startswith("{")] == [1]

@@ -131,6 +131,7 @@ class Breakup:
             "owner": self.owner,
             "launch": self.launch,
             "fragments": self.fragments,
+            "fragment_ids": list(self.fragment_ids),
             "classification": self.classification,
             "epoch_estimate": iso_z(self.epoch_estimate, 3) if self.epoch_estimate else None,
             "epoch_method": self.epoch_method,
@@ -558,7 +559,6 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             "earliest_fragment_epoch": iso_z(first_frag_epoch, 3),
             "epoch_minimum_width_s": width,
             "nodal_coherence": round(nodal.coherence, 3) if nodal is not None else None,
-            "fragment_ids_sample": [f.norad_id for f in used[:10]],
         },
     )
 

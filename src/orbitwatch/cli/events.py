@@ -359,13 +359,13 @@ def norms_command(
                 records.append(rec)
     else:
         from orbitwatch.store.db import open_engine
-        from orbitwatch.store.events import all_events, as_record
+        from orbitwatch.store.events import all_events
 
         engine = open_engine(db)
         with engine.connect() as conn:
             rows = [r for r in all_events(conn, visible_to=partner) if r["kind"] != "finding"]
         engine.dispose()
-        records = [as_record(r) for r in rows]
+        rows, records = _judgeable(rows)
     owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
     # catalog-wide rules: from the files given, else from the store the events came from
     cat_rows = (_catalog_rows(catalog, None) if catalog
@@ -380,7 +380,9 @@ def norms_command(
 
         engine = open_engine(db)
         with engine.connect() as conn:
-            labels = object_labels(conn, visible_to=partner)
+            # records from files carry no label: they go no wider than any set of
+            # their objects, those the partner cannot see included
+            labels = object_labels(conn, visible_to=None if events else partner)
         # a stored event keeps its own label: a finding judged from it goes no wider
         own = {} if events else {id(rec): (r["partner"], r["releasable_to"])
                                  for r, rec in zip(rows, records, strict=True)}
@@ -406,6 +408,26 @@ def norms_command(
         t.add_row(f.severity, f.rule, f"{f.responsible} ({f.responsible_owner or '?'})",
                   d["time"], f.summary, f.benign_explanation or "-")
     out.print(t)
+
+
+def _judgeable(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Stored events the norms can judge, and their records; each one they
+    cannot (a record posted before the service checked them) is named on
+    standard error and left out, so that one bad record stops no one's run."""
+    from orbitwatch.norms.rules import record_problem
+    from orbitwatch.store.events import as_record
+
+    keep, records = [], []
+    for r in rows:
+        rec = as_record(r)
+        problem = record_problem(rec)
+        if problem:
+            err.print(f"note: stored event {r['id']} ({r['kind']}) left out: {problem}",
+                      highlight=False, markup=False)
+            continue
+        keep.append(r)
+        records.append(rec)
+    return keep, records
 
 
 def _stored_conjunctions(db: str | None, visible_to: str | None = None) -> list[dict]:

@@ -363,10 +363,10 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import (NOBODY, all_events, as_record, finding_release,
+    from orbitwatch.store.events import (NOBODY, all_events, finding_release,
                                          release_for, store_events)
     from orbitwatch.store.releasability import object_labels
-    from orbitwatch.cli.events import _stored_conjunctions
+    from orbitwatch.cli.events import _judgeable, _stored_conjunctions
 
     # the run acts for --partner: it reads only what that partner may see, and
     # each record it stores is releasable only to those who may see its inputs
@@ -393,11 +393,7 @@ def _step_detect(ctx: RunContext) -> None:
                 d["owner"] = owners.get(nid)
                 records.append(d)
     breakups = find_breakups(hist, owners=owners, object_types=types)
-    fragments: dict[int, tuple[int, ...]] = {}  # record id -> all its fragments (the record samples them)
-    for b in breakups:
-        rec = b.to_dict()
-        records.append(rec)
-        fragments[id(rec)] = b.fragment_ids
+    records += [b.to_dict() for b in breakups]  # each names all its fragments
     geo_events, _ = find_relocations([s for s in hist if is_geo(s)], owners=owners)
     records += [e.to_dict() for e in geo_events]
     newest = newest_per_object(hist)
@@ -407,20 +403,19 @@ def _step_detect(ctx: RunContext) -> None:
     records += ctx.notices
     with engine.connect() as conn:
         stored = all_events(conn, kind="notice", visible_to=ctx.partner)
-    stored_notices = [as_record(r) for r in stored]
+    stored, stored_notices = _judgeable(stored)
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
     conj = (ctx.conjunctions if ctx.conjunctions is not None
             else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
     found = evaluate(records + stored_notices, owners=owners, conjunctions=conj,
                      catalog=catalog_rows(newest, owners, types))
-    # each record goes to those who may see the sets it came from; a finding, also
-    # no wider than the records it was judged from (a breakup's fragments too)
+    # each record goes to those who may see the sets it came from (a breakup's
+    # fragments too); a finding, no wider than the records it was judged from
     to_store, release = [], []
     own: dict[int, tuple] = {}
     for r in records:
-        rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to,
-                          extra=fragments.get(id(r), ()))
+        rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to)
         own[id(r)] = NOBODY if rel is None else (ctx.partner, rel)
         if rel is not None:
             to_store.append(r)

@@ -70,9 +70,11 @@ class ElementSet:
     owner: str | None = None
     object_type: str | None = None
     # provenance for evidence (not part of equality): the file name the set was
-    # read from, or the store's source label, and the partner who contributed it
+    # read from, or the store's source label, the partner who contributed it and
+    # to whom it is releasable (store only)
     source: str | None = field(default=None, compare=False)
     partner: str | None = field(default=None, compare=False)
+    releasable_to: str | None = field(default=None, compare=False)
 
     def to_satrec(self) -> Satrec:
         """Initialise an sgp4 ``Satrec`` (WGS-72, improved mode) from these elements."""

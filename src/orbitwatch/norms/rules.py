@@ -359,6 +359,9 @@ def catalog_rows(
             "perigee_km": per, "apogee_km": apo,
             "mean_motion_rev_day": s.mean_motion_rev_day,
             "mean_motion_dot": s.mean_motion_dot, "epoch": s.epoch,
+            # the label of the set the row was built from (a stored set), for releasability
+            **({"partner": s.partner, "releasable_to": s.releasable_to}
+               if getattr(s, "releasable_to", None) else {}),
         })
     return rows
 
@@ -404,6 +407,22 @@ def _red(c: dict, pc_threshold: float, miss_km: float) -> bool:
         return False
     pc = c.get("pc")
     return (pc is not None and pc >= pc_threshold) or c.get("miss_distance_km", 1e9) <= miss_km
+
+
+def _widest_first(records: list[dict]) -> list[dict]:
+    """``records`` with those the most partners may see first (``ALL``, then a
+    record with no label of its own, then by the number of partners listed),
+    otherwise in their order: of two copies that say the same, a finding cites
+    the one that narrows it least."""
+    def reach(c: dict) -> tuple[int, int]:
+        r = c.get("releasable_to")
+        if r == "ALL":
+            return (0, 0)
+        if not r:
+            return (1, 0)
+        return (2, -len((set(r.split(",")) | {c.get("partner")}) - {None}))
+
+    return sorted(records, key=reach)
 
 
 def _conj_summary(c: dict) -> dict:
@@ -485,15 +504,19 @@ def _unsafe_approach(rule, events, owners, conj, catalog, notices):
         # either side: screening and proximity use different sets in force)
         lo = (_t(ev.get("first_time")) or _t(ev["closest_time"])) - _PC_SLACK
         hi = (_t(ev.get("last_time")) or _t(ev["closest_time"])) + _PC_SLACK
-        used = [
+        red = [
             c for c in conj
             if {c.get("object_1"), c.get("object_2")} == {ev["asset"], ev["object"]}
-            and c.get("pc") is not None and _t(c.get("tca")) is not None
-            and lo <= _t(c["tca"]) <= hi
+            and c.get("pc") is not None and c["pc"] >= pc_thr
+            and _t(c.get("tca")) is not None and lo <= _t(c["tca"]) <= hi
         ]
-        pc = max(c["pc"] for c in used) if used else None
+        # one red conjunction is cited: of the copies partners stored, the one the
+        # most readers may see, then the highest Pc (a Pc under the threshold is not
+        # part of the judgement and is not cited)
+        used = _widest_first(sorted(red, key=lambda c: -c["pc"]))[:1]
+        pc = used[0]["pc"] if used else None
         inside = _inside_volume(ev)
-        if ev.get("closest_km", 1e9) > limit and not inside and not (pc is not None and pc >= pc_thr):
+        if ev.get("closest_km", 1e9) > limit and not inside and pc is None:
             continue
         chance = not ev.get("after_maneuver")
         yield Finding(
@@ -582,7 +605,7 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
         if keeping:
             benign, severity = "routine GEO station-keeping, not an approach", "info"
         else:
-            for c in conj:
+            for c in _widest_first(list(conj)):
                 if ev["object"] in (c.get("object_1"), c.get("object_2")) and _red(c, 1e-4, 1.0):
                     tca = _t(c["tca"])
                     if tca - timedelta(days=3) <= m_time <= tca + timedelta(days=3):

@@ -128,8 +128,8 @@ def _run(state, job_id: int) -> None:
         )
         failures = len(result.failures)
         notes = ([f"{failures} object(s) failed to propagate"] if failures else []) + (
-            [f"{withheld} conjunction(s) not stored: their objects' sets are releasable to "
-             "no common partner"] if withheld else [])
+            ["conjunctions between objects whose sets no one partner may see were not "
+             "stored"] if withheld else [])
         shared.update_job(
             db, job_id=job_id, status="done", n_objects=result.stats.objects,
             n_conjunctions=len(stored), finished_at=datetime.now(UTC),

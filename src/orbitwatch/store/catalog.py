@@ -984,10 +984,11 @@ def _element_set_columns(table=es) -> list:
         ob.c.object_type,
         c.source,
         c.partner,
+        c.releasable_to,
     ]
 
 
-_N_ES_COLUMNS = 24
+_N_ES_COLUMNS = 25
 
 
 def _epoch_reader(dialect_name: str):

@@ -60,8 +60,7 @@ def _title(kind: str, rec: dict) -> str:
 
 def involved_objects(rec: dict) -> set[int]:
     """Catalog numbers whose element sets a detector record was derived from
-    (a breakup record names only a sample of its fragments: pass the
-    detector's ``fragment_ids`` to :func:`release_for` as ``extra``)."""
+    (a breakup's: its parent, its collision partner and every fragment)."""
     kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
     keys = {
         "maneuver": ("object",),
@@ -73,6 +72,8 @@ def involved_objects(rec: dict) -> set[int]:
     }.get(kind, ())
     ids = {int(rec[k]) for k in keys if rec.get(k) is not None}
     if kind == "breakup":
+        ids |= {int(i) for i in rec.get("fragment_ids") or ()}
+        # records stored before the full list was kept name a sample in their evidence
         ids |= {int(i) for i in (rec.get("evidence") or {}).get("fragment_ids_sample", [])}
     return ids
 
@@ -112,26 +113,33 @@ def finding_release(
 ) -> str | None:
     """``releasable_to`` for a :class:`~orbitwatch.norms.rules.Finding`: the
     caller's release narrowed to those who may see every record it was judged
-    from (its ``inputs``) and the element sets of the objects it names.
+    from (its ``inputs``).
 
     An input's label is ``own[id(input)]`` when given (a stored event's own
     label, or the release the caller just gave a record it derived), else its
-    own ``partner``/``releasable_to`` (a stored conjunction), else the labels
-    (``labels``, per object) of the objects it names.
+    own ``partner``/``releasable_to`` (a stored conjunction, a catalog row from
+    a stored set), else every label (``labels``, per object) of the objects it
+    names: a record of unknown origin (a file) goes no wider than any set of
+    its objects.  A finding with no recorded inputs takes the labels of the
+    objects it names.
     """
+    from orbitwatch.store.releasability import derived_releasable_to
+
     own = own or {}
     inputs: list[tuple[str | None, str]] = []
     for rec in finding.inputs:
         if id(rec) in own:
             inputs.append(own[id(rec)])
-        elif "releasable_to" in rec:
-            inputs.append((rec.get("partner"), rec["releasable_to"] or ""))
+        elif rec.get("releasable_to"):
+            inputs.append((rec.get("partner"), rec["releasable_to"]))
         else:
             ids = involved_objects(rec) | {int(rec[k]) for k in ("object_1", "object_2", "norad_id")
                                            if rec.get(k) is not None}
             inputs += [lab for i in ids for lab in labels.get(i, ())]
-    return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to,
-                       inputs=inputs)
+    if not finding.inputs:
+        return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to)
+    return derived_releasable_to(inputs, partner=normalize_partner(partner),
+                                 releasable_to=normalize_releasable_to(releasable_to))
 
 
 def store_events(

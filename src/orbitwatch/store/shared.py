@@ -673,6 +673,8 @@ def get_job(db: Db, *, job_id: int, visible_to: str | None) -> dict | None:
     if visible_to is not None:
         stmt = stmt.where(visible_clause(j_, visible_to))
     rows = _rows(db, stmt)
+    if visible_to is not None:
+        _visible_counts(db, rows, visible_to)
     return rows[0] if rows else None
 
 
@@ -680,7 +682,26 @@ def list_jobs(
     db: Db, *, visible_to: str, limit: int | None = 100, offset: int = 0
 ) -> tuple[list[dict], int]:
     stmt = select(j_).where(visible_clause(j_, visible_to)).order_by(j_.c.id.desc())
-    return _page(db, stmt, limit, offset)
+    rows, total = _page(db, stmt, limit, offset)
+    _visible_counts(db, rows, visible_to)
+    return rows, total
+
+
+def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
+    """A finished job's ``n_conjunctions`` as its reader sees it: the job may be
+    released wider than some of its conjunctions (each goes only to those who
+    may see both objects' sets), and a count must not tell of the others."""
+    done = [j["id"] for j in jobs if j.get("n_conjunctions") is not None]
+    if not done:
+        return
+    counts = dict(db.execute(
+        select(c_.c.screening_id, func.count())
+        .where(c_.c.screening_id.in_(done), visible_clause(c_, visible_to))
+        .group_by(c_.c.screening_id)
+    ).all())
+    for j in jobs:
+        if j["id"] in done:
+            j["n_conjunctions"] = int(counts.get(j["id"], 0))
 
 
 # ---------------------------------------------------------------------------

@@ -53,6 +53,17 @@ def get_event(event_id: int, audit: Audit = Depends(audit_for("viewer"))):
 
 @router.post("", response_model=EventOut, status_code=201, summary="Contribute a finding or event")
 def post_event(body: EventIn, audit: Audit = Depends(audit_for("analyst"))):
+    """An event of a kind the norms judge must hold what they read (the fields of
+    ``orbitwatch.norms.rules.RECORD_FIELDS`` in ``payload``; a notice may take its
+    object and time from ``norad_id`` and ``time``), else 422 naming the field."""
+    if body.kind != "finding":
+        from orbitwatch.norms.rules import record_problem
+        from orbitwatch.store.events import as_record
+
+        problem = record_problem(as_record({"kind": body.kind, "payload": body.payload,
+                                            "norad_id": body.norad_id, "time": _aware(body.time)}))
+        if problem:
+            raise HTTPException(422, detail=f"payload: {problem}")
     rel = check_releasable(audit.db, body.releasable_to, audit.principal.partner)
     with audit.writing() as db:
         eid = shared.add_event(
