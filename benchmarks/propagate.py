@@ -33,7 +33,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 from sgp4.api import SatrecArray, accelerated
 
 from orbitwatch.propagation import CatalogArray, iter_propagate, propagate

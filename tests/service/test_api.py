@@ -308,21 +308,26 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
         n = client.get(f"/api/v1/conjunctions?screening_id={job_id}",
                        headers=auth(world, viewer)).json()["count"]
         assert n == (len(ref.conjunctions) if code == 200 else 0)
-    # a job released wider than its conjunctions counts, for each reader, only
-    # those the reader may see
-    text = (make_tle(92011, "PUBLIC A", raan_deg=100.0) + make_tle(92012, "US ONLY B", raan_deg=100.02))
+    # a job released wider than what it screened tells each reader only of the
+    # sets and conjunctions that reader may see: counts, failures, notes
+    text = (make_tle(92011, "PUBLIC A", raan_deg=100.0) + make_tle(92012, "US ONLY B", raan_deg=100.02)
+            + make_tle(92014, "US ONLY DECAYED", mean_motion=17.5))  # below the surface
     for one, rel in ((text.splitlines(True)[:3], "ALL"), (text.splitlines(True)[3:], "US")):
         r = client.post("/api/v1/ingest", headers=h, data={"releasable_to": rel},
                         files={"file": ("x.tle", "".join(one).encode())})
         assert r.status_code == 200, r.text
-    r = client.post("/api/v1/screenings", headers=h, json=dict(params, ids=[92011, 92012],
+    r = client.post("/api/v1/screenings", headers=h, json=dict(params, ids=[92011, 92012, 92014],
                                                                releasable_to="ALL"))
     wide = _wait_job(client, h, r.json()["id"])
     assert wide["status"] == "done" and wide["n_conjunctions"] == len(wide["conjunctions"]) > 0
+    assert wide["n_objects"] == 3 and wide["message"] == "1 object(s) failed to propagate"
+    assert wide["total"] > 0 and "scope" not in wide
     jp = client.get(f"/api/v1/screenings/{wide['id']}", headers=auth(world, "JP")).json()
     assert jp["n_conjunctions"] == len(jp["conjunctions"]) == 0
+    assert (jp["n_objects"], jp["message"], jp["done"], jp["total"]) == (1, None, 100, 100)
     listed = client.get("/api/v1/screenings", headers=auth(world, "JP")).json()["data"]
-    assert [j["n_conjunctions"] for j in listed if j["id"] == wide["id"]] == [0]
+    assert [(j["n_conjunctions"], j["n_objects"], j["message"])
+            for j in listed if j["id"] == wide["id"]] == [(0, 1, None)]
     # the screening's CDM has states from the screening and parses back
     from orbitwatch.ccsds.cdm import parse_cdm
 

@@ -276,15 +276,29 @@ def _ingest_text(db: str, tmp_path, name: str, text: str, *extra: str) -> None:
     assert res.exit_code == 0, res.output
 
 
+def _host_findings_with_debris(db: str, debris: int) -> dict[str, dict]:
+    """Mark ``debris`` as DEBRIS (as a SATCAT ingest would), store the findings of
+    a host ``norms --db`` run, and return those US may see, by rule."""
+    from sqlalchemy import update
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.models import objects_table
+
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(update(objects_table).where(objects_table.c.norad_id == debris)
+                     .values(object_type="DEBRIS"))
+    engine.dispose()
+    res = runner.invoke(app, ["norms", "--db", db, "--store", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    return {f["rule"]: f for f in _finding_rows(db, "US")}
+
+
 def test_a_finding_is_narrowed_only_by_what_it_was_judged_from(tmp_path):
     # A public approach between objects 1 and 2 is judged; IN and JP later hold
     # restricted sets of those objects, which the finding was not judged from:
     # it stays public.  A long-lived-debris finding judged from a public newest
     # set is not narrowed by an older IN set of the same object.
-    from sqlalchemy import update
-
-    from orbitwatch.store.db import open_engine
-    from orbitwatch.store.models import objects_table
     from tests.service.seeding import EPOCH, make_tle
 
     db = str(tmp_path / "o.db")
@@ -295,22 +309,35 @@ def test_a_finding_is_narrowed_only_by_what_it_was_judged_from(tmp_path):
                                                    epoch=EPOCH - timedelta(days=30)),
                  "--partner", "IN", "--releasable-to", "IN")
     _ingest_text(db, tmp_path, "new.tle", make_tle(3, "DEB", mean_motion=14.5, set_no=2))
-    engine = open_engine(f"sqlite:///{db}")
-    with engine.begin() as conn:  # the SATCAT type, as a SATCAT ingest sets it
-        conn.execute(update(objects_table).where(objects_table.c.norad_id == 3)
-                     .values(object_type="DEBRIS"))
-    engine.dispose()
-    res = runner.invoke(app, ["norms", "--db", db, "--store", "--format", "jsonl"])  # a host run
-    assert res.exit_code == 0, res.output
-    us = {f["rule"]: f for f in _finding_rows(db, "US")}
+    us = _host_findings_with_debris(db, 3)
     assert us["unsafe-approach"]["releasable_to"] == "ALL"
     assert us["long-lived-leo-debris"]["releasable_to"] == "ALL"
 
 
-def test_findings_from_files_go_no_wider_than_any_set_of_their_objects(tmp_path):
-    # A proximity record in a file (say the host's `detect proximity --db` output)
-    # about objects known only from IN's IN-only sets: FR, storing findings from
-    # it, cannot see those sets, and the finding still goes to IN only.
+def test_of_identical_copies_the_finding_is_judged_from_the_widest(tmp_path):
+    # The same manoeuvre stored public and, later, by JP for JP only; the same
+    # newest set of a debris object ingested public and, later, by IN for IN
+    # only.  The findings judged from them rest on the public copies.
+    from tests.service.seeding import make_tle
+
+    db = str(tmp_path / "o.db")
+    _store_public(db, [dict(_APPROACH, closest_km=0.5), _MANOEUVRE])
+    _store_public(db, [_MANOEUVRE], partner="JP", releasable_to="JP")
+    deb = make_tle(3, "DEB", mean_motion=14.5)
+    _ingest_text(db, tmp_path, "pub.tle", deb)
+    _ingest_text(db, tmp_path, "in.tle", deb, "--partner", "IN", "--releasable-to", "IN")
+    us = _host_findings_with_debris(db, 3)
+    assert us["unannounced-maneuver-near-foreign-asset"]["releasable_to"] == "ALL"
+    assert us["long-lived-leo-debris"]["releasable_to"] == "ALL"
+
+
+def test_findings_from_files_follow_the_sets_the_acting_partner_may_see(tmp_path):
+    # A proximity record in a file about objects 1 and 2.  Their only sets are
+    # IN's, for IN alone.  A host run (no --partner) sees them: the finding goes
+    # to IN only.  FR may not see them: its finding stays with FR, and nothing
+    # stored tells FR that IN holds those sets (no IN in its label).  Once a
+    # public set of object 2 and an FR set of object 1 are in, FR's finding goes
+    # where FR releases it, still without a word of IN's sets.
     from tests.service.seeding import make_tle
 
     db = str(tmp_path / "o.db")
@@ -318,12 +345,23 @@ def test_findings_from_files_go_no_wider_than_any_set_of_their_objects(tmp_path)
                  "--partner", "IN", "--releasable-to", "IN")
     ev = tmp_path / "ev.jsonl"
     ev.write_text(json.dumps(dict(_APPROACH, closest_km=0.5, after_maneuver=False)) + "\n")
-    res = runner.invoke(app, ["norms", "--events", str(ev), "--db", db, "--partner", "FR",
-                              "--releasable-to", "ALL", "--store", "--format", "jsonl"])
-    assert res.exit_code == 0, res.output
+
+    def store(*partner: str) -> None:
+        res = runner.invoke(app, ["norms", "--events", str(ev), "--db", db, *partner,
+                                  "--releasable-to", "ALL", "--store", "--format", "jsonl"])
+        assert res.exit_code == 0, res.output
+
+    store()
+    assert [(f["partner"], f["releasable_to"]) for f in _finding_rows(db, "IN")] == [(None, "IN")]
+    store("--partner", "FR")
+    assert [(f["partner"], f["releasable_to"]) for f in _finding_rows(db, "FR")] == [("FR", "FR")]
     assert not _finding_rows(db, "US")
-    [f] = _finding_rows(db, "FR")
-    assert f["partner"] == "FR" and f["releasable_to"] == "IN"  # FR, and IN who holds the sets
+    _ingest_text(db, tmp_path, "pub.tle", make_tle(2, "OBJ 2"), "--releasable-to", "ALL")
+    _ingest_text(db, tmp_path, "fr.tle", make_tle(1, "ASSET 1"), "--partner", "FR",
+                 "--releasable-to", "JP")
+    ev.write_text(json.dumps(dict(_APPROACH, closest_km=0.4, after_maneuver=False)) + "\n")
+    store("--partner", "FR")
+    assert [(f["partner"], f["releasable_to"]) for f in _finding_rows(db, "JP")] == [("FR", "JP")]
 
 
 def test_of_two_copies_of_a_conjunction_the_finding_cites_the_wider(tmp_path):

@@ -381,13 +381,18 @@ def norms_command(
         engine = open_engine(db)
         with engine.connect() as conn:
             # records from files carry no label: they go no wider than any set of
-            # their objects, those the partner cannot see included
-            labels = object_labels(conn, visible_to=None if events else partner)
+            # their objects that the acting partner may see; the sets it may not
+            # see are not consulted (what is stored must not tell of them)
+            labels = object_labels(conn, visible_to=partner)
         # a stored event keeps its own label: a finding judged from it goes no wider
         own = {} if events else {id(rec): (r["partner"], r["releasable_to"])
                                  for r, rec in zip(rows, records, strict=True)}
         recs = [f.to_dict() for f in found]
-        release = [finding_release(f, labels, own, partner=partner, releasable_to=releasable_to)
+        # an object the partner may see no set of: the store cannot vouch for
+        # the file's record, which stays with the partner
+        unseen = (partner, partner) if partner and events else None
+        release = [finding_release(f, labels, own, partner=partner, releasable_to=releasable_to,
+                                   unseen=unseen)
                    for f in found]
         keep = [k for k, rel in enumerate(release) if rel is not None]
         new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
@@ -413,18 +418,29 @@ def norms_command(
 def _judgeable(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Stored events the norms can judge, and their records; each one they
     cannot (a record posted before the service checked them) is named on
-    standard error and left out, so that one bad record stops no one's run."""
+    standard error and left out, so that one bad record stops no one's run.
+
+    Those released widest come first, and of identical copies (one record
+    stored by several partners, or under several labels) only the widest is
+    kept: where the rules pick one of several records that say the same (the
+    manoeuvre before an approach, the drift it started), they take the first,
+    and a finding is then narrowed least."""
     from orbitwatch.norms.rules import record_problem
     from orbitwatch.store.events import as_record
+    from orbitwatch.store.releasability import breadth
 
-    keep, records = [], []
-    for r in rows:
+    keep, records, seen = [], [], set()
+    for r in sorted(rows, key=lambda r: -breadth(r["partner"], r["releasable_to"])):
         rec = as_record(r)
         problem = record_problem(rec)
         if problem:
             err.print(f"note: stored event {r['id']} ({r['kind']}) left out: {problem}",
                       highlight=False, markup=False)
             continue
+        key = json.dumps(rec, sort_keys=True, default=str)
+        if key in seen:
+            continue
+        seen.add(key)
         keep.append(r)
         records.append(rec)
     return keep, records

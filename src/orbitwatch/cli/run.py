@@ -365,7 +365,7 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import (NOBODY, all_events, finding_release,
                                          release_for, store_events)
-    from orbitwatch.store.releasability import object_labels
+    from orbitwatch.store.releasability import breadth, object_labels
     from orbitwatch.cli.events import _judgeable, _stored_conjunctions
 
     # the run acts for --partner: it reads only what that partner may see, and
@@ -396,7 +396,8 @@ def _step_detect(ctx: RunContext) -> None:
     records += [b.to_dict() for b in breakups]  # each names all its fragments
     geo_events, _ = find_relocations([s for s in hist if is_geo(s)], owners=owners)
     records += [e.to_dict() for e in geo_events]
-    newest = newest_per_object(hist)
+    # of same-epoch copies of a set the widest released (ties go to the later)
+    newest = newest_per_object(sorted(hist, key=lambda s: breadth(s.partner, s.releasable_to)))
     if ctx.assets:
         records += _proximity_records(ctx, hist, owners)
     # notices: those given now are stored with the events; the stored ones count too

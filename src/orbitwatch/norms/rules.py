@@ -589,7 +589,9 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
         ]
         if not prior and not ev.get("after_maneuver"):
             continue
-        m = prior[-1] if prior else None
+        # the latest; of several that end together, the first given (callers
+        # give the widest-released copies first)
+        m = max(prior, key=lambda m: _t(m["gap_end"])) if prior else None
         m_time = _t(m["epoch_estimate"]) if m else _t(ev.get("maneuver_epoch")) or first
         if _announced(notices, ev["object"], m, m_time, slack):
             continue

@@ -13,7 +13,11 @@ pool (``app.state.executor``); :func:`run_screening_job` then
    element sets are added, so that every further primary of the same snapshot
    and days costs only the query,
 3. stores the conjunctions with the job's partner and releasability, in one
-   transaction, and marks the job ``done`` (or ``failed`` with the error).
+   transaction, and marks the job ``done`` (or ``failed`` with the error),
+   with the labels of the sets it screened (``scope``): a reader other than
+   the job's partner is given counts and notes only of the sets and
+   conjunctions it may see, so that a job released wide tells nothing of
+   restricted sets (:func:`orbitwatch.store.shared.get_job`).
 
 Every write takes the app's write lock (see :meth:`orbitwatch.service.deps.Audit.writing`).
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from orbitwatch.store import shared
@@ -76,14 +81,32 @@ def _primaries_result(state, p: dict, partner: str, start: datetime, progress):
     def build():
         with state.sessions() as db:
             sets = latest_element_sets(db, visible_to=partner, ids=p.get("ids"))
-        return build_index(sets, day0, days * DAY_S)
+        return build_index(sets, day0, days * DAY_S), _labels(sets)
 
-    index = state.indexes.get(("screening index", partner, ids, day0, days), version, build)
+    index, labels = state.indexes.get(
+        ("screening index", partner, ids, day0, days), version, build)
     result = screen_primaries(
         index, p["primaries"], float(p["threshold_km"]), start=start, span_s=float(p["span_s"])
     )
     progress(1, 1)
-    return result
+    return result, labels
+
+
+def _labels(sets) -> dict[int, tuple[str | None, str]]:
+    """Object -> (partner, releasable_to) of the set screened for it."""
+    return {s.norad_id: (s.partner, s.releasable_to or "ALL") for s in sets}
+
+
+def job_scope(labels: dict[int, tuple[str | None, str]], failures, withheld: bool) -> dict:
+    """What a job screened, by label: the ``scope`` column from which each
+    reader's counts are given (:func:`orbitwatch.store.shared.get_job`)."""
+    sets = Counter(labels.values())
+    failed = Counter(labels[f.object_id] for f in failures if f.object_id in labels)
+    return {
+        "sets": [[p, r, n] for (p, r), n in sorted(sets.items(), key=str)],
+        "failed": [[p, r, n] for (p, r), n in sorted(failed.items(), key=str)],
+        "withheld": bool(withheld),
+    }
 
 
 def _run(state, job_id: int) -> None:
@@ -110,10 +133,11 @@ def _run(state, job_id: int) -> None:
         _write(state, lambda db: shared.update_job(db, job_id=job_id, done=done, total=total))
 
     if p.get("primaries") and (state.settings.screening_workers or 1) <= 1:
-        result = _primaries_result(state, p, partner, start, progress)
+        result, labels = _primaries_result(state, p, partner, start, progress)
     else:
         with state.sessions() as db:
             sets = latest_element_sets(db, visible_to=partner, ids=p.get("ids"))
+        labels = _labels(sets)
         result = screen(
             sets, start, float(p["span_s"]), float(p["threshold_km"]),
             primaries=p.get("primaries"), backend="local",
@@ -126,14 +150,13 @@ def _run(state, job_id: int) -> None:
             db, conjunctions=result.conjunctions, partner=partner,
             releasable_to=job["releasable_to"], screening_id=job_id,
         )
-        failures = len(result.failures)
-        notes = ([f"{failures} object(s) failed to propagate"] if failures else []) + (
-            ["conjunctions between objects whose sets no one partner may see were not "
-             "stored"] if withheld else [])
+        # the job's own partner reads these; any other reader gets counts and
+        # notes from ``scope`` for the sets it may see (shared.get_job)
+        scope = job_scope(labels, result.failures, bool(withheld))
         shared.update_job(
-            db, job_id=job_id, status="done", n_objects=result.stats.objects,
+            db, job_id=job_id, status="done", n_objects=len(labels),
             n_conjunctions=len(stored), finished_at=datetime.now(UTC),
-            message="; ".join(notes) or None,
+            message=shared.job_notes(len(result.failures), bool(withheld)), scope=scope,
         )
 
     _write(state, finish)

@@ -68,6 +68,7 @@ from orbitwatch.store.models import (
     partners_table,
 )
 from orbitwatch.store.releasability import (  # noqa: F401 - re-exported
+    breadth,
     is_visible,
     normalize_partner,
     normalize_releasable_to,
@@ -1086,7 +1087,9 @@ def latest_element_sets(
     (norad_id, epoch, source) index (``GROUP BY norad_id``), joined back to
     its element set — on a 183,000-set SQLite history about ten times faster
     than ``ROW_NUMBER() OVER (PARTITION BY …)``.  Among sets of equal epoch
-    from several sources the last ingested wins.  Ordered by catalog number.
+    from several sources the one released widest wins (what is derived from
+    it is then narrowed least), then the last ingested.  Ordered by catalog
+    number.
     """
     out: list[ElementSet] = []
     for batch in _id_batches(ids):
@@ -1107,11 +1110,12 @@ def latest_element_sets(
         if visible_to is not None:
             stmt = stmt.where(visible_element_set_clause(visible_to))
         sets, rows = _read_sets(session, stmt)
-        best: dict[int, tuple[int, ElementSet]] = {}
+        best: dict[int, tuple[tuple[int, int], ElementSet]] = {}
         for s, row in zip(sets, rows, strict=True):
+            rank = (breadth(s.partner, s.releasable_to), row[_N_ES_COLUMNS])
             cur = best.get(s.norad_id)
-            if cur is None or row[_N_ES_COLUMNS] > cur[0]:
-                best[s.norad_id] = (row[_N_ES_COLUMNS], s)
+            if cur is None or rank > cur[0]:
+                best[s.norad_id] = (rank, s)
         out.extend(best[k][1] for k in sorted(best))
     return out
 

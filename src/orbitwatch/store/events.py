@@ -110,6 +110,7 @@ def finding_release(
     *,
     partner: str | None,
     releasable_to: str | None,
+    unseen: tuple[str | None, str] | None = None,
 ) -> str | None:
     """``releasable_to`` for a :class:`~orbitwatch.norms.rules.Finding`: the
     caller's release narrowed to those who may see every record it was judged
@@ -120,8 +121,9 @@ def finding_release(
     own ``partner``/``releasable_to`` (a stored conjunction, a catalog row from
     a stored set), else every label (``labels``, per object) of the objects it
     names: a record of unknown origin (a file) goes no wider than any set of
-    its objects.  A finding with no recorded inputs takes the labels of the
-    objects it names.
+    its objects (give ``labels`` of the sets the acting partner may see), and
+    an object with none there counts as ``unseen`` when given.  A finding with
+    no recorded inputs takes the labels of the objects it names.
     """
     from orbitwatch.store.releasability import derived_releasable_to
 
@@ -135,7 +137,8 @@ def finding_release(
         else:
             ids = involved_objects(rec) | {int(rec[k]) for k in ("object_1", "object_2", "norad_id")
                                            if rec.get(k) is not None}
-            inputs += [lab for i in ids for lab in labels.get(i, ())]
+            for i in ids:
+                inputs += labels.get(i) or ([unseen] if unseen else [])
     if not finding.inputs:
         return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to)
     return derived_releasable_to(inputs, partner=normalize_partner(partner),

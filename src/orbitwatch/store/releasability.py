@@ -93,6 +93,13 @@ def reach(partner: str | None, releasable_to: str) -> frozenset[str] | None:
     return frozenset(codes)
 
 
+def breadth(partner: str | None, releasable_to: str | None) -> int:
+    """How many may see a record with this label, for ranking copies of one
+    record: ``ALL`` above any list, a longer list above a shorter one."""
+    seen_by = reach(partner, releasable_to or RELEASABLE_ALL)
+    return 1 << 30 if seen_by is None else len(seen_by)
+
+
 def derived_releasable_to(
     inputs: Iterable[tuple[str | None, str]],
     *,

@@ -32,6 +32,7 @@ from orbitwatch.store.catalog import (
     visible_element_set_clause,
 )
 from orbitwatch.store.models import partners_table
+from orbitwatch.store.releasability import is_visible
 from orbitwatch.store.shared_models import (
     EVENT_KINDS,
     ROLES,
@@ -687,10 +688,38 @@ def list_jobs(
     return rows, total
 
 
+def job_notes(failures: int, withheld: bool) -> str | None:
+    """A finished job's message: how many objects failed to propagate and
+    whether conjunctions were left unstored."""
+    notes = ([f"{failures} object(s) failed to propagate"] if failures else []) + (
+        ["conjunctions between objects whose sets no one partner may see were not "
+         "stored"] if withheld else [])
+    return "; ".join(notes) or None
+
+
 def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
-    """A finished job's ``n_conjunctions`` as its reader sees it: the job may be
-    released wider than some of its conjunctions (each goes only to those who
-    may see both objects' sets), and a count must not tell of the others."""
+    """Jobs as ``visible_to`` may read them.  A job may be released wider
+    than what it screened: its conjunctions each go only to those who may see
+    both objects' sets, and its sets carry their own labels.  So a reader
+    other than the job's partner is given ``n_conjunctions`` and
+    ``n_objects`` of what it may see, a message counting only the failures
+    among those sets (the note on unstored conjunctions and a failed job's
+    error text stay with the job's partner), and progress as a percentage
+    (a count of chunks tells the catalog's size)."""
+    for j in jobs:
+        scope = j.pop("scope", None)
+        if j.get("partner") == normalize_partner(visible_to):
+            continue
+        total = int(j.get("total") or 0)
+        j["done"], j["total"] = (int(100 * int(j.get("done") or 0) / total), 100) if total else (0, 0)
+        if j.get("status") == "failed":
+            j["message"] = "the screening failed (its partner holds the error)"
+        elif j.get("n_objects") is not None:
+            seen = [n for p, r, n in (scope or {}).get("sets", []) if is_visible(p, r, visible_to)]
+            failed = sum(n for p, r, n in (scope or {}).get("failed", [])
+                         if is_visible(p, r, visible_to))
+            j["n_objects"] = sum(seen)
+            j["message"] = job_notes(failed, False)
     done = [j["id"] for j in jobs if j.get("n_conjunctions") is not None]
     if not done:
         return

@@ -174,6 +174,8 @@ class ScreeningJobRow(Base):
     message: Mapped[str | None] = mapped_column(Text)
     n_objects: Mapped[int | None] = mapped_column(Integer)
     n_conjunctions: Mapped[int | None] = mapped_column(Integer)
+    # revision 0004_job_scope: the labels of the sets it screened, per reader counts
+    scope: Mapped[dict | None] = mapped_column(JSON)
     token_id: Mapped[int | None] = mapped_column(Integer)
     partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
     releasable_to: Mapped[str] = mapped_column(Text, nullable=False, default=RELEASABLE_ALL)
