@@ -8,52 +8,69 @@ Method
    :data:`LAUNCH_ERA_SPAN` of the group's lowest); everything catalogued
    later, or named/typed as debris, is a *fragment* -- except objects typed
    as payloads or rocket bodies, which are deployments (cubesats released
-   from the ISS, say), not pieces.  A group with at least ``min_fragments``
-   fragments is a breakup candidate.  (Fragments of a collision are
-   catalogued under each parent's own designator, so a collision shows up as
-   two clouds.)
-2. **Parent.**  Among the launch-era objects that are not rocket bodies
-   (unless only rocket bodies are left), the parent of a *coherent* cloud
-   (fragment planes within :data:`PLANE_MATCH_DEG` of their median) is the
-   one whose orbital plane (angular-momentum direction, compared at a common
-   epoch with SGP4) lies closest to the fragments' median plane; a fresh
-   cloud keeps the parent's plane, so a match within :data:`PLANE_MATCH_DEG`
-   is required.  An *old* cloud has spread its nodes by differential J2
-   precession, but inclination is kept: its parent is the launch-era object
-   (rocket bodies included) with the inclination closest to the fragments'
-   median, within :data:`INCLINATION_MATCH_DEG`, and every object within
-   that tolerance is listed in ``evidence.parent_candidates``.  The parent's
-   *pre-event* element set is the newest one with an epoch before the
-   earliest fragment epoch.
+   from the ISS, say), not pieces.  Each fragment is taken as *first seen*
+   (its oldest element set: the nearest the event).  Fragments first seen
+   more than ``max_back_days`` after the previous ones form a separate event
+   when the earlier pieces were still tracked then (a history with old
+   pieces and a fresh cloud); a snapshot's stale sets stay with the rest.  A
+   group with at least ``min_fragments`` fragments is a breakup candidate.
+   (Fragments of a collision are catalogued under each parent's own
+   designator, so a collision shows up as two clouds.)
+2. **Parent.**  For a *coherent* cloud (fragment planes within
+   :data:`PLANE_MATCH_DEG` of their median) the parent is the launch-era
+   object, payload or stage, whose orbital plane (angular-momentum
+   direction, compared at a common epoch with SGP4) matches the fragments'
+   median plane within :data:`PLANE_MATCH_DEG`.  When several match (a
+   payload and its stage still sharing an orbit), the fragments' catalog
+   names decide (``X DEB`` points to ``X`` or ``X R/B``), then the object the
+   fragments converge on most closely (step 3), then the payload; a
+   candidate that fits as well is named in ``benign_alternatives``.  An *old*
+   cloud has spread its nodes by differential J2 precession, but inclination
+   is kept: its parent is the launch-era object with the inclination closest
+   to the fragments' median, within :data:`INCLINATION_MATCH_DEG`, the
+   fragment names breaking ties; every object within that tolerance is listed
+   in ``evidence.parent_candidates``.
 3. **Epoch and place.**  Fragments all left one point at one instant, so the
    median distance between the fragments and the parent, propagated back with
    SGP4, has a sharp minimum at the event (minimum dispersion; cf. the
    back-propagation methods reviewed by Frey & Colombo / the FRED work cited
-   in ANCHORS.md).  It is searched on a 20 s grid over at most
-   ``max_back_days`` before the earliest fragment epoch (and never before the
-   parent's pre-event epoch), then refined by bounded scalar minimisation to
-   ~0.1 s.  The estimate is kept only when the median miss at the minimum is
-   below ``dispersion_ok_km``: SGP4 back-propagation over many months or years
-   is not accurate enough.  Without a usable pre-event parent set, a young
-   cloud is dated by the *convergence of its nodes*: each fragment's node
-   drifts at its own secular J2 rate (SGP4's ``nodedot``), so running the
-   nodes back, they gather at the event; the age maximizing their mean
+   in ANCHORS.md).  The parent is followed with its element set in force at
+   each time (a set fitted after the event, published before the first
+   fragment, does not hide it), the fragments with the sets first seen
+   nearest the event (:func:`_earliest_seen`).  The minimum is searched on a
+   20 s grid over at most ``max_back_days`` before the earliest fragment,
+   from the parent's oldest set in that span, then refined by bounded scalar
+   minimisation to ~0.1 s.  It is kept only when the median miss there is
+   below ``dispersion_ok_km`` and well below its typical value: SGP4
+   back-propagation over many months or years is not accurate enough.  The
+   stated uncertainty (``epoch_uncertainty_s``) is half the time the median
+   stays within 10% of its minimum; ``place_uncertainty_km`` is the distance
+   the parent covers in that time.  Without a usable pre-event parent set, a
+   young cloud is dated by the *convergence of its nodes*: each fragment's
+   node drifts at its own secular J2 rate (SGP4's ``nodedot``), so running
+   the nodes back, they gather at the event; the age maximizing their mean
    resultant length is the estimate, kept only for clouds younger than
    :data:`NODAL_MAX_AGE_DAYS` whose nodes gather tightly
    (:data:`NODAL_MIN_COHERENCE`).  Over years, drag changes the rates and the
    estimate drifts (tested: Iridium 33's cloud 12.6 years on comes out
    1.7 years short), so older clouds stay undated, with the reason.
-4. **Class.**  Only with a pre-event parent set: it is screened against
-   every other object's element sets of the same period (the catalog's
-   contemporaneous sets) with :func:`orbitwatch.screening.screen`; an
-   approach within ``collision_km`` at (or, without a dispersion epoch,
-   anywhere in) the window (the three days after the parent's pre-event set)
-   is a *collision with a known object*, and its TCA is the epoch.
+4. **Class.**  Only with a pre-event parent set.  At a dispersion epoch, the
+   parent is screened (:func:`orbitwatch.screening.screen`) against every
+   other object's contemporaneous set for the hour around it: a pass within
+   ``collision_km`` is a *collision with a known object*.  When the parent's
+   last set before the cloud is long before it (a pre-event pair and a cloud
+   catalogued years later), a pass in the three days after that set counts
+   only if the partner is an intact object whose own launch shows fragments
+   first seen after the pass: a collision makes two clouds, while in a full
+   catalog some object passes within a few km of any satellite every few
+   days.  An uncorroborated pass is listed in ``benign_alternatives``.
    Otherwise a *dated* event of a payload parent is a *destructive test* (a
    payload that fragmented with no collision partner: the signature of a
-   direct-ascent ASAT test) and of any other parent an *explosion or
-   anomaly*.  Element sets cannot tell a destructive test from an anomalous
-   payload breakup (battery, propulsion); the record says so in
+   direct-ascent ASAT test), of a stage or other object an *explosion or
+   anomaly*, and of an object of unknown type (no catalog type, a placeholder
+   name such as ``OBJECT A``) an explosion or anomaly with the test named as
+   the alternative.  Element sets cannot tell a destructive test from an
+   anomalous payload breakup (battery, propulsion); the record says so in
    ``benign_alternatives``.  A cloud that cannot be dated (an old cloud in a
    snapshot: Fengyun-1C's, NOAA 16's, Iridium 33's years on) is reported --
    from :data:`MIN_UNDATED_FRAGMENTS` fragments on -- as ``undetermined``:
@@ -61,11 +78,16 @@ Method
    or a collision then, and the tool does not accuse on no evidence.
 
 Attribution: the parent's owner (SATCAT / catalog owner); fragments inherit
-it.  Evidence: the element sets used (catalog numbers, epochs).
+it.  Evidence: the element sets used -- the parent's set in force at the
+event, the collision partner's, the first fragments' (``set_ref``: epoch,
+number, source file and line or store source and partner), and the bounds
+the sets put on the event (``event_after``, ``event_before``).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +119,8 @@ NODAL_MAX_AGE_DAYS = 365.0
 NODAL_MIN_COHERENCE = 0.9
 _GRID_STEP_S = 20.0
 _MAX_FRAGMENTS_USED = 120
+_MIN_FRAGMENTS_USED = 20
+_USED_SPAN_DAYS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +145,8 @@ class Breakup:
     collision_miss_km: float | None = None
     confidence: float = 0.5
     benign_alternatives: tuple[str, ...] = ()
+    epoch_uncertainty_s: float | None = None
+    place_uncertainty_km: float | None = None
     evidence: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -134,11 +160,13 @@ class Breakup:
             "fragment_ids": list(self.fragment_ids),
             "classification": self.classification,
             "epoch_estimate": iso_z(self.epoch_estimate, 3) if self.epoch_estimate else None,
+            "epoch_uncertainty_s": self.epoch_uncertainty_s,
             "epoch_method": self.epoch_method,
             "median_dispersion_km": self.median_dispersion_km,
             "latitude_deg": self.latitude_deg,
             "longitude_deg": self.longitude_deg,
             "altitude_km": self.altitude_km,
+            "place_uncertainty_km": self.place_uncertainty_km,
             "collision_partner": self.collision_partner,
             "collision_partner_name": self.collision_partner_name,
             "collision_miss_km": self.collision_miss_km,
@@ -198,9 +226,23 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(np.sum(a * b, axis=-1), -1.0, 1.0)))
 
 
-def _median_miss(parent: ElementSet, frags: Sequence[ElementSet], t0: datetime,
+def _parent_states(psets: Sequence[ElementSet], t0: datetime, times_s: np.ndarray) -> np.ndarray:
+    """TEME positions (m, 3) km of a parent followed with its element set in force
+    at each time (the newest with an epoch at or before it; the oldest before
+    all of them)."""
+    times_s = np.asarray(times_s, dtype=float)
+    ep = np.array([(s.epoch - t0).total_seconds() for s in psets])
+    idx = np.clip(np.searchsorted(ep, times_s, side="right") - 1, 0, len(psets) - 1)
+    r = np.empty((times_s.size, 3))
+    for k in np.unique(idx):
+        m = idx == k
+        r[m] = _states([psets[k]], t0, times_s[m])[0]
+    return r
+
+
+def _median_miss(psets: Sequence[ElementSet], frags: Sequence[ElementSet], t0: datetime,
                  times_s: np.ndarray) -> np.ndarray:
-    rp = _states([parent], t0, times_s)[0]
+    rp = _parent_states(psets, t0, times_s)
     rf = _states(frags, t0, times_s)
     d = np.linalg.norm(rf - rp[None], axis=2)
     with np.errstate(all="ignore"):
@@ -213,10 +255,11 @@ class _Dispersion:
     median_km: float  # median fragment-parent distance at the minimum
     window_median_km: float  # the same statistic's median over the searched window
     width_s: float  # how long the statistic stays within 1.5x its minimum
+    half_width_s: float  # half the time the statistic stays within 10% of its minimum
 
 
 def _dispersion_epoch(
-    parent: ElementSet, frags: Sequence[ElementSet], lo: datetime, hi: datetime
+    psets: Sequence[ElementSet], frags: Sequence[ElementSet], lo: datetime, hi: datetime
 ) -> _Dispersion | None:
     span_s = (hi - lo).total_seconds()
     if span_s <= 0:
@@ -227,7 +270,7 @@ def _dispersion_epoch(
     curves = []
     for k0 in range(0, n, chunk):
         ts = np.arange(k0, min(n, k0 + chunk)) * step
-        curves.append((ts, _median_miss(parent, frags, lo, ts)))
+        curves.append((ts, _median_miss(psets, frags, lo, ts)))
     ts = np.concatenate([c[0] for c in curves])
     d = np.concatenate([c[1] for c in curves])
     if np.all(np.isnan(d)):
@@ -236,7 +279,7 @@ def _dispersion_epoch(
     best_t, best_d = float(ts[i]), float(d[i])
 
     def f(t: float) -> float:
-        v = _median_miss(parent, frags, lo, np.array([t]))[0]
+        v = _median_miss(psets, frags, lo, np.array([t]))[0]
         return float(v) if np.isfinite(v) else 1e12
 
     res = minimize_scalar(
@@ -251,11 +294,17 @@ def _dispersion_epoch(
         j0 -= 1
     while j1 < len(d) - 1 and d[j1 + 1] <= 1.5 * best_d:
         j1 += 1
+    k0 = k1 = i
+    while k0 > 0 and d[k0 - 1] <= 1.1 * best_d:
+        k0 -= 1
+    while k1 < len(d) - 1 and d[k1 + 1] <= 1.1 * best_d:
+        k1 += 1
     return _Dispersion(
         epoch=lo + timedelta(seconds=best_t),
         median_km=best_d,
         window_median_km=float(np.nanmedian(d)),
         width_s=float(ts[j1] - ts[j0] + step),
+        half_width_s=float(ts[k1] - ts[k0] + step) / 2.0,
     )
 
 
@@ -292,6 +341,12 @@ def find_breakups(
     catalog number that override what the element sets carry.  Returns one
     :class:`Breakup` per cloud, newest event first.
     """
+    if not min_fragments >= 1:
+        raise ValueError(f"min_fragments must be at least 1, not {min_fragments}")
+    if not (math.isfinite(max_back_days) and max_back_days > 0):
+        raise ValueError(f"max_back_days must be a positive number of days, not {max_back_days}")
+    if not (math.isfinite(collision_km) and collision_km > 0):
+        raise ValueError(f"collision_km must be a positive distance, not {collision_km}")
     owners = owners or {}
     object_types = object_types or {}
     by_id: dict[int, list[ElementSet]] = defaultdict(list)
@@ -300,33 +355,108 @@ def find_breakups(
     for sets in by_id.values():
         sets.sort(key=lambda s: s.epoch)
     newest = {nid: sets[-1] for nid, sets in by_id.items()}
+    last_seen = {nid: es.epoch for nid, es in newest.items()}
 
     def otype(es: ElementSet) -> str | None:
         return object_types.get(es.norad_id) or es.object_type
 
     groups: dict[str, list[ElementSet]] = defaultdict(list)
-    for es in newest.values():
-        launch = launch_of(es.intl_designator)
+    for nid, es in newest.items():
+        # a designator assigned late (an analyst object catalogued later) counts
+        launch = launch_of(es.intl_designator) or next(
+            (launch_of(s.intl_designator) for s in reversed(by_id[nid]) if launch_of(s.intl_designator)),
+            None,
+        )
         if launch:
             groups[launch].append(es)
 
-    found: list[Breakup] = []
+    clouds: dict[str, tuple[list[ElementSet], list[ElementSet]]] = {}
     for launch, members in sorted(groups.items()):
         lowest = min(m.norad_id for m in members)
         era = [m for m in members if m.norad_id - lowest < LAUNCH_ERA_SPAN and not _is_debris(m)]
         frags = [m for m in members if m not in era and not _is_deployment(m, otype)]
+        clouds[launch] = (era, frags)
+    # when each launch's fragments were first seen (for a collision partner's own cloud)
+    first_seen = {launch: sorted(by_id[f.norad_id][0].epoch for f in frags)
+                  for launch, (_, frags) in clouds.items()}
+    ctx = _Context(by_id, newest, owners, otype, first_seen, max_back_days, dispersion_ok_km,
+                   collision_km, min_fragments)
+
+    found: list[Breakup] = []
+    for launch, (era, frags) in clouds.items():
         if len(frags) < min_fragments or not era:
             continue
-        found_b = _assess_cloud(
-            launch, era, frags, by_id, newest, owners, otype, max_back_days,
-            dispersion_ok_km, collision_km, min_fragments,
-        )
-        if found_b is not None:
-            found.append(found_b)
+        # each fragment as first seen: the set nearest the event
+        for burst, strays in _bursts([by_id[f.norad_id][0] for f in frags], last_seen,
+                                     max_back_days, min_fragments):
+            b = _assess_cloud(ctx, launch, era, burst, strays)
+            if b is not None:
+                found.append(b)
     found.sort(
         key=lambda b: b.epoch_estimate or datetime.min.replace(tzinfo=UTC), reverse=True
     )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    by_id: dict[int, list[ElementSet]]
+    newest: dict[int, ElementSet]
+    owners: dict[int, str]
+    otype: object
+    first_seen: dict[str, list[datetime]]
+    max_back_days: float
+    dispersion_ok_km: float
+    collision_km: float
+    min_fragments: int
+
+
+def _bursts(
+    first_sets: Sequence[ElementSet], last_seen: dict[int, datetime], gap_days: float,
+    min_fragments: int,
+) -> list[tuple[list[ElementSet], list[ElementSet]]]:
+    """Split a launch's fragments (each as first seen) into separate events.
+
+    Fragments first seen more than ``gap_days`` after the previous ones belong
+    to a later event when the earlier pieces were still tracked then (a
+    history holding old pieces and a fresh cloud; a parent that broke up
+    twice).  Earlier pieces that were not (a snapshot's stale sets of pieces
+    since decayed: Cosmos 2491's of January 2020 beside its May sets) stay
+    with the later ones.  Groups smaller than ``min_fragments`` are strays:
+    they join the nearest event's count but do not date it.  With no group
+    large enough, the whole launch is one candidate, as in a snapshot.
+    """
+    fs = sorted(first_sets, key=lambda s: s.epoch)
+    runs: list[list[ElementSet]] = [[fs[0]]]
+    for a, b in zip(fs, fs[1:]):
+        if (b.epoch - a.epoch).total_seconds() > gap_days * DAY_S:
+            runs.append([b])
+        else:
+            runs[-1].append(b)
+    merged: list[list[ElementSet]] = [runs[0]]
+    for r in runs[1:]:
+        prev = merged[-1]
+        tracked = sum(1 for s in prev if last_seen[s.norad_id] >= r[0].epoch)
+        if 2 * tracked >= len(prev):
+            merged.append(r)
+        else:
+            prev.extend(r)
+    runs = merged
+    full = [r for r in runs if len(r) >= min_fragments]
+    if not full:
+        return [(fs, [])]
+    out: list[tuple[list[ElementSet], list[ElementSet]]] = [(r, []) for r in full]
+    for r in runs:
+        if len(r) >= min_fragments:
+            continue
+        for s in r:
+            def dist(run: list[ElementSet]) -> float:
+                if s.epoch < run[0].epoch:
+                    return (run[0].epoch - s.epoch).total_seconds()
+                return max(0.0, (s.epoch - run[-1].epoch).total_seconds())
+            k = min(range(len(full)), key=lambda k: dist(full[k]))
+            out[k][1].append(s)
+    return out
 
 
 def _inclination_deg(normals: np.ndarray) -> np.ndarray:
@@ -334,7 +464,12 @@ def _inclination_deg(normals: np.ndarray) -> np.ndarray:
 
 
 def _base_name(name: str | None) -> str:
-    return (name or "").upper().split(" DEB")[0].strip()
+    """The name a parent and its debris share: ``CZ-4 DEB`` and ``CZ-4 R/B`` give
+    ``CZ-4``, ``OPS 4682 (SNAPSHOT)`` gives ``OPS 4682``."""
+    n = (name or "").upper().split(" DEB")[0]
+    n = re.sub(r"\s*\([^)]*\)\s*$", "", n)
+    n = re.sub(r"\s+R/B\b.*$", "", n)
+    return n.strip()
 
 
 def _name_votes(frags: Sequence[ElementSet]) -> dict[str, int]:
@@ -344,6 +479,22 @@ def _name_votes(frags: Sequence[ElementSet]) -> dict[str, int]:
         if f.name and " DEB" in f" {f.name.upper()}":
             votes[_base_name(f.name)] += 1
     return votes
+
+
+_PLACEHOLDER_NAME = re.compile(r"(OBJECT [A-Z]{1,3}|TBA.*|TO BE ASSIGNED.*|UNKNOWN.*|)")
+
+
+def _parent_type(parent: ElementSet, otype) -> str:
+    """PAYLOAD, ROCKET BODY, DEBRIS, or UNKNOWN: the catalog's type, else the
+    name's (``R/B``; a placeholder name such as ``OBJECT C`` says nothing)."""
+    t = (otype(parent) or "").strip().upper()
+    if t:
+        return "UNKNOWN" if t in ("TBA", "UNK") else t
+    if _is_rocket_body(parent):
+        return "ROCKET BODY"
+    if _PLACEHOLDER_NAME.fullmatch((parent.name or "").strip().upper()):
+        return "UNKNOWN"
+    return "PAYLOAD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,11 +545,31 @@ def _nodal_convergence(frags: Sequence[ElementSet], max_age_days: float) -> _Nod
     return _NodalAge(epoch=epoch, coherence=peak, half_width_days=half)
 
 
-def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_days,
-                  dispersion_ok_km, collision_km, min_fragments) -> Breakup | None:
+def _speed_km_s(es: ElementSet, when: datetime) -> float | None:
+    jd, fr = datetime_to_jd(when)
+    e, _, v = es.to_satrec().sgp4(jd, fr)
+    return float(np.linalg.norm(v)) if e == 0 else None
+
+
+def _earliest_seen(frags: Sequence[ElementSet]) -> list[ElementSet]:
+    """The fragments first seen nearest the event (least back-propagation error):
+    the first :data:`_MIN_FRAGMENTS_USED`, and those seen within
+    :data:`_USED_SPAN_DAYS` of the last of them, at most
+    :data:`_MAX_FRAGMENTS_USED` (``frags`` sorted by epoch).  Later-catalogued
+    pieces, propagated back over weeks more, blur the minimum: adding the
+    pieces first seen in January 2022 to Cosmos 1408's November cloud moved its
+    dispersion epoch from 02:45 to 03:11 UTC."""
+    k = min(len(frags), _MIN_FRAGMENTS_USED) - 1
+    limit = frags[k].epoch + timedelta(days=_USED_SPAN_DAYS)
+    return [f for f in frags if f.epoch <= limit][:_MAX_FRAGMENTS_USED]
+
+
+def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list[ElementSet],
+                  strays: list[ElementSet]) -> Breakup | None:
+    by_id, max_back_days = ctx.by_id, ctx.max_back_days
     frags = sorted(frags, key=lambda s: s.epoch)
     first_frag_epoch = frags[0].epoch
-    used = frags[:_MAX_FRAGMENTS_USED]  # earliest epochs: least propagation error
+    used = _earliest_seen(frags)
     # fragments' median plane at the earliest fragment epoch, and how far they spread about it
     normals = _plane_normals(used, first_frag_epoch)
     if not np.isfinite(normals).all(axis=1).any():
@@ -410,10 +581,16 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
     spread = float(np.nanmedian(_angle_deg(normals, med[None, :])))
     coherent = spread <= PLANE_MATCH_DEG
     frag_incl = float(np.nanmedian(_inclination_deg(normals)))
+    hi = first_frag_epoch
+    lo = hi - timedelta(days=max_back_days)
+
+    def window_sets(nid: int) -> list[ElementSet]:
+        """The object's sets that can date an event before ``hi`` by back-propagation."""
+        return [s for s in by_id[nid] if lo <= s.epoch < hi]
+
     scored = []
-    pool = ([m for m in era if not _is_rocket_body(m)] or list(era)) if coherent else list(era)
-    for cand in pool:
-        pre = [s for s in by_id[cand.norad_id] if s.epoch < first_frag_epoch]
+    for cand in era:
+        pre = [s for s in by_id[cand.norad_id] if s.epoch < hi]
         ref = pre[-1] if pre else by_id[cand.norad_id][0]
         n_ref = _plane_normals([ref], first_frag_epoch)[0]
         if not np.all(np.isfinite(n_ref)):
@@ -424,9 +601,46 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
     if not scored:
         return None
     scored.sort(key=lambda x: x[0])
+    votes = _name_votes([ctx.newest[f.norad_id] for f in frags])
+    dispersions: dict[int, _Dispersion | None] = {}
+
+    def dispersion_of(nid: int) -> _Dispersion | None:
+        if nid not in dispersions:
+            ws = window_sets(nid)
+            dispersions[nid] = _dispersion_epoch(ws, used, ws[0].epoch, hi) if ws else None
+        return dispersions[nid]
+
+    def accepted(d: _Dispersion | None) -> bool:
+        return (d is not None and d.median_km <= ctx.dispersion_ok_km
+                and d.median_km <= DISPERSION_CONTRAST * d.window_median_km)
+
     parent_by = "plane" if coherent else "inclination"
-    votes = _name_votes(frags)
-    if not coherent:
+    tied: list[ElementSet] = []
+    if coherent:
+        # a fresh cloud shares its parent's plane; a payload and its stage
+        # launched together share it too: the fragments' names decide, then
+        # which one they converge on, then (as before) the payload
+        matching = [x for x in scored if x[1] <= PLANE_MATCH_DEG]
+        if len(matching) > 1:
+            ranked = sorted(matching, key=lambda x: -votes.get(_base_name(x[3].name), 0))
+            top = votes.get(_base_name(ranked[0][3].name), 0)
+            if top > 0 and top > votes.get(_base_name(ranked[1][3].name), 0):
+                choice, parent_by = ranked[0], "fragment names"
+            else:
+                conv = [(dispersion_of(x[3].norad_id), x) for x in matching[:3]]
+                conv = [(d, x) for d, x in conv if accepted(d)]
+                if conv:
+                    best_d, choice = min(conv, key=lambda dx: dx[0].median_km)
+                    parent_by = "minimum dispersion"
+                    # candidates the fragments converge on as well (a stage and its
+                    # payload still sharing an orbit): named, not silently dropped
+                    tied = [x[3] for d, x in conv
+                            if x is not choice and d.median_km <= 1.1 * best_d.median_km]
+                else:
+                    choice = next((x for x in matching if not _is_rocket_body(x[3])), matching[0])
+            scored.remove(choice)
+            scored.insert(0, choice)
+    else:
         # several launch-era objects share an inclination to a few hundredths of
         # a degree; the catalog's own fragment names ("FENGYUN 1C DEB") break the tie
         matching = [x for x in scored if x[2] <= INCLINATION_MATCH_DEG]
@@ -442,30 +656,34 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         return None  # no launch-era object shares the cloud's plane: not this launch's breakup
     if not coherent and not incl_deg <= INCLINATION_MATCH_DEG:
         return None  # no launch-era object at the cloud's inclination
-    candidates = [x[3].norad_id for x in scored if x[2] <= INCLINATION_MATCH_DEG] if not coherent else []
+    candidates = ([x[3].norad_id for x in scored if x[2] <= INCLINATION_MATCH_DEG] if not coherent
+                  else [x[3].norad_id for x in scored if x[1] <= PLANE_MATCH_DEG])
 
-    # 3. epoch from minimum dispersion, when the parent's pre-event set is
-    # recent enough for SGP4 back-propagation to mean something
-    hi = first_frag_epoch
-    lo = hi - timedelta(days=max_back_days)
-    epoch, disp, method, width, nodal = None, None, "", None, None
+    # 3. epoch from minimum dispersion, the parent followed with its set in
+    # force at each time, over the sets recent enough for SGP4
+    # back-propagation to mean something
+    epoch, disp, method, width, nodal, got = None, None, "", None, None, None
+    uncertainty_s: float | None = None
     dated_by_dispersion = False
     if not has_pre:
         method = "no parent element set from before the fragments"
-    elif parent_ref.epoch < lo:
+    elif not window_sets(parent.norad_id):
         method = (
             f"parent's last pre-event element set is more than {max_back_days:g} days before the "
             "first fragment's: too long for SGP4 back-propagation"
         )
     else:
-        got = _dispersion_epoch(parent_ref, used, parent_ref.epoch, hi)
+        got = dispersion_of(parent.norad_id)
         if got is not None:
-            disp = round(got.median_km, 3)
-            sharp = got.median_km <= DISPERSION_CONTRAST * got.window_median_km
-            if got.median_km <= dispersion_ok_km and sharp:
+            if accepted(got):
                 epoch = got.epoch
+                disp = round(got.median_km, 3)
                 dated_by_dispersion = True
                 width = round(got.width_s, 1)
+                uncertainty_s = round(got.half_width_s, 1)
+                # the set in force at the event: it shows the parent before it
+                ws = window_sets(parent.norad_id)
+                parent_ref = next((s for s in reversed(ws) if s.epoch <= epoch), ws[0])
                 method = "minimum dispersion of fragments about the parent (SGP4 back-propagation)"
             else:
                 method = (
@@ -480,60 +698,113 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
                 f"+-{nodal.half_width_days:.1f} days; {method}"
             )
             epoch = nodal.epoch
+            uncertainty_s = round(nodal.half_width_days * DAY_S, 0)
+            if has_pre and epoch < parent_ref.epoch:
+                method += (
+                    f"; the parent has an element set of {iso_z(parent_ref.epoch, 0)}, after this "
+                    "estimate: if it shows the parent intact, the event was later"
+                )
         else:
             method = f"{method}; the fragments' nodes do not converge within {NODAL_MAX_AGE_DAYS:g} days"
             nodal = None
 
-    # 4. collision partner among contemporaneous element sets: needs a pre-event
-    # parent set, and either an epoch or a cloud that appeared long after that
-    # set (for a fresh, undated cloud the dispersion search found no event)
-    # (a node-convergence epoch is days uncertain: too loose to screen around)
-    partner_epoch = epoch if dated_by_dispersion else None
-    partner = (_collision_partner(parent_ref, by_id, launch, partner_epoch, collision_km, hi)
-               if has_pre and (dated_by_dispersion or not fresh) else None)
-    parent_type = (otype(parent) or ("ROCKET BODY" if _is_rocket_body(parent) else "PAYLOAD")).upper()
-    alternatives: tuple[str, ...] = ()
+    # 4. collision partner among contemporaneous element sets.  At a
+    # dispersion epoch: whoever passed within collision_km of the parent then.
+    # Without one (the parent's last set before the cloud is long before it):
+    # an approach in the three days after that set counts only when the
+    # partner is an intact object (not itself debris) whose launch shows
+    # fragments first seen after it -- a collision makes two clouds, and in a
+    # full catalog some object passes within a few km of any satellite every
+    # few days (two snapshots of 2018 and 2020 gave 148 such 'collisions'
+    # before this rule; old clouds keep adding newly catalogued pieces, so a
+    # debris partner's launch always seems to).
+    alternatives: list[str] = []
+    partner = None
+    corroborating = 0
+    if dated_by_dispersion:
+        near = _collision_partners(parent_ref, by_id, launch, epoch, ctx.collision_km, hi)
+        if near:
+            partner = near[0]
+            corroborating = _fragments_after(ctx, partner, hi)
+    elif has_pre and not fresh:
+        for cand in _collision_partners(parent_ref, by_id, launch, None, ctx.collision_km, hi):
+            other = ctx.newest[cand.object_id]
+            intact = not _is_debris(other) and (ctx.otype(other) or "").upper() != "DEBRIS"
+            n = _fragments_after(ctx, cand, cand.tca)
+            if intact and n >= ctx.min_fragments:
+                partner, corroborating = cand, n
+                break
+            if not alternatives:
+                alternatives.append(
+                    f"collision with {cand.object_id} {cand.name or ''}".rstrip()
+                    + f": it passed {cand.miss_km} km from the parent on {iso_z(cand.tca, 0)}, in "
+                    "the three days after the parent's last element set before the cloud, but "
+                    + ("it is itself debris" if not intact else
+                       "no fragments of its own were first seen after that")
+                )
+    parent_type = _parent_type(parent, ctx.otype)
     dated_by_partner = False
     if partner is not None:
         classification = "collision"
+        alternatives = []
         if not dated_by_dispersion:
-            epoch, method = partner[2], "time of closest approach with the collision partner"
+            epoch, method = partner.tca, "time of closest approach with the collision partner"
             dated_by_partner = True
+            uncertainty_s = round(ctx.collision_km / max(partner.relative_speed_km_s, 1e-3), 1)
         confidence = 0.9
     elif dated_by_dispersion:
         # dated by dispersion about the parent's pre-event set, no partner
         if parent_type == "PAYLOAD":
             classification = "destructive test"
-            alternatives = (
+            alternatives.append(
                 "an anomalous payload breakup (battery, propulsion, pressure vessel) leaves the "
-                "same signature in element sets; confirm with launch and notification reports",
+                "same signature in element sets; confirm with launch and notification reports"
             )
         else:
             classification = "explosion or anomaly"
-        confidence = 0.7
+            if parent_type == "UNKNOWN":
+                alternatives.append(
+                    "destructive test: the parent's object type is unknown; if it was a payload, "
+                    "fragmenting with no collision partner is that signature (give a SATCAT file)"
+                )
+        confidence = 0.7 if parent_type != "UNKNOWN" else 0.5
     else:
         # no epoch fixed against a pre-event parent set (none, or no sharp
         # dispersion minimum): nothing in the element sets tells the causes
         # apart, and the tool does not guess
-        if len(frags) < max(min_fragments, NODAL_MIN_FRAGMENTS if epoch else MIN_UNDATED_FRAGMENTS):
+        if len(frags) < max(ctx.min_fragments, NODAL_MIN_FRAGMENTS if epoch else MIN_UNDATED_FRAGMENTS):
             return None  # a few pieces released at unknown times: not evidence of a breakup
         classification = "undetermined"
-        alternatives = (
+        alternatives = [
             "explosion or anomaly (battery, propulsion, pressure vessel)",
             "collision with an object whose element sets are not here",
             "destructive test",
-        )
+            *alternatives,
+        ]
         confidence = 0.3
+    for t in tied:
+        alternatives.append(
+            f"the parent may be {t.norad_id} {t.name or ''}".rstrip()
+            + f" ({_parent_type(t, ctx.otype).lower()}): the fragments converge on it as closely"
+        )
     # a place only for an epoch fixed against the parent's pre-event set
     place = (_geodetic(parent_ref, epoch)
              if epoch is not None and has_pre and (dated_by_dispersion or dated_by_partner) else None)
+    place_unc = None
+    if place is not None and uncertainty_s is not None:
+        v = _speed_km_s(parent_ref, epoch)
+        place_unc = round(v * uncertainty_s, 1) if v is not None else None
+    sources: dict[str, int] = defaultdict(int)
+    for f in frags:
+        sources[f.source or "?"] += 1
+    all_frags = frags + list(strays)
     return Breakup(
         parent=parent.norad_id,
         parent_name=parent.name,
-        owner=owners.get(parent.norad_id) or parent.owner,
+        owner=ctx.owners.get(parent.norad_id) or parent.owner,
         launch=launch,
-        fragments=len(frags),
-        fragment_ids=tuple(sorted(f.norad_id for f in frags)),
+        fragments=len(all_frags),
+        fragment_ids=tuple(sorted(f.norad_id for f in all_frags)),
         classification=classification,
         epoch_estimate=epoch,
         epoch_method=method,
@@ -541,14 +812,17 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
         latitude_deg=place[0] if place else None,
         longitude_deg=place[1] if place else None,
         altitude_km=place[2] if place else None,
-        collision_partner=partner[0] if partner else None,
-        collision_partner_name=partner[1] if partner else None,
-        collision_miss_km=partner[3] if partner else None,
+        collision_partner=partner.object_id if partner else None,
+        collision_partner_name=partner.name if partner else None,
+        collision_miss_km=partner.miss_km if partner else None,
         confidence=confidence,
-        benign_alternatives=alternatives,
+        benign_alternatives=tuple(alternatives),
+        epoch_uncertainty_s=uncertainty_s,
+        place_uncertainty_km=place_unc,
         evidence={
             "parent_element_set_epoch": iso_z(parent_ref.epoch, 3),
             "parent_element_set": set_ref(parent_ref),
+            "parent_type": parent_type,
             "parent_plane_match_deg": round(plane_deg, 3),
             "parent_inclination_match_deg": round(incl_deg, 3),
             "fragment_plane_spread_deg": round(spread, 3),
@@ -556,15 +830,40 @@ def _assess_cloud(launch, era, frags, by_id, newest, owners, otype, max_back_day
             "parent_chosen_by": parent_by,
             "fragment_names": dict(sorted(votes.items(), key=lambda kv: -kv[1])[:3]),
             "fragments_used": len(used),
+            "fragment_element_sets": [set_ref(f) for f in frags[:5]],
+            "fragment_sources": dict(sorted(sources.items(), key=lambda kv: -kv[1])),
+            "fragments_from_earlier_or_later": len(strays),
             "earliest_fragment_epoch": iso_z(first_frag_epoch, 3),
+            "event_before": iso_z(first_frag_epoch, 3),
+            "event_after": iso_z(parent_ref.epoch, 3) if dated_by_dispersion else None,
+            "dispersion_minimum_km": round(got.median_km, 3) if got is not None else None,
+            "dispersion_typical_km": round(got.window_median_km, 3) if got is not None else None,
             "epoch_minimum_width_s": width,
             "nodal_coherence": round(nodal.coherence, 3) if nodal is not None else None,
+            "collision_partner_element_set": set_ref(partner.element_set) if partner else None,
+            "collision_partner_fragments_after": corroborating if partner else None,
         },
     )
 
 
-def _collision_partner(parent_ref: ElementSet, by_id, launch, epoch, collision_km, hi):
-    """(id, name, tca, miss_km) of the closest other object within ``collision_km``, or None."""
+@dataclass(frozen=True, slots=True)
+class _Approach:
+    object_id: int
+    name: str | None
+    tca: datetime
+    miss_km: float
+    relative_speed_km_s: float
+    element_set: ElementSet
+
+
+def _fragments_after(ctx: _Context, partner: _Approach, when: datetime) -> int:
+    """Fragments of the partner's launch first seen after ``when``."""
+    launch = launch_of(ctx.newest[partner.object_id].intl_designator)
+    return sum(1 for t in ctx.first_seen.get(launch, ()) if t > when) if launch else 0
+
+
+def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_km, hi):
+    """Other objects passing within ``collision_km`` of the parent, closest first."""
     from orbitwatch.screening import screen
 
     if epoch is not None:
@@ -574,7 +873,7 @@ def _collision_partner(parent_ref: ElementSet, by_id, launch, epoch, collision_k
         start = parent_ref.epoch
         span_s = min((hi - start).total_seconds(), 3 * DAY_S)
     if span_s <= 0:
-        return None
+        return []
     window_mid = start + timedelta(seconds=span_s / 2)
     others = []
     for nid, sets in by_id.items():
@@ -585,10 +884,16 @@ def _collision_partner(parent_ref: ElementSet, by_id, launch, epoch, collision_k
         if abs((s.epoch - window_mid).total_seconds()) <= 10 * DAY_S:
             others.append(s)
     if not others:
-        return None
+        return []
     res = screen([parent_ref, *others], start, span_s, collision_km,
                  primaries=[parent_ref.norad_id])
-    if not res.conjunctions:
-        return None
-    c = min(res.conjunctions, key=lambda c: c.miss_distance_km)
-    return c.object_2, c.object_2_name, c.tca, round(c.miss_distance_km, 3)
+    chosen = {s.norad_id: s for s in others}
+    out = []
+    for c in sorted(res.conjunctions, key=lambda c: c.miss_distance_km):
+        other = c.object_2 if c.object_1 == parent_ref.norad_id else c.object_1
+        name = c.object_2_name if c.object_1 == parent_ref.norad_id else c.object_1_name
+        if other not in chosen or any(a.object_id == other for a in out):
+            continue
+        out.append(_Approach(other, name, c.tca, round(c.miss_distance_km, 3),
+                             float(c.relative_speed_km_s), chosen[other]))
+    return out

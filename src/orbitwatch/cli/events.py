@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -76,9 +77,14 @@ def breakups_command(
     """
     from orbitwatch.behavior.breakups import find_breakups
     from orbitwatch.cli.sources import load_element_sets
+    from orbitwatch.timeutil import iso_z
 
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    if min_fragments < 1:
+        fail(f"--min-fragments must be at least 1, not {min_fragments}")
+    if not (math.isfinite(max_back_days) and 0 < max_back_days <= 366):
+        fail(f"--max-back-days must be a number of days in (0, 366], not {max_back_days}")
     catalog = with_extra_paths(catalog, ctx, "--catalog")
     sets = load_element_sets(catalog, db, history=True)
     if not sets:
@@ -91,6 +97,7 @@ def breakups_command(
     if fmt == "jsonl":
         for b in found:
             out.print(json.dumps(b.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        _warn_unknown_owners(found)
         return
     t = Table(title=f"{len(found)} fragmentation event(s)", show_edge=False)
     for col in ("parent", "owner", "fragments", "class", "epoch (UTC)", "place", "collided with"):
@@ -101,15 +108,43 @@ def breakups_command(
             f"{b.latitude_deg:.1f}, {b.longitude_deg:.1f}, {b.altitude_km:.0f} km"
             if b.latitude_deg is not None else "-"
         )
+        if place != "-" and b.place_uncertainty_km is not None:
+            place += f" (±{b.place_uncertainty_km:.0f} km along track)"
+        when = d["epoch_estimate"] or "unknown"
+        if b.epoch_estimate is not None and b.epoch_uncertainty_s is not None:
+            when = f"{iso_z(b.epoch_estimate, 0)} ±{_duration(b.epoch_uncertainty_s)}"
         t.add_row(
             f"{b.parent} {b.parent_name or ''}", b.owner or "?", str(b.fragments),
-            b.classification, d["epoch_estimate"] or "unknown", place,
+            b.classification, when, place,
             f"{b.collision_partner} ({b.collision_miss_km} km)" if b.collision_partner else "-",
         )
     out.print(t)
     for b in found:
         if b.epoch_estimate is None:
-            err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False)
+            err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False, markup=False)
+    _warn_unknown_owners(found)
+
+
+def _warn_unknown_owners(found) -> None:
+    unknown = [b.parent for b in found if not b.owner]
+    if unknown:
+        err.print(
+            f"warning: owner unknown for {len(unknown)} parent(s) ({', '.join(map(str, unknown[:5]))}"
+            f"{', ...' if len(unknown) > 5 else ''}): add a SATCAT file to --catalog, or ingest one",
+            highlight=False, markup=False,
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} d"
 
 
 @detect_app.command("geo", context_settings=MANY_PATHS)
