@@ -321,3 +321,35 @@ def test_cli_rejects_impossible_options():
         res = runner.invoke(app, ["detect", "breakups", "--catalog", path, opt, val])
         assert res.exit_code != 0 and opt in res.output, (opt, val, res.output)
         assert "Traceback" not in res.output
+
+
+def test_pieces_without_a_designator_join_the_parent_whose_orbit_they_intersect():
+    # Cosmos 1408's pieces as a feed of analyst objects (no international
+    # designator): grouped by orbit with the parent, the event is still found
+    # and dated against the parent's pre-event set
+    from dataclasses import replace
+    pre = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")
+    cloud = [replace(s, intl_designator=None) if s.norad_id not in (13552, 13553) else s
+             for s in _sets("events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt")]
+    [b] = find_breakups(pre + cloud, owners={13552: "CIS"})
+    assert b.parent == 13552 and b.classification == "destructive test"
+    assert b.evidence["fragments_by_orbit"] >= 80 and b.fragments == b.evidence["fragments_by_orbit"]
+    event = datetime(2021, 11, 15, 2, 47, tzinfo=UTC)
+    assert abs((b.epoch_estimate - event).total_seconds()) < 10 * 60
+
+
+def test_undesignated_old_debris_joins_no_one():
+    # 1,500 pieces of old debris in the 2018 catalog stripped of their
+    # designators: their orbits cross many parents', but none converges on one
+    import random
+    from dataclasses import replace
+
+    from orbitwatch.behavior.breakups import _is_debris
+    sets = _sets("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+    recent = datetime(2018, 8, 19, tzinfo=UTC)  # sets of the snapshot's last day: parents before them
+    deb = sorted(s.norad_id for s in sets if _is_debris(s) and s.epoch >= recent)
+    strip = set(random.Random(1).sample(deb, 1500))
+    found = find_breakups([replace(s, intl_designator=None) if s.norad_id in strip else s
+                           for s in sets])
+    assert found and all(b.evidence["fragments_by_orbit"] == 0 for b in found)
+    assert {b.classification for b in found} == {"undetermined"}

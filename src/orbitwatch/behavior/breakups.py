@@ -382,8 +382,21 @@ def find_breakups(
     ctx = _Context(by_id, newest, owners, otype, first_seen, max_back_days, dispersion_ok_km,
                    collision_km, min_fragments)
 
+    # objects with no international designator (analyst objects; new pieces
+    # not yet catalogued) join the cloud of a parent whose orbit they intersect
+    orphans = [by_id[nid][0] for nid, es in newest.items()
+               if not any(launch_of(s.intl_designator) for s in by_id[nid])
+               and not _is_deployment(es, otype)]
+    by_orbit: dict[int, list[ElementSet]] = {}
+    if len(orphans) >= min_fragments:
+        parents = [m for era, _ in clouds.values() for m in era]
+        by_orbit = _associate_by_orbit(ctx, orphans, parents)
+    orbit_ids = {s.norad_id for pieces in by_orbit.values() for s in pieces}
+
     found: list[Breakup] = []
     for launch, (era, frags) in clouds.items():
+        extra = [newest[s.norad_id] for m in era for s in by_orbit.get(m.norad_id, ())]
+        frags = frags + extra
         if len(frags) < min_fragments or not era:
             continue
         # each fragment as first seen: the set nearest the event
@@ -391,6 +404,8 @@ def find_breakups(
                                      max_back_days, min_fragments):
             b = _assess_cloud(ctx, launch, era, burst, strays)
             if b is not None:
+                n = sum(1 for f in b.fragment_ids if f in orbit_ids)
+                b.evidence["fragments_by_orbit"] = n  # no designator: joined by orbit
                 found.append(b)
     found.sort(
         key=lambda b: b.epoch_estimate or datetime.min.replace(tzinfo=UTC), reverse=True
@@ -896,4 +911,88 @@ def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_
             continue
         out.append(_Approach(other, name, c.tca, round(c.miss_distance_km, 3),
                              float(c.relative_speed_km_s), chosen[other]))
+    return out
+
+
+#: an undesignated object joins a parent's cloud when its orbit intersects the
+#: parent's: planes within PLANE_MATCH_DEG and radial ranges overlapping
+#: within this margin, km
+ORBIT_OVERLAP_KM = 25.0
+#: most parents tried per undesignated cloud (each costs a dispersion search)
+_MAX_ORBIT_PARENTS = 5
+#: an undesignated cloud dated this soon after its parent's first set is taken for a deployment
+_DEPLOYMENT_DAYS = 3.0
+_MU_KM3_S2 = 398600.4418
+
+
+def _radial_range_km(es: ElementSet) -> tuple[float, float]:
+    n = es.mean_motion_rev_day * 2.0 * math.pi / DAY_S
+    a = (_MU_KM3_S2 / n**2) ** (1.0 / 3.0)
+    return a * (1.0 - es.eccentricity), a * (1.0 + es.eccentricity)
+
+
+def _associate_by_orbit(ctx: _Context, orphans: list[ElementSet],
+                        parents: list[ElementSet]) -> dict[int, list[ElementSet]]:
+    """Undesignated objects (each as first seen) assigned to the parent whose
+    orbit they intersect, when the fragments converge on it at one instant.
+
+    New fragments are often tracked for weeks as analyst objects before they
+    are catalogued under their parent's designator.  An orbit that intersects
+    a parent's (coplanar within :data:`PLANE_MATCH_DEG`, radial ranges
+    overlapping) is necessary for a piece of it but not sufficient: a
+    constellation plane holds many such parents, and old debris is everywhere.
+    So a group is kept only when its dispersion about the parent has a sharp
+    minimum (:func:`_dispersion_epoch`): an event dated against the parent's
+    own set from before the pieces.  Returns parent id -> its pieces.
+    """
+    orphans = sorted(orphans, key=lambda s: s.epoch)
+    hi = orphans[0].epoch
+    lo = hi - timedelta(days=ctx.max_back_days)
+    pool = []
+    for p in parents:
+        ws = [s for s in ctx.by_id[p.norad_id] if lo <= s.epoch < hi]
+        if ws:
+            pool.append(ws[-1])
+    if not pool or len(orphans) < ctx.min_fragments:
+        return {}
+    t_c = orphans[len(orphans) // 2].epoch
+    n_orph = _plane_normals(orphans, t_c)
+    n_par = _plane_normals(pool, t_c)
+    r_orph = np.array([_radial_range_km(s) for s in orphans])
+    r_par = np.array([_radial_range_km(s) for s in pool])
+    cos_lim = math.cos(math.radians(PLANE_MATCH_DEG))
+    members: dict[int, list[int]] = defaultdict(list)
+    for k0 in range(0, len(pool), 2000):
+        cos = n_orph @ n_par[k0:k0 + 2000].T  # (orphans, parents)
+        overlap = ((r_orph[:, None, 0] <= r_par[None, k0:k0 + 2000, 1] + ORBIT_OVERLAP_KM)
+                   & (r_orph[:, None, 1] >= r_par[None, k0:k0 + 2000, 0] - ORBIT_OVERLAP_KM))
+        hit = np.nan_to_num(cos, nan=-1.0) >= cos_lim
+        for i, j in zip(*np.nonzero(hit & overlap)):
+            members[k0 + int(j)].append(int(i))
+    ranked = sorted((j for j in members if len(members[j]) >= ctx.min_fragments),
+                    key=lambda j: -len(members[j]))[:_MAX_ORBIT_PARENTS]
+    taken: set[int] = set()
+    out: dict[int, list[ElementSet]] = {}
+    for j in ranked:
+        idx = [i for i in members[j] if i not in taken]
+        if len(idx) < ctx.min_fragments:
+            continue
+        pieces = [orphans[i] for i in idx]
+        ws = [s for s in ctx.by_id[pool[j].norad_id] if lo <= s.epoch < pieces[0].epoch]
+        if not ws:
+            continue
+        d = _dispersion_epoch(ws, _earliest_seen(pieces), ws[0].epoch, pieces[0].epoch)
+        # pieces that left the parent within days of its first set are more
+        # likely a deployment (a rideshare's cubesats from their stage) than a
+        # breakup: without designators or types the sets cannot tell them apart
+        # (the parent's first set counts as its launch when it is of the
+        # launch year its designator gives)
+        first = ctx.by_id[pool[j].norad_id][0]
+        launch_year = (launch_of(ctx.newest[pool[j].norad_id].intl_designator) or "0")[:4]
+        deployment = (d is not None and str(first.epoch.year) == launch_year
+                      and (d.epoch - first.epoch).total_seconds() <= _DEPLOYMENT_DAYS * DAY_S)
+        if (d is not None and d.median_km <= ctx.dispersion_ok_km
+                and d.median_km <= DISPERSION_CONTRAST * d.window_median_km and not deployment):
+            out[pool[j].norad_id] = pieces
+            taken.update(idx)
     return out
