@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -145,7 +146,7 @@ def _empty(tmp_path):
 def test_bad_rules_file_names_file_rule_and_field(tmp_path):
     p = tmp_path / "rules.yaml"
     p.write_text("rules:\n  - id: x\n    check: nope\n    severity: high\n    source: s\n")
-    with pytest.raises(RulesError, match=r"rules.yaml: rule x: field 'check'"):
+    with pytest.raises(RulesError, match=r"rules.yaml:3: rule x: field 'check'"):
         load_rules(p)
     res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
     assert res.exit_code == 1 and "field 'check'" in res.output
@@ -282,8 +283,47 @@ def test_bad_rule_parameters_name_the_rule_and_field(tmp_path, params, message):
     p = tmp_path / "rules.yaml"
     p.write_text("rules:\n  - id: x\n    check: unsafe_approach\n    severity: high\n"
                  f"    source: s\n    params:\n      {params}\n")
-    with pytest.raises(RulesError, match=r"rules.yaml: rule x: params: " + message):
+    with pytest.raises(RulesError, match=r"rules.yaml:7: rule x: params: " + message):
         load_rules(p)
+
+
+UNSAFE = ("  - id: unsafe-approach\n    check: unsafe_approach\n    severity: high\n"
+          "    source: s\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # a misspelt params: the defaults would be used without a word
+    ("rules:\n" + UNSAFE + "    parms:\n      miss_km_leo: 3\n",
+     r"rules.yaml:6: rule unsafe-approach: field 'parms' is not a rule field \(use id, title"),
+    # the same id twice: which of the two a finding names would be ambiguous
+    ("rules:\n" + UNSAFE + UNSAFE.replace("high", "low"),
+     r"rules.yaml:6: rule unsafe-approach: field 'id': 'unsafe-approach' is already the id "
+     r"of the rule at line 2"),
+    # a field given twice (YAML keeps the last one silently)
+    ("rules:\n" + UNSAFE + "    severity: low\n",
+     r"rules.yaml:6: rule unsafe-approach: field 'severity' is given twice"),
+    ("rules:\n" + UNSAFE + "    params:\n      miss_km_leo: 3\n      miss_km_leo: 4\n",
+     r"rules.yaml:8: rule unsafe-approach: params: field 'miss_km_leo' is given twice"),
+    ("rules:\n" + UNSAFE.replace("high", "severe"),
+     r"rules.yaml:4: rule unsafe-approach: field 'severity': 'severe' is not one of"),
+    ("rules:\n  - id: x\n    check: unsafe_approach\n    source: s\n",
+     r"rules.yaml:2: rule x: field 'severity' is missing"),
+    ("rulez: []\nrules:\n" + UNSAFE, r"rules.yaml:1: field 'rulez' is not known"),
+])
+def test_rules_file_errors_name_file_line_rule_and_field(tmp_path, text, message):
+    p = tmp_path / "rules.yaml"
+    p.write_text(text)
+    with pytest.raises(RulesError, match=message):
+        load_rules(p)
+    res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
+    assert res.exit_code == 1 and re.search(message, " ".join(res.output.split()))
+
+
+def test_default_rules_load_with_their_parameters():
+    rules = {r.id: r for r in load_rules()}
+    assert len(rules) == 4
+    assert rules["unsafe-approach"].params == {"miss_km_leo": 1.0, "miss_km_deep": 5.0,
+                                               "pc_threshold": 1.0e-4}
 
 
 def test_an_event_record_missing_a_field_names_file_line_and_field(tmp_path):
