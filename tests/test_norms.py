@@ -376,3 +376,60 @@ def test_an_approach_inside_the_handbooks_screening_volume_is_unsafe():
     assert "inside its screening volume 10x10x10 km" in f.summary
     assert evaluate([_prox("US", "PRC", 4.0, **geo)], rules)  # no offset given: the 5 km rule
     assert not evaluate([_prox("US", "PRC", 12.0, closest_rtn_km=[0.0, 12.0, 0.0], **geo)], rules)
+
+
+def _labelled_store(tmp_path, asset_name="A", object_name="B"):
+    """The manoeuvre-then-approach store, its records contributed by JP and
+    released to US: the findings judged from them go no wider."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    prox = _prox("JPN", "CIS", 0.4, after_maneuver=True, asset_name=asset_name,
+                 object_name=object_name, last_time="2026-05-30T12:00:00Z", trend="closing")
+    store_events(engine, [_mnvr(), prox], partner="JP", releasable_to="US")
+    engine.dispose()
+    return db
+
+
+def _jsonl(res) -> list[dict]:
+    assert res.exit_code == 0, res.output
+    return [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+
+
+def test_norms_jsonl_findings_carry_their_label_and_stored_id(tmp_path):
+    db = _labelled_store(tmp_path)
+    args = ["norms", "--db", db, "--partner", "US", "--releasable-to", "ALL", "--format", "jsonl"]
+    # not stored: the label each finding would be stored with (US's, released no
+    # wider than its JP-to-US inputs: to nobody but US and JP), and no id
+    judged = _jsonl(CliRunner().invoke(app, args))
+    assert {f["rule"] for f in judged} >= {"unsafe-approach"}
+    for f in judged:
+        assert f["partner"] == "US" and f["releasable_to"] == "JP" and "id" not in f
+    # stored: the stored label and id, as `events` gives them
+    stored = _jsonl(CliRunner().invoke(app, [*args, "--store"]))
+    listed = {r["id"]: r for r in _jsonl(CliRunner().invoke(
+        app, ["events", "--db", db, "--type", "finding", "--format", "jsonl"]))}
+    assert len(stored) == len(judged) == len(listed)
+    for f in stored:
+        row = listed[f["id"]]
+        assert (f["partner"], f["releasable_to"]) == (row["partner"], row["releasable_to"])
+        assert f["rule"] == row["rule"] and f["summary"] == row["summary"]
+    # stored again: the same ids
+    again = _jsonl(CliRunner().invoke(app, [*args, "--store"]))
+    assert [f["id"] for f in again] == [f["id"] for f in stored]
+
+
+def test_jsonl_output_is_the_records_byte_for_byte(tmp_path):
+    # names with what rich would take for markup ([...]) and emoji codes (:name:)
+    asset, obj = "SAT [bold]A[/bold] :rocket:", "DEB :smile: [red]"
+    db = _labelled_store(tmp_path, asset_name=asset, object_name=obj)
+    res = CliRunner().invoke(app, ["events", "--db", db, "--type", "proximity", "--format", "jsonl"])
+    [rec] = _jsonl(res)
+    assert (rec["asset_name"], rec["object_name"]) == (asset, obj)
+    assert res.stdout == json.dumps(rec) + "\n"
+    res = CliRunner().invoke(app, ["norms", "--db", db, "--partner", "US", "--format", "jsonl"])
+    found = _jsonl(res)
+    assert res.stdout == "".join(json.dumps(f) + "\n" for f in found)
+    assert any(asset in f["summary"] or obj in f["summary"] for f in found)

@@ -97,14 +97,14 @@ def _step_ingest(ctx: RunContext) -> None:
         try:
             result = read_file(path)
         except FormatError as exc:
-            err.print(f"[red]{exc}[/]", highlight=False)
+            err.print(str(exc), style="red", highlight=False, markup=False, emoji=False)
             ctx.rejected += 1
             continue
         counts = ingest_parse_result(
             engine, result, partner=ctx.partner, releasable_to=ctx.releasable_to
         )
         for e in result.errors[:20]:
-            err.print(f"  {e}", highlight=False)
+            err.print(f"  {e}", highlight=False, markup=False, emoji=False)
         if len(result.errors) > 20:
             err.print(f"  ... and {len(result.errors) - 20} more rejected records")
         ctx.rejected += counts.rejected
