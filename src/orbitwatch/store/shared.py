@@ -751,7 +751,9 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
     ``n_objects`` of what it may see, a message counting only the failures
     among those sets (the note on unstored conjunctions and a failed job's
     error text stay with the job's partner), and progress as a percentage
-    (a count of chunks tells the catalog's size)."""
+    (a count of chunks tells the catalog's size).  A job finished before
+    revision 0004 has no ``scope``: such a reader gets ``n_objects`` None
+    (unknown) and no message."""
     for j in jobs:
         scope = j.pop("scope", None)
         if j.get("partner") == normalize_partner(visible_to):
@@ -760,6 +762,10 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
         j["done"], j["total"] = (int(100 * int(j.get("done") or 0) / total), 100) if total else (0, 0)
         if j.get("status") == "failed":
             j["message"] = "the screening failed (its partner holds the error)"
+        elif j.get("n_objects") is not None and scope is None:
+            # a job finished before revision 0004 kept no labels of what it
+            # screened: what this reader may see of it is unknown (not 0)
+            j["n_objects"], j["message"] = None, None
         elif j.get("n_objects") is not None:
             seen = [n for p, r, n in (scope or {}).get("sets", []) if is_visible(p, r, visible_to)]
             failed = sum(n for p, r, n in (scope or {}).get("failed", [])
