@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -145,7 +146,7 @@ def _empty(tmp_path):
 def test_bad_rules_file_names_file_rule_and_field(tmp_path):
     p = tmp_path / "rules.yaml"
     p.write_text("rules:\n  - id: x\n    check: nope\n    severity: high\n    source: s\n")
-    with pytest.raises(RulesError, match=r"rules.yaml: rule x: field 'check'"):
+    with pytest.raises(RulesError, match=r"rules.yaml:3: rule x: field 'check'"):
         load_rules(p)
     res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
     assert res.exit_code == 1 and "field 'check'" in res.output
@@ -282,8 +283,47 @@ def test_bad_rule_parameters_name_the_rule_and_field(tmp_path, params, message):
     p = tmp_path / "rules.yaml"
     p.write_text("rules:\n  - id: x\n    check: unsafe_approach\n    severity: high\n"
                  f"    source: s\n    params:\n      {params}\n")
-    with pytest.raises(RulesError, match=r"rules.yaml: rule x: params: " + message):
+    with pytest.raises(RulesError, match=r"rules.yaml:7: rule x: params: " + message):
         load_rules(p)
+
+
+UNSAFE = ("  - id: unsafe-approach\n    check: unsafe_approach\n    severity: high\n"
+          "    source: s\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # a misspelt params: the defaults would be used without a word
+    ("rules:\n" + UNSAFE + "    parms:\n      miss_km_leo: 3\n",
+     r"rules.yaml:6: rule unsafe-approach: field 'parms' is not a rule field \(use id, title"),
+    # the same id twice: which of the two a finding names would be ambiguous
+    ("rules:\n" + UNSAFE + UNSAFE.replace("high", "low"),
+     r"rules.yaml:6: rule unsafe-approach: field 'id': 'unsafe-approach' is already the id "
+     r"of the rule at line 2"),
+    # a field given twice (YAML keeps the last one silently)
+    ("rules:\n" + UNSAFE + "    severity: low\n",
+     r"rules.yaml:6: rule unsafe-approach: field 'severity' is given twice"),
+    ("rules:\n" + UNSAFE + "    params:\n      miss_km_leo: 3\n      miss_km_leo: 4\n",
+     r"rules.yaml:8: rule unsafe-approach: params: field 'miss_km_leo' is given twice"),
+    ("rules:\n" + UNSAFE.replace("high", "severe"),
+     r"rules.yaml:4: rule unsafe-approach: field 'severity': 'severe' is not one of"),
+    ("rules:\n  - id: x\n    check: unsafe_approach\n    source: s\n",
+     r"rules.yaml:2: rule x: field 'severity' is missing"),
+    ("rulez: []\nrules:\n" + UNSAFE, r"rules.yaml:1: field 'rulez' is not known"),
+])
+def test_rules_file_errors_name_file_line_rule_and_field(tmp_path, text, message):
+    p = tmp_path / "rules.yaml"
+    p.write_text(text)
+    with pytest.raises(RulesError, match=message):
+        load_rules(p)
+    res = CliRunner().invoke(app, ["norms", "--events", str(_empty(tmp_path)), "--rules", str(p)])
+    assert res.exit_code == 1 and re.search(message, " ".join(res.output.split()))
+
+
+def test_default_rules_load_with_their_parameters():
+    rules = {r.id: r for r in load_rules()}
+    assert len(rules) == 4
+    assert rules["unsafe-approach"].params == {"miss_km_leo": 1.0, "miss_km_deep": 5.0,
+                                               "pc_threshold": 1.0e-4}
 
 
 def test_an_event_record_missing_a_field_names_file_line_and_field(tmp_path):
@@ -336,3 +376,60 @@ def test_an_approach_inside_the_handbooks_screening_volume_is_unsafe():
     assert "inside its screening volume 10x10x10 km" in f.summary
     assert evaluate([_prox("US", "PRC", 4.0, **geo)], rules)  # no offset given: the 5 km rule
     assert not evaluate([_prox("US", "PRC", 12.0, closest_rtn_km=[0.0, 12.0, 0.0], **geo)], rules)
+
+
+def _labelled_store(tmp_path, asset_name="A", object_name="B"):
+    """The manoeuvre-then-approach store, its records contributed by JP and
+    released to US: the findings judged from them go no wider."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    prox = _prox("JPN", "CIS", 0.4, after_maneuver=True, asset_name=asset_name,
+                 object_name=object_name, last_time="2026-05-30T12:00:00Z", trend="closing")
+    store_events(engine, [_mnvr(), prox], partner="JP", releasable_to="US")
+    engine.dispose()
+    return db
+
+
+def _jsonl(res) -> list[dict]:
+    assert res.exit_code == 0, res.output
+    return [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+
+
+def test_norms_jsonl_findings_carry_their_label_and_stored_id(tmp_path):
+    db = _labelled_store(tmp_path)
+    args = ["norms", "--db", db, "--partner", "US", "--releasable-to", "ALL", "--format", "jsonl"]
+    # not stored: the label each finding would be stored with (US's, released no
+    # wider than its JP-to-US inputs: to nobody but US and JP), and no id
+    judged = _jsonl(CliRunner().invoke(app, args))
+    assert {f["rule"] for f in judged} >= {"unsafe-approach"}
+    for f in judged:
+        assert f["partner"] == "US" and f["releasable_to"] == "JP" and "id" not in f
+    # stored: the stored label and id, as `events` gives them
+    stored = _jsonl(CliRunner().invoke(app, [*args, "--store"]))
+    listed = {r["id"]: r for r in _jsonl(CliRunner().invoke(
+        app, ["events", "--db", db, "--type", "finding", "--format", "jsonl"]))}
+    assert len(stored) == len(judged) == len(listed)
+    for f in stored:
+        row = listed[f["id"]]
+        assert (f["partner"], f["releasable_to"]) == (row["partner"], row["releasable_to"])
+        assert f["rule"] == row["rule"] and f["summary"] == row["summary"]
+    # stored again: the same ids
+    again = _jsonl(CliRunner().invoke(app, [*args, "--store"]))
+    assert [f["id"] for f in again] == [f["id"] for f in stored]
+
+
+def test_jsonl_output_is_the_records_byte_for_byte(tmp_path):
+    # names with what rich would take for markup ([...]) and emoji codes (:name:)
+    asset, obj = "SAT [bold]A[/bold] :rocket:", "DEB :smile: [red]"
+    db = _labelled_store(tmp_path, asset_name=asset, object_name=obj)
+    res = CliRunner().invoke(app, ["events", "--db", db, "--type", "proximity", "--format", "jsonl"])
+    [rec] = _jsonl(res)
+    assert (rec["asset_name"], rec["object_name"]) == (asset, obj)
+    assert res.stdout == json.dumps(rec) + "\n"
+    res = CliRunner().invoke(app, ["norms", "--db", db, "--partner", "US", "--format", "jsonl"])
+    found = _jsonl(res)
+    assert res.stdout == "".join(json.dumps(f) + "\n" for f in found)
+    assert any(asset in f["summary"] or obj in f["summary"] for f in found)

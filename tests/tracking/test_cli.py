@@ -291,3 +291,13 @@ def test_passes_and_tasking_from_database(tmp_path):
     assert (
         ranks.get(1863) == 0 and ranks.get(862) == 1
     )  # conjunction objects lead the priority list
+
+
+def test_sites_jsonl_keeps_names_byte_for_byte(tmp_path):
+    sf = tmp_path / "sites.json"
+    name = "RADAR [A] :satellite:"
+    r = runner.invoke(app, ["sites", "add", name, "--lat", "52", "--lon", "5", "--sites-file", str(sf)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["sites", "list", "--format", "jsonl", "--sites-file", str(sf)])
+    [rec] = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    assert rec["name"] == name and r.stdout == json.dumps(rec) + "\n"

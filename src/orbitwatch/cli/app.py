@@ -35,8 +35,22 @@ DB_HELP = (
 
 def fail(message: str, code: int = 1) -> None:
     """Print one clear error sentence to stderr and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    # the message as written: a file name or a value with [brackets] or :colons: kept
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, emoji=False)
     raise typer.Exit(code)
+
+
+def emit_json_line(record) -> None:
+    """One JSON line on stdout, byte for byte as ``json.dumps`` writes it.
+
+    Machine output does not go through the rich console, which would read
+    ``[...]`` in a name as markup and ``:name:`` as an emoji code, and could
+    wrap a long line."""
+    import json
+
+    sys.stdout.write(json.dumps(record) + "\n")
 
 
 #: lets ``--history A B C`` (a shell glob after the option) name several files

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orbitwatch.cli.app import DB_HELP, MANY_PATHS, app, detect_app, err, fail, out, with_extra_paths
+from orbitwatch.cli.app import (
+    DB_HELP, MANY_PATHS, app, detect_app, emit_json_line, err, fail, out, with_extra_paths)
 
 
 def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dict]:
@@ -96,7 +97,7 @@ def breakups_command(
     )
     if fmt == "jsonl":
         for b in found:
-            out.print(json.dumps(b.to_dict()), soft_wrap=True, highlight=False, markup=False)
+            emit_json_line(b.to_dict())
         _warn_unknown_owners(found)
         return
     t = Table(title=f"{len(found)} fragmentation event(s)", show_edge=False)
@@ -177,9 +178,9 @@ def geo_command(
             for st in geo_track(sets):
                 d = st.to_dict()
                 d["type"] = "geo_state"
-                out.print(json.dumps(d), soft_wrap=True, highlight=False, markup=False)
+                emit_json_line(d)
         for e in events:
-            out.print(json.dumps(e.to_dict()), soft_wrap=True, highlight=False, markup=False)
+            emit_json_line(e.to_dict())
         return
     latest: dict[int, object] = {}
     for st in geo_track(sets):
@@ -278,7 +279,7 @@ def proximity_command(
         fail(str(exc))
     if fmt == "jsonl":
         for e in found:
-            out.print(json.dumps(e.to_dict()), soft_wrap=True, highlight=False, markup=False)
+            emit_json_line(e.to_dict())
         return
     t = Table(title=f"{len(found)} object(s) near {len(ids)} asset(s)", show_edge=False)
     for col in ("asset", "object", "owner", "kind", "closest km", "when", "trend", "after mnvr"):
@@ -322,7 +323,7 @@ def events_command(
             rec = dict(r["payload"] or {})
             rec.update({"id": r["id"], "type": r["kind"], "time": iso_z(r["time"], 3),
                         "partner": r["partner"], "releasable_to": r["releasable_to"]})
-            out.print(json.dumps(rec), soft_wrap=True, highlight=False, markup=False)
+            emit_json_line(rec)
         return
     t = Table(title=f"{len(rows)} event(s)", show_edge=False)
     for col in ("id", "time (UTC)", "type", "object", "what"):
@@ -408,7 +409,10 @@ def norms_command(
     conj = [] if events else _stored_conjunctions(db, visible_to=partner)
     found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj,
                      notices=notice_list)
-    if store:
+    # each finding's label: what it is stored with (--store), else what it would
+    # be stored with (the acting partner; a release no wider than its inputs)
+    recs = [f.to_dict() for f in found]
+    if store or fmt == "jsonl":
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import finding_release, store_events
         from orbitwatch.store.releasability import object_labels
@@ -422,23 +426,31 @@ def norms_command(
         # a stored event keeps its own label: a finding judged from it goes no wider
         own = {} if events else {id(rec): (r["partner"], r["releasable_to"])
                                  for r, rec in zip(rows, records, strict=True)}
-        recs = [f.to_dict() for f in found]
         # an object the partner may see no set of: the store cannot vouch for
         # the file's record, which stays with the partner
         unseen = (partner, partner) if partner and events else None
         release = [finding_release(f, labels, own, partner=partner, releasable_to=releasable_to,
                                    unseen=unseen)
                    for f in found]
+        for d, rel in zip(recs, release, strict=True):
+            # None: no partner may see all its inputs (a host run); it is not stored
+            d.update(partner=partner, releasable_to=rel)
         keep = [k for k, rel in enumerate(release) if rel is not None]
-        new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
-                                releasable_to=releasable_to, per_record=[release[k] for k in keep])
+        if store:
+            ids: list[int] = []
+            new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
+                                    releasable_to=releasable_to,
+                                    per_record=[release[k] for k in keep], ids=ids)
+            for k, i in zip(keep, ids, strict=True):
+                recs[k]["id"] = i
+            err.print(f"stored {new} new finding(s), {old} already stored"
+                      + (f"; {len(recs) - len(keep)} not stored: their inputs are releasable to no "
+                         "common partner (use --partner)" if len(keep) < len(recs) else ""),
+                      highlight=False, markup=False)
         engine.dispose()
-        err.print(f"stored {new} new finding(s), {old} already stored"
-                  + (f"; {len(recs) - len(keep)} not stored: their inputs are releasable to no "
-                     "common partner (use --partner)" if len(keep) < len(recs) else ""))
     if fmt == "jsonl":
-        for f in found:
-            out.print(json.dumps(f.to_dict()), soft_wrap=True, highlight=False, markup=False)
+        for d in recs:
+            emit_json_line(d)
         return
     t = Table(title=f"{len(found)} finding(s)", show_edge=False)
     for col in ("severity", "rule", "responsible", "time", "summary", "benign explanation"):

@@ -47,6 +47,13 @@ class RunContext:
     # what the screening step found, as the norms take it (object_1, object_2, tca,
     # miss_distance_km, pc where assessed); None when this run did not screen
     conjunctions: list[dict] | None = None
+    # what the run derived, stored together by _step_store (one transaction):
+    # the screening's conjunctions (column dicts, Pc where assessed), and the
+    # detectors' records and findings with each one's releasable_to
+    to_store_conjunctions: list[dict] = field(default_factory=list)
+    to_store_events: list[dict] = field(default_factory=list)
+    to_store_release: list[str] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
 
 
 Step = Callable[[RunContext], None]
@@ -84,19 +91,20 @@ def _step_ingest(ctx: RunContext) -> None:
     from orbitwatch.store.db import open_engine
 
     engine = open_engine(ctx.db_url)
-    rows = []
+    rows: list[dict] = []
+    ctx.report["ingest"] = rows  # filled as each file commits (what a failure leaves stored)
     for path in ctx.files:
         try:
             result = read_file(path)
         except FormatError as exc:
-            err.print(f"[red]{exc}[/]", highlight=False)
+            err.print(str(exc), style="red", highlight=False, markup=False, emoji=False)
             ctx.rejected += 1
             continue
         counts = ingest_parse_result(
             engine, result, partner=ctx.partner, releasable_to=ctx.releasable_to
         )
         for e in result.errors[:20]:
-            err.print(f"  {e}", highlight=False)
+            err.print(f"  {e}", highlight=False, markup=False, emoji=False)
         if len(result.errors) > 20:
             err.print(f"  ... and {len(result.errors) - 20} more rejected records")
         ctx.rejected += counts.rejected
@@ -116,7 +124,6 @@ def _step_ingest(ctx: RunContext) -> None:
                 f"duplicate {counts.duplicate}, rejected {counts.rejected}",
                 highlight=False,
             )
-    ctx.report["ingest"] = rows
     engine.dispose()
 
 
@@ -313,12 +320,12 @@ def _step_screen(ctx: RunContext) -> None:
 
 def _assess_and_store(ctx: RunContext, conjunctions, closest, sets) -> list[dict]:
     """Pc, max Pc and tier for the closest approaches (covariance from each object's
-    stored history); every conjunction stored, with its Pc where assessed."""
+    stored history); every conjunction queued for storing (:func:`_step_store`),
+    with its Pc where assessed."""
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.collision.screening_risk import (
         assess_screening, covariance_source, public_fields)
-    from orbitwatch.store.db import open_engine
-    from orbitwatch.store.shared import add_derived_conjunctions
+    from orbitwatch.store.shared import conjunction_values
 
     ids = {c.object_1 for c in closest} | {c.object_2 for c in closest}
     history = load_element_sets(None, ctx.db_url, ids=ids, history=True, visible_to=ctx.partner) if ids else []
@@ -326,24 +333,12 @@ def _assess_and_store(ctx: RunContext, conjunctions, closest, sets) -> list[dict
     newest = {s.norad_id: s for s in sets}
     rows = [public_fields(r) for r in assess_screening(closest, newest, covs)]
     assessed = {(c.object_1, c.object_2, c.tca): r for c, r in zip(closest, rows)}
-    engine = open_engine(ctx.db_url)
-    with engine.begin() as conn:
-        # each conjunction releasable only to those who may see both objects' sets
-        stored, withheld = add_derived_conjunctions(
-            conn, conjunctions=conjunctions, partner=ctx.partner, releasable_to=ctx.releasable_to)
-        if withheld:
-            err.print(f"note: {withheld} conjunction(s) not stored: their element sets are "
-                      "releasable to no common partner (run with --partner)", highlight=False)
-        from sqlalchemy import update
-
-        from orbitwatch.store.shared_models import conjunctions_table as ct
-
-        for cid, c in stored:
-            r = assessed.get((c.object_1, c.object_2, c.tca))
-            if r is not None and r["pc"] is not None:
-                conn.execute(update(ct).where(ct.c.id == cid).values(
-                    pc=r["pc"], pc_method=r["pc_method"][:32]))
-    engine.dispose()
+    for c in conjunctions:
+        values = conjunction_values(c)
+        r = assessed.get((c.object_1, c.object_2, c.tca))
+        if r is not None and r["pc"] is not None:
+            values.update(pc=r["pc"], pc_method=r["pc_method"][:32])
+        ctx.to_store_conjunctions.append(values)
     return [
         {k: r[k] for k in ("pc", "pc_method", "pc_max", "risk", "hbr_m")} for r in rows
     ]
@@ -363,8 +358,7 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.norms.rules import catalog_rows, evaluate
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import (NOBODY, all_events, finding_release,
-                                         release_for, store_events)
+    from orbitwatch.store.events import NOBODY, all_events, finding_release, release_for
     from orbitwatch.store.releasability import breadth, object_labels
     from orbitwatch.cli.events import _judgeable, _stored_conjunctions
 
@@ -435,26 +429,85 @@ def _step_detect(ctx: RunContext) -> None:
     if withheld:
         err.print(f"note: {withheld} record(s) not stored: their element sets are releasable "
                   "to no common partner (run with --partner)", highlight=False)
-    new, old = store_events(
-        engine, to_store, partner=ctx.partner, releasable_to=ctx.releasable_to, per_record=release
-    )
     engine.dispose()
+    ctx.to_store_events, ctx.to_store_release, ctx.findings = to_store, release, findings
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
     by_rule = Counter(f"{f['rule']} ({f['severity']})" for f in findings)
-    ctx.report["events"] = {"by_type": dict(counts), "new": new, "already_stored": old,
+    ctx.report["events"] = {"by_type": dict(counts), "new": 0, "already_stored": 0,
                             "findings_by_rule": dict(by_rule)}
-    if not ctx.as_json:
-        out.print(
-            "Behaviour: "
-            + (", ".join(f"{v} {k}" for k, v in counts.items()) or "no events")
-            + f" ({new} new)",
-            highlight=False,
-        )
-        if by_rule:
-            out.print("Findings by rule: " + ", ".join(f"{v} {k}" for k, v in by_rule.most_common()),
-                      highlight=False, markup=False)
-        for f in findings[:10]:
-            out.print(f"  [{f['severity']}] {f['rule']}: {f['summary']}", highlight=False, markup=False)
+
+
+class StoreFailed(Exception):
+    """Storing what the run derived failed; nothing of it was stored."""
+
+
+def _step_store(ctx: RunContext) -> None:
+    """Store what the run derived (conjunctions, behaviour events, findings) in one
+    transaction: all of it or, when any write fails, none of it."""
+    from collections import Counter
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+    from orbitwatch.store.shared import add_derived_conjunctions
+
+    stored, withheld, new, old = [], 0, 0, 0
+    if ctx.to_store_conjunctions or ctx.to_store_events:
+        engine = open_engine(ctx.db_url)
+        try:
+            with engine.begin() as conn:
+                if ctx.to_store_conjunctions:
+                    # each conjunction releasable only to those who may see both objects' sets
+                    stored, withheld = add_derived_conjunctions(
+                        conn, conjunctions=ctx.to_store_conjunctions, partner=ctx.partner,
+                        releasable_to=ctx.releasable_to)
+                if ctx.to_store_events:
+                    new, old = store_events(conn, ctx.to_store_events, partner=ctx.partner,
+                                            releasable_to=ctx.releasable_to,
+                                            per_record=ctx.to_store_release)
+        except SQLAlchemyError as exc:
+            raise StoreFailed(_db_error(exc)) from exc
+        finally:
+            engine.dispose()
+    if withheld:
+        err.print(f"note: {withheld} conjunction(s) not stored: their element sets are "
+                  "releasable to no common partner (run with --partner)", highlight=False)
+    if "events" not in ctx.report:
+        return
+    ctx.report["events"].update(new=new, already_stored=old)
+    if ctx.as_json:
+        return
+    counts = ctx.report["events"]["by_type"]
+    by_rule = Counter(ctx.report["events"]["findings_by_rule"])
+    out.print(
+        "Behaviour: "
+        + (", ".join(f"{v} {k}" for k, v in counts.items()) or "no events")
+        + f" ({new} new)",
+        highlight=False,
+    )
+    if by_rule:
+        out.print("Findings by rule: " + ", ".join(f"{v} {k}" for k, v in by_rule.most_common()),
+                  highlight=False, markup=False)
+    for f in ctx.findings[:10]:
+        out.print(f"  [{f['severity']}] {f['rule']}: {f['summary']}", highlight=False, markup=False)
+
+
+def _kept(ctx: RunContext) -> str:
+    """What a run that stopped on a database error left stored: the files it
+    ingested (each its own transaction), none of its conjunctions or events."""
+    files = [Path(r["file"]).name for r in ctx.report.get("ingest", [])]
+    if not files:
+        return "nothing of this run was stored"
+    return (f"the element sets of {len(files)} file(s) ingested before it stay stored "
+            f"({', '.join(files)}); none of this run's conjunctions, events or findings were")
+
+
+def _db_error(exc) -> str:
+    """One line for a database error: the driver's message, no SQL or parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{orig.__class__.__name__}: {text}" if text else orig.__class__.__name__
 
 
 def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[dict]:
@@ -555,9 +608,15 @@ def run_command(
         except NoticesError as exc:
             fail(str(exc), 2)
     _step_acquire(ctx, catalog, gp_url, satcat_url)
-    steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect]
-    for step in steps:
-        step(ctx)
+    steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect, _step_store]
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        for step in steps:
+            step(ctx)
+    except (StoreFailed, SQLAlchemyError) as exc:
+        why = str(exc) if isinstance(exc, StoreFailed) else _db_error(exc)
+        fail(f"run stopped, database error ({why}); {_kept(ctx)}")
     if ctx.as_json:
         out.print_json(json.dumps(ctx.report, default=str))
     if ctx.rejected:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
+from orbitwatch.cli.app import DB_HELP, app, emit_json_line, err, fail, out, show_progress
 
 sites_app = typer.Typer(
     help="Ground sensors and stations (radar, optical, comms).", no_args_is_help=True
@@ -212,7 +212,7 @@ def sites_list(
     ]
     if fmt == "jsonl":
         for s in sites:
-            out.print(json.dumps(s.to_dict()), highlight=False)
+            emit_json_line(s.to_dict())
         return
     if fmt != "table":
         fail(f"--format: {fmt!r} is not jsonl or table")
@@ -377,7 +377,7 @@ def passes_cmd(
     )
     if fmt == "jsonl":
         for p in passes:
-            out.print(json.dumps(p.to_record()), highlight=False)
+            emit_json_line(p.to_record())
         return
     from rich.table import Table
 
@@ -609,9 +609,9 @@ def tasking_cmd(
     plan, figures = network_gain(cov, prio, track_s=track_s, revisits=revisits)
     if fmt == "jsonl":
         for task in plan.tasks:
-            out.print(json.dumps({"type": "task", **task.to_record()}), highlight=False)
+            emit_json_line({"type": "task", **task.to_record()})
         for f in figures:
-            out.print(json.dumps({"type": "network", **f.to_record()}), highlight=False)
+            emit_json_line({"type": "network", **f.to_record()})
         return
     from rich.table import Table
 

@@ -110,8 +110,55 @@ class Finding:
         }
 
 
+#: the fields of a rule
+RULE_FIELDS = ("id", "title", "check", "severity", "params", "source")
+
+
+class _Located(dict):
+    """A YAML mapping with the (1-based) line of itself and of each of its keys,
+    and the keys given more than once (YAML lets the last one win silently)."""
+
+    line: int
+    lines: dict
+    repeated: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    """PyYAML's safe loader building :class:`_Located` mappings from the nodes'
+    marks, so that errors can name the line."""
+
+
+def _located_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
+    loader.flatten_mapping(node)
+    d = _Located()
+    d.line, d.lines, d.repeated = node.start_mark.line + 1, {}, []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in d.lines:
+            d.repeated.append((key, key_node.start_mark.line + 1))
+        d[key] = loader.construct_object(value_node, deep=True)
+        d.lines[key] = key_node.start_mark.line + 1
+    return d
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _located_mapping)
+
+
+def _line(d, key=None) -> int | None:
+    if not isinstance(d, _Located):
+        return None
+    return d.lines.get(key, d.line) if key is not None else d.line
+
+
 def load_rules(path: str | Path | None = None) -> list[Rule]:
-    """Rules from ``path`` (YAML), or the defaults shipped with orbitwatch."""
+    """Rules from ``path`` (YAML), or the defaults shipped with orbitwatch.
+
+    A rules file that cannot be used raises :class:`RulesError` naming the
+    file, the line, the rule and the field: an unknown field (a misspelt
+    ``params`` would otherwise leave the defaults in force unnoticed), a field
+    given twice, a missing one, an id used by an earlier rule, an unknown
+    check, severity or parameter, a bad value.
+    """
     if path is None:
         text = resources.files("orbitwatch.norms").joinpath(DEFAULT_RULES).read_text()
         name = f"<orbitwatch>/{DEFAULT_RULES}"
@@ -122,52 +169,78 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
         except OSError as exc:
             raise RulesError(f"{name}: cannot read rules file ({exc.strerror})") from exc
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
         raise RulesError(f"{where}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RulesError(f"{name}: expected a mapping with a 'rules' list")
+    for key in doc:
+        if key != "rules":
+            raise RulesError(f"{name}:{_line(doc, key)}: field {key!r} is not known (use rules)")
     rules = []
+    seen: dict[str, int | None] = {}
     for i, r in enumerate(doc["rules"], 1):
         if not isinstance(r, dict):
             raise RulesError(f"{name}: rule {i}: expected a mapping")
+        rid = str(r["id"]) if r.get("id") else None
+
+        def where(key=None, rid=rid, r=r, i=i) -> str:
+            line = _line(r, key)
+            return f"{name}{f':{line}' if line else ''}: rule {rid or i}"
+
+        for key, line in getattr(r, "repeated", ()):
+            raise RulesError(f"{name}:{line}: rule {rid or i}: field {key!r} is given twice")
+        for key in r:
+            if key not in RULE_FIELDS:
+                raise RulesError(f"{where(key)}: field {key!r} is not a rule field "
+                                 f"(use {', '.join(RULE_FIELDS)})")
         for key in ("id", "check", "severity", "source"):
             if not r.get(key):
-                raise RulesError(f"{name}: rule {i} ({r.get('id', '?')}): field '{key}' is missing")
+                raise RulesError(f"{where()}: field '{key}' is missing")
+        if rid in seen:
+            raise RulesError(f"{where('id')}: field 'id': {rid!r} is already the id of the rule "
+                             f"at line {seen[rid]}")
+        seen[rid] = _line(r)
         if r["check"] not in CHECKS:
             raise RulesError(
-                f"{name}: rule {r['id']}: field 'check': {r['check']!r} is not one of "
+                f"{where('check')}: field 'check': {r['check']!r} is not one of "
                 + ", ".join(CHECKS)
             )
         if r["severity"] not in SEVERITIES:
             raise RulesError(
-                f"{name}: rule {r['id']}: field 'severity': {r['severity']!r} is not one of "
+                f"{where('severity')}: field 'severity': {r['severity']!r} is not one of "
                 + ", ".join(SEVERITIES)
             )
         rules.append(
             Rule(
-                id=str(r["id"]), title=str(r.get("title") or r["id"]), check=r["check"],
+                id=rid, title=str(r.get("title") or rid), check=r["check"],
                 severity=r["severity"], source=" ".join(str(r["source"]).split()),
-                params=_checked_params(name, r),
+                params=_checked_params(name, r, rid),
             )
         )
     return rules
 
 
-def _checked_params(name: str, r: dict) -> dict:
+def _checked_params(name: str, r: dict, rid: str) -> dict:
     """The rule's ``params``, each known to its check and of the right type."""
     params = r.get("params") or {}
-    where = f"{name}: rule {r['id']}: params"
+
+    def where(key=None) -> str:
+        line = _line(params, key) if key is not None else _line(r, "params")
+        return f"{name}{f':{line}' if line else ''}: rule {rid}: params"
+
     if not isinstance(params, dict):
-        raise RulesError(f"{where}: expected a mapping")
+        raise RulesError(f"{where()}: expected a mapping")
+    for key, line in getattr(params, "repeated", ()):
+        raise RulesError(f"{name}:{line}: rule {rid}: params: field {key!r} is given twice")
     known = PARAMS[r["check"]]
     out = {}
     for key, value in params.items():
         kind = known.get(key)
         if kind is None:
-            raise RulesError(f"{where}: field {key!r} is not a parameter of {r['check']} "
+            raise RulesError(f"{where(key)}: field {key!r} is not a parameter of {r['check']} "
                              f"(use {', '.join(known)})")
         if kind is float:
             try:
@@ -175,11 +248,11 @@ def _checked_params(name: str, r: dict) -> dict:
                     raise TypeError
                 value = float(value)
             except (TypeError, ValueError):
-                raise RulesError(f"{where}: field {key!r}: {value!r} is not a number") from None
+                raise RulesError(f"{where(key)}: field {key!r}: {value!r} is not a number") from None
             if not value >= 0 or value == float("inf"):
-                raise RulesError(f"{where}: field {key!r}: {value!r} must be a finite number >= 0")
+                raise RulesError(f"{where(key)}: field {key!r}: {value!r} must be a finite number >= 0")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            raise RulesError(f"{where}: field {key!r}: expected a list of names")
+            raise RulesError(f"{where(key)}: field {key!r}: expected a list of names")
         out[key] = value
     return out
 

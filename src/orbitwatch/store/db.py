@@ -12,7 +12,8 @@
 * The schema is owned by the Alembic migrations shipped inside the package
   (``orbitwatch/store/alembic``); :func:`open_engine` upgrades the database to
   the newest revision on first use, so an installed orbitwatch migrates its
-  own database.
+  own database.  Processes that open a store needing migration at once take
+  turns (see :func:`upgrade`).
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # take transaction control away from the sqlite3 module; see _sqlite_begin
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    # first: switching a new file to WAL takes a lock, which another process
+    # opening the same new store may hold
+    cur.execute("PRAGMA busy_timeout=30000")
     # only takes effect while the file is still empty (a new store): see SQLITE_PAGE_SIZE
     cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
@@ -133,14 +136,32 @@ def current_revision(engine: Engine) -> tuple[str, ...]:
         return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
+#: PostgreSQL advisory-lock key ("orbitwatch migrate") held while a store is migrated
+MIGRATION_LOCK_KEY = 0x6F77_6D69_6772_0001
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+    """Run the Alembic migrations up to ``revision`` (default: the newest).
+
+    One transaction, serialized against other processes migrating the same
+    store: on PostgreSQL under a transaction-level advisory lock
+    (:data:`MIGRATION_LOCK_KEY`), on SQLite under the write lock taken by
+    ``BEGIN IMMEDIATE`` (waiting up to the busy timeout).  Alembic reads the
+    store's revision once the lock is held, so a process that waited finds
+    the migrations done and runs none.
+    """
     from alembic import command
+    from sqlalchemy import func, select
 
     cfg = _alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
 
 
 def is_current(engine: Engine) -> bool:
@@ -149,7 +170,9 @@ def is_current(engine: Engine) -> bool:
 
 
 def open_engine(url: str | None = None, *, migrate: bool = True, echo: bool = False) -> Engine:
-    """Engine for the store at ``url``, migrated to the newest schema when ``migrate``."""
+    """Engine for the store at ``url``, migrated to the newest schema when ``migrate``
+    (safe when several processes open a store that needs migrating at once:
+    see :func:`upgrade`)."""
     engine = create_store_engine(url, echo=echo)
     if migrate and not is_current(engine):
         upgrade(engine)

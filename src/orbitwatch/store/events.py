@@ -152,11 +152,14 @@ def store_events(
     partner: str | None = None,
     releasable_to: str | Iterable[str] | None = None,
     per_record: Sequence[str] | None = None,
+    ids: list | None = None,
 ) -> tuple[int, int]:
     """Store detector records (dicts with ``type``); returns (new, already stored).
 
     ``per_record``, when given, is each record's own ``releasable_to`` (see
-    :func:`release_for`) in place of ``releasable_to``.
+    :func:`release_for`) in place of ``releasable_to``.  ``ids``, when given,
+    is filled with each record's id in the store, in input order (the stored
+    one's for a record already stored).
     Records with no time (a breakup whose epoch could not be fixed) are
     stamped with their evidence's earliest fragment epoch, else now.
     One transaction for the whole batch.
@@ -189,26 +192,37 @@ def store_events(
             }
         )
     if not rows:
+        if ids is not None:
+            ids[:] = []
         return 0, 0
 
     def run(conn: Connection) -> tuple[int, int]:
         lock_feed(conn)  # ids in commit order for the stream; the duplicate check race-free
         ensure_partner(conn, partner)  # a partner's first records may be its findings
         existing = {
-            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti, p, rt)
-            for k, n, t, ti, p, rt in conn.execute(
-                select(ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title, ev.c.partner, ev.c.releasable_to)
+            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti, p, rt): i
+            for i, k, n, t, ti, p, rt in conn.execute(
+                select(ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title, ev.c.partner,
+                       ev.c.releasable_to)
             )
         }
-        new_rows = []
+        new_rows, keys = [], []
         for r in rows:
             key = (r["kind"], r["norad_id"], r["time"], r["title"], r["partner"], r["releasable_to"])
+            keys.append(key)
             if key in existing:
                 continue
-            existing.add(key)
+            existing[key] = None  # id known once inserted
             new_rows.append(r)
-        if new_rows:
+        if new_rows and ids is None:
             conn.execute(ev.insert(), new_rows)
+        elif new_rows:
+            got = conn.execute(ev.insert().returning(ev.c.id, sort_by_parameter_order=True), new_rows)
+            for r, (i,) in zip(new_rows, got, strict=True):
+                existing[(r["kind"], r["norad_id"], r["time"], r["title"], r["partner"],
+                          r["releasable_to"])] = i
+        if ids is not None:
+            ids[:] = [existing[k] for k in keys]
         return len(new_rows), len(rows) - len(new_rows)
 
     if isinstance(engine, Engine):

@@ -283,6 +283,14 @@ def take_audit_before(db: Db, before: datetime, sink, *, batch: int = 5000) -> i
 c_ = conjunctions_table
 
 
+#: two stored conjunctions of the same pair, source and label whose TCAs lie
+#: closer than this are one close approach (seconds).  A rerun over the same
+#: input finds the same TCA to the refinement's precision (milliseconds);
+#: distinct approaches of one pair are at least a fraction of an orbit apart
+#: (co-orbiting pairs: one minimum per revolution, 85 minutes and more).
+SAME_TCA_S = 1.0
+
+
 def add_conjunctions(
     db: Db,
     *,
@@ -294,36 +302,72 @@ def add_conjunctions(
 ) -> list[int]:
     """Store conjunctions (``orbitwatch.screening.Conjunction`` objects or dicts of columns).
 
-    Returns the new ids in input order.
+    Returns the ids in input order.  Storing is idempotent, as for element
+    sets and events: a conjunction of the same object pair, from the same
+    source (``screening_id``; None for ``orbitwatch run`` and contributed
+    records), with the same ``partner`` and ``releasable_to``, whose TCA is
+    within :data:`SAME_TCA_S` of one already stored is not stored again; its
+    id is the stored one's.  (Another partner, another release or another
+    screening job keeps its own copy.)
     """
+    from datetime import timedelta
+
     shared = _shared_values(partner, releasable_to)
     now = now or _now()
-    ids: list[int] = []
-    lock_feed(db)
+    rows = []
     for c in conjunctions:
-        if isinstance(c, dict):
-            values = dict(c)
-        else:
-            rtn = tuple(getattr(c, "miss_rtn_km", (None, None, None)) or (None, None, None))
-            values = {
-                "object_1": int(c.object_1),
-                "object_2": int(c.object_2),
-                "object_1_name": getattr(c, "object_1_name", None),
-                "object_2_name": getattr(c, "object_2_name", None),
-                "tca": c.tca,
-                "miss_distance_km": float(c.miss_distance_km),
-                "relative_speed_km_s": float(c.relative_speed_km_s),
-                "miss_r_km": _f(rtn[0]),
-                "miss_t_km": _f(rtn[1]),
-                "miss_n_km": _f(rtn[2]),
-                "state_1": _state(getattr(c, "r1_teme_km", None), getattr(c, "v1_teme_km_s", None)),
-                "state_2": _state(getattr(c, "r2_teme_km", None), getattr(c, "v2_teme_km_s", None)),
-            }
+        values = dict(c) if isinstance(c, dict) else conjunction_values(c)
         values.update(shared, screening_id=screening_id, created_at=now)
-        values.setdefault("created_at", now)
+        rows.append(values)
+    if not rows:
+        return []
+    lock_feed(db)  # also makes the duplicate check race-free
+    tol = timedelta(seconds=SAME_TCA_S)
+    tcas = [_utc(r["tca"]) for r in rows]
+    sid = c_.c.screening_id.is_(None) if screening_id is None else c_.c.screening_id == screening_id
+    who = c_.c.partner.is_(None) if shared["partner"] is None else c_.c.partner == shared["partner"]
+    stored: dict[tuple, list[tuple[datetime, int]]] = {}
+    for cid, o1, o2, tca in db.execute(
+        select(c_.c.id, c_.c.object_1, c_.c.object_2, c_.c.tca).where(
+            sid, who, c_.c.releasable_to == shared["releasable_to"],
+            c_.c.tca >= min(tcas) - tol, c_.c.tca <= max(tcas) + tol)
+    ):
+        stored.setdefault((min(o1, o2), max(o1, o2)), []).append((_utc(tca), int(cid)))
+    ids: list[int] = []
+    for values, tca in zip(rows, tcas):
+        pair = (min(values["object_1"], values["object_2"]), max(values["object_1"], values["object_2"]))
+        same = [cid for t, cid in stored.get(pair, ()) if abs(t - tca) <= tol]
+        if same:
+            ids.append(same[0])
+            continue
         res = db.execute(insert(c_).values(**values))
         ids.append(int(res.inserted_primary_key[0]))
+        stored.setdefault(pair, []).append((tca, ids[-1]))
     return ids
+
+
+def conjunction_values(c) -> dict:
+    """The ``conjunctions`` columns of an ``orbitwatch.screening.Conjunction``
+    (no label, source or Pc)."""
+    rtn = tuple(getattr(c, "miss_rtn_km", (None, None, None)) or (None, None, None))
+    return {
+        "object_1": int(c.object_1),
+        "object_2": int(c.object_2),
+        "object_1_name": getattr(c, "object_1_name", None),
+        "object_2_name": getattr(c, "object_2_name", None),
+        "tca": c.tca,
+        "miss_distance_km": float(c.miss_distance_km),
+        "relative_speed_km_s": float(c.relative_speed_km_s),
+        "miss_r_km": _f(rtn[0]),
+        "miss_t_km": _f(rtn[1]),
+        "miss_n_km": _f(rtn[2]),
+        "state_1": _state(getattr(c, "r1_teme_km", None), getattr(c, "v1_teme_km_s", None)),
+        "state_2": _state(getattr(c, "r2_teme_km", None), getattr(c, "v2_teme_km_s", None)),
+    }
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _f(x) -> float | None:
@@ -378,7 +422,9 @@ def add_derived_conjunctions(
     """Store conjunctions screened from shared element sets, each releasable only
     to those who may see both objects' sets (and to whom ``releasable_to``
     releases it).  Returns ((id, conjunction) pairs stored, number withheld:
-    those no partner may see, from a host run with no ``partner``)."""
+    those no partner may see, from a host run with no ``partner``); a
+    conjunction stored before (see :func:`add_conjunctions`) is not stored
+    again and pairs with the stored row's id."""
     from orbitwatch.store.releasability import derived_releasable_to, object_labels
 
     partner = normalize_partner(partner)
@@ -705,7 +751,9 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
     ``n_objects`` of what it may see, a message counting only the failures
     among those sets (the note on unstored conjunctions and a failed job's
     error text stay with the job's partner), and progress as a percentage
-    (a count of chunks tells the catalog's size)."""
+    (a count of chunks tells the catalog's size).  A job finished before
+    revision 0004 has no ``scope``: such a reader gets ``n_objects`` None
+    (unknown) and no message."""
     for j in jobs:
         scope = j.pop("scope", None)
         if j.get("partner") == normalize_partner(visible_to):
@@ -714,6 +762,10 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
         j["done"], j["total"] = (int(100 * int(j.get("done") or 0) / total), 100) if total else (0, 0)
         if j.get("status") == "failed":
             j["message"] = "the screening failed (its partner holds the error)"
+        elif j.get("n_objects") is not None and scope is None:
+            # a job finished before revision 0004 kept no labels of what it
+            # screened: what this reader may see of it is unknown (not 0)
+            j["n_objects"], j["message"] = None, None
         elif j.get("n_objects") is not None:
             seen = [n for p, r, n in (scope or {}).get("sets", []) if is_visible(p, r, visible_to)]
             failed = sum(n for p, r, n in (scope or {}).get("failed", [])
