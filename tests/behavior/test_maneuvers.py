@@ -309,7 +309,9 @@ def test_cli_jsonl_output_shape(tmp_path, fengyun2d):
     sets, _, _, _ = fengyun2d
     part = [s for s in sets if datetime(2012, 9, 1, tzinfo=UTC) <= s.epoch < datetime(2013, 7, 1, tzinfo=UTC)]
     path = tmp_path / "fy2d.tle"
-    path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in part))
+    # a name rich would read as an emoji code and markup: JSON lines keep it as written
+    name = "FY-2D :rocket: [bold]x[/bold]"
+    path.write_text("".join(f"{name}\n{s.line1}\n{s.line2}\n" for s in part))
     result = CliRunner().invoke(
         app,
         ["detect", "maneuvers", "--history", str(path), "--format", "jsonl", "--since", "2012-10-01", "--ids", "29640"],
@@ -321,6 +323,7 @@ def test_cli_jsonl_output_shape(tmp_path, fengyun2d):
     for row in rows:
         assert keys <= set(row)
         assert row["object"] == 29640 and isinstance(row["object"], int)
+        assert row["name"] == name
         for k in ("gap_start", "gap_end", "epoch_estimate"):
             assert row[k].endswith("Z")
         assert row["gap_end"] >= "2012-10-01"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -47,7 +48,7 @@ def _load_history(paths: list[Path] | None, db: str | None, ids: list[int] | Non
         except FormatError as exc:
             fail(f"{p}: {exc}", 2)
         for e in result.errors:
-            err.print(f"warning: {e}", highlight=False)
+            err.print(f"warning: {e}", highlight=False, markup=False)
         sets.extend(result.element_sets)
     if ids is not None:
         wanted = set(ids)
@@ -104,7 +105,7 @@ def maneuvers(
     err.print(f"{len(sets)} element sets, {n_obj} objects: {len(found)} manoeuvres", highlight=False)
     if fmt == "jsonl":
         for m in found:
-            out.print(json.dumps({"type": "maneuver", **m.to_json()}, separators=(",", ":")), highlight=False, markup=False)
+            sys.stdout.write(json.dumps({"type": "maneuver", **m.to_json()}, separators=(",", ":")) + "\n")
         return
     from rich.table import Table
 
