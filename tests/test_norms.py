@@ -433,3 +433,22 @@ def test_jsonl_output_is_the_records_byte_for_byte(tmp_path):
     found = _jsonl(res)
     assert res.stdout == "".join(json.dumps(f) + "\n" for f in found)
     assert any(asset in f["summary"] or obj in f["summary"] for f in found)
+
+
+def test_judging_event_files_with_no_store_named_opens_no_database(tmp_path, monkeypatch):
+    # partners judge exported event files on a laptop: nothing may be created
+    # behind their back (the default store lives in the user data directory)
+    monkeypatch.delenv("ORBITWATCH_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from orbitwatch.store.db import default_db_path
+    assert str(default_db_path()).startswith(str(tmp_path))
+    p = tmp_path / "ev.jsonl"
+    p.write_text(json.dumps(_mnvr()) + "\n" + json.dumps(_prox("US", "PRC", 0.5)) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p), "--partner", "US",
+                                   "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    found = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert found and all(f["partner"] == "US" for f in found)
+    # nothing in a store vouches for the file's objects: the findings stay with US
+    assert all(f["releasable_to"] == "US" for f in found)
+    assert not default_db_path().exists()

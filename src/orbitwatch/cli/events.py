@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import typer
@@ -417,12 +418,19 @@ def norms_command(
         from orbitwatch.store.events import finding_release, store_events
         from orbitwatch.store.releasability import object_labels
 
-        engine = open_engine(db)
-        with engine.connect() as conn:
-            # records from files carry no label: they go no wider than any set of
-            # their objects that the acting partner may see; the sets it may not
-            # see are not consulted (what is stored must not tell of them)
-            labels = object_labels(conn, visible_to=partner)
+        # files judged with no store named and nothing to store: no database is
+        # opened (or created); every object is one the store cannot vouch for
+        from orbitwatch.store.db import ENV_DB
+
+        named = db or os.environ.get(ENV_DB)
+        engine = open_engine(db) if (store or named or not events) else None
+        labels = {}
+        if engine is not None:
+            with engine.connect() as conn:
+                # records from files carry no label: they go no wider than any set of
+                # their objects that the acting partner may see; the sets it may not
+                # see are not consulted (what is stored must not tell of them)
+                labels = object_labels(conn, visible_to=partner)
         # a stored event keeps its own label: a finding judged from it goes no wider
         own = {} if events else {id(rec): (r["partner"], r["releasable_to"])
                                  for r, rec in zip(rows, records, strict=True)}
@@ -447,7 +455,8 @@ def norms_command(
                       + (f"; {len(recs) - len(keep)} not stored: their inputs are releasable to no "
                          "common partner (use --partner)" if len(keep) < len(recs) else ""),
                       highlight=False, markup=False)
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     if fmt == "jsonl":
         for d in recs:
             emit_json_line(d)
