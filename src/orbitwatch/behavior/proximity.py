@@ -27,10 +27,11 @@ For each protected asset this reports
    longitude and of latitude of the asset's sub-satellite point at some hour
    of the window (sampled hourly, each object with its set in force at each
    sample; GEO relative motion is slow, a 0.5 deg box is ~370 km wide);
-3. the **trend** over the element-set history up to the window end: for each
-   element set of the approaching object (oldest to newest), the minimum
-   distance to the asset over one orbit of the object from that set's epoch,
-   using the asset's set in force then (:func:`trend_of`).  The trend is where
+3. the **trend** over both objects' element-set histories up to the window
+   end: at each epoch of either object's sets (epochs within a minute merged,
+   copies once), the minimum distance over one orbit with both on their sets
+   in force, leaving out instants with a set older than a few orbits
+   (:func:`trend_of`; one verdict per pair, whichever is the asset).  The trend is where
    the distance is going *now*: ``closing``, ``departing`` or ``holding near``,
    from a robust slope over the sets since the series' last extreme (a pair
    that passed its closest point a few days ago is departing, not closing);
@@ -153,28 +154,40 @@ class ProximityEvent:
         }
 
 
-def _set_at(sets: Sequence[ElementSet], when: datetime) -> ElementSet:
-    """The newest set at or before ``when`` (else the oldest)."""
-    best = sets[0]
-    for s in sets:
-        if s.epoch <= when:
-            best = s
-        else:
-            break
-    return best
-
-
 def _min_distance_over_orbit(a: ElementSet, b: ElementSet, start: datetime) -> float:
+    """Least distance (km) of ``a`` and ``b`` over one period of the slower
+    from ``start``: sampled at 240 steps, then the three lowest local minima
+    of the samples refined by resampling between their neighbours (twice,
+    each 1/120 of the bracket): an inclined GEO pair crosses at ~1 km/s, and
+    the bare 6-min samples missed its closest point by 100 km and more."""
     period_s = DAY_S / min(a.mean_motion_rev_day, b.mean_motion_rev_day)
-    n = 241
+    sats = SatrecArray([a.to_satrec(), b.to_satrec()])
     jd0, fr0 = datetime_to_jd(start)
-    ts = np.linspace(0.0, period_s, n)
-    jd = np.full(n, jd0)
-    fr = fr0 + ts / DAY_S
-    e, r, _ = SatrecArray([a.to_satrec(), b.to_satrec()]).sgp4(jd, fr)
-    d = np.linalg.norm(r[0] - r[1], axis=1)
-    d[(e[0] != 0) | (e[1] != 0)] = np.nan
-    return float(np.nanmin(d)) if np.any(np.isfinite(d)) else float("nan")
+
+    def dist(ts: np.ndarray) -> np.ndarray:
+        e, r, _ = sats.sgp4(np.full(ts.size, jd0), fr0 + ts / DAY_S)
+        d = np.linalg.norm(r[0] - r[1], axis=1)
+        d[(e[0] != 0) | (e[1] != 0)] = np.nan
+        return d
+
+    ts = np.linspace(0.0, period_s, 241)
+    d = dist(ts)
+    if not np.any(np.isfinite(d)):
+        return float("nan")
+    best = float(np.nanmin(d))
+    dd = np.where(np.isfinite(d), d, np.inf)
+    local = [k for k in range(len(dd)) if dd[k] <= dd[max(k - 1, 0)] and dd[k] <= dd[min(k + 1, len(dd) - 1)]]
+    for k in sorted(local, key=lambda k: dd[k])[:3]:
+        lo, hi = ts[max(k - 1, 0)], ts[min(k + 1, len(ts) - 1)]
+        for _ in range(2):
+            fine = np.linspace(lo, hi, 121)
+            fd = dist(fine)
+            if not np.any(np.isfinite(fd)):
+                break
+            j = int(np.nanargmin(fd))
+            best = min(best, float(fd[j]))
+            lo, hi = fine[max(j - 1, 0)], fine[min(j + 1, len(fine) - 1)]
+    return best
 
 
 #: the trend's change must exceed all of: this many km, this share of the
@@ -187,6 +200,12 @@ TREND_MIN_STRETCH = 3
 #: only the object's sets of the last TREND_DAYS (at most TREND_MAX_SETS) count
 TREND_DAYS = 60.0
 TREND_MAX_SETS = 300
+#: set epochs of the two objects closer than this (s) are one instant of the
+#: trend (the latest): both new sets are in force there
+TREND_MERGE_S = 60.0
+#: an instant counts for the trend only while both sets in force are at most
+#: this many orbits (of the faster object) old
+TREND_STALE_ORBITS = 4.0
 
 
 def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -200,30 +219,56 @@ def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
 
 
 def trend_of(
-    asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet]
+    asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet], until: datetime | None = None,
 ) -> tuple[str, list[float], list[datetime]]:
-    """Trend of the pair's per-set minimum distance over the object's history.
+    """Trend of the pair's minimum distance over both objects' histories.
+
+    The instants are the epochs of either object's sets (from the later of
+    their first sets on) and ``until`` (the window end, when after them);
+    epochs within :data:`TREND_MERGE_S` of each other are one instant, the
+    latest (a set of one object published a few ms after the other's is not
+    paired with the other's old set), and copies of a set count once.  At
+    each, each object is on its set in force (:class:`_Timeline`) and the
+    value is the least distance over one orbit from it.  An instant where
+    either set in force is older than :data:`TREND_STALE_ORBITS` orbits of
+    the faster object is left out (a docked module's own set propagated a day
+    misses the station by kilometres).  The result does not depend on which
+    object is the asset, nor on the order or the copies of the sets given.
 
     Returns the trend (``closing``, ``departing``, ``holding near``, or
-    ``unknown`` with fewer than 3 usable sets), the distances (km) and the
-    epochs of the object's sets they belong to.  See the module docstring.
+    ``unknown`` with fewer than 3 usable instants), the distances (km) and
+    those instants.  See the module docstring.
     """
     dists: list[float] = []
     epochs: list[datetime] = []
-    recent = list(obj_hist)
-    if recent:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS sets
-        cutoff = recent[-1].epoch - timedelta(days=TREND_DAYS)
-        recent = [s for s in recent if s.epoch >= cutoff][-TREND_MAX_SETS:]
-    for s in recent:
-        a = _set_at(asset_hist, s.epoch)
-        d = _min_distance_over_orbit(a, s, s.epoch)
+    if not asset_hist or not obj_hist:
+        return "unknown", dists, epochs
+    la, lo = _Timeline(asset_hist), _Timeline(obj_hist)
+    first = max(la.epochs[0], lo.epochs[0])
+    merged: list[datetime] = []
+    for e in sorted({e for e in la.epochs + lo.epochs if e >= first}):
+        if merged and (e - merged[-1]).total_seconds() <= TREND_MERGE_S:
+            merged[-1] = e
+        else:
+            merged.append(e)
+    if until is not None and merged and (until - merged[-1]).total_seconds() > TREND_MERGE_S:
+        merged.append(until)
+    if merged:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS instants
+        cutoff = merged[-1] - timedelta(days=TREND_DAYS)
+        merged = [e for e in merged if e >= cutoff][-TREND_MAX_SETS:]
+    for t in merged:
+        sa, so = la.at(t), lo.at(t)
+        stale_s = TREND_STALE_ORBITS * DAY_S / max(sa.mean_motion_rev_day, so.mean_motion_rev_day)
+        if (t - min(sa.epoch, so.epoch)).total_seconds() > stale_s:
+            continue
+        d = _min_distance_over_orbit(sa, so, t)
         if np.isfinite(d):
             dists.append(d)
-            epochs.append(s.epoch)
+            epochs.append(t)
     if len(dists) < 3:
         return "unknown", dists, epochs
-    t = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
-    return _trend_of_series(t, np.array(dists)), dists, epochs
+    tt = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
+    return _trend_of_series(tt, np.array(dists)), dists, epochs
 
 
 def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
@@ -266,7 +311,11 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
                       TREND_NOISE_FACTOR * np.sqrt(2.0) * noise)
             if abs(step) > bar:
                 return "departing" if step > 0 else "closing"
-        turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH]
+        # an extreme the distance has not left (the end within 1 km and 20 % of
+        # it: a flat top after a rise) is no turn
+        turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH
+                 and abs(float(yy[-1] - yy[k])) > max(
+                     TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])))]
         if not turns:
             break
         turned = True
@@ -275,7 +324,19 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
         if v is not None:
             return v
         tt, yy = tt[k:], yy[k:]
-    return (None if turned else verdict(t, d)) or "holding near"
+    found = None if turned else verdict(t, d)
+    if found is None and len(d) > TREND_MIN_STRETCH:
+        # the last value left a flat stretch behind it (a pass ended or began at
+        # the newest set or the window end): it decides when that step stands
+        # out as the turn's last step must
+        prev = d[-1 - TREND_MIN_STRETCH:-1]
+        step = float(d[-1] - np.median(prev))
+        bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(prev)),
+                  TREND_NOISE_FACTOR * np.sqrt(2.0) * noise,
+                  TREND_NOISE_FACTOR * float(np.ptp(prev)))
+        if abs(step) > bar:
+            found = "departing" if step > 0 else "closing"
+    return found or "holding near"
 
 
 @dataclass(frozen=True, slots=True)
