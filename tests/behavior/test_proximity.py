@@ -410,3 +410,67 @@ def test_trend_counts_each_set_once_whatever_the_load_order():
     same(proximity.trend_of(a, o))
     same(proximity.trend_of(list(reversed(a + a)), o + o))
     same(proximity.trend_of(o, a))
+
+
+def _subpoints_in_force(sets, start, ts):
+    """skyfield sub-point latitude and longitude (deg) at ``start + ts`` s, each
+    with the set in force then."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    sky = load.timescale(builtin=True)
+    cuts = sorted({(s.epoch - start).total_seconds() for s in sets} | {ts[0]})
+    lat, lon = np.full(ts.size, np.nan), np.full(ts.size, np.nan)
+    for k, c in enumerate(cuts):
+        hi = cuts[k + 1] if k + 1 < len(cuts) else np.inf
+        m = (ts >= c) & (ts < hi)
+        if not m.any():
+            continue
+        es = _in_force(sets, start + timedelta(seconds=c))
+        t = sky.from_datetimes([start + timedelta(seconds=float(x)) for x in ts[m]])
+        p = wgs84.subpoint_of(EarthSatellite(es.line1, es.line2, ts=sky).at(t))
+        lat[m], lon[m] = p.latitude.degrees, p.longitude.degrees
+    return lat, lon
+
+
+def test_colocation_does_not_depend_on_the_start_minute_skyfield():
+    """Regression (review of 2026-05): co-location was sampled on the hour, and
+    TJS-20 (inclined) crosses Intelsat 39's box in ~40 min: a window starting at
+    00:00 missed it, one starting at 00:20 found it.  Oracle: skyfield sub-points
+    every 10 s with the sets in force, minutes inside the box."""
+    hist = _geo_subset((44476, 66142))
+    by = _by_id(hist)
+    got = {}
+    for minute in (0, 20):
+        start = datetime(2026, 5, 26, 0, minute, tzinfo=UTC)
+        found = find_proximity([44476], newest_per_object(hist), start, 3 * 86400.0, history=hist)
+        (e,) = [e for e in found if e.object == 66142]
+        assert e.kind == "co-location"
+        got[minute] = e
+    a, b = got[0], got[20]
+    assert (a.first_time, a.last_time, a.approaches) == (b.first_time, b.last_time, b.approaches)
+    start = datetime(2026, 5, 26, 0, 20, tzinfo=UTC)
+    ts = np.arange(0.0, (a.last_time - start).total_seconds() + 600.0, 10.0)
+    la, oa = _subpoints_in_force(by[44476], start, ts)
+    lb, ob = _subpoints_in_force(by[66142], start, ts)
+    inside = (np.abs((ob - oa + 180) % 360 - 180) <= 0.5) & (np.abs(lb - la) <= 0.5)
+    minutes = inside.sum() * 10.0 / 60.0
+    assert inside.any() and not inside[(ts + 1200.0) % 3600.0 == 0.0].any()  # never on the hour
+    assert abs(a.evidence["minutes_inside_box"] - minutes) < 2.0, (a.evidence, minutes)
+    assert a.evidence["minutes_inside_box"] == b.evidence["minutes_inside_box"]
+
+
+def test_colocation_closest_is_a_refined_minimum():
+    """Regression: a co-location's closest was the nearest hourly sample (SJ-29A and
+    Shiyan-12 02: 93.7 km at 29 May 04:00); the 10-s sampling with the sets in
+    force finds 53.3 km at 03:35.  The reported closest is that minimum, and SGP4
+    (skyfield) of the sets the evidence cites gives it."""
+    hist = _geo_subset((SJ29A, 50322))
+    start, span = datetime(2026, 5, 28, tzinfo=UTC), 2 * 86400.0
+    found = find_proximity([SJ29A], newest_per_object(hist), start, span, history=hist)
+    (e,) = [e for e in found if e.object == 50322]
+    assert e.kind == "co-location"
+    dmin = _brute_min_km(hist, SJ29A, [50322], start, span, 10.0)[0]
+    assert dmin - 0.05 <= e.closest_km <= dmin + 1e-6, (e.closest_km, dmin)
+    km, sa, so = _skyfield_km(hist, SJ29A, 50322, e.closest_time)
+    assert abs(km - e.closest_km) < 1e-3
+    assert (set_ref(sa), set_ref(so)) == (e.evidence["asset_element_set"], e.evidence["object_element_set"])
