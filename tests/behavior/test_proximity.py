@@ -474,3 +474,9 @@ def test_colocation_closest_is_a_refined_minimum():
     km, sa, so = _skyfield_km(hist, SJ29A, 50322, e.closest_time)
     assert abs(km - e.closest_km) < 1e-3
     assert (set_ref(sa), set_ref(so)) == (e.evidence["asset_element_set"], e.evidence["object_element_set"])
+
+
+def test_cli_proximity_rejects_empty_assets():
+    res = CliRunner().invoke(app, ["detect", "proximity", "--assets", ",", "--catalog",
+                                   str(shared_path(*STATIONS)), "--start", "2026-05-30T00:00:00Z"])
+    assert res.exit_code == 2 and "--assets" in res.output and "max()" not in res.output, res.output

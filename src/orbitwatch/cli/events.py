@@ -131,6 +131,10 @@ def geo_command(
     history = with_extra_paths(history, ctx, "--history")
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    if not drift_threshold > 0:
+        fail(f"--drift-threshold must be a positive rate in deg/day, not {drift_threshold:g}", 2)
+    if states and fmt != "jsonl":
+        fail("--states needs --format jsonl", 2)
     from orbitwatch.cli.detect import _parse_ids
 
     id_list = _parse_ids(ids)
@@ -233,6 +237,8 @@ def proximity_command(
         fail(f"--range-km must be a positive distance in km, not {range_km:g}", 2)
     catalog = with_extra_paths(catalog, ctx, "--catalog")
     ids = _asset_ids(assets)
+    if not ids:
+        fail(f"--assets names no catalog number: {assets!r}", 2)
     hist = load_element_sets(catalog, db, history=True)
     newest = _catalog_at(hist, t0)
     owners, _ = _satcat_facts(catalog, db)
