@@ -480,3 +480,16 @@ def test_cli_proximity_rejects_empty_assets():
     res = CliRunner().invoke(app, ["detect", "proximity", "--assets", ",", "--catalog",
                                    str(shared_path(*STATIONS)), "--start", "2026-05-30T00:00:00Z"])
     assert res.exit_code == 2 and "--assets" in res.output and "max()" not in res.output, res.output
+
+
+def test_cli_proximity_table_names_both_owners(tmp_path):
+    satcat = tmp_path / "satcat.csv"
+    satcat.write_text(
+        "designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
+        "2025-999A,67302,False,True,+,SJ-29A,PRC\n2016-052A,41793,False,True,+,GSAT-18,IND\n")
+    geo = tmp_path / "geo.3le"
+    geo.write_text("".join(f"{s.name}\n{s.line1}\n{s.line2}\n" for s in _geo_subset((SJ29A, GSAT18))))
+    res = CliRunner().invoke(app, ["detect", "proximity", "--assets", str(SJ29A), "--catalog", str(geo),
+                                   str(satcat), "--start", "2026-05-28T00:00:00Z"], terminal_width=250)
+    assert res.exit_code == 0, res.output
+    assert "asset owner" in res.stdout and "PRC" in res.stdout and "IND" in res.stdout

@@ -162,11 +162,11 @@ def geo_command(
                   f"{st.inclination_deg:.3f}", status.get(nid, "?"))
     out.print(t)
     t = Table(title=f"{len(events)} relocation event(s)", show_edge=False)
-    for col in ("object", "kind", "between", "lon before", "lon after", "drift after"):
+    for col in ("object", "owner", "kind", "between", "lon before", "lon after", "drift after"):
         t.add_column(col)
     for e in events:
         d = e.to_dict()
-        t.add_row(f"{e.object} {e.name or ''}", e.kind, f"{d['gap_start']} .. {d['gap_end']}",
+        t.add_row(f"{e.object} {e.name or ''}", e.owner or "?", e.kind, f"{d['gap_start']} .. {d['gap_end']}",
                   f"{e.longitude_before_deg:.3f}", f"{e.longitude_after_deg:.3f}",
                   f"{e.drift_after_deg_day:+.4f}")
     out.print(t)
@@ -252,12 +252,13 @@ def proximity_command(
             out.print(json.dumps(e.to_dict()), soft_wrap=True, highlight=False, markup=False)
         return
     t = Table(title=f"{len(found)} object(s) near {len(ids)} asset(s)", show_edge=False)
-    for col in ("asset", "object", "owner", "kind", "closest km", "when", "trend", "after mnvr"):
+    for col in ("asset", "asset owner", "object", "object owner", "kind", "closest km", "when",
+                "trend", "after mnvr"):
         t.add_column(col)
     for e in found:
         d = e.to_dict()
-        t.add_row(f"{e.asset} {e.asset_name or ''}", f"{e.object} {e.object_name or ''}",
-                  e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
+        t.add_row(f"{e.asset} {e.asset_name or ''}", e.asset_owner or "?",
+                  f"{e.object} {e.object_name or ''}", e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
                   e.trend, "yes" if e.after_maneuver else "no")
     out.print(t)
 
