@@ -131,3 +131,25 @@ def test_relocations_name_their_owner(tmp_path):
     assert all(r["owner"] is None for r in rows if r["object"] == 54743)  # not in that SATCAT
     bad = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), "--ids", "67302,abc"])
     assert bad.exit_code == 2 and "--ids: 'abc' is not a catalog number" in bad.output
+
+
+def test_cli_geo_rejects_bad_options():
+    path = str(shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le"))
+    for args, text in ((["--drift-threshold", "-1"], "--drift-threshold"),
+                       (["--drift-threshold", "0"], "--drift-threshold"),
+                       (["--states"], "--states")):
+        res = CliRunner().invoke(app, ["detect", "geo", "--history", path, "--ids", "50002"] + args)
+        assert res.exit_code == 2 and text in res.output, (args, res.output)
+
+
+def test_cli_geo_table_names_the_owner(tmp_path):
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    satcat = tmp_path / "satcat.csv"
+    satcat.write_text(
+        "designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
+        "2025-999A,67302,False,True,+,SJ-29A,PRC\n")
+    res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), str(satcat),
+                                   "--ids", "67302", "--format", "table"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    events = res.stdout.split("relocation event(s)", 1)[1]
+    assert "owner" in events and "PRC" in events

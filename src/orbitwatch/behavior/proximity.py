@@ -23,14 +23,16 @@ For each protected asset this reports
    Where a set changes the distance jumps; a minimum *at* the change (the
    lower side moving away from it) counts too (:func:`_set_change_minima`).
    The evidence cites the sets in force at the closest approach;
-2. for a GEO asset, the GEO objects *co-located* with it: within 0.5 deg of
-   longitude and of latitude of the asset's sub-satellite point at some hour
-   of the window (sampled hourly, each object with its set in force at each
-   sample; GEO relative motion is slow, a 0.5 deg box is ~370 km wide);
-3. the **trend** over the element-set history up to the window end: for each
-   element set of the approaching object (oldest to newest), the minimum
-   distance to the asset over one orbit of the object from that set's epoch,
-   using the asset's set in force then (:func:`trend_of`).  The trend is where
+2. for a GEO asset (:func:`orbitwatch.behavior.geo.is_geo`), the GEO objects
+   *co-located* with it: within 0.5 deg of longitude and of latitude of the
+   asset's sub-satellite point at some instant of the window, each object with
+   its set in force (:func:`_colocations`: coarse samples, then 20-s samples,
+   entries and exits bisected, the closest point inside the box refined);
+3. the **trend** over both objects' element-set histories up to the window
+   end: at each epoch of either object's sets (epochs within a minute merged,
+   copies once), the minimum distance over one orbit with both on their sets
+   in force, leaving out instants with a set older than a few orbits
+   (:func:`trend_of`; one verdict per pair, whichever is the asset).  The trend is where
    the distance is going *now*: ``closing``, ``departing`` or ``holding near``,
    from a robust slope over the sets since the series' last extreme (a pair
    that passed its closest point a few days ago is departing, not closing);
@@ -153,28 +155,40 @@ class ProximityEvent:
         }
 
 
-def _set_at(sets: Sequence[ElementSet], when: datetime) -> ElementSet:
-    """The newest set at or before ``when`` (else the oldest)."""
-    best = sets[0]
-    for s in sets:
-        if s.epoch <= when:
-            best = s
-        else:
-            break
-    return best
-
-
 def _min_distance_over_orbit(a: ElementSet, b: ElementSet, start: datetime) -> float:
+    """Least distance (km) of ``a`` and ``b`` over one period of the slower
+    from ``start``: sampled at 240 steps, then the three lowest local minima
+    of the samples refined by resampling between their neighbours (twice,
+    each 1/120 of the bracket): an inclined GEO pair crosses at ~1 km/s, and
+    the bare 6-min samples missed its closest point by 100 km and more."""
     period_s = DAY_S / min(a.mean_motion_rev_day, b.mean_motion_rev_day)
-    n = 241
+    sats = SatrecArray([a.to_satrec(), b.to_satrec()])
     jd0, fr0 = datetime_to_jd(start)
-    ts = np.linspace(0.0, period_s, n)
-    jd = np.full(n, jd0)
-    fr = fr0 + ts / DAY_S
-    e, r, _ = SatrecArray([a.to_satrec(), b.to_satrec()]).sgp4(jd, fr)
-    d = np.linalg.norm(r[0] - r[1], axis=1)
-    d[(e[0] != 0) | (e[1] != 0)] = np.nan
-    return float(np.nanmin(d)) if np.any(np.isfinite(d)) else float("nan")
+
+    def dist(ts: np.ndarray) -> np.ndarray:
+        e, r, _ = sats.sgp4(np.full(ts.size, jd0), fr0 + ts / DAY_S)
+        d = np.linalg.norm(r[0] - r[1], axis=1)
+        d[(e[0] != 0) | (e[1] != 0)] = np.nan
+        return d
+
+    ts = np.linspace(0.0, period_s, 241)
+    d = dist(ts)
+    if not np.any(np.isfinite(d)):
+        return float("nan")
+    best = float(np.nanmin(d))
+    dd = np.where(np.isfinite(d), d, np.inf)
+    local = [k for k in range(len(dd)) if dd[k] <= dd[max(k - 1, 0)] and dd[k] <= dd[min(k + 1, len(dd) - 1)]]
+    for k in sorted(local, key=lambda k: dd[k])[:3]:
+        lo, hi = ts[max(k - 1, 0)], ts[min(k + 1, len(ts) - 1)]
+        for _ in range(2):
+            fine = np.linspace(lo, hi, 121)
+            fd = dist(fine)
+            if not np.any(np.isfinite(fd)):
+                break
+            j = int(np.nanargmin(fd))
+            best = min(best, float(fd[j]))
+            lo, hi = fine[max(j - 1, 0)], fine[min(j + 1, len(fine) - 1)]
+    return best
 
 
 #: the trend's change must exceed all of: this many km, this share of the
@@ -187,6 +201,12 @@ TREND_MIN_STRETCH = 3
 #: only the object's sets of the last TREND_DAYS (at most TREND_MAX_SETS) count
 TREND_DAYS = 60.0
 TREND_MAX_SETS = 300
+#: set epochs of the two objects closer than this (s) are one instant of the
+#: trend (the latest): both new sets are in force there
+TREND_MERGE_S = 60.0
+#: an instant counts for the trend only while both sets in force are at most
+#: this many orbits (of the faster object) old
+TREND_STALE_ORBITS = 4.0
 
 
 def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -200,30 +220,56 @@ def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
 
 
 def trend_of(
-    asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet]
+    asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet], until: datetime | None = None,
 ) -> tuple[str, list[float], list[datetime]]:
-    """Trend of the pair's per-set minimum distance over the object's history.
+    """Trend of the pair's minimum distance over both objects' histories.
+
+    The instants are the epochs of either object's sets (from the later of
+    their first sets on) and ``until`` (the window end, when after them);
+    epochs within :data:`TREND_MERGE_S` of each other are one instant, the
+    latest (a set of one object published a few ms after the other's is not
+    paired with the other's old set), and copies of a set count once.  At
+    each, each object is on its set in force (:class:`_Timeline`) and the
+    value is the least distance over one orbit from it.  An instant where
+    either set in force is older than :data:`TREND_STALE_ORBITS` orbits of
+    the faster object is left out (a docked module's own set propagated a day
+    misses the station by kilometres).  The result does not depend on which
+    object is the asset, nor on the order or the copies of the sets given.
 
     Returns the trend (``closing``, ``departing``, ``holding near``, or
-    ``unknown`` with fewer than 3 usable sets), the distances (km) and the
-    epochs of the object's sets they belong to.  See the module docstring.
+    ``unknown`` with fewer than 3 usable instants), the distances (km) and
+    those instants.  See the module docstring.
     """
     dists: list[float] = []
     epochs: list[datetime] = []
-    recent = list(obj_hist)
-    if recent:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS sets
-        cutoff = recent[-1].epoch - timedelta(days=TREND_DAYS)
-        recent = [s for s in recent if s.epoch >= cutoff][-TREND_MAX_SETS:]
-    for s in recent:
-        a = _set_at(asset_hist, s.epoch)
-        d = _min_distance_over_orbit(a, s, s.epoch)
+    if not asset_hist or not obj_hist:
+        return "unknown", dists, epochs
+    la, lo = _Timeline(asset_hist), _Timeline(obj_hist)
+    first = max(la.epochs[0], lo.epochs[0])
+    merged: list[datetime] = []
+    for e in sorted({e for e in la.epochs + lo.epochs if e >= first}):
+        if merged and (e - merged[-1]).total_seconds() <= TREND_MERGE_S:
+            merged[-1] = e
+        else:
+            merged.append(e)
+    if until is not None and merged and (until - merged[-1]).total_seconds() > TREND_MERGE_S:
+        merged.append(until)
+    if merged:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS instants
+        cutoff = merged[-1] - timedelta(days=TREND_DAYS)
+        merged = [e for e in merged if e >= cutoff][-TREND_MAX_SETS:]
+    for t in merged:
+        sa, so = la.at(t), lo.at(t)
+        stale_s = TREND_STALE_ORBITS * DAY_S / max(sa.mean_motion_rev_day, so.mean_motion_rev_day)
+        if (t - min(sa.epoch, so.epoch)).total_seconds() > stale_s:
+            continue
+        d = _min_distance_over_orbit(sa, so, t)
         if np.isfinite(d):
             dists.append(d)
-            epochs.append(s.epoch)
+            epochs.append(t)
     if len(dists) < 3:
         return "unknown", dists, epochs
-    t = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
-    return _trend_of_series(t, np.array(dists)), dists, epochs
+    tt = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
+    return _trend_of_series(tt, np.array(dists)), dists, epochs
 
 
 def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
@@ -266,7 +312,11 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
                       TREND_NOISE_FACTOR * np.sqrt(2.0) * noise)
             if abs(step) > bar:
                 return "departing" if step > 0 else "closing"
-        turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH]
+        # an extreme the distance has not left (the end within 1 km and 20 % of
+        # it: a flat top after a rise) is no turn
+        turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH
+                 and abs(float(yy[-1] - yy[k])) > max(
+                     TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])))]
         if not turns:
             break
         turned = True
@@ -275,7 +325,19 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
         if v is not None:
             return v
         tt, yy = tt[k:], yy[k:]
-    return (None if turned else verdict(t, d)) or "holding near"
+    found = None if turned else verdict(t, d)
+    if found is None and len(d) > TREND_MIN_STRETCH:
+        # the last value left a flat stretch behind it (a pass ended or began at
+        # the newest set or the window end): it decides when that step stands
+        # out as the turn's last step must
+        prev = d[-1 - TREND_MIN_STRETCH:-1]
+        step = float(d[-1] - np.median(prev))
+        bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(prev)),
+                  TREND_NOISE_FACTOR * np.sqrt(2.0) * noise,
+                  TREND_NOISE_FACTOR * float(np.ptp(prev)))
+        if abs(step) > bar:
+            found = "departing" if step > 0 else "closing"
+    return found or "holding near"
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,66 +724,153 @@ def find_proximity(
                best.speed_km_s, (best.asset_set, best.object_set), extra)
 
     # GEO co-location, with the sets in force at each sample
-    geo_assets = [a for a in assets if regime_of(lines[a].at(start)) == "GEO"]
+    # the GEO belt as the GEO monitor defines it (orbitwatch.behavior.geo.is_geo)
+    from orbitwatch.behavior.geo import is_geo
+
+    geo_assets = [a for a in assets if is_geo(lines[a].at(start))]
     if geo_assets:
         seen = set(found) | set(docked)
         geo_ids = [
             nid for nid, line in lines.items()
-            if any(regime_of(e.es) == "GEO" for e in line.entries(start, end))
+            if any(is_geo(e.es) for e in line.entries(start, end))
         ]
-        for a, o, dmin, tmin, first, last, n, sets in _colocations(
+        for a, o, dmin, tmin, first, last, n, minutes, sets in _colocations(
             geo_assets, geo_ids, lines, start, span_s
         ):
             if (a, o) in seen:
                 continue
             finish(a, o, "co-location", dmin, tmin, n, first, last, None, sets,
-                   {"box_deg": COLOCATION_DEG})
+                   {"box_deg": COLOCATION_DEG, "minutes_inside_box": round(minutes, 1)})
     events.sort(key=lambda e: (e.asset, e.closest_km))
     return events
 
 
-def _colocations(assets, geo_ids, lines, start, span_s):
-    """(asset, object, closest km, its time, first, last, hours inside, the sets
-    in force at the closest hour) for every GEO object inside the asset's box
-    at some sample; each object sampled with its set in force at each sample."""
+#: co-location: the belt is sampled every COLOCATION_COARSE_S; a pair that comes
+#: within the box plus what its separations moved between two samples is
+#: sampled again every COLOCATION_FINE_S, and the box's edges and the
+#: closest point are refined from there
+COLOCATION_COARSE_S = 600.0
+COLOCATION_FINE_S = 20.0
+
+
+def _geo_samples(line: _Timeline, start: datetime, ts: np.ndarray):
+    """TEME km, latitude and longitude (deg) of one object at ``start + ts``,
+    each with its set in force there, the index of that set, and whether SGP4
+    failed anywhere."""
     from orbitwatch.propagation.frames import teme_to_geodetic
 
-    n_t = max(2, int(span_s // 3600) + 1)
-    ts = np.linspace(0.0, span_s, n_t)
     jd0, fr0 = datetime_to_jd(start)
-    jd = np.full(n_t, jd0)
+    jd = np.full(ts.size, jd0)
     fr = fr0 + ts / DAY_S
-    ids = list(dict.fromkeys(list(assets) + list(geo_ids)))
-    r = np.full((len(ids), n_t, 3), np.nan)
-    used = np.zeros((len(ids), n_t), dtype=np.int64)  # index of the set in force
-    bad = np.zeros(len(ids), dtype=bool)
-    for row, nid in enumerate(ids):
-        line = lines[nid]
-        epochs_s = np.array([(e - start).total_seconds() for e in line.epochs])
-        k = np.maximum(np.searchsorted(epochs_s, ts, side="right") - 1, 0)
-        used[row] = k
-        for kk in np.unique(k):
-            m = k == kk
-            e, rr, _ = line.sets[kk].to_satrec().sgp4_array(jd[m], fr[m])
-            r[row, m] = rr
-            bad[row] |= bool(np.any(e != 0))
+    epochs_s = np.array([(e - start).total_seconds() for e in line.epochs])
+    k = np.maximum(np.searchsorted(epochs_s, ts, side="right") - 1, 0)
+    r = np.full((ts.size, 3), np.nan)
+    bad = False
+    for kk in np.unique(k):
+        m = k == kk
+        e, rr, _ = line.sets[kk].to_satrec().sgp4_array(jd[m], fr[m])
+        r[m] = rr
+        bad |= bool(np.any(e != 0))
     g = teme_to_geodetic(np.nan_to_num(r), jd, fr)
-    lat, lon = np.asarray(g.lat_deg), np.asarray(g.lon_deg)
-    index = {nid: k for k, nid in enumerate(ids)}
+    return r, np.asarray(g.lat_deg), np.asarray(g.lon_deg), k, bad
+
+
+def _inside(sa, so) -> np.ndarray:
+    dlon = np.abs((so[2] - sa[2] + 180.0) % 360.0 - 180.0)
+    return (dlon <= COLOCATION_DEG) & (np.abs(so[1] - sa[1]) <= COLOCATION_DEG)
+
+
+def _colocations(assets, geo_ids, lines, start, span_s):
+    """(asset, object, closest km, its time, first entry, last exit, passes
+    through the box, minutes inside, the sets in force at the closest point)
+    for every GEO object inside the asset's box at some instant of the window;
+    each object with its set in force at each instant.
+
+    The belt is sampled every :data:`COLOCATION_COARSE_S`; a pair is looked at
+    closely when at some sample both separations are within the box plus the
+    most they moved between two samples.  Such a pair is sampled every
+    :data:`COLOCATION_FINE_S`, each entry and exit refined by bisection to
+    ~0.1 s, and the closest point inside the box refined by resampling around
+    the nearest fine sample (a box crossing as short as ~40 min, an inclined
+    object's, is found wherever the window starts)."""
+    ts = np.arange(0.0, span_s + COLOCATION_COARSE_S, COLOCATION_COARSE_S)
+    ts[-1] = span_s
+    ids = list(dict.fromkeys(list(assets) + list(geo_ids)))
+    coarse = {nid: _geo_samples(lines[nid], start, ts) for nid in ids}
+    fine_ts = np.arange(0.0, span_s + COLOCATION_FINE_S, COLOCATION_FINE_S)
+    fine_ts[-1] = span_s
+    fine: dict[int, tuple] = {}
+
+    def at(nid, t_s):
+        return _geo_samples(lines[nid], start, np.atleast_1d(np.asarray(t_s, dtype=float)))
+
     for a in assets:
-        ka = index[a]
-        dlon = np.abs((lon - lon[ka] + 180.0) % 360.0 - 180.0)
-        dlat = np.abs(lat - lat[ka])
-        inside = (dlon <= COLOCATION_DEG) & (dlat <= COLOCATION_DEG)
-        dist = np.linalg.norm(r - r[ka][None], axis=2)
-        for k in np.nonzero(inside.any(axis=1))[0]:
-            if k == ka or bad[k]:
+        ca = coarse[a]
+        for o in ids:
+            co = coarse[o]
+            if o == a or co[4]:
                 continue
-            hours = np.nonzero(inside[k])[0]
-            j = hours[np.nanargmin(dist[k, hours])]
+            dlon = (co[2] - ca[2] + 180.0) % 360.0 - 180.0
+            dlat = co[1] - ca[1]
+            m_lon = float(np.max(np.abs(np.diff(np.unwrap(dlon, period=360.0))))) if ts.size > 1 else 0.0
+            m_lat = float(np.max(np.abs(np.diff(dlat)))) if ts.size > 1 else 0.0
+            near = (np.abs(dlon) <= COLOCATION_DEG + m_lon) & (np.abs(dlat) <= COLOCATION_DEG + m_lat)
+            if not near.any():
+                continue
+            for nid in (a, o):
+                if nid not in fine:
+                    fine[nid] = _geo_samples(lines[nid], start, fine_ts)
+            fa, fo = fine[a], fine[o]
+            inside = _inside(fa, fo)
+            if not inside.any():
+                continue
+            # the box's edges: bisection between the samples either side
+            flips = np.nonzero(np.diff(inside.astype(np.int8)))[0]
+            edges = {}
+            for j in flips:
+                lo_t, hi_t = float(fine_ts[j]), float(fine_ts[j + 1])
+                want = bool(inside[j])  # the side of lo_t
+                for _ in range(8):
+                    mid = 0.5 * (lo_t + hi_t)
+                    if bool(_inside(at(a, mid), at(o, mid))[0]) == want:
+                        lo_t = mid
+                    else:
+                        hi_t = mid
+                edges[j] = lo_t if want else hi_t  # the inside side
+            spans = []
+            k = 0
+            n = inside.size
+            while k < n:
+                if not inside[k]:
+                    k += 1
+                    continue
+                j = k
+                while j + 1 < n and inside[j + 1]:
+                    j += 1
+                t0 = edges.get(k - 1, float(fine_ts[k])) if k > 0 else 0.0
+                t1 = edges.get(j, float(fine_ts[j])) if j < n - 1 else span_s
+                spans.append((t0, t1, k, j))
+                k = j + 1
+            dist = np.linalg.norm(fo[0] - fa[0], axis=1)
+            cand = np.nonzero(inside)[0]
+            j = int(cand[np.nanargmin(dist[cand])])
+            best_t, best_d = float(fine_ts[j]), float(dist[j])
+            lo_t = float(fine_ts[max(j - 1, 0)])
+            hi_t = float(fine_ts[min(j + 1, n - 1)])
+            for _ in range(2):  # resample around the nearest fine sample
+                tt = np.linspace(lo_t, hi_t, 41)
+                sa, so = at(a, tt), at(o, tt)
+                ok = _inside(sa, so)
+                dd = np.where(ok, np.linalg.norm(so[0] - sa[0], axis=1), np.inf)
+                i = int(np.argmin(dd))
+                if np.isfinite(dd[i]) and dd[i] < best_d:
+                    best_t, best_d = float(tt[i]), float(dd[i])
+                lo_t, hi_t = tt[max(i - 1, 0)], tt[min(i + 1, tt.size - 1)]
+            sa, so = at(a, best_t), at(o, best_t)
+            minutes = sum(t1 - t0 for t0, t1, _, _ in spans) / 60.0
             yield (
-                a, ids[k], float(dist[k, j]), start + timedelta(seconds=float(ts[j])),
-                start + timedelta(seconds=float(ts[hours[0]])),
-                start + timedelta(seconds=float(ts[hours[-1]])), len(hours),
-                (lines[a].sets[used[ka, j]], lines[ids[k]].sets[used[k, j]]),
+                a, o, best_d, start + timedelta(seconds=best_t),
+                start + timedelta(seconds=spans[0][0]), start + timedelta(seconds=spans[-1][1]),
+                len(spans), minutes,
+                (lines[a].sets[int(sa[3][0])], lines[o].sets[int(so[3][0])]),
             )

@@ -168,6 +168,10 @@ def geo_command(
     history = with_extra_paths(history, ctx, "--history")
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}")
+    if not drift_threshold > 0:
+        fail(f"--drift-threshold must be a positive rate in deg/day, not {drift_threshold:g}", 2)
+    if states and fmt != "jsonl":
+        fail("--states needs --format jsonl", 2)
     from orbitwatch.cli.detect import _parse_ids
 
     id_list = _parse_ids(ids)
@@ -195,11 +199,11 @@ def geo_command(
                   f"{st.inclination_deg:.3f}", status.get(nid, "?"))
     out.print(t)
     t = Table(title=f"{len(events)} relocation event(s)", show_edge=False)
-    for col in ("object", "kind", "between", "lon before", "lon after", "drift after"):
+    for col in ("object", "owner", "kind", "between", "lon before", "lon after", "drift after"):
         t.add_column(col)
     for e in events:
         d = e.to_dict()
-        t.add_row(f"{e.object} {e.name or ''}", e.kind, f"{d['gap_start']} .. {d['gap_end']}",
+        t.add_row(f"{e.object} {e.name or ''}", e.owner or "?", e.kind, f"{d['gap_start']} .. {d['gap_end']}",
                   f"{e.longitude_before_deg:.3f}", f"{e.longitude_after_deg:.3f}",
                   f"{e.drift_after_deg_day:+.4f}")
     out.print(t)
@@ -270,6 +274,8 @@ def proximity_command(
         fail(f"--range-km must be a positive distance in km, not {range_km:g}", 2)
     catalog = with_extra_paths(catalog, ctx, "--catalog")
     ids = _asset_ids(assets)
+    if not ids:
+        fail(f"--assets names no catalog number: {assets!r}", 2)
     hist = load_element_sets(catalog, db, history=True)
     newest = _catalog_at(hist, t0)
     owners, _ = _satcat_facts(catalog, db)
@@ -283,12 +289,13 @@ def proximity_command(
             emit_json_line(e.to_dict())
         return
     t = Table(title=f"{len(found)} object(s) near {len(ids)} asset(s)", show_edge=False)
-    for col in ("asset", "object", "owner", "kind", "closest km", "when", "trend", "after mnvr"):
+    for col in ("asset", "asset owner", "object", "object owner", "kind", "closest km", "when",
+                "trend", "after mnvr"):
         t.add_column(col)
     for e in found:
         d = e.to_dict()
-        t.add_row(f"{e.asset} {e.asset_name or ''}", f"{e.object} {e.object_name or ''}",
-                  e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
+        t.add_row(f"{e.asset} {e.asset_name or ''}", e.asset_owner or "?",
+                  f"{e.object} {e.object_name or ''}", e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
                   e.trend, "yes" if e.after_maneuver else "no")
     out.print(t)
 
