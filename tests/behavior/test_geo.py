@@ -70,8 +70,11 @@ def test_relocations_and_status(geo_sets):
         assert e.gap_start < e.gap_end
         if e.kind == "drift start":
             assert abs(e.drift_after_deg_day) > 0.05 >= abs(e.drift_before_deg_day)
-        else:
+        elif e.kind == "drift stop":
             assert abs(e.drift_before_deg_day) > 0.05 >= abs(e.drift_after_deg_day)
+        else:
+            assert e.kind == "relocation between sets"
+            assert abs(e.evidence["unexplained_longitude_deg"]) > 0.25
     # a station-kept object whose history is duplicated (reissued sets) stays quiet
     quiet = [nid for nid, s in status.items() if s == "station-kept"][0]
     sets = [s for s in geo_sets if s.norad_id == quiet]
@@ -153,3 +156,58 @@ def test_cli_geo_table_names_the_owner(tmp_path):
     assert res.exit_code == 0, res.output
     events = res.stdout.split("relocation event(s)", 1)[1]
     assert "owner" in events and "PRC" in events
+
+
+def _skyfield_lon(es, when):
+    """Sub-satellite longitude of set ``es`` averaged over the orbit from ``when``
+    (the libration of an eccentric orbit, +-2e rad, averages out)."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    ts = load.timescale(builtin=True)
+    offs = np.arange(96) * (86400.0 / es.mean_motion_rev_day) / 96
+    t = ts.from_datetimes([when + timedelta(seconds=float(o)) for o in offs])
+    lon = wgs84.subpoint_of(EarthSatellite(es.line1, es.line2, ts=ts).at(t)).longitude.degrees
+    return float(np.degrees(np.unwrap(np.radians(lon))).mean())
+
+
+def test_a_relocation_between_two_daily_sets_is_an_event(geo_sets):
+    """Express AMU-3 (50002) moved 1.7 deg east between its daily sets of 27 and
+    28 May 2026, each of which drifts at -0.03 deg/day: no set shows the drift,
+    so the drift threshold never fired.  Oracle (skyfield): the set of 27 May
+    propagated to the epoch of the set of 28 May puts it (orbit-mean longitude)
+    1.7 deg west of where that set does."""
+    sets = sorted((s for s in geo_sets if s.norad_id == 50002), key=lambda s: s.epoch)
+    events, status = find_relocations(sets)
+    [e] = [e for e in events if e.kind == "relocation between sets"]
+    a = next(s for s in sets if s.epoch == e.gap_start)
+    b = next(s for s in sets if s.epoch == e.gap_end)
+    gap = (_skyfield_lon(b, b.epoch) - _skyfield_lon(a, b.epoch) + 180) % 360 - 180
+    assert gap > 1.0 and e.direction == "east"
+    assert abs(e.evidence["unexplained_longitude_deg"] - gap) < 0.1
+    assert status[50002] == "relocating"
+
+
+def test_station_kept_means_the_longitude_was_held(geo_sets):
+    """``station-kept`` is given only to a history whose longitude stays in a
+    0.25 deg box; an object under the drift threshold that leaves it is a slow
+    drift.  Oracle (skyfield): the orbit-mean longitudes of each object's first
+    and last sets.  TDRS-3 (19548, inclined 12.6 deg), which reverses its
+    drift at 49.1 W, is station-kept."""
+    _, status = find_relocations(geo_sets)
+    by_id: dict[int, list] = {}
+    for s in geo_sets:
+        by_id.setdefault(s.norad_id, []).append(s)
+    checked = {"station-kept": 0, "slow drift": 0}
+    for nid, sets in sorted(by_id.items()):
+        if status.get(nid) not in checked or checked[status[nid]] >= 8:
+            continue
+        sets.sort(key=lambda s: s.epoch)
+        d = abs((_skyfield_lon(sets[-1], sets[-1].epoch)
+                 - _skyfield_lon(sets[0], sets[0].epoch) + 180) % 360 - 180)
+        if status[nid] == "station-kept":
+            assert d <= 0.25 + 0.01, (nid, d)
+        else:
+            assert d > 0.1, (nid, d)  # the range is over every set, not the ends alone
+        checked[status[nid]] += 1
+    assert checked["station-kept"] == 8 and checked["slow drift"] >= 1
+    assert status[19548] == "station-kept"

@@ -26,7 +26,11 @@ a few 1e-3 deg/day) in at least ``min_sets`` consecutive element sets after
 holding below it, and *stops* when it falls back.  Each start and stop is an
 event with the longitudes before and after and the peak drift rate.  Objects
 that drift through the whole history are summarised as drifting, with no
-event (no start or end was seen).
+event (no start or end was seen).  A move along the belt between two
+consecutive sets that their drift rates do not explain (over
+:data:`JUMP_MIN_DEG`, and :data:`JUMP_MIN_SIGMA` robust sigmas of the
+object's own such moves) is a ``relocation between sets``: a drift that
+started and stopped between them, or a change of drift rate.
 """
 
 from __future__ import annotations
@@ -178,8 +182,11 @@ def find_relocations(
     ``owners`` (SATCAT, by catalog number) attributes the events; an object
     not in it takes the owner its element sets carry, if any.
 
-    Returns ``(events, status)`` where ``status[norad_id]`` is ``station-kept``,
-    ``drifting`` or ``relocating`` (a start or stop was seen).
+    Returns ``(events, status)`` where ``status[norad_id]`` is ``station-kept``
+    (longitude held within :data:`STATION_KEPT_RANGE_DEG` over the history),
+    ``slow drift`` (under the drift threshold but not held: a dead satellite
+    librating, say), ``drifting`` or ``relocating`` (a start, stop or
+    relocation between sets was seen).
     """
     by_id: dict[int, list[ElementSet]] = {}
     for s in history:
@@ -202,10 +209,35 @@ def find_relocations(
         # smooth: a state holds only when seen in min_sets consecutive sets
         state = _debounce(drifting, min_sets)
         changes = [i for i in range(1, len(state)) if state[i] != state[i - 1]]
-        if not changes:
-            status[nid] = "drifting" if state[0] else "station-kept"
+        jumps = [i for i in _unexplained_moves(track) if i not in changes]
+        if not changes and not jumps:
+            status[nid] = "drifting" if state[0] else _held_or_slow(track)
             continue
         status[nid] = "relocating"
+        for i in jumps:
+            a, b = track[i - 1], track[i]
+            moved = _unexplained_deg(a, b)
+            events.append(
+                GeoRelocation(
+                    object=nid,
+                    name=name,
+                    kind=RELOCATION_BETWEEN_SETS,
+                    gap_start=a.epoch,
+                    gap_end=b.epoch,
+                    longitude_before_deg=a.longitude_deg,
+                    longitude_after_deg=b.longitude_deg,
+                    drift_before_deg_day=a.drift_deg_day,
+                    drift_after_deg_day=b.drift_deg_day,
+                    direction="east" if moved > 0 else "west",
+                    evidence={
+                        "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
+                        "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
+                        "unexplained_longitude_deg": round(moved, 3),
+                        "jump_threshold_deg": JUMP_MIN_DEG,
+                    },
+                    owner=owner,
+                )
+            )
         for i in changes:
             a, b = track[i - 1], track[i]
             started = bool(state[i])
@@ -231,6 +263,53 @@ def find_relocations(
                 )
             )
     return events, status
+
+
+#: a move along the belt between two sets that their drift rates do not
+#: explain, over this (degrees), is a relocation between them: five times a
+#: station-keeping box half-width of 0.05 deg and above the largest such move of
+#: 99% of the GEO objects of May 2026 (0.15 deg)
+JUMP_MIN_DEG = 0.25
+#: ... and over this many robust sigmas of the object's own such moves
+JUMP_MIN_SIGMA = 8.0
+RELOCATION_BETWEEN_SETS = "relocation between sets"
+#: a history holding its longitude within this range (degrees) is
+#: station-kept; under the drift threshold but not held, it is a slow drift (a
+#: dead satellite librating about a stable point drifts at up to a few
+#: hundredths of a degree a day)
+STATION_KEPT_RANGE_DEG = 0.25
+
+
+def _unexplained_deg(a: GeoState, b: GeoState) -> float:
+    """Longitude change from set ``a`` to ``b`` minus what their mean drift explains."""
+    dt = (b.epoch - a.epoch).total_seconds() / DAY_S
+    moved = float(_wrap180(b.longitude_deg - a.longitude_deg))
+    return moved - 0.5 * (a.drift_deg_day + b.drift_deg_day) * dt
+
+
+def _unexplained_moves(track: Sequence[GeoState]) -> list[int]:
+    """Indices ``i`` where the move from set ``i-1`` to ``i`` is a relocation
+    the sets' drift rates do not explain (Express AMU-3 moved 1.7 deg between
+    two daily sets of May 2026 that both drift at -0.03 deg/day)."""
+    if len(track) < 2:
+        return []
+    res = np.array([_unexplained_deg(a, b) for a, b in zip(track, track[1:])])
+    sigma = 1.4826 * float(np.median(np.abs(res - np.median(res))))
+    bar = max(JUMP_MIN_DEG, JUMP_MIN_SIGMA * sigma)
+    return [k + 1 for k in np.nonzero(np.abs(res) > bar)[0]]
+
+
+def _held_or_slow(track: Sequence[GeoState]) -> str:
+    """``station-kept`` when the longitude stayed within
+    :data:`STATION_KEPT_RANGE_DEG` over the history, else ``slow drift``.
+
+    The drift rate alone cannot tell: active satellites cross their boxes at
+    +-0.01 to 0.04 deg/day for a week at a time (TDRS-3, Telkom 3S), as fast as
+    a dead one librates about a stable point.  The longitude held over the
+    history can, given time: a dead satellite at 0.03 deg/day leaves a
+    0.25 deg box within nine days.  Over a shorter history the two look alike."""
+    lon = np.degrees(np.unwrap(np.radians([t.longitude_deg for t in track])))
+    return "station-kept" if np.ptp(lon) <= STATION_KEPT_RANGE_DEG else "slow drift"
 
 
 def _debounce(flags: np.ndarray, min_sets: int) -> np.ndarray:

@@ -640,7 +640,7 @@ def _lower(severity: str, cap: str) -> str:
 def _drift_started(relocations, obj, since: datetime, until: datetime) -> dict | None:
     """A GEO relocation event: ``obj`` started a drift between ``since`` and ``until``."""
     for r in relocations:
-        if r.get("object") == obj and r.get("kind") == "drift start":
+        if r.get("object") == obj and r.get("kind") in ("drift start", "relocation between sets"):
             end = _t(r.get("gap_end"))
             if end is not None and since <= end <= until:
                 return r
