@@ -493,3 +493,37 @@ def test_cli_proximity_table_names_both_owners(tmp_path):
                                    str(satcat), "--start", "2026-05-28T00:00:00Z"], terminal_width=250)
     assert res.exit_code == 0, res.output
     assert "asset owner" in res.stdout and "PRC" in res.stdout and "IND" in res.stdout
+
+
+def test_a_window_far_from_the_element_sets_is_said_to_be(tmp_path):
+    """A 2020 window over the May 2026 GEO sets: SJ-21 (launched 2021) still
+    comes out 'co-located' with Eutelsat 16A, from sets propagated six years
+    back.  The command says so on stderr and each record carries how far its
+    sets were propagated (from the sets' epochs, independently of the tool)."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from orbitwatch.cli import app
+    from orbitwatch.elements import read_file
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    epochs = {}
+    for s in read_file(path).element_sets:
+        epochs.setdefault(s.norad_id, []).append(s.epoch)
+    res = CliRunner().invoke(app, ["detect", "proximity", "--assets", "49330", "--catalog", str(path),
+                                   "--start", "2020-01-01T00:00:00Z", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert "warning: asset 49330: the window ends" in res.stderr
+    rows = [_json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert rows and "record(s) rest on element sets more than 30 days" in res.stderr
+    for r in rows:
+        age = r["evidence"]["set_age_days"]["object"]
+        ref = datetime.fromisoformat(r["evidence"]["object_element_set"]["epoch"].replace("Z", "+00:00"))
+        assert min(abs((ref - e).total_seconds()) for e in epochs[r["object"]]) < 0.001
+        closest = datetime.fromisoformat(r["closest_time"].replace("Z", "+00:00"))
+        assert abs(age - (closest - ref).total_seconds() / 86400.0) < 0.01 and age < -2000
+    # inside the history: no warning
+    res = CliRunner().invoke(app, ["detect", "proximity", "--assets", "49330", "--catalog", str(path),
+                                   "--start", "2026-05-25T00:00:00Z", "--format", "jsonl"])
+    assert res.exit_code == 0 and "warning" not in res.stderr

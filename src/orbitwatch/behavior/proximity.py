@@ -690,6 +690,12 @@ def find_proximity(
                     "asset_element_set": set_ref(asset_es),
                     "object_element_set": set_ref(obj_es),
                     "history_sets": len(known[obj]),
+                    # how far each set was propagated to the closest approach
+                    # (days; negative: backwards): SGP4 errors grow with it
+                    "set_age_days": {
+                        "asset": round((closest_t - asset_es.epoch).total_seconds() / DAY_S, 2),
+                        "object": round((closest_t - obj_es.epoch).total_seconds() / DAY_S, 2),
+                    },
                     **({"first_set_after_window": [i for i in (asset, obj) if not known[i]]}
                        if not (known[asset] and known[obj]) else {}),
                     **extra,

@@ -152,7 +152,9 @@ def _duration(seconds: float) -> str:
 @detect_app.command("geo", context_settings=MANY_PATHS)
 def geo_command(
     ctx: typer.Context,
-    history: list[Path] = typer.Option(None, "--history", help="Element-set history files."),
+    history: list[Path] = typer.Option(
+        None, "--history", help="Element-set history files (a SATCAT file among them adds owners)."
+    ),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     ids: str = typer.Option(None, "--ids", help="Catalog numbers, comma-separated."),
     drift_threshold: float = typer.Option(
@@ -284,6 +286,7 @@ def proximity_command(
                                history=hist, owners=owners)
     except ValueError as exc:
         fail(str(exc))
+    _warn_far_from_sets(found, ids, hist, t0, days)
     if fmt == "jsonl":
         for e in found:
             emit_json_line(e.to_dict())
@@ -298,6 +301,38 @@ def proximity_command(
                   f"{e.object} {e.object_name or ''}", e.object_owner or "?", e.kind, f"{e.closest_km:.3f}", d["closest_time"],
                   e.trend, "yes" if e.after_maneuver else "no")
     out.print(t)
+
+
+#: element sets propagated further than this (days) from the window are warned of
+FAR_FROM_SETS_DAYS = 30.0
+
+
+def _warn_far_from_sets(found, ids, hist, t0, days) -> None:
+    """Say so when the window lies far from the element sets: SGP4 propagated
+    for months or years is not a position, and an object catalogued long after
+    the window may not have been in orbit then (a 2020 window over 2026 sets
+    put SJ-21, launched in 2021, beside Eutelsat 16A)."""
+    from datetime import timedelta
+
+    end = t0 + timedelta(days=days)
+    for a in ids:
+        epochs = [s.epoch for s in hist if s.norad_id == a]
+        if not epochs:
+            continue
+        before = (min(epochs) - end).total_seconds() / 86400.0
+        after = (t0 - max(epochs)).total_seconds() / 86400.0
+        if max(before, after) > FAR_FROM_SETS_DAYS:
+            where = (f"ends {before:.0f} days before its first" if before > 0
+                     else f"starts {after:.0f} days after its last")
+            err.print(f"warning: asset {a}: the window {where} element set; positions are "
+                      "SGP4 extrapolations", highlight=False, markup=False)
+    far = [e for e in found
+           if max(abs(v) for v in e.evidence["set_age_days"].values()) > FAR_FROM_SETS_DAYS]
+    if far:
+        err.print(f"warning: {len(far)} record(s) rest on element sets more than "
+                  f"{FAR_FROM_SETS_DAYS:g} days from their closest approach "
+                  "(evidence.set_age_days); an object catalogued after the window may not "
+                  "have been in orbit then", highlight=False, markup=False)
 
 
 @app.command("events")
