@@ -127,3 +127,30 @@ def test_run_that_fails_to_store_its_events_stores_none_of_its_derived_records(d
     n = _counts(db_url)
     # the ingest committed (one transaction per file, as documented); nothing derived did
     assert n["sets"] > 400 and n["conjunctions"] == 0 and n["events"] == 0
+
+
+def test_a_fresher_assessment_of_a_stored_approach_replaces_it(engine):
+    # a rerun on fresher element sets finds the same approach (TCA 0.4 s later)
+    # nearer and riskier: the store and the norms must see the new numbers, not
+    # keep the stale ones under the old id
+    from orbitwatch.store.catalog import ensure_partner
+    from orbitwatch.store.shared import add_conjunctions
+    from orbitwatch.store.shared_models import conjunctions_table as ct
+
+    tca = datetime(2026, 5, 10, 12, 0, 0, tzinfo=UTC)
+
+    def conj(t, miss, pc):
+        return {"object_1": 25544, "object_2": 48274, "tca": t, "miss_distance_km": miss,
+                "relative_speed_km_s": 10.0, "pc": pc, "pc_method": "foster-2d"}
+
+    with engine.begin() as conn:
+        ensure_partner(conn, "US")
+        [first] = add_conjunctions(conn, conjunctions=[conj(tca, 4.8, 1e-7)], partner="US",
+                                   releasable_to="ALL")
+    with engine.begin() as conn:
+        again = add_conjunctions(conn, conjunctions=[conj(tca + timedelta(seconds=0.4), 0.15, 3e-4)],
+                                 partner="US", releasable_to="ALL")
+    assert again == [first]
+    with engine.connect() as conn:
+        rows = conn.execute(select(ct.c.id, ct.c.miss_distance_km, ct.c.pc)).all()
+    assert [tuple(r) for r in rows] == [(first, 0.15, 3e-4)]

@@ -306,9 +306,11 @@ def add_conjunctions(
     sets and events: a conjunction of the same object pair, from the same
     source (``screening_id``; None for ``orbitwatch run`` and contributed
     records), with the same ``partner`` and ``releasable_to``, whose TCA is
-    within :data:`SAME_TCA_S` of one already stored is not stored again; its
-    id is the stored one's.  (Another partner, another release or another
-    screening job keeps its own copy.)
+    within :data:`SAME_TCA_S` of one already stored is the same approach: its
+    id is the stored one's, and when its miss distance or Pc differ (a rerun
+    on fresher element sets) the stored row takes the new assessment, as a
+    CDM update replaces the last.  (Another partner, another release or
+    another screening job keeps its own copy.)
     """
     from datetime import timedelta
 
@@ -326,24 +328,44 @@ def add_conjunctions(
     tcas = [_utc(r["tca"]) for r in rows]
     sid = c_.c.screening_id.is_(None) if screening_id is None else c_.c.screening_id == screening_id
     who = c_.c.partner.is_(None) if shared["partner"] is None else c_.c.partner == shared["partner"]
-    stored: dict[tuple, list[tuple[datetime, int]]] = {}
-    for cid, o1, o2, tca in db.execute(
-        select(c_.c.id, c_.c.object_1, c_.c.object_2, c_.c.tca).where(
+    stored: dict[tuple, list[tuple[datetime, int, float, float | None]]] = {}
+    for cid, o1, o2, tca, miss, pc in db.execute(
+        select(c_.c.id, c_.c.object_1, c_.c.object_2, c_.c.tca, c_.c.miss_distance_km,
+               c_.c.pc).where(
             sid, who, c_.c.releasable_to == shared["releasable_to"],
             c_.c.tca >= min(tcas) - tol, c_.c.tca <= max(tcas) + tol)
     ):
-        stored.setdefault((min(o1, o2), max(o1, o2)), []).append((_utc(tca), int(cid)))
+        stored.setdefault((min(o1, o2), max(o1, o2)), []).append((_utc(tca), int(cid), miss, pc))
     ids: list[int] = []
     for values, tca in zip(rows, tcas):
         pair = (min(values["object_1"], values["object_2"]), max(values["object_1"], values["object_2"]))
-        same = [cid for t, cid in stored.get(pair, ()) if abs(t - tca) <= tol]
+        same = [x for x in stored.get(pair, ()) if abs(x[0] - tca) <= tol]
         if same:
-            ids.append(same[0])
+            _, cid, miss, pc = same[0]
+            if not _same_assessment(miss, pc, values):
+                db.execute(update(c_).where(c_.c.id == cid).values(**values))
+                stored[pair] = [x if x[1] != cid else (tca, cid, values["miss_distance_km"],
+                                                        values.get("pc", pc))
+                                for x in stored[pair]]
+            ids.append(cid)
             continue
         res = db.execute(insert(c_).values(**values))
         ids.append(int(res.inserted_primary_key[0]))
-        stored.setdefault(pair, []).append((tca, ids[-1]))
+        stored.setdefault(pair, []).append((tca, ids[-1], values["miss_distance_km"], values.get("pc")))
     return ids
+
+
+def _same_assessment(miss_km: float, pc: float | None, values: dict) -> bool:
+    """The stored miss distance and Pc are the new ones (to a millimetre, and
+    a part in a million)."""
+    if abs(float(miss_km) - float(values["miss_distance_km"])) > 1e-6:
+        return False
+    if "pc" not in values:
+        return True
+    new = values["pc"]
+    if pc is None or new is None:
+        return pc is None and new is None
+    return abs(float(pc) - float(new)) <= 1e-6 * max(abs(float(pc)), abs(float(new)), 1e-300)
 
 
 def conjunction_values(c) -> dict:
