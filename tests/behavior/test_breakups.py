@@ -298,12 +298,21 @@ def test_two_snapshots_years_apart_accuse_no_one():
     # 5 km of something every few days; the old code called 148 such passes
     # after a parent's 2018 set "collisions" (NOAA 16, which exploded in 2015,
     # "collided with" a Meteor 2-5 fragment).
-    sets = (_sets("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
-            + _sets("catalog", "keeptrack", "TLEdebris_2020-05-23_keeptrack.json"))
+    first = _sets("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+    sets = first + _sets("catalog", "keeptrack", "TLEdebris_2020-05-23_keeptrack.json")
     found = find_breakups(sets)
     assert found
     assert {b.classification for b in found} == {"undetermined"}
     by_launch = {b.launch: b for b in found}
+    # a later snapshot never loses a cloud or a piece: an old cloud's stale
+    # sets of 2017, still tracked in 2020, are no separate event (Meteor 2-8's
+    # 1982-025 was split 3 + 46 and lost)
+    # (a piece the 2020 catalog re-designated, 38399 from 1965-027 to 2012-025,
+    # moves with its designator)
+    newest = {s.norad_id: s for s in sorted(sets, key=lambda s: s.epoch)}
+    for b in find_breakups(first):
+        kept = {f for f in b.fragment_ids if launch_of(newest[f].intl_designator) == b.launch}
+        assert b.launch in by_launch and kept <= set(by_launch[b.launch].fragment_ids), b.launch
     # stage breakups, with the parent the catalog's debris names point to
     # (NASA ODQN: the CBERS-1 CZ-4 stage in 2000, the PSLV-C3 stage in 2001,
     # the Pegasus HAPS stage of STEP 2 in 1996)
@@ -336,6 +345,12 @@ def test_pieces_without_a_designator_join_the_parent_whose_orbit_they_intersect(
     assert b.evidence["fragments_by_orbit"] >= 80 and b.fragments == b.evidence["fragments_by_orbit"]
     event = datetime(2021, 11, 15, 2, 47, tzinfo=UTC)
     assert abs((b.epoch_estimate - event).total_seconds()) < 10 * 60
+    # an old analyst object elsewhere in the input (a 2018 piece of debris with
+    # no designator) leaves the fresh cloud its parent
+    old = next(s for s in _sets("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+               if (s.name or "").startswith("ECHO 1 DEB"))
+    [b2] = find_breakups(pre + cloud + [replace(old, intl_designator=None)], owners={13552: "CIS"})
+    assert (b2.parent, b2.classification, b2.fragments) == (13552, "destructive test", b.fragments)
 
 
 def test_undesignated_old_debris_joins_no_one():

@@ -390,7 +390,12 @@ def find_breakups(
     by_orbit: dict[int, list[ElementSet]] = {}
     if len(orphans) >= min_fragments:
         parents = [m for era, _ in clouds.values() for m in era]
-        by_orbit = _associate_by_orbit(ctx, orphans, parents)
+        # each group first seen together on its own: the parents that can date
+        # a group are those with sets shortly before it (one stale analyst
+        # object must not leave a fresh cloud with no parent to join)
+        for group in _time_groups(orphans, max_back_days):
+            for pid, pieces in _associate_by_orbit(ctx, group, parents).items():
+                by_orbit.setdefault(pid, []).extend(pieces)
     orbit_ids = {s.norad_id for pieces in by_orbit.values() for s in pieces}
 
     found: list[Breakup] = []
@@ -400,9 +405,19 @@ def find_breakups(
         if len(frags) < min_fragments or not era:
             continue
         # each fragment as first seen: the set nearest the event
-        for burst, strays in _bursts([by_id[f.norad_id][0] for f in frags], last_seen,
-                                     max_back_days, min_fragments):
-            b = _assess_cloud(ctx, launch, era, burst, strays)
+        bursts = _bursts([by_id[f.norad_id][0] for f in frags], last_seen, max_back_days,
+                         min_fragments)
+        results = [_assess_cloud(ctx, launch, era, burst, strays) for burst, strays in bursts]
+        if len(bursts) > 1:
+            # a split stands only where it dates an event; the pieces of the
+            # parts it cannot date are one cloud again (a later snapshot shows
+            # an old cloud's stale sets still tracked, which is no new event)
+            undated = [k for k, b in enumerate(results) if b is None or b.epoch_estimate is None]
+            if undated:
+                merged = [s for k in undated for s in bursts[k][0] + bursts[k][1]]
+                results = [b for k, b in enumerate(results) if k not in undated]
+                results.append(_assess_cloud(ctx, launch, era, merged, []))
+        for b in results:
             if b is not None:
                 n = sum(1 for f in b.fragment_ids if f in orbit_ids)
                 b.evidence["fragments_by_orbit"] = n  # no designator: joined by orbit
@@ -472,6 +487,19 @@ def _bursts(
             k = min(range(len(full)), key=lambda k: dist(full[k]))
             out[k][1].append(s)
     return out
+
+
+def _time_groups(first_sets: Sequence[ElementSet], gap_days: float) -> list[list[ElementSet]]:
+    """Objects (each as first seen) in groups first seen within ``gap_days`` of
+    the previous one."""
+    fs = sorted(first_sets, key=lambda s: s.epoch)
+    groups: list[list[ElementSet]] = [[fs[0]]] if fs else []
+    for a, b in zip(fs, fs[1:]):
+        if (b.epoch - a.epoch).total_seconds() > gap_days * DAY_S:
+            groups.append([b])
+        else:
+            groups[-1].append(b)
+    return groups
 
 
 def _inclination_deg(normals: np.ndarray) -> np.ndarray:
