@@ -796,3 +796,45 @@ def test_two_scale_check_drops_only_unmatched_smeared_events():
     matched_without = {without[j].gap_start for j in _match(without, epochs, truth).values()}
     assert not matched_without & {d.gap_start for d in dropped}
     assert len(_match(with_check, epochs, truth)) == len(matched_without)
+
+
+def test_orbit_raising_that_fills_a_short_history_is_no_lowering():
+    """Starlink satellites raising their orbits through most of the 2026-05
+    CelesTrak week (a rising by 20-60 km, about 13 km/day for STARLINK-37366,
+    68807): a running median took the thrust for the background, so the flat
+    days before it came out as a descent (68807: -45 km, 26 m/s along-track,
+    confidence 0.83, in a gap where nothing happened; 83 of the 179 such
+    satellites had a 'lowering' over 1 km).  Oracle: each satellite's a from its
+    own TLE mean motions (Kepler's third law) never falls by more than 1 km
+    between any two sets, so no event may report a lowering over 1 km."""
+    import lzma
+
+    ids = {"68807", "68229", "68298", "68345", "68569", "68602"}
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "starlink_history.3le.xz")
+    with lzma.open(path, "rt") as f:
+        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7] in ids]
+    by: dict[int, list] = {}
+    for s in _element_sets(lines):
+        by.setdefault(s.norad_id, []).append(s)
+    assert len(by) == len(ids)
+    mu = 398600.4418
+    for nid, sets in by.items():
+        sets.sort(key=lambda s: s.epoch)
+        a_km = np.array([(mu / (2 * np.pi * s.mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3)
+                         for s in sets])
+        assert a_km[-1] - a_km[0] > 20.0  # a raising satellite
+        drops = a_km[None, :] - a_km[:, None]  # a[j] - a[i]
+        assert np.min(np.triu(drops)) > -1.0, nid  # never 1 km lower later
+        for m in detect_maneuvers(sets):
+            assert m.evidence["delta_a_m"] > -1000.0, (nid, m.gap_start, m.evidence["delta_a_m"])
+
+
+def test_cli_rejects_a_threshold_that_flags_every_gap():
+    from typer.testing import CliRunner
+
+    from orbitwatch.cli import app
+
+    path = "no-such-history.tle"  # the option is checked before any file is read
+    for bad in ("0", "-1", "nan"):
+        res = CliRunner().invoke(app, ["detect", "maneuvers", "--history", path, "--threshold", bad])
+        assert res.exit_code == 2 and "--threshold" in res.output, (bad, res.output)

@@ -225,7 +225,14 @@ class Maneuver:
 # robust running statistics
 
 
-def _detrend(t: np.ndarray, x: np.ndarray, half: int) -> np.ndarray:
+#: the fastest rise of a LEO object's mean semi-major axis that is not thrust
+#: (km/day): drag only lowers it, and the long-period terms left in Brouwer mean
+#: elements move it by metres a day; Starlink's electric orbit raising is
+#: about 13 km/day
+NATURAL_RISE_KM_DAY = 0.05
+
+
+def _detrend(t: np.ndarray, x: np.ndarray, half: int, max_rate: float | None = None) -> np.ndarray:
     """Level series ``c`` = x minus the integrated running-median rate.
 
     Each gap's background leaves the gap itself out (a median of rates
@@ -251,6 +258,10 @@ def _detrend(t: np.ndarray, x: np.ndarray, half: int) -> np.ndarray:
                 if idx.size:
                     bg[k] = np.nanmedian(rate[idx])
     bg = np.where(np.isfinite(bg), bg, 0.0)
+    if max_rate is not None:
+        # no natural force raises the orbit: a background rate above it is
+        # thrust that fills the window (a week of continuous orbit raising)
+        bg = np.minimum(bg, max_rate)
     drift = np.concatenate([[0.0], np.cumsum(bg * dt)])
     return x - drift
 
@@ -379,13 +390,23 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         series["ivec"] = [hist.ix_deg, hist.iy_deg]
     chans = []
     for name, comps in series.items():
-        levels = [_detrend(t, x, cfg.trend_half) for x in comps]
+        # LEO semi-major axis: drag only lowers it, so neither the background
+        # rate nor the typical jump may be a rise (when thrust fills most of a
+        # short history, a median takes the thrust for the background and the
+        # quiet sets for a descent)
+        decays_only = name == "a" and regime == "LEO"
+        levels = [_detrend(t, x, cfg.trend_half, NATURAL_RISE_KM_DAY if decays_only else None)
+                  for x in comps]
+        gap_days = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
         zs: dict[tuple[int, int], np.ndarray] = {}
         jumps: dict[tuple[int, int], list[np.ndarray]] = {}
         scales: dict[tuple[int, int], list[np.ndarray]] = {}
         for sc in cfg.scales:
             js = [_jumps(c, *sc) for c in levels]
             ls = [_robust_loc_scale(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name]) for j in js]
+            if decays_only:
+                rise = NATURAL_RISE_KM_DAY * gap_days * sc[0]
+                ls = [(np.minimum(loc, rise), sd) for loc, sd in ls]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -87,6 +88,8 @@ def maneuvers(
         fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     if not history and not db:
         fail("give --history PATH (one or more) or --db URL", 2)
+    if threshold is not None and not (math.isfinite(threshold) and threshold > 0):
+        fail(f"--threshold must be a positive robust z-score, not {threshold:g}", 2)
     since_dt = None
     if since:
         try:
