@@ -838,3 +838,19 @@ def test_cli_rejects_a_threshold_that_flags_every_gap():
     for bad in ("0", "-1", "nan"):
         res = CliRunner().invoke(app, ["detect", "maneuvers", "--history", path, "--threshold", bad])
         assert res.exit_code == 2 and "--threshold" in res.output, (bad, res.output)
+
+
+def test_no_two_events_claim_the_same_stretch_of_a_history():
+    """STARLINK-1468 (45741) in the 2026-05 week: an along-track event and an
+    out-of-plane event both ended at the set of 05-24 14:23, one starting
+    earlier, so one change of orbit was counted twice (25 such pairs over the
+    Starlink week).  Events' gaps must not overlap."""
+    import lzma
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "starlink_history.3le.xz")
+    with lzma.open(path, "rt") as f:
+        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7] == "45741"]
+    dets = detect_maneuvers(_element_sets(lines))
+    assert dets
+    for a, b in zip(dets, dets[1:]):
+        assert a.gap_end <= b.gap_start, (a.gap_start, a.gap_end, b.gap_start, b.gap_end)

@@ -788,11 +788,14 @@ def detect_maneuvers(
                 continue
             out.append(ev)
     # placing each event at the start of its step can move it before the
-    # previous one's flags: keep time order and one event per gap
+    # previous one's flags: keep time order and one event per stretch of the
+    # history (of two events whose gaps overlap, the more confident)
     out.sort(key=lambda m: (m.gap_start, -m.confidence))
     unique: list[Maneuver] = []
     for m in out:
-        if unique and m.gap_start == unique[-1].gap_start:
+        if unique and m.gap_start < unique[-1].gap_end:
+            if m.confidence > unique[-1].confidence:
+                unique[-1] = m
             continue
         unique.append(m)
     return unique
