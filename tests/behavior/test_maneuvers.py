@@ -854,3 +854,33 @@ def test_no_two_events_claim_the_same_stretch_of_a_history():
     assert dets
     for a, b in zip(dets, dets[1:]):
         assert a.gap_end <= b.gap_start, (a.gap_start, a.gap_end, b.gap_start, b.gap_end)
+
+
+def test_a_week_of_geo_sets_sizes_its_one_north_south_burn():
+    """AsiaSat 5 (35696) in the 2026-05 GEO week: one north-south burn between
+    the sets of 05-26 14:30 and 05-28 01:22.  With a dozen sets, every 3-set
+    jump straddled the step, so their median was the step and the burn was
+    sized at a quiet gap (0.052 m/s, 0.0009 deg).  Oracle: the inclination
+    vector (i sin RAAN, -i cos RAAN) straight from the TLE elements, medians of
+    the sets on either side of the reported gap."""
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    from orbitwatch.elements import read_file
+
+    sets = sorted((s for s in read_file(path).element_sets if s.norad_id == 35696),
+                  key=lambda s: s.epoch)
+    dets = [d for d in detect_maneuvers(sets) if d.kind == KIND_GEO_NS]
+    assert len(dets) == 1
+    d = dets[0]
+
+    def ivec(group):
+        i = np.radians([s.inclination_deg for s in group])
+        o = np.radians([s.raan_deg for s in group])
+        return np.degrees(np.array([np.median(np.sin(i) * np.sin(o)), np.median(-np.sin(i) * np.cos(o))]))
+
+    before = [s for s in sets if s.epoch <= d.gap_start]
+    after = [s for s in sets if s.epoch >= d.gap_end]
+    turn = float(np.hypot(*(ivec(after) - ivec(before))))
+    assert turn > 0.05  # a real plane change, of about 0.09 deg
+    assert 0.7 <= d.evidence["delta_plane_deg"] / turn <= 1.3, (d.evidence["delta_plane_deg"], turn)
+    v_geo = 3.0747  # km/s
+    assert 0.7 <= d.delta_v_m_s / (1000.0 * v_geo * np.radians(turn)) <= 1.3

@@ -225,6 +225,8 @@ class Maneuver:
 # robust running statistics
 
 
+#: fewer valid jumps than this at a scale: their running median is no location
+SHORT_SERIES_JUMPS = 12
 #: the fastest rise of a LEO object's mean semi-major axis that is not thrust
 #: (km/day): drag only lowers it, and the long-period terms left in Brouwer mean
 #: elements move it by metres a day; Starlink's electric orbit raising is
@@ -407,6 +409,11 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             if decays_only:
                 rise = NATURAL_RISE_KM_DAY * gap_days * sc[0]
                 ls = [(np.minimum(loc, rise), sd) for loc, sd in ls]
+            # a short series at a wide scale: every jump may straddle the one
+            # step there is, and their median is that step; a detrended
+            # level has no typical jump but zero
+            ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
+                  for j, (loc, sd) in zip(js, ls, strict=True)]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
