@@ -884,3 +884,45 @@ def test_a_week_of_geo_sets_sizes_its_one_north_south_burn():
     assert 0.7 <= d.evidence["delta_plane_deg"] / turn <= 1.3, (d.evidence["delta_plane_deg"], turn)
     v_geo = 3.0747  # km/s
     assert 0.7 <= d.delta_v_m_s / (1000.0 * v_geo * np.radians(turn)) <= 1.3
+
+
+def test_terminal_decay_is_not_a_burn():
+    """STARLINK-1686 (46328) re-entering at the end of the 2026-05 week (perigee
+    144 km): the decay of a accelerates from -16 to -81 km/day, and one gap was
+    called a 27.5 m/s along-track burn.  Oracle, from the TLE mean motions
+    alone (Kepler's third law): the decay rate only ever grows, and from each
+    gap to the next by no more than the density can give over the height sunk
+    (e-fold per 20 km).  No along-track lowering may be reported there.
+    STARLINK 62412, whose rate jumps from -8 to -27 km/day over 8 km (more
+    than drag gives), keeps its event."""
+    import lzma
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", "starlink_history.3le.xz")
+    with lzma.open(path, "rt") as f:
+        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7] in ("46328", "62412")]
+    by: dict[int, list] = {}
+    for s in _element_sets(lines):
+        by.setdefault(s.norad_id, []).append(s)
+    mu = 398600.4418
+    for nid, sets in by.items():
+        sets.sort(key=lambda s: s.epoch)
+        dets = [m for m in detect_maneuvers(sets)
+                if m.kind == KIND_ALONG_TRACK and m.evidence["delta_a_m"] < 0]
+        one = {s.epoch: s for s in sets}  # one set per epoch
+        eps = sorted(one)
+        a = np.array([(mu / (2 * np.pi * one[e].mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3)
+                      for e in eps])
+        t = np.array([(e - eps[0]).total_seconds() / 86400.0 for e in eps])
+        rate = np.diff(a) / np.diff(t)
+        mid = 0.5 * (a[1:] + a[:-1])
+        if nid == 46328:
+            # over the last week the decay only quickens, and by no more than
+            # the density gives over the height sunk
+            assert np.all(rate[-8:] < 0)
+            assert rate[-1] / rate[-7] <= np.exp(abs(mid[-1] - mid[-7]) / 20.0)
+            assert dets == [], [(d.gap_start, d.delta_v_m_s) for d in dets]
+        else:
+            growth = rate[1:] / rate[:-1]
+            allowed = np.exp(np.abs(np.diff(mid)) / 20.0)
+            assert np.any((rate[1:] < 0) & (rate[:-1] < 0) & (growth > 2.0 * allowed))
+            assert len(dets) == 1

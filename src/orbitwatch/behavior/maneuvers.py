@@ -409,11 +409,13 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             if decays_only:
                 rise = NATURAL_RISE_KM_DAY * gap_days * sc[0]
                 ls = [(np.minimum(loc, rise), sd) for loc, sd in ls]
-            # a short series at a wide scale: every jump may straddle the one
-            # step there is, and their median is that step; a detrended
-            # level has no typical jump but zero
-            ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
-                  for j, (loc, sd) in zip(js, ls, strict=True)]
+            # GEO, a short series: every 3-set jump may straddle the one step
+            # there is, and their median is that step; a detrended level has
+            # no typical jump but zero (GEO triggers on that scale alone; in
+            # LEO the single-gap scales trigger and this is not measured)
+            if regime == "GEO":
+                ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
+                      for j, (loc, sd) in zip(js, ls, strict=True)]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
@@ -805,7 +807,55 @@ def detect_maneuvers(
                 unique[-1] = m
             continue
         unique.append(m)
+    if hist.regime == "LEO":
+        unique = [m for m in unique if not _drag_explains(m, hist)]
     return unique
+
+
+#: terminal decay: below this perigee (km) drag can accelerate the decay of a
+#: from one set to the next by as much as a lowering burn moves it
+DRAG_PERIGEE_KM = 300.0
+#: the least density scale height of the thermosphere there (km; about 25-50 km
+#: between 150 and 300 km, US Standard Atmosphere 1976)
+DRAG_SCALE_HEIGHT_KM = 20.0
+
+
+def _drag_explains(m: Maneuver, hist: History) -> bool:
+    """A lowering in the last days of a decay that drag alone accounts for.
+
+    Drag lowers ``a`` at a rate proportional to the air density, which grows
+    about e-fold every scale height ``H`` as the orbit sinks.  So from the gap
+    before the event to the gap after it, the decay rate may grow by at most
+    ``exp(|da| / H)`` for the ``da`` sunk in between.  A lowering whose
+    surrounding rates stay within that (and whose own rate lies between them)
+    is the decay accelerating, not a burn: STARLINK-1686 (46328) at a 144 km
+    perigee decays at -16, -20, -22, -31, -44 and -81 km/day, and the gap of
+    05-29/30 was called a 27.5 m/s along-track burn.  A jump of the rate by
+    more than the density can give (62412: -8 to -27 km/day over 8 km) stays
+    an event.
+    """
+    if m.kind != KIND_ALONG_TRACK or m.evidence.get("delta_a_m", 0.0) >= 0.0:
+        return False
+    epochs = [s.epoch for s in hist.element_sets]
+    try:
+        k0, k1 = epochs.index(m.gap_start), epochs.index(m.gap_end)
+    except ValueError:
+        return False
+    last = hist.element_sets[min(k1, len(epochs) - 1)]
+    perigee = float(hist.a_km[k1]) * (1.0 - last.eccentricity) - 6378.137
+    if perigee > DRAG_PERIGEE_KM or k0 < 1 or k1 + 1 >= len(epochs):
+        return False
+    t, a = hist.t_days, hist.a_km
+    with np.errstate(divide="ignore", invalid="ignore"):
+        before = (a[k0] - a[k0 - 1]) / (t[k0] - t[k0 - 1])
+        inside = (a[k1] - a[k0]) / (t[k1] - t[k0])
+        after = (a[k1 + 1] - a[k1]) / (t[k1 + 1] - t[k1])
+    if not (np.isfinite(before) and np.isfinite(inside) and np.isfinite(after)):
+        return False
+    if not (before < 0.0 and after <= inside <= before):
+        return False  # not a monotonic acceleration of a decay
+    sunk = abs(0.5 * (a[k1 + 1] + a[k1]) - 0.5 * (a[k0] + a[k0 - 1]))
+    return after / before <= np.exp(sunk / DRAG_SCALE_HEIGHT_KM)
 
 
 def _campaign_split(grp: list[int], single: np.ndarray, cfg: ManeuverConfig) -> list[int]:
