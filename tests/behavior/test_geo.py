@@ -119,13 +119,19 @@ def test_one_bad_fit_and_its_reissue_are_not_a_relocation(geo_sets):
     assert ev[0].direction == "west" and ev[1].longitude_after_deg < ev[0].longitude_before_deg - 0.1
 
 
+def _satcat(tmp_path, *rows):
+    """A SATCAT CSV with the given rows (CelesTrak columns)."""
+    p = tmp_path / "satcat.csv"
+    p.write_text("designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
+                 + "".join(r + "\n" for r in rows))
+    return p
+
+
 def test_relocations_name_their_owner(tmp_path):
     # SJ-29A/B's drift starts carry the SATCAT owner given beside the history
     path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
-    satcat = tmp_path / "satcat.csv"
-    satcat.write_text(
-        "designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
-        "2025-999A,67302,False,True,+,SJ-29A,PRC\n2025-999B,67403,False,True,+,SJ-29B,PRC\n")
+    satcat = _satcat(tmp_path, "2025-999A,67302,False,True,+,SJ-29A,PRC",
+                     "2025-999B,67403,False,True,+,SJ-29B,PRC")
     res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), str(satcat),
                                    "--ids", "67302,67403,54743", "--format", "jsonl"])
     assert res.exit_code == 0, res.output
@@ -147,10 +153,7 @@ def test_cli_geo_rejects_bad_options():
 
 def test_cli_geo_table_names_the_owner(tmp_path):
     path = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
-    satcat = tmp_path / "satcat.csv"
-    satcat.write_text(
-        "designator,norad_cat_num,multiple,payload,op_status_code,satellite_name,source\n"
-        "2025-999A,67302,False,True,+,SJ-29A,PRC\n")
+    satcat = _satcat(tmp_path, "2025-999A,67302,False,True,+,SJ-29A,PRC")
     res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), str(satcat),
                                    "--ids", "67302", "--format", "table"], terminal_width=200)
     assert res.exit_code == 0, res.output

@@ -98,6 +98,7 @@ from scipy.optimize import minimize_scalar
 from sgp4.api import SatrecArray
 
 from orbitwatch.elements.model import ElementSet, cospar_designator, set_ref
+from orbitwatch.propagation.sgp4_array import positions_in_force
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
 #: objects catalogued within this many catalog numbers of a launch's first are launch-era
@@ -226,23 +227,9 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(np.sum(a * b, axis=-1), -1.0, 1.0)))
 
 
-def _parent_states(psets: Sequence[ElementSet], t0: datetime, times_s: np.ndarray) -> np.ndarray:
-    """TEME positions (m, 3) km of a parent followed with its element set in force
-    at each time (the newest with an epoch at or before it; the oldest before
-    all of them)."""
-    times_s = np.asarray(times_s, dtype=float)
-    ep = np.array([(s.epoch - t0).total_seconds() for s in psets])
-    idx = np.clip(np.searchsorted(ep, times_s, side="right") - 1, 0, len(psets) - 1)
-    r = np.empty((times_s.size, 3))
-    for k in np.unique(idx):
-        m = idx == k
-        r[m] = _states([psets[k]], t0, times_s[m])[0]
-    return r
-
-
 def _median_miss(psets: Sequence[ElementSet], frags: Sequence[ElementSet], t0: datetime,
                  times_s: np.ndarray) -> np.ndarray:
-    rp = _parent_states(psets, t0, times_s)
+    rp, _ = positions_in_force(psets, t0, times_s)  # the parent's set in force at each time
     rf = _states(frags, t0, times_s)
     d = np.linalg.norm(rf - rp[None], axis=2)
     with np.errstate(all="ignore"):
@@ -360,15 +347,16 @@ def find_breakups(
     def otype(es: ElementSet) -> str | None:
         return object_types.get(es.norad_id) or es.object_type
 
+    # each object's launch: its newest designator, else an older one (a
+    # designator assigned late, to an analyst object catalogued later, counts)
+    launch_by_id = {
+        nid: next((x for x in (launch_of(s.intl_designator) for s in reversed(sets)) if x), None)
+        for nid, sets in by_id.items()
+    }
     groups: dict[str, list[ElementSet]] = defaultdict(list)
     for nid, es in newest.items():
-        # a designator assigned late (an analyst object catalogued later) counts
-        launch = launch_of(es.intl_designator) or next(
-            (launch_of(s.intl_designator) for s in reversed(by_id[nid]) if launch_of(s.intl_designator)),
-            None,
-        )
-        if launch:
-            groups[launch].append(es)
+        if launch_by_id[nid]:
+            groups[launch_by_id[nid]].append(es)
 
     clouds: dict[str, tuple[list[ElementSet], list[ElementSet]]] = {}
     for launch, members in sorted(groups.items()):
@@ -385,8 +373,7 @@ def find_breakups(
     # objects with no international designator (analyst objects; new pieces
     # not yet catalogued) join the cloud of a parent whose orbit they intersect
     orphans = [by_id[nid][0] for nid, es in newest.items()
-               if not any(launch_of(s.intl_designator) for s in by_id[nid])
-               and not _is_deployment(es, otype)]
+               if launch_by_id[nid] is None and not _is_deployment(es, otype)]
     by_orbit: dict[int, list[ElementSet]] = {}
     if len(orphans) >= min_fragments:
         parents = [m for era, _ in clouds.values() for m in era]
@@ -457,12 +444,7 @@ def _bursts(
     large enough, the whole launch is one candidate, as in a snapshot.
     """
     fs = sorted(first_sets, key=lambda s: s.epoch)
-    runs: list[list[ElementSet]] = [[fs[0]]]
-    for a, b in zip(fs, fs[1:]):
-        if (b.epoch - a.epoch).total_seconds() > gap_days * DAY_S:
-            runs.append([b])
-        else:
-            runs[-1].append(b)
+    runs = _time_groups(fs, gap_days)
     merged: list[list[ElementSet]] = [runs[0]]
     for r in runs[1:]:
         prev = merged[-1]

@@ -214,54 +214,32 @@ def find_relocations(
             status[nid] = "drifting" if state[0] else _held_or_slow(track)
             continue
         status[nid] = "relocating"
-        for i in jumps:
-            a, b = track[i - 1], track[i]
-            moved = _unexplained_deg(a, b)
-            events.append(
-                GeoRelocation(
-                    object=nid,
-                    name=name,
-                    kind=RELOCATION_BETWEEN_SETS,
-                    gap_start=a.epoch,
-                    gap_end=b.epoch,
-                    longitude_before_deg=a.longitude_deg,
-                    longitude_after_deg=b.longitude_deg,
-                    drift_before_deg_day=a.drift_deg_day,
-                    drift_after_deg_day=b.drift_deg_day,
-                    direction="east" if moved > 0 else "west",
-                    evidence={
-                        "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
-                        "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
-                        "unexplained_longitude_deg": round(moved, 3),
-                        "jump_threshold_deg": JUMP_MIN_DEG,
-                    },
-                    owner=owner,
-                )
+
+        def event(a: GeoState, b: GeoState, kind: str, east: bool, **evidence) -> GeoRelocation:
+            return GeoRelocation(
+                object=nid, name=name, kind=kind, gap_start=a.epoch, gap_end=b.epoch,
+                longitude_before_deg=a.longitude_deg, longitude_after_deg=b.longitude_deg,
+                drift_before_deg_day=a.drift_deg_day, drift_after_deg_day=b.drift_deg_day,
+                direction="east" if east else "west",
+                evidence={
+                    "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
+                    "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
+                    **evidence,
+                },
+                owner=owner,
             )
+
+        for i in jumps:
+            moved = _unexplained_deg(track[i - 1], track[i])
+            events.append(event(track[i - 1], track[i], RELOCATION_BETWEEN_SETS, moved > 0,
+                                unexplained_longitude_deg=round(moved, 3),
+                                jump_threshold_deg=JUMP_MIN_DEG))
         for i in changes:
             a, b = track[i - 1], track[i]
             started = bool(state[i])
             drift_ref = b.drift_deg_day if started else a.drift_deg_day
-            events.append(
-                GeoRelocation(
-                    object=nid,
-                    name=name,
-                    kind="drift start" if started else "drift stop",
-                    gap_start=a.epoch,
-                    gap_end=b.epoch,
-                    longitude_before_deg=a.longitude_deg,
-                    longitude_after_deg=b.longitude_deg,
-                    drift_before_deg_day=a.drift_deg_day,
-                    drift_after_deg_day=b.drift_deg_day,
-                    direction="east" if drift_ref > 0 else "west",
-                    evidence={
-                        "element_set_epochs": [iso_z(a.epoch, 3), iso_z(b.epoch, 3)],
-                        "element_sets": [set_ref(set_at[a.epoch]), set_ref(set_at[b.epoch])],
-                        "drift_threshold_deg_day": drift_threshold_deg_day,
-                    },
-                    owner=owner,
-                )
-            )
+            events.append(event(a, b, "drift start" if started else "drift stop", drift_ref > 0,
+                                drift_threshold_deg_day=drift_threshold_deg_day))
     return events, status
 
 

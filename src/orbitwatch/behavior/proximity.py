@@ -58,6 +58,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -367,6 +368,12 @@ class _Timeline:
             else:
                 self.sets.append(sets[k])
         self.epochs = [s.epoch for s in self.sets]
+
+    @cached_property
+    def satrecs(self) -> list:
+        """The sets' Satrecs, built once: co-location sampling and refinement
+        propagate the same sets many times."""
+        return [s.to_satrec() for s in self.sets]
 
     def index_at(self, t: datetime) -> int:
         """Index of the set in force at ``t``."""
@@ -764,21 +771,12 @@ def _geo_samples(line: _Timeline, start: datetime, ts: np.ndarray):
     each with its set in force there, the index of that set, and whether SGP4
     failed anywhere."""
     from orbitwatch.propagation.frames import teme_to_geodetic
+    from orbitwatch.propagation.sgp4_array import positions_in_force
 
+    r, k = positions_in_force(line.sets, start, ts, line.satrecs)
     jd0, fr0 = datetime_to_jd(start)
-    jd = np.full(ts.size, jd0)
-    fr = fr0 + ts / DAY_S
-    epochs_s = np.array([(e - start).total_seconds() for e in line.epochs])
-    k = np.maximum(np.searchsorted(epochs_s, ts, side="right") - 1, 0)
-    r = np.full((ts.size, 3), np.nan)
-    bad = False
-    for kk in np.unique(k):
-        m = k == kk
-        e, rr, _ = line.sets[kk].to_satrec().sgp4_array(jd[m], fr[m])
-        r[m] = rr
-        bad |= bool(np.any(e != 0))
-    g = teme_to_geodetic(np.nan_to_num(r), jd, fr)
-    return r, np.asarray(g.lat_deg), np.asarray(g.lon_deg), k, bad
+    g = teme_to_geodetic(np.nan_to_num(r), np.full(ts.size, jd0), fr0 + ts / DAY_S)
+    return r, np.asarray(g.lat_deg), np.asarray(g.lon_deg), k, bool(np.isnan(r).any())
 
 
 def _inside(sa, so) -> np.ndarray:

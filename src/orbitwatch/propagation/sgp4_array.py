@@ -338,3 +338,28 @@ def iter_propagate(
             )
             if progress is not None:
                 progress(done, total)
+
+
+def positions_in_force(
+    sets: Sequence, start: datetime, times_s: np.ndarray, satrecs: Sequence[Satrec] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """TEME positions (km, shape ``(n, 3)``) of ONE object at ``start + times_s``
+    seconds, each from its element set in force then: the newest of ``sets``
+    (sorted by epoch) with an epoch at or before that instant, the oldest
+    before all of them.  Also returns the index of the set used at each
+    instant.  Rows where SGP4 fails are NaN.  ``satrecs``: the sets' Satrecs,
+    when the caller keeps them."""
+    from orbitwatch.timeutil import datetime_to_jd
+
+    times_s = np.asarray(times_s, dtype=float)
+    jd0, fr0 = datetime_to_jd(start)
+    epochs_s = np.array([(s.epoch - start).total_seconds() for s in sets])
+    k = np.clip(np.searchsorted(epochs_s, times_s, side="right") - 1, 0, len(sets) - 1)
+    r = np.full((times_s.size, 3), np.nan)
+    for kk in np.unique(k):
+        m = k == kk
+        sat = satrecs[kk] if satrecs is not None else sets[kk].to_satrec()
+        e, rr, _ = sat.sgp4_array(np.full(int(m.sum()), jd0), fr0 + times_s[m] / DAY_S)
+        rr[e != 0] = np.nan
+        r[m] = rr
+    return r, k
