@@ -357,3 +357,37 @@ def test_json_non_finite_and_boolean_values_are_rejected():
         ("mean_motion", "record 2"),
         ("norad_id", "record 3"),
     ]
+
+
+def test_file_mixing_tle_and_omm_kvn_keeps_both_with_their_lines():
+    """A 3LE file with OMM KVN messages among its records: every record of
+    both kinds is read, equal to what its own file gives, citing its own line."""
+    tle_lines = shared_path(*OMM, "stations-tle.txt").read_text().splitlines()
+    kvn_a = shared_path("ccsds_samples", "ccsds_ndm_bluebook_examples", "kvn", "omm_g7.kvn")
+    kvn_b = shared_path("ccsds_samples", "orekit", "odm_omm", "OMMExample1.txt")
+    text_a = kvn_a.read_text().splitlines()
+    text_b = kvn_b.read_text().splitlines()
+    bad = [s.replace("MEAN_MOTION ", "MEAN_MOTION_BAD ") for s in text_a]  # no MEAN_MOTION
+    assert len(tle_lines) == 9  # three 3LE records
+    lines = tle_lines[:6] + text_a + tle_lines[6:9] + [""] + text_b + bad
+    at_a = 7
+    at_b = at_a + len(text_a) + 3 + 1
+    at_bad = at_b + len(text_b)
+    result = parse_text("\n".join(lines) + "\n", "mixed.txt")
+    own_tle = read_file(shared_path(*OMM, "stations-tle.txt")).element_sets
+    own_kvn = [read_file(kvn_a).element_sets[0], read_file(kvn_b).element_sets[0]]
+    assert result.format == "3le+omm-kvn" and len(result.element_sets) == 5
+    got = {(e.norad_id, e.epoch): e for e in result.element_sets}
+    for ref in own_tle + own_kvn:
+        es = got[(ref.norad_id, ref.epoch)]
+        assert dataclasses.replace(es, source_line=0) == dataclasses.replace(ref, source_line=0)
+    line_of = {(e.norad_id, e.epoch): e.source_line for e in result.element_sets}
+    assert line_of[(own_kvn[0].norad_id, own_kvn[0].epoch)] == at_a
+    assert line_of[(own_kvn[1].norad_id, own_kvn[1].epoch)] == at_b
+    for ref in own_tle:  # a 3LE record cites its name line: the line before its line 1
+        n = line_of[(ref.norad_id, ref.epoch)]
+        assert lines[n].startswith(f"1 {ref.norad_id:05d}")
+    # the broken copy of omm_g7 at the end: one error within it, nothing else lost
+    (err,) = result.errors
+    assert err.field == "mean_motion" and "MEAN_MOTION" in err.message
+    assert at_bad <= err.line < at_bad + len(bad)

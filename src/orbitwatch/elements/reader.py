@@ -104,7 +104,10 @@ def parse_text(text: str, filename: str = "<text>") -> ParseResult:
 
         return parse_json(stripped, filename)
     lines = text.splitlines()
-    if tle.looks_like_tle(lines):
+    is_tle = tle.looks_like_tle(lines)
+    if _KVN_HEAD.search(text) and (is_tle or _has_tle_pair(lines)):
+        return _parse_mixed(lines, filename)
+    if is_tle:
         return _parse_tle_text(lines, filename)
     first = stripped.split("\n", 1)[0]
     if _KVN_HEAD.search(stripped[:4000]) or _looks_like_kvn(stripped):
@@ -120,6 +123,45 @@ def parse_text(text: str, filename: str = "<text>") -> ParseResult:
     raise FormatError(
         f"{filename}: not an element-set file (no TLE line pairs, OMM keys or known CSV header)."
     )
+
+
+def _has_tle_pair(lines: list[str]) -> bool:
+    return any(a[:2] == "1 " and b[:2] == "2 " for a, b in zip(lines, lines[1:], strict=False))
+
+
+def _kvn_lines(lines: list[str]) -> list[bool]:
+    """Which lines belong to an OMM KVN message: from each ``CCSDS_OMM_VERS``
+    line on, every blank, ``COMMENT``, marker (``META_START``...) or
+    ``KEY = value`` line, up to the first line that is none of these."""
+    inside = False
+    mask = []
+    for raw in lines:
+        s = raw.strip()
+        if _KVN_HEAD.match(raw):
+            inside = True
+        elif inside and s and not (
+            "=" in s or s.startswith("COMMENT") or s.upper().endswith(("_START", "_STOP"))
+        ):
+            inside = False
+        mask.append(inside)
+    return mask
+
+
+def _parse_mixed(lines: list[str], filename: str) -> ParseResult:
+    """A file holding TLEs and OMM KVN messages: each part is read by its own
+    reader with the other part's lines blanked, so every record and error
+    keeps its line number in the file."""
+    from orbitwatch.elements.omm import parse_omm_kvn
+
+    mask = _kvn_lines(lines)
+    tle_part = [("" if m else s) for s, m in zip(lines, mask, strict=True)]
+    kvn_part = "\n".join((s if m else "") for s, m in zip(lines, mask, strict=True))
+    result = _parse_tle_text(tle_part, filename)
+    kvn = parse_omm_kvn(kvn_part, filename)
+    result.format = f"{result.format}+omm-kvn"
+    result.element_sets += kvn.element_sets
+    result.errors = sorted(result.errors + kvn.errors, key=lambda e: e.line)
+    return result
 
 
 def _looks_like_kvn(text: str) -> bool:
