@@ -325,9 +325,12 @@ def test_screening_job_stores_conjunctions_with_creator_releasability(env):
     jp = client.get(f"/api/v1/screenings/{wide['id']}", headers=auth(world, "JP")).json()
     assert jp["n_conjunctions"] == len(jp["conjunctions"]) == 0
     assert (jp["n_objects"], jp["message"], jp["done"], jp["total"]) == (1, None, 100, 100)
+    # the objects it was asked for: JP is told only of the one it may see
+    assert wide["params"]["ids"] == [92011, 92012, 92014] and jp["params"]["ids"] == [92011]
     listed = client.get("/api/v1/screenings", headers=auth(world, "JP")).json()["data"]
     assert [(j["n_conjunctions"], j["n_objects"], j["message"])
             for j in listed if j["id"] == wide["id"]] == [(0, 1, None)]
+    assert [j["params"]["ids"] for j in listed if j["id"] == wide["id"]] == [[92011]]
     # the screening's CDM has states from the screening and parses back
     from orbitwatch.ccsds.cdm import parse_cdm
 

@@ -31,7 +31,7 @@ from orbitwatch.store.catalog import (
     normalize_releasable_to,
     visible_element_set_clause,
 )
-from orbitwatch.store.models import partners_table
+from orbitwatch.store.models import element_sets_table, partners_table
 from orbitwatch.store.releasability import is_visible
 from orbitwatch.store.shared_models import (
     EVENT_KINDS,
@@ -765,6 +765,18 @@ def job_notes(failures: int, withheld: bool) -> str | None:
     return "; ".join(notes) or None
 
 
+def _visible_ids(db: Db, ids: set[int], visible_to: str) -> set[int]:
+    """Those of ``ids`` of which ``visible_to`` may see at least one element set."""
+    if not ids:
+        return set()
+    es = element_sets_table
+    found = db.execute(
+        select(es.c.norad_id).distinct()
+        .where(es.c.norad_id.in_(sorted(ids)), visible_element_set_clause(visible_to, table=es))
+    ).scalars()
+    return {int(i) for i in found}
+
+
 def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
     """Jobs as ``visible_to`` may read them.  A job may be released wider
     than what it screened: its conjunctions each go only to those who may see
@@ -775,11 +787,23 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
     error text stay with the job's partner), and progress as a percentage
     (a count of chunks tells the catalog's size).  A job finished before
     revision 0004 has no ``scope``: such a reader gets ``n_objects`` None
-    (unknown) and no message."""
+    (unknown) and no message.  The catalog numbers the job was asked for
+    (``params.ids``, ``params.primaries``) are shown to such a reader only
+    where it may see a set of the object: the others it may not know of."""
+    asked = {
+        int(i) for j in jobs if j.get("partner") != normalize_partner(visible_to)
+        for key in ("ids", "primaries") for i in ((j.get("params") or {}).get(key) or [])
+    }
+    known = _visible_ids(db, asked, visible_to)
     for j in jobs:
         scope = j.pop("scope", None)
         if j.get("partner") == normalize_partner(visible_to):
             continue
+        params = dict(j.get("params") or {})
+        for key in ("ids", "primaries"):
+            if params.get(key):
+                params[key] = [i for i in params[key] if int(i) in known]
+        j["params"] = params
         total = int(j.get("total") or 0)
         j["done"], j["total"] = (int(100 * int(j.get("done") or 0) / total), 100) if total else (0, 0)
         if j.get("status") == "failed":
