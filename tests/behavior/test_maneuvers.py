@@ -926,3 +926,73 @@ def test_terminal_decay_is_not_a_burn():
             allowed = np.exp(np.abs(np.diff(mid)) / 20.0)
             assert np.any((rate[1:] < 0) & (rate[:-1] < 0) & (growth > 2.0 * allowed))
             assert len(dets) == 1
+
+
+def _feed_sets(name: str, ids: set[str]) -> dict[int, list]:
+    import lzma
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", name)
+    opener = lzma.open if name.endswith(".xz") else open
+    with opener(path, "rt") as f:
+        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7] in ids]
+    by: dict[int, list] = {}
+    for s in _element_sets(lines):
+        by.setdefault(s.norad_id, []).append(s)
+    return by
+
+
+def _kepler_a_km(sets) -> np.ndarray:
+    mu = 398600.4418
+    return np.array([(mu / (2 * np.pi * s.mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3) for s in sets])
+
+
+def test_orbit_raising_by_electric_thrust_is_one_event_sized_by_the_spiral():
+    """STARLINK-37081 (68229) climbs from 365 to 419 km between the sets of
+    2026-05-23 20:00 and 05-28 04:00 (about 12 km/day, every gap up by
+    0.3-9 km), then holds: the step detector, whose yardstick is the typical
+    jump, reported nothing (64 of 208 Starlinks raised by over 20 km that week
+    had no event).  Oracle from the TLE mean motions alone (Kepler's third
+    law): the climb's first and last sets, and the delta-v of a slow spiral
+    between circular orbits, |sqrt(mu/a1) - sqrt(mu/a0)|."""
+    sets = sorted(_feed_sets("starlink_history.3le.xz", {"68229"})[68229], key=lambda s: s.epoch)
+    a = _kepler_a_km(sets)
+    rise = np.diff(a) > 0.25
+    first = int(np.argmax(rise))
+    last = first + int(np.argmin(rise[first:]))  # the first gap that does not climb
+    assert a[last] - a[first] > 50.0 and np.all(np.abs(np.diff(a[last:])) < 0.5)
+    dets = detect_maneuvers(sets)
+    assert len(dets) == 1
+    (m,) = dets
+    assert (m.gap_start, m.gap_end) == (sets[first].epoch, sets[last].epoch)
+    assert m.kind == KIND_ALONG_TRACK and m.confidence > 0.99
+    mu = 398600.4418
+    dv = 1000.0 * abs(np.sqrt(mu / a[last]) - np.sqrt(mu / a[first]))
+    assert m.delta_v_m_s == pytest.approx(dv, rel=0.05)
+    st = m.evidence["sustained_thrust"]
+    assert st["direction"] == "raising" and not st["ongoing_at_history_end"]
+    assert st["rate_km_day"] == pytest.approx(
+        (a[last] - a[first]) / ((sets[last].epoch - sets[first].epoch).total_seconds() / 86400.0), rel=0.05)
+
+
+def test_descent_by_thrust_is_an_event_and_natural_decay_is_not():
+    """STARLINK-1266 (45383) sinks 17 km at about 5 km/day from 05-24 to
+    05-27 (drag at 390 km gives tenths of a km/day) and then holds; Odin
+    (26702, science feed) decays at 361 km by 0.6-1.0 km/day all week, its
+    rate growing smoothly as it sinks: drag, not thrust.  Oracle from the TLE
+    mean motions: the descent's size, and Odin's rate never jumping."""
+    sl = sorted(_feed_sets("starlink_history.3le.xz", {"45383"})[45383], key=lambda s: s.epoch)
+    a = _kepler_a_km(sl)
+    dets = [m for m in detect_maneuvers(sl) if "sustained_thrust" in m.evidence]
+    assert len(dets) == 1
+    (m,) = dets
+    inside = [i for i, s in enumerate(sl) if m.gap_start <= s.epoch <= m.gap_end]
+    assert a[inside[0]] - a[inside[-1]] > 15.0
+    assert m.evidence["sustained_thrust"]["direction"] == "lowering"
+    assert m.evidence["delta_a_m"] == pytest.approx(1000.0 * (a[inside[-1]] - a[inside[0]]), rel=0.05)
+    odin = sorted(_feed_sets("science_history.3le", {"26702"})[26702], key=lambda s: s.epoch)
+    a = _kepler_a_km(odin)
+    t = np.array([(s.epoch - odin[0].epoch).total_seconds() / 86400.0 for s in odin])
+    ok = np.diff(t) > 0.05
+    rate = (np.diff(a) / np.where(ok, np.diff(t), 1.0))[ok]
+    assert np.all(rate < -0.4) and np.all(rate > -1.3)  # steady drag decay
+    assert detect_maneuvers(odin) == []

@@ -65,6 +65,10 @@ channel     series                                   what moves it
    the significant components; in GEO it is east-west (in-plane) or
    north-south (out-of-plane) station-keeping.
 
+6. *Sustained thrust*: orbit raising or lowering spread over days
+   (electric propulsion) is one event per arc, from
+   :mod:`orbitwatch.behavior.thrust`; step events inside an arc are its pieces.
+
 The defaults and the benchmark behind them: docs/maneuvers.md.
 
 Confidence is ``z^2 / (z^2 + threshold^2)`` for the event's best score ``z``:
@@ -177,6 +181,9 @@ class ManeuverConfig:
     # one set's excursion, not a level change (0 disables)
     step_min_z_factor: float = 0.4
     step_min_span_days: float = 3.0
+    # orbit raising or lowering spread over days (electric propulsion) is
+    # reported as one event per arc (orbitwatch.behavior.thrust)
+    sustained_thrust: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,6 +724,48 @@ def detect_maneuvers(
         if history is not None
         else clean_history(element_sets, reject_outliers=cfg.reject_outliers, outlier_sigma=cfg.outlier_sigma)
     )
+    steps = _step_events(hist, cfg)
+    return _with_sustained_thrust(steps, hist, cfg) if cfg.sustained_thrust else steps
+
+
+def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
+    """The step events plus one event per sustained-thrust arc
+    (:mod:`orbitwatch.behavior.thrust`).  A step event whose gaps overlap an
+    arc's is a piece of it and is folded into it (counted in
+    ``evidence.sustained_thrust.step_events``); when that piece also turned
+    the orbit plane (kind combined), the arc takes its out-of-plane delta-v
+    and becomes combined.  A purely out-of-plane step is kept as its own event."""
+    from orbitwatch.behavior.thrust import arc_record, thrust_arcs
+
+    arcs = [arc_record(hist, arc, cfg.threshold) for arc in thrust_arcs(hist, threshold=cfg.threshold)]
+    if not arcs:
+        return steps
+    kept = []
+    for m in steps:
+        arc = next((r for r in arcs if m.gap_start < r["gap_end"] and m.gap_end > r["gap_start"]), None)
+        if arc is None or m.kind == KIND_OUT_OF_PLANE:
+            kept.append(m)
+            continue
+        st = arc["evidence"]["sustained_thrust"]
+        st["step_events"] = st.get("step_events", 0) + 1
+        if m.kind == KIND_COMBINED:
+            comp = arc["evidence"]["delta_v_components_m_s"]
+            comp["out_of_plane"] = max(comp["out_of_plane"], m.evidence["delta_v_components_m_s"]["out_of_plane"])
+            arc["delta_plane_deg"] = m.evidence.get("delta_plane_deg")
+    out = kept
+    for arc in arcs:
+        comp = arc["evidence"]["delta_v_components_m_s"]
+        kind = KIND_ALONG_TRACK
+        if comp["out_of_plane"] > 0:
+            kind = KIND_COMBINED
+            arc["delta_v_m_s"] = sqrt(comp["along_track"] ** 2 + comp["out_of_plane"] ** 2)
+            arc["evidence"]["delta_plane_deg"] = arc.pop("delta_plane_deg", None)
+        out.append(Maneuver(object=hist.norad_id, kind=kind, **arc))
+    return sorted(out, key=lambda m: (m.gap_start, m.gap_end))
+
+
+def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
+    """The impulsive manoeuvres of one cleaned history: steps (module docstring)."""
     n = len(hist)
     if n < cfg.min_sets:
         return []

@@ -1,0 +1,192 @@
+"""Sustained thrust: orbit raising and lowering spread over days.
+
+Electric propulsion (Starlink's Hall thrusters, all-electric buses) and
+long chemical campaigns change the semi-major axis a little in every gap
+between element sets, for days: STARLINK-37081 (68229) rose from 365 to
+419 km between 2026-05-23 and 05-28 at about 12 km/day, with sets every
+2-18 h.  The step detector of :mod:`orbitwatch.behavior.maneuvers` measures
+jumps against the history's own typical jump, which during such an arc is
+the thrust itself, so it reports it in pieces or not at all.
+
+An *arc* here is a run of consecutive gaps in which the mean semi-major
+axis moves the same way, each gap by more than the set-to-set noise and
+faster than anything but thrust moves it:
+
+- rising faster than :data:`MIN_RATE_KM_DAY` (drag only lowers ``a``; the
+  long-period terms left in mean elements move it by metres a day), or
+- sinking that fast with the perigee above :data:`LOWERING_MIN_PERIGEE_KM`
+  (below it drag alone sinks a Starlink by 0.3 to 20 km/day: in the
+  2026-05 feed the median rate is -1.3 km/day at 300-325 km and -0.01 at
+  350-375 km, where most are station-kept), and starting or stopping more
+  abruptly than drag can (Odin, 26702, decays naturally at 0.6-1.0 km/day
+  at 361 km in that feed, its rate growing smoothly as it sinks);
+
+and that lasts at least :data:`MIN_GAPS` gaps and :data:`MIN_DAYS` days,
+which an impulsive burn, seen by the sets as one step or a fit-span
+smear that converges, does not give at these rates.
+
+The noise is the robust scatter of each set's ``a`` about the line
+through its neighbours (steady thrust leaves none), so a history that is one long raise still has
+a yardstick.  The delta-v of a slow spiral between circular orbits is the
+difference of their circular speeds, ``|sqrt(mu/a1) - sqrt(mu/a2)|``.
+"""
+
+from __future__ import annotations
+
+from math import sqrt
+
+import numpy as np
+
+from orbitwatch.behavior.history import MU_KM3_S2, History
+from orbitwatch.elements.model import set_ref
+from orbitwatch.timeutil import jd_to_datetime
+
+#: slowest change of ``a`` (km/day) counted as thrust; about ten times the
+#: largest natural rise (maneuvers.NATURAL_RISE_KM_DAY)
+MIN_RATE_KM_DAY = 0.5
+#: an arc has at least this many consecutive gaps moving ``a`` the same way
+MIN_GAPS = 4
+#: and lasts at least this long (days)
+MIN_DAYS = 1.0
+#: each of its gaps moves ``a`` by more than this many sigmas of the
+#: set-to-set noise (sigma from second differences)
+GAP_SIGMA = 3.0
+#: below this perigee (km) a fast descent may be drag: only rises count
+LOWERING_MIN_PERIGEE_KM = 350.0
+EARTH_RADIUS_KM = 6378.137
+#: a descent is thrust when it sinks at least this many times faster than
+#: the orbit does on one side of it (after drag's growth, see _abrupt)
+ABRUPT_FACTOR = 3.0
+#: the least span (days) over which that side's rate is measured
+SIDE_DAYS = 0.5
+#: the least density scale height of the thermosphere below 500 km (km)
+DRAG_SCALE_HEIGHT_KM = 20.0
+
+
+def set_noise_km(t_days: np.ndarray, a_km: np.ndarray) -> float:
+    """Robust scatter (km) of one set's ``a`` about a locally linear trend:
+    each inner set's offset from the line through its two neighbours (zero
+    for any steady rate, however uneven the sampling), 1.4826 MAD over
+    sqrt(1.5) (the offset's scatter for equal gaps and independent sets)."""
+    if a_km.size < 4:
+        return 0.0
+    t0, t1, t2 = t_days[:-2], t_days[1:-1], t_days[2:]
+    w = np.where(t2 > t0, (t1 - t0) / np.where(t2 > t0, t2 - t0, 1.0), 0.5)
+    off = a_km[1:-1] - (a_km[:-2] + w * (a_km[2:] - a_km[:-2]))
+    return float(1.4826 * np.median(np.abs(off - np.median(off))) / sqrt(1.5))
+
+
+def _side_rate(t: np.ndarray, a: np.ndarray, i0: int, i1: int, step: int) -> float | None:
+    """Mean rate of ``a`` from set ``i0`` outward (``step`` -1: before it,
+    +1: after it) over at least :data:`SIDE_DAYS`, or None when the history
+    is too short there."""
+    i = i0
+    while 0 <= i + step < len(t) and abs(t[i] - t[i0]) < SIDE_DAYS:
+        i += step
+    if i == i0 or abs(t[i] - t[i0]) < SIDE_DAYS:
+        return None
+    return float((a[i] - a[i0]) / (t[i] - t[i0]))
+
+
+def _abrupt(t: np.ndarray, a: np.ndarray, k: int, j: int, rate: float) -> bool:
+    """Whether a descent starts or stops more abruptly than drag can.  Drag's
+    decay rate grows smoothly, about e-fold per density scale height sunk
+    (:data:`DRAG_SCALE_HEIGHT_KM`); so if the rate on one side of the arc,
+    grown by that for the arc's whole descent, is under a third of the arc's,
+    something else lowered the orbit.  A descent that fills the history has
+    no side to compare with and is not claimed."""
+    grow = np.exp(abs(float(a[j + 1] - a[k])) / DRAG_SCALE_HEIGHT_KM)
+    for side in (_side_rate(t, a, k, k, -1), _side_rate(t, a, j + 1, j + 1, +1)):
+        if side is not None and abs(rate) > ABRUPT_FACTOR * max(-side, 0.0) * grow:
+            return True
+    return False
+
+
+def thrust_arcs(hist: History, *, threshold: float = 5.0) -> list[dict]:
+    """The sustained-thrust arcs of one cleaned history (LEO, MEO, HEO).
+
+    Each arc is a dict: ``first`` and ``last`` (indices of the first and the
+    last gap), ``delta_a_km``, ``rate_km_day``, ``z`` (the arc's change of
+    ``a`` over its noise), ``noise_km``."""
+    n = len(hist)
+    if n < MIN_GAPS + 1 or hist.regime == "GEO":
+        return []
+    t, a = hist.t_days, hist.a_km
+    sigma = max(set_noise_km(t, a), 1e-3)  # a metre: the resolution of mean a
+    da, dt = np.diff(a), np.diff(t)
+    rate = np.where(dt > 0, da / np.where(dt > 0, dt, 1.0), 0.0)
+    perigee = a * (1.0 - hist.ecc) - EARTH_RADIUS_KM
+    low_ok = np.minimum(perigee[:-1], perigee[1:]) >= LOWERING_MIN_PERIGEE_KM
+    big = np.abs(da) > GAP_SIGMA * sqrt(2.0) * sigma
+    up = big & (rate >= MIN_RATE_KM_DAY)
+    down = big & (rate <= -MIN_RATE_KM_DAY) & low_ok
+    arcs = []
+    for sign, mask in ((1, up), (-1, down)):
+        k = 0
+        while k < n - 1:
+            if not mask[k]:
+                k += 1
+                continue
+            j = k
+            while j + 1 < n - 1 and mask[j + 1]:
+                j += 1
+            gaps, days = j - k + 1, float(t[j + 1] - t[k])
+            d_a = float(a[j + 1] - a[k])
+            z = abs(d_a) / (sqrt(2.0) * sigma)
+            if (
+                gaps >= MIN_GAPS and days >= MIN_DAYS and z > threshold
+                and (sign > 0 or _abrupt(t, a, k, j, d_a / days))
+            ):
+                arcs.append({
+                    "first": k, "last": j, "sign": sign, "delta_a_km": d_a,
+                    "rate_km_day": d_a / days, "z": z, "noise_km": sigma,
+                })
+            k = j + 1
+    arcs.sort(key=lambda r: r["first"])
+    return arcs
+
+
+def arc_record(hist: History, arc: dict, threshold: float) -> dict:
+    """The manoeuvre fields of one arc: gap, epoch estimate (the start of
+    the thrust: the middle of the arc's first gap), delta-v, confidence and
+    evidence (the sets that bound it and those at its ends)."""
+    k, j = arc["first"], arc["last"]
+    es0, es1 = hist.element_sets[k], hist.element_sets[j + 1]
+    a0, a1 = float(hist.a_km[k]), float(hist.a_km[j + 1])
+    dv = abs(sqrt(MU_KM3_S2 / a0) - sqrt(MU_KM3_S2 / a1)) * 1000.0
+    z = min(arc["z"], 1e6)
+    t = hist.t_days
+    first_end = hist.element_sets[k + 1]
+    last_start = hist.element_sets[j]
+    evidence = {
+        "before": set_ref(es0),
+        "after": set_ref(es1),
+        "regime": hist.regime,
+        "trigger": {"channel": "a", "sustained": True, "robust_z": round(z, 2)},
+        "delta_a_m": round((a1 - a0) * 1000.0, 1),
+        "sustained_thrust": {
+            "direction": "raising" if arc["sign"] > 0 else "lowering",
+            "gaps": j - k + 1,
+            "duration_days": round(float(t[j + 1] - t[k]), 3),
+            "rate_km_day": round(arc["rate_km_day"], 3),
+            "started_after": set_ref(es0)["epoch"],
+            "started_before": set_ref(first_end)["epoch"],
+            "still_thrusting_at": set_ref(last_start)["epoch"],
+            "ended_before": set_ref(es1)["epoch"],
+            "ongoing_at_history_end": j + 1 == len(hist) - 1,
+            "under_way_at_history_start": k == 0,
+            "noise_m": round(arc["noise_km"] * 1000.0, 1),
+        },
+        "delta_v_components_m_s": {"along_track": round(dv, 5), "eccentricity": 0.0,
+                                   "out_of_plane": 0.0},
+    }
+    return {
+        "gap_start": es0.epoch,
+        "gap_end": es1.epoch,
+        "epoch_estimate": jd_to_datetime(0.5 * (t[k] + t[k + 1])),
+        "delta_v_m_s": dv,
+        "confidence": z * z / (z * z + threshold**2),
+        "evidence": evidence,
+        "owner": next((es.owner for es in (es1, es0) if es.owner), None),
+        "name": next((es.name for es in (es1, es0) if es.name), None),
+    }
