@@ -127,6 +127,8 @@ def maneuvers(
         table.add_column(name, **kw)
     for m in found:
         table.add_row(
-            str(m.object), hm(m.gap_start), hm(m.gap_end), f"{m.delta_v_m_s:.4f}", f"{m.confidence:.2f}", m.kind
+            str(m.object), hm(m.gap_start), hm(m.gap_end), f"{m.delta_v_m_s:.4f}", f"{m.confidence:.2f}",
+            m.kind + (f", sustained {st['direction']} {st['rate_km_day']:+.2f} km/day"
+                      if (st := m.evidence.get("sustained_thrust")) else ""),
         )
     out.print(table)
