@@ -996,3 +996,54 @@ def test_descent_by_thrust_is_an_event_and_natural_decay_is_not():
     rate = (np.diff(a) / np.where(ok, np.diff(t), 1.0))[ok]
     assert np.all(rate < -0.4) and np.all(rate > -1.3)  # steady drag decay
     assert detect_maneuvers(odin) == []
+
+@pytest.mark.parametrize(
+    "satellite, operator_file, sets_from, sets_to, burns_from, burns_to, sized",
+    [
+        # out and back: -0.117 m/s along-track, then +0.119 m/s two days later
+        ("Jason-2", "ja2man.txt", (2018, 6, 1), (2018, 9, 1), (2018, 7, 10), (2018, 7, 25), True),
+        # +0.022 m/s, then -0.012 m/s two days later
+        ("CryoSat-2", "cs2man.txt", (2014, 9, 1), (2014, 11, 15), (2014, 10, 1), (2014, 10, 15), True),
+        # the descent of 2012-04-25 to 05-02: -8.4 km, two sets 17 m apart, -3.6 km
+        # (the sets after 04-28 hold the burns of 04-29 to 05-02 in one or two
+        # gaps, so only the first two burns, and only their signs, are checked)
+        ("Jason-1", "ja1man.txt", (2012, 3, 1), (2012, 6, 15), (2012, 4, 20), (2012, 4, 30), False),
+    ],
+)
+def test_two_burns_with_a_plateau_between_them_are_two_events(
+    satellite, operator_file, sets_from, sets_to, burns_from, burns_to, sized
+):
+    """Two burns a few sets apart flag one run of gaps at the windowed scales,
+    which was one event: one listed burn missed, and for Jason-2's out and
+    back of 2018-07-16/18 the lowering of the first reported against the
+    raising of the second.  Where the sets between two strong single-gap
+    steps agree with one another (a plateau), each step is a burn.  Oracle:
+    the operator's list (every burn of the stretch matched one-to-one, with
+    the sign of its along-track delta-v) and, where a gap holds one listed
+    burn, Gauss's equation (|da| = 2 |dv_t| / n within a factor 1.5)."""
+    sets = _read_tles(shared_path(*BENCH, "processed_files", f"{satellite}.tle"))
+    lo, hi = datetime(*sets_from, tzinfo=UTC), datetime(*sets_to, tzinfo=UTC)
+    sets = [s for s in sets if lo <= s.epoch <= hi]
+    epochs = sorted({s.epoch for s in sets})
+    b0, b1 = datetime(*burns_from, tzinfo=UTC), datetime(*burns_to, tzinfo=UTC)
+    listed = _cnes_manoeuvres(shared_path(*BENCH, "raw_manoeuvres", operator_file))
+    # one burn per gap of the history: the first listed in each gap
+    ep = np.array([e.timestamp() for e in epochs])
+    by_gap: dict[int, tuple[datetime, np.ndarray]] = {}
+    for t, dv in listed:
+        if b0 <= t <= b1:
+            by_gap.setdefault(int(np.searchsorted(ep, t.timestamp())), (t, dv))
+    truth = [by_gap[g] for g in sorted(by_gap)]
+    assert len(truth) >= 2
+    dets = detect_maneuvers(sets)
+    pairs = _match(dets, epochs, [t for t, _ in truth])
+    assert len(pairs) == len(truth), [t for t, _ in truth]
+    for ti, dj in pairs.items():
+        t, dv = truth[ti]
+        da_m = dets[dj].evidence["delta_a_m"]
+        assert np.sign(da_m) == np.sign(dv[1]), (t, dv, da_m)
+        if sized:
+            a_km = (398600.4418 / (2 * np.pi * sets[0].mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3)
+            n = np.sqrt(398600.4418 / a_km**3)
+            expected_m = 2.0 * abs(dv[1]) / n
+            assert expected_m / 1.5 <= abs(da_m) <= 1.5 * expected_m, (t, dv, da_m, expected_m)

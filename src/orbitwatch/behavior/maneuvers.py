@@ -51,9 +51,11 @@ channel     series                                   what moves it
    fallback :func:`_step_start` and the measured jump).  Long flagged runs
    with several strong single-gap steps are burn campaigns, one event per
    burn (:func:`_campaign_split`), unless one fit-span response explains the
-   whole run.  An event whose step model spreads the step over
-   ``step_min_span_days`` or more must have a modelled step that stands out
-   of the multi-day level noise (two-scale check, ``step_min_z_factor``).
+   whole run; in a shorter run, two such gaps with a plateau of sets
+   between them are two burns (:func:`_plateau_between`).  An event whose
+   step model spreads the step over ``step_min_span_days`` or more must have
+   a modelled step that stands out of the multi-day level noise (two-scale
+   check, ``step_min_z_factor``).
    GEO events under ``geo_min_delta_v_m_s`` are dropped as fit scatter.
 5. *Size and kind*: the jump sizes give the Gauss-equation estimates
    ``dv_t = n da / 2`` (along-track), ``dv_n = v dtheta`` (out-of-plane, with
@@ -152,6 +154,12 @@ class ManeuverConfig:
     # many consecutive single-gap scores of 5-8 that are not separate burns
     campaign_factor: float = 1.6
     campaign_max_misfit: float = 3.0
+    # two strong single-gap steps in a shorter run are two burns when the sets
+    # between them hold still: at least plateau_min_sets sets whose spread,
+    # and whose rate over their own time span, are at most plateau_fraction
+    # of either step's (see _plateau_between; 0 disables)
+    plateau_fraction: float = 0.1
+    plateau_min_sets: int = 2
     outlier_sigma: float = 12.0  # see clean_history
     # where a smeared step starts: first set off the pre-event level by more
     # than max(start_sigma * noise, start_fraction * step)
@@ -811,7 +819,8 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
     for gi, grp in enumerate(groups):
         # sets a step model may use: between the neighbouring events' flags
         lim = (groups[gi - 1][-1] + 1 if gi else 0, groups[gi + 1][0] - 1 if gi + 1 < len(groups) else n_gap)
-        parts = _campaign_split(grp, single, cfg)
+        level = chans[0].components[0] if chans[0].name == "a" else None
+        parts = _campaign_split(grp, single, cfg, level, hist.t_days)
         if len(parts) > 1 and cfg.ramp_model and cfg.campaign_max_misfit > 0 and chans[0].name == "a":
             # one burn seen through long fit spans also flags a long run with
             # several strong single-gap steps: when one fit-span response
@@ -907,29 +916,72 @@ def _drag_explains(m: Maneuver, hist: History) -> bool:
     return after / before <= np.exp(sunk / DRAG_SCALE_HEIGHT_KM)
 
 
-def _campaign_split(grp: list[int], single: np.ndarray, cfg: ManeuverConfig) -> list[int]:
-    """Gaps of the separate burns inside one long flagged stretch.
+def _campaign_split(
+    grp: list[int],
+    single: np.ndarray,
+    cfg: ManeuverConfig,
+    level: np.ndarray | None = None,
+    t: np.ndarray | None = None,
+) -> list[int]:
+    """Gaps of the separate burns inside one flagged stretch.
 
     A burn campaign (daily burns of an orbit change, a decommissioning)
     flags a long run of consecutive gaps, each with its own step.  When the
     run spans at least ``campaign_min_gaps`` gaps and at least two of its gaps
     have a single-gap score above the threshold on their own, each such gap
     (at least ``campaign_min_separation`` gaps apart, strongest first) is
-    reported as a burn.  Shorter runs are one smeared burn.
+    reported as a burn.
+
+    A shorter run is one smeared burn, unless the sets between two such gaps
+    hold still (:func:`_plateau_between`, on the ``level`` series of the
+    semi-major axis): then the orbit changed, stayed, and changed again, and
+    each of the two gaps is a burn (the windowed scales merge burns a few
+    sets apart into one run: Jason-2's out-and-back of 2018-07-16/18,
+    -252 m then +251 m, two sets apart).
     """
-    if (
-        (1, 0) not in cfg.scales
-        or cfg.campaign_min_gaps <= 0
-        or max(grp) - min(grp) + 1 < cfg.campaign_min_gaps
-    ):
+    if (1, 0) not in cfg.scales or cfg.campaign_min_gaps <= 0:
+        return [grp[0]]
+    campaign = max(grp) - min(grp) + 1 >= cfg.campaign_min_gaps
+    if not campaign and (level is None or t is None or cfg.plateau_fraction <= 0):
         return [grp[0]]
     span = np.arange(min(grp), max(grp) + 1)
     cand = [int(k) for k in span if single[k] > cfg.threshold * cfg.campaign_factor]
     picked: list[int] = []
     for k in sorted(cand, key=lambda k: -single[k]):
-        if all(abs(k - p) >= cfg.campaign_min_separation for p in picked):
+        if campaign:
+            ok = all(abs(k - p) >= cfg.campaign_min_separation for p in picked)
+        else:
+            ok = all(_plateau_between(level, t, min(k, p), max(k, p), cfg) for p in picked)
+        if ok:
             picked.append(k)
     return sorted(picked) if len(picked) >= 2 else [grp[0]]
+
+
+def _plateau_between(c: np.ndarray, t: np.ndarray, k1: int, k2: int, cfg: ManeuverConfig) -> bool:
+    """Whether the sets between gaps ``k1 < k2`` of the level series ``c``
+    (sets ``k1+1 .. k2``, epochs ``t``) form a plateau: at least
+    ``plateau_min_sets`` of them, spread (max - min) by at most
+    ``plateau_fraction`` of the smaller of the two steps, into the plateau
+    (from set ``k1``) and out of it (to set ``k2+1``), and moving over their
+    own time span at most that fraction of the rate of either step.  Sets
+    that agree with one another on a level apart from both neighbours are
+    the orbit observed between two burns; a fit that straddles one burn lies
+    somewhere on its ramp, one set alone cannot tell the two apart, and
+    sets a short time apart inside a continuous thrust arc agree by as much
+    as its rate gives them.
+    """
+    if k2 - k1 < cfg.plateau_min_sets:
+        return False
+    plateau = c[k1 + 1 : k2 + 1]
+    mid = float(np.median(plateau))
+    into, out_of = abs(mid - c[k1]), abs(c[k2 + 1] - mid)
+    spread = float(np.ptp(plateau))
+    f = cfg.plateau_fraction
+    if spread > f * min(into, out_of):
+        return False
+    dt_in, dt_plateau, dt_out = t[k1 + 1] - t[k1], t[k2] - t[k1 + 1], t[k2 + 1] - t[k2]
+    rate = min(into / max(dt_in, 1e-9), out_of / max(dt_out, 1e-9))
+    return bool(spread <= f * rate * dt_plateau)
 
 
 def detect_maneuvers_many(
