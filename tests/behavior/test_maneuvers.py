@@ -926,3 +926,83 @@ def test_terminal_decay_is_not_a_burn():
             allowed = np.exp(np.abs(np.diff(mid)) / 20.0)
             assert np.any((rate[1:] < 0) & (rate[:-1] < 0) & (growth > 2.0 * allowed))
             assert len(dets) == 1
+
+
+def _feed_sets(feed: str, ids: set[str]) -> dict[int, list]:
+    """Element sets of some objects of a 2026-05 CelesTrak-mirror feed, in file
+    order, through sgp4's own parser."""
+    import lzma
+
+    path = shared_path("tle_history", "celestrak_mirror_2026-05", feed)
+    opener = lzma.open if feed.endswith(".xz") else open
+    with opener(path, "rt") as f:
+        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7].strip() in ids]
+    by: dict[int, list] = {}
+    for s in _element_sets(lines):
+        by.setdefault(s.norad_id, []).append(s)
+    assert len(by) == len(ids)
+    return by
+
+
+def test_same_epoch_reissues_give_one_result_in_any_input_order():
+    """The 2026-05 CelesTrak feeds number every set 999, and the same fit often
+    comes twice for one epoch (within 1 ms), its last digits rounded
+    differently.  The set kept was the one that came last in the input, so
+    the output moved with the order of the input: ONEWEB-0326 (49195) by 8%
+    in delta-v, ONEWEB-0040 (45147) by 69% (a 3.5 mm/s event), and
+    ZHONGXING-2A (38352) and BEIDOU-2 IGSO-5 (37948) gained or lost an
+    event.  Reversed and shuffled, each history must give the same cleaned
+    history and the same records."""
+    import random
+
+    feeds = {"oneweb_history.3le": {"49195", "45147"}, "geo_history.3le": {"38352", "37948"}}
+    events = 0
+    for feed, ids in feeds.items():
+        for nid, sets in _feed_sets(feed, ids).items():
+            # the defect's precondition: different sets that share an epoch
+            epochs: dict = {}
+            for s in sets:
+                epochs.setdefault(s.epoch.replace(microsecond=s.epoch.microsecond // 1000 * 1000), []).append(s)
+            assert any(len({(s.eccentricity, s.mean_motion_rev_day, s.mean_anomaly_deg) for s in g}) > 1
+                       for g in epochs.values()), nid
+            ref = [m.to_json() for m in detect_maneuvers(sets)]
+            ref_hist = clean_history(sets)
+            events += len(ref)
+            rng = random.Random(nid)
+            orders = [sets[::-1]] + [rng.sample(sets, len(sets)) for _ in range(5)]
+            for order in orders:
+                hist = clean_history(order)
+                assert hist.element_sets == ref_hist.element_sets, nid
+                assert [(r.element_set, r.reason) for r in hist.rejected] == [
+                    (r.element_set, r.reason) for r in ref_hist.rejected
+                ], nid
+                assert [m.to_json() for m in detect_maneuvers(order)] == ref, nid
+    assert events >= 3
+
+
+def test_of_several_fits_for_one_epoch_the_one_its_neighbours_agree_with_is_kept():
+    """EXPRESS 80 (45986), 2026-05-28 02:17:24: three sets within 0.55 s, all
+    numbered 999.  Two are one fit (inclination 0.0257 deg, mean motion
+    1.00274735 rev/day, their last digits apart); the third has 0.0441 deg and
+    1.00257267 rev/day, about 4.9 km higher in a.  It came last in epoch, so it
+    was kept.  Oracle, from the TLE fields alone: the median of the other sets
+    of the two days on either side (0.0241 deg, 1.0027221 rev/day) lies over 4
+    times closer to the first fit than to the third, in inclination and in
+    mean motion.  The first fit must be kept, in any input order."""
+    sets = _feed_sets("geo_history.3le", {"45986"})[45986]
+    t0 = datetime(2026, 5, 28, 2, 17, 24, tzinfo=UTC)
+    at = [s for s in sets if abs((s.epoch - t0).total_seconds()) < 1.0]
+    assert len(at) == 3
+    good = [s for s in at if s.inclination_deg == 0.0257]
+    odd = [s for s in at if s.inclination_deg == 0.0441]
+    assert len(good) == 2 and len(odd) == 1
+    around = [s for s in sets if 1.0 < abs((s.epoch - t0).total_seconds()) < 2 * 86400.0]
+    assert len(around) >= 4
+    inc = float(np.median([s.inclination_deg for s in around]))
+    rev_day = float(np.median([s.mean_motion_rev_day for s in around]))
+    assert abs(inc - 0.0441) > 4 * abs(inc - 0.0257), inc
+    assert abs(rev_day - 1.00257267) > 4 * abs(rev_day - 1.00274735), rev_day
+    for order in (sets, sets[::-1]):
+        kept = [s for s in clean_history(order).element_sets if abs((s.epoch - t0).total_seconds()) < 1.0]
+        assert len(kept) == 1 and kept[0].inclination_deg == 0.0257, kept
+
