@@ -1214,3 +1214,47 @@ def test_a_burn_and_the_burn_that_undoes_it_are_kept():
     assert all(s.epoch in kept for s in between)
     epochs = sorted({s.epoch for s in sets})
     assert _match(detect_maneuvers(sets), epochs, burns)
+
+
+def test_a_climb_sampled_every_few_hours_is_one_arc():
+    """STARLINK 68730 climbs from a = 6722 to 6844 km between the sets of
+    05-22 01:54 and 05-30 04:00, with sets 2-18 h apart and one 8 h pause of
+    -0.3 km on 05-26.  When each gap had to stand out of the noise on its
+    own, the 2 h gaps (+1.3 to +1.8 km) broke it into pieces and 40 km of it
+    went unreported.  Oracle from the TLE mean motions: the climb's bounds
+    and the spiral's delta-v."""
+    sets = sorted(_feed_sets("starlink_history.3le.xz", {"68730"})[68730], key=lambda s: s.epoch)
+    a = _kepler_a_km(sets)
+    top = int(np.argmax(a >= a.max() - 0.5))  # the climb's end: within 0.5 km of the top
+    assert a[top] - a[0] > 120.0 and np.sum(np.diff(a[: top + 1]) < 0) <= 1
+    arcs = [m for m in detect_maneuvers(sets) if "sustained_thrust" in m.evidence]
+    assert len(arcs) == 1
+    (m,) = arcs
+    assert m.gap_start == sets[0].epoch and m.gap_end == sets[top].epoch
+    mu = 398600.4418
+    dv = 1000.0 * abs(np.sqrt(mu / a[top]) - np.sqrt(mu / a[0]))
+    assert m.delta_v_m_s == pytest.approx(dv, rel=0.05)
+
+
+def test_a_plateau_split_needs_the_steps_in_the_sets_themselves():
+    """STARLINK-31843 (59722): a is flat from 05-23 07:36 to 05-24 10:15 and
+    then falls 4.5 km by 05-26 14:00.  The background rate at the history's
+    start was taken from the fall, the detrended level rose 2 km over the
+    flat gap, and a plateau split reported a +2.0 km 'burn' there.
+    STARLINK 66027: a split left the first -4 km of a lowering in no event.
+    Oracle from the TLE mean motions: no event may report a rise where the
+    sets show none, and every drop of over 2 km between consecutive sets
+    lies inside some event."""
+    by = _feed_sets("starlink_history.3le.xz", {"59722", "66027"})
+    for nid, sets in by.items():
+        sets.sort(key=lambda s: s.epoch)
+        a = _kepler_a_km(sets)
+        dets = detect_maneuvers(sets)
+        for m in dets:
+            inside = [i for i, s in enumerate(sets) if m.gap_start <= s.epoch <= m.gap_end]
+            raw = a[inside[-1]] - a[inside[0]]
+            if m.evidence["delta_a_m"] > 500.0:
+                assert raw > 0.25, (nid, m.gap_start, m.evidence["delta_a_m"], raw)
+        for i in np.flatnonzero(np.diff(a) < -2.0):
+            assert any(m.gap_start <= sets[i].epoch and sets[i + 1].epoch <= m.gap_end for m in dets), (
+                nid, sets[i].epoch)

@@ -740,9 +740,10 @@ def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverCo
     """The step events plus one event per sustained-thrust arc
     (:mod:`orbitwatch.behavior.thrust`).  A step event whose gaps overlap an
     arc's is a piece of it and is folded into it (counted in
-    ``evidence.sustained_thrust.step_events``); when that piece also turned
-    the orbit plane (kind combined), the arc takes its out-of-plane delta-v
-    and becomes combined.  A purely out-of-plane step is kept as its own event."""
+    ``evidence.sustained_thrust.step_events``), so that no two events claim
+    one stretch of the history; when that piece turned the orbit plane (kind
+    combined or out-of-plane), the arc takes the largest such out-of-plane
+    delta-v and becomes combined."""
     from orbitwatch.behavior.thrust import arc_record, thrust_arcs
 
     arcs = [arc_record(hist, arc, cfg.threshold) for arc in thrust_arcs(hist, threshold=cfg.threshold)]
@@ -751,12 +752,12 @@ def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverCo
     kept = []
     for m in steps:
         arc = next((r for r in arcs if m.gap_start < r["gap_end"] and m.gap_end > r["gap_start"]), None)
-        if arc is None or m.kind == KIND_OUT_OF_PLANE:
+        if arc is None:
             kept.append(m)
             continue
         st = arc["evidence"]["sustained_thrust"]
         st["step_events"] = st.get("step_events", 0) + 1
-        if m.kind == KIND_COMBINED:
+        if m.kind in (KIND_COMBINED, KIND_OUT_OF_PLANE):
             comp = arc["evidence"]["delta_v_components_m_s"]
             comp["out_of_plane"] = max(comp["out_of_plane"], m.evidence["delta_v_components_m_s"]["out_of_plane"])
             arc["delta_plane_deg"] = m.evidence.get("delta_plane_deg")
@@ -820,7 +821,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         # sets a step model may use: between the neighbouring events' flags
         lim = (groups[gi - 1][-1] + 1 if gi else 0, groups[gi + 1][0] - 1 if gi + 1 < len(groups) else n_gap)
         level = chans[0].components[0] if chans[0].name == "a" else None
-        parts = _campaign_split(grp, single, cfg, level, hist.t_days)
+        parts = _campaign_split(grp, single, cfg, level, hist.t_days, raw=hist.a_km if level is not None else None)
         if len(parts) > 1 and cfg.ramp_model and cfg.campaign_max_misfit > 0 and chans[0].name == "a":
             # one burn seen through long fit spans also flags a long run with
             # several strong single-gap steps: when one fit-span response
@@ -834,7 +835,22 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
             )
             if fit is not None and fit[3] > 0 and fit[4] < cfg.campaign_max_misfit:
                 parts = [grp[0]]
-        if len(parts) > 1:
+        campaign = grp[-1] - grp[0] + 1 >= cfg.campaign_min_gaps
+        strong = [k for k in grp if single[k] > cfg.threshold * cfg.campaign_factor]
+        if len(parts) > 1 and not campaign and len(strong) > len(parts):
+            # burns with plateaus between them, and strong gaps beside them:
+            # each burn is the step of its own stretch of the run (cut in
+            # the plateaus), sized and placed by the step model like any
+            # other event, so that a strong gap beside a burn's own stays in
+            # its event (STARLINK 66027: the first -4 km of a lowering)
+            cuts = [(a + b) // 2 for a, b in zip(parts, parts[1:])]
+            bounds = [grp[0] - 1, *cuts, grp[-1]]
+            evs = []
+            for b0, b1 in zip(bounds, bounds[1:]):
+                sub = [k for k in grp if b0 < k <= b1]
+                own = (b0 + 1 if b0 >= grp[0] else lim[0], b1 if b1 < grp[-1] else lim[1])
+                evs.append(_event(hist, chans, cfg, sub, best, best_ch, best_sc, lim=own, bounds=own))
+        elif len(parts) > 1:
             evs = [
                 _event(hist, chans, cfg, [k], single, single_ch, np.full(n_gap, cfg.scales.index((1, 0))), fixed_gap=k)
                 for k in parts
@@ -922,6 +938,7 @@ def _campaign_split(
     cfg: ManeuverConfig,
     level: np.ndarray | None = None,
     t: np.ndarray | None = None,
+    raw: np.ndarray | None = None,
 ) -> list[int]:
     """Gaps of the separate burns inside one flagged stretch.
 
@@ -937,7 +954,13 @@ def _campaign_split(
     semi-major axis): then the orbit changed, stayed, and changed again, and
     each of the two gaps is a burn (the windowed scales merge burns a few
     sets apart into one run: Jason-2's out-and-back of 2018-07-16/18,
-    -252 m then +251 m, two sets apart).
+    -252 m then +251 m, two sets apart).  The plateau and both steps must
+    also be there, with the same signs, in the semi-major axis itself
+    (``raw``): near a history's ends the background rate is taken from the
+    burn, and the level series can show a step where the sets show none
+    (STARLINK-31843: +2.0 km in the level, -20 m in the sets).  And every
+    strong gap of the run must be one of the burns, else the split would
+    leave a strong step in no event.
     """
     if (1, 0) not in cfg.scales or cfg.campaign_min_gaps <= 0:
         return [grp[0]]
@@ -951,10 +974,30 @@ def _campaign_split(
         if campaign:
             ok = all(abs(k - p) >= cfg.campaign_min_separation for p in picked)
         else:
-            ok = all(_plateau_between(level, t, min(k, p), max(k, p), cfg) for p in picked)
+            ok = all(_plateau_pair(level, raw, t, min(k, p), max(k, p), cfg) for p in picked)
         if ok:
             picked.append(k)
     return sorted(picked) if len(picked) >= 2 else [grp[0]]
+
+
+def _plateau_pair(
+    level: np.ndarray, raw: np.ndarray | None, t: np.ndarray, k1: int, k2: int, cfg: ManeuverConfig
+) -> bool:
+    """:func:`_plateau_between` in the level series and, when given, in the
+    raw series too, with the steps into and out of the plateau of the same
+    signs in both."""
+    if not _plateau_between(level, t, k1, k2, cfg):
+        return False
+    if raw is None:
+        return True
+    if not _plateau_between(raw, t, k1, k2, cfg):
+        return False
+
+    def steps(c: np.ndarray) -> tuple[float, float]:
+        mid = float(np.median(c[k1 + 1 : k2 + 1]))
+        return np.sign(mid - c[k1]), np.sign(c[k2 + 1] - mid)
+
+    return steps(level) == steps(raw)
 
 
 def _plateau_between(c: np.ndarray, t: np.ndarray, k1: int, k2: int, cfg: ManeuverConfig) -> bool:
@@ -1012,6 +1055,7 @@ def _event(
     best_sc: np.ndarray,
     fixed_gap: int | None = None,
     lim: tuple[int, int] | None = None,
+    bounds: tuple[int, int] | None = None,
 ) -> Maneuver:
     peak = max(grp, key=lambda k: best[k])
     ch = chans[best_ch[peak]]
@@ -1024,6 +1068,8 @@ def _event(
     # so the first set that leaves the pre-event level is the best marker.
     lo = max(0, min(grp) - sc[0] - sc[1])
     hi = min(n_gap - 1, max(grp) + sc[1])
+    if bounds is not None:  # one burn of several in a run: its own stretch
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     if fixed_gap is not None:  # one burn of a campaign: its own gap
         k = k_end = lo = hi = fixed_gap
     elif ch.components:

@@ -9,8 +9,10 @@ jumps against the history's own typical jump, which during such an arc is
 the thrust itself, so it reports it in pieces or not at all.
 
 An *arc* here is a run of consecutive gaps in which the mean semi-major
-axis moves the same way, each gap by more than the set-to-set noise and
-faster than anything but thrust moves it:
+axis moves the same way, faster than anything but thrust moves it (one
+gap that does not keep up, but moves against the arc by no more than the
+set-to-set noise, may bridge two that do; the arc as a whole must stand
+out of the noise and keep the rate):
 
 - rising faster than :data:`MIN_RATE_KM_DAY` (drag only lowers ``a``; the
   long-period terms left in mean elements move it by metres a day), or
@@ -48,9 +50,15 @@ MIN_RATE_KM_DAY = 0.5
 MIN_GAPS = 4
 #: and lasts at least this long (days)
 MIN_DAYS = 1.0
-#: each of its gaps moves ``a`` by more than this many sigmas of the
-#: set-to-set noise (sigma from second differences)
+#: a bridging gap may move ``a`` against the arc by at most this many
+#: sigmas of the difference of two sets
 GAP_SIGMA = 3.0
+#: and last at most this long (days)
+BRIDGE_MAX_DAYS = 0.5
+#: the arc's change of ``a`` must exceed this many times the step
+#: detector's threshold in units of the two-set noise: an arc has none of
+#: the step events' further checks, so it must stand out twice as far
+ARC_Z_FACTOR = 2.0
 #: below this perigee (km) a fast descent may be drag: only rises count
 LOWERING_MIN_PERIGEE_KM = 350.0
 EARTH_RADIUS_KM = 6378.137
@@ -103,13 +111,13 @@ def _abrupt(t: np.ndarray, a: np.ndarray, k: int, j: int, rate: float) -> bool:
 
 
 def thrust_arcs(hist: History, *, threshold: float = 5.0) -> list[dict]:
-    """The sustained-thrust arcs of one cleaned history (LEO, MEO, HEO).
+    """The sustained-thrust arcs of one cleaned LEO history.
 
     Each arc is a dict: ``first`` and ``last`` (indices of the first and the
     last gap), ``delta_a_km``, ``rate_km_day``, ``z`` (the arc's change of
     ``a`` over its noise), ``noise_km``."""
     n = len(hist)
-    if n < MIN_GAPS + 1 or hist.regime == "GEO":
+    if n < MIN_GAPS + 1 or hist.regime != "LEO":
         return []
     t, a = hist.t_days, hist.a_km
     sigma = max(set_noise_km(t, a), 1e-3)  # a metre: the resolution of mean a
@@ -117,24 +125,37 @@ def thrust_arcs(hist: History, *, threshold: float = 5.0) -> list[dict]:
     rate = np.where(dt > 0, da / np.where(dt > 0, dt, 1.0), 0.0)
     perigee = a * (1.0 - hist.ecc) - EARTH_RADIUS_KM
     low_ok = np.minimum(perigee[:-1], perigee[1:]) >= LOWERING_MIN_PERIGEE_KM
-    big = np.abs(da) > GAP_SIGMA * sqrt(2.0) * sigma
-    up = big & (rate >= MIN_RATE_KM_DAY)
-    down = big & (rate <= -MIN_RATE_KM_DAY) & low_ok
+    against_ok = GAP_SIGMA * sqrt(2.0) * sigma  # a move against the arc within the noise
     arcs = []
-    for sign, mask in ((1, up), (-1, down)):
+    for sign in (1, -1):
+        core = (sign * rate >= MIN_RATE_KM_DAY) & (sign * da > 0)
+        if sign < 0:
+            core &= low_ok
         k = 0
         while k < n - 1:
-            if not mask[k]:
+            if not core[k]:
                 k += 1
                 continue
             j = k
-            while j + 1 < n - 1 and mask[j + 1]:
-                j += 1
+            # one short gap that does not keep up (a set fitted a little
+            # off) bridges two that do; a longer one is a coast, and steps
+            # with a plateau between them are impulsive burns
+            while True:
+                if j + 1 < n - 1 and core[j + 1]:
+                    j += 1
+                elif (
+                    j + 2 < n - 1 and core[j + 2] and sign * da[j + 1] > -against_ok
+                    and dt[j + 1] <= BRIDGE_MAX_DAYS
+                ):
+                    j += 2
+                else:
+                    break
             gaps, days = j - k + 1, float(t[j + 1] - t[k])
             d_a = float(a[j + 1] - a[k])
             z = abs(d_a) / (sqrt(2.0) * sigma)
             if (
-                gaps >= MIN_GAPS and days >= MIN_DAYS and z > threshold
+                gaps >= MIN_GAPS and days >= MIN_DAYS and z > ARC_Z_FACTOR * threshold
+                and sign * d_a / days >= MIN_RATE_KM_DAY
                 and (sign > 0 or _abrupt(t, a, k, j, d_a / days))
             ):
                 arcs.append({
