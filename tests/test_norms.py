@@ -452,3 +452,22 @@ def test_judging_event_files_with_no_store_named_opens_no_database(tmp_path, mon
     # nothing in a store vouches for the file's objects: the findings stay with US
     assert all(f["releasable_to"] == "US" for f in found)
     assert not default_db_path().exists()
+
+
+def test_an_approach_under_sustained_thrust_is_a_manoeuvre_near_a_foreign_asset():
+    """A low-thrust approach thrusts as it closes in: a sustained-thrust arc
+    (detect maneuvers' evidence.sustained_thrust) that began before the
+    approach and still runs through it is the approaching manoeuvre; an
+    impulsive event whose gap straddles the approach is not (it may have come
+    after it)."""
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    prox = _prox("JPN", "CIS", 10.0)
+    arc = dict(_mnvr(), gap_start="2026-05-29T00:00:00Z", gap_end="2026-05-31T00:00:00Z",
+               epoch_estimate="2026-05-29T04:00:00Z",
+               evidence={"sustained_thrust": {"direction": "raising", "rate_km_day": 12.0}})
+    [f] = evaluate([arc, prox], rules)
+    assert f.severity == "medium" and f.time.isoformat().startswith("2026-05-29T04:00")
+    straddling = {k: v for k, v in arc.items() if k != "evidence"}
+    assert evaluate([straddling, prox], rules) == []
+    notice = [{"object": 2, "time": "2026-05-29T00:00:00Z", "issued": "2026-05-20T00:00:00Z"}]
+    assert evaluate([arc, prox], rules, notices=notice) == []

@@ -655,10 +655,15 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     relocations = [e for e in events if e.get("type") == "geo_relocation"]
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         first = _t(ev["first_time"])
+        # manoeuvres that ended in the lookback before the approach began, and
+        # sustained thrust (an arc of electric propulsion) already under way
+        # when it began: a low-thrust approach is thrusting as it closes in
         prior = [
             m for m in maneuvers
             if m.get("object") == ev["object"]
-            and first - lookback <= _t(m["gap_end"]) <= first
+            and (first - lookback <= _t(m["gap_end"]) <= first
+                 or ("sustained_thrust" in (m.get("evidence") or {})
+                     and _t(m["gap_start"]) <= first <= _t(m["gap_end"])))
         ]
         if not prior and not ev.get("after_maneuver"):
             continue
