@@ -31,18 +31,27 @@ For each protected asset this reports
 3. the **trend** over both objects' element-set histories up to the window
    end: at each epoch of either object's sets (epochs within a minute merged,
    copies once), the minimum distance over one orbit with both on their sets
-   in force, leaving out instants with a set older than a few orbits
-   (:func:`trend_of`; one verdict per pair, whichever is the asset).  The trend is where
-   the distance is going *now*: ``closing``, ``departing`` or ``holding near``,
-   from a robust slope over the sets since the series' last extreme (a pair
-   that passed its closest point a few days ago is departing, not closing);
-   over the whole history only when the distance never turned.  A change
-   counts only when it exceeds 1 km, 20 % of the typical distance and three
-   times the larger of the history's set-to-set scatter and the scatter about
-   that line (a docked vehicle whose sets are fitted apart from the station's
-   scatters by kilometres).  A turn at the second-last set (one set since)
-   decides only when that last step stands out the same way.  Only the last
-   60 days (at most 300 sets) count;
+   in force, and on past the pair's newest set to the window end, both on
+   their newest sets (one instant per orbit, and the window end), leaving out
+   instants with a set older than a few orbits (:func:`trend_of`; one verdict
+   per pair, whichever is the asset; ``evidence.trend_propagated_days`` says
+   how far past the newest set the trend goes, and
+   ``evidence.trend_stops_before_window_end_days`` how far short of the window
+   end it stops where the sets there are too old).  The trend is where the
+   distance is going at the window end: ``closing``, ``departing`` or
+   ``holding near``.  Past the newest set the values come from one pair of
+   sets and do not scatter: a move of more than 1 km and 20 % from that
+   stretch's last extreme (else its start) to its end decides (a pass between
+   the newest set and the window end).  Otherwise, over the values at set
+   epochs, a robust slope over the sets since the series' last extreme
+   decides (a pair that passed its closest point a few days ago is departing,
+   not closing); over the whole history only when the distance never turned.
+   A change counts only when it exceeds 1 km, 20 % of the typical distance
+   and three times the larger of the history's set-to-set scatter and the
+   scatter about that line (a docked vehicle whose sets are fitted apart from
+   the station's scatters by kilometres).  A turn at the second-last set (one
+   set since) decides only when that last step stands out the same way.  Only
+   the last 60 days (at most 300 sets) count;
 4. whether the approach **followed a manoeuvre** by the approaching object:
    a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`, on the
    history up to the window end) whose gap ended in the 14 days before the
@@ -223,19 +232,30 @@ def _theil_sen(t: np.ndarray, d: np.ndarray) -> tuple[float, float]:
 def trend_of(
     asset_hist: Sequence[ElementSet], obj_hist: Sequence[ElementSet], until: datetime | None = None,
 ) -> tuple[str, list[float], list[datetime]]:
-    """Trend of the pair's minimum distance over both objects' histories.
+    """Trend of the pair's minimum distance over both objects' histories and,
+    given ``until`` (the window end), on to it.
 
     The instants are the epochs of either object's sets (from the later of
-    their first sets on) and ``until`` (the window end, when after them);
-    epochs within :data:`TREND_MERGE_S` of each other are one instant, the
-    latest (a set of one object published a few ms after the other's is not
-    paired with the other's old set), and copies of a set count once.  At
-    each, each object is on its set in force (:class:`_Timeline`) and the
-    value is the least distance over one orbit from it.  An instant where
-    either set in force is older than :data:`TREND_STALE_ORBITS` orbits of
-    the faster object is left out (a docked module's own set propagated a day
-    misses the station by kilometres).  The result does not depend on which
-    object is the asset, nor on the order or the copies of the sets given.
+    their first sets on); epochs within :data:`TREND_MERGE_S` of each other
+    are one instant, the latest (a set of one object published a few ms after
+    the other's is not paired with the other's old set), and copies of a set
+    count once.  Past the pair's newest set the instants go on to ``until``,
+    both objects on their newest sets: one instant per orbit of the slower
+    object after that set, and ``until`` itself (when more than
+    :data:`TREND_MERGE_S` after the one before).  Each value is the least
+    distance over one orbit from its instant, so these instants cover the
+    stretch after the newest set as the sets predict it, up to ``until``
+    (and one orbit past it: where the distance is going at the window end).
+    Sets with epochs after ``until`` are not used.
+
+    At each instant each object is on its set in force (:class:`_Timeline`).
+    An instant where either set in force is older than
+    :data:`TREND_STALE_ORBITS` orbits of the faster object is left out (a
+    docked module's own set propagated a day misses the station by
+    kilometres): the trend follows the sets that far past the older of the
+    two newest sets and no further (the caller says so when that is before
+    ``until``).  The result does not depend on which object is the asset,
+    nor on the order or the copies of the sets given.
 
     Returns the trend (``closing``, ``departing``, ``holding near``, or
     ``unknown`` with fewer than 3 usable instants), the distances (km) and
@@ -243,6 +263,9 @@ def trend_of(
     """
     dists: list[float] = []
     epochs: list[datetime] = []
+    if until is not None:
+        asset_hist = [s for s in asset_hist if s.epoch <= until]
+        obj_hist = [s for s in obj_hist if s.epoch <= until]
     if not asset_hist or not obj_hist:
         return "unknown", dists, epochs
     la, lo = _Timeline(asset_hist), _Timeline(obj_hist)
@@ -253,12 +276,28 @@ def trend_of(
             merged[-1] = e
         else:
             merged.append(e)
+    n_sets = len(merged)  # instants at set epochs; those after them are propagated
     if until is not None and merged and (until - merged[-1]).total_seconds() > TREND_MERGE_S:
+        # past the newest set: one instant per orbit of the slower object (the
+        # one-orbit minima from them tile the stretch), up to where the older
+        # newest set goes stale (no instant after that counts), and the window end
+        newest = la.sets[-1], lo.sets[-1]
+        step_s = DAY_S / min(s.mean_motion_rev_day for s in newest)
+        stale_s = TREND_STALE_ORBITS * DAY_S / max(s.mean_motion_rev_day for s in newest)
+        last = min(until - timedelta(seconds=TREND_MERGE_S),
+                   min(s.epoch for s in newest) + timedelta(seconds=stale_s))
+        t = merged[-1] + timedelta(seconds=step_s)
+        while t < last:
+            merged.append(t)
+            t += timedelta(seconds=step_s)
         merged.append(until)
     if merged:  # the trend is about now: the last TREND_DAYS, at most TREND_MAX_SETS instants
         cutoff = merged[-1] - timedelta(days=TREND_DAYS)
-        merged = [e for e in merged if e >= cutoff][-TREND_MAX_SETS:]
-    for t in merged:
+        keep = [k for k, e in enumerate(merged) if e >= cutoff][-TREND_MAX_SETS:]
+        n_sets = sum(k < n_sets for k in keep)
+        merged = [merged[k] for k in keep]
+    from_sets: list[bool] = []
+    for k, t in enumerate(merged):
         sa, so = la.at(t), lo.at(t)
         stale_s = TREND_STALE_ORBITS * DAY_S / max(sa.mean_motion_rev_day, so.mean_motion_rev_day)
         if (t - min(sa.epoch, so.epoch)).total_seconds() > stale_s:
@@ -267,10 +306,35 @@ def trend_of(
         if np.isfinite(d):
             dists.append(d)
             epochs.append(t)
+            from_sets.append(k < n_sets)
     if len(dists) < 3:
         return "unknown", dists, epochs
-    tt = np.array([(e - epochs[0]).total_seconds() for e in epochs]) / DAY_S
-    return _trend_of_series(tt, np.array(dists)), dists, epochs
+    d = np.array(dists)
+    n = int(np.count_nonzero(from_sets))  # the values at set epochs come first
+    if n < len(d):  # the stretch past the newest set decides when it moves
+        found = _trend_past_newest_set(d[max(n - 1, 0):])
+        if found is not None:
+            return found, dists, epochs
+    # otherwise the history of the sets decides (all values, with fewer than 3 of them)
+    k = n if n >= 3 else len(d)
+    tt = np.array([(e - epochs[0]).total_seconds() for e in epochs[:k]]) / DAY_S
+    return _trend_of_series(tt, d[:k]), dists, epochs
+
+
+def _trend_past_newest_set(d: np.ndarray) -> str | None:
+    """Where the distance goes past the pair's newest set: ``d`` (km) is the
+    value at that set's instant, then the values propagated from it, every
+    one from the same two sets, so nothing scatters between them.  The move
+    from the stretch's last extreme (its lowest or highest value before its
+    end), else from its start, to its end decides when it exceeds
+    :data:`TREND_MIN_KM` and :data:`TREND_MIN_SHARE` of the distance over it;
+    None when it moves less (the history then decides)."""
+    ends = sorted({k for k in (int(np.argmin(d)), int(np.argmax(d))) if k < len(d) - 1}, reverse=True)
+    for k in dict.fromkeys(ends + [0]):
+        step = float(d[-1] - d[k])
+        if abs(step) > max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(d[k:]))):
+            return "departing" if step > 0 else "closing"
+    return None
 
 
 def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
@@ -666,11 +730,25 @@ def find_proximity(
         return maneuver_cache[nid]
 
     def finish(asset, obj, kind, closest_km, closest_t, n, first, last, speed, sets, extra):
-        trend, dists, trend_epochs = (trend_of(known[asset], known[obj])
+        trend, dists, trend_epochs = (trend_of(known[asset], known[obj], end)
                                       if known[asset] and known[obj] else ("unknown", [], []))
+        # how far the trend rests on the newest sets propagated, and where it
+        # stops short of the window end (the sets there too old to follow)
+        trend_reach: dict = {}
+        if trend_epochs:
+            newest = max(known[asset][-1].epoch, known[obj][-1].epoch)
+            past_s = (trend_epochs[-1] - newest).total_seconds()
+            if past_s > 0:
+                trend_reach["trend_propagated_days"] = round(past_s / DAY_S, 2)
+            short_s = (end - trend_epochs[-1]).total_seconds()
+            if short_s > TREND_MERGE_S:
+                trend_reach["trend_stops_before_window_end_days"] = round(short_s / DAY_S, 2)
+        # manoeuvres that ended before the approach began, and sustained
+        # thrust (electric propulsion) already under way when it began
         prior = [
             m for m in maneuvers(obj)
             if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= first
+            or ("sustained_thrust" in m.evidence and m.gap_start <= first <= m.gap_end)
         ]
         asset_es, obj_es = sets
         rtn = _rtn(satrecs, asset_es, obj_es, closest_t)
@@ -705,6 +783,7 @@ def find_proximity(
                     },
                     **({"first_set_after_window": [i for i in (asset, obj) if not known[i]]}
                        if not (known[asset] and known[obj]) else {}),
+                    **trend_reach,
                     **extra,
                 },
             )
