@@ -45,23 +45,31 @@ def _in_force(sets, t):
     return got[0] if got else min(sets, key=lambda s: s.epoch)
 
 
-def _positions_in_force(sets, start, ts):
-    """(n, 3) TEME km at ``start + ts`` seconds, each with the set in force then
-    (NaN on SGP4 errors): the window is cut at the object's epochs and each
-    stretch propagated with the set the reader picks at its start."""
-    jd0, fr0 = datetime_to_jd(start)
+def _in_force_stretches(sets, start, ts, propagate):
+    """(n, 3) positions at ``start + ts`` seconds, each with the set in force
+    then: the window is cut at the object's epochs and each stretch given to
+    ``propagate(set, seconds)`` with the set the reader picks at its start."""
     cuts = sorted({(s.epoch - start).total_seconds() for s in sets} | {ts[0]})
     out = np.full((ts.size, 3), np.nan)
     for k, c in enumerate(cuts):
         hi = cuts[k + 1] if k + 1 < len(cuts) else np.inf
         m = (ts >= c) & (ts < hi)
-        if not m.any():
-            continue
-        es = _in_force(sets, start + timedelta(seconds=c))
-        e, r, _ = es.to_satrec().sgp4_array(np.full(m.sum(), jd0), fr0 + ts[m] / 86400.0)
-        r[e != 0] = np.nan
-        out[m] = r
+        if m.any():
+            out[m] = propagate(_in_force(sets, start + timedelta(seconds=c)), ts[m])
     return out
+
+
+def _positions_in_force(sets, start, ts):
+    """(n, 3) TEME km at ``start + ts`` seconds with the set in force then
+    (NaN on SGP4 errors)."""
+    jd0, fr0 = datetime_to_jd(start)
+
+    def sgp4(es, sec):
+        e, r, _ = es.to_satrec().sgp4_array(np.full(sec.size, jd0), fr0 + sec / 86400.0)
+        r[e != 0] = np.nan
+        return r
+
+    return _in_force_stretches(sets, start, ts, sgp4)
 
 
 def _brute_min_km(hist, asset, others, start, span_s, step_s=10.0, after=None):
@@ -535,17 +543,10 @@ def _skyfield_positions_in_force(sets, start, ts):
     from skyfield.api import EarthSatellite, load
 
     sky = load.timescale(builtin=True)
-    cuts = sorted({(s.epoch - start).total_seconds() for s in sets} | {ts[0]})
-    out = np.full((ts.size, 3), np.nan)
-    for k, c in enumerate(cuts):
-        hi = cuts[k + 1] if k + 1 < len(cuts) else np.inf
-        m = (ts >= c) & (ts < hi)
-        if not m.any():
-            continue
-        es = _in_force(sets, start + timedelta(seconds=c))
-        t = sky.from_datetime(start) + ts[m] / 86400.0
-        out[m] = EarthSatellite(es.line1, es.line2, ts=sky).at(t).position.km.T
-    return out
+    t0 = sky.from_datetime(start)
+    return _in_force_stretches(
+        sets, start, ts,
+        lambda es, sec: EarthSatellite(es.line1, es.line2, ts=sky).at(t0 + sec / 86400.0).position.km.T)
 
 
 def _least_km_day_before_and_after(sets_a, sets_b, t, step_s=20.0):
