@@ -222,7 +222,7 @@ def rolling_median(x: np.ndarray, half: int, *, exclude_center: bool = False) ->
 _rolling_median = rolling_median
 
 
-def _off_line(x: np.ndarray, t: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def off_line(x: np.ndarray, t: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """``|x_i - line through x_lo and x_hi at t_i|``, elementwise over the index arrays."""
     w = (t[i] - t[lo]) / np.maximum(t[hi] - t[lo], 1e-9)
     return np.abs(x[i] - (x[lo] + w * (x[hi] - x[lo])))
@@ -240,7 +240,7 @@ def _departure_noise(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     there is none)."""
     k = np.arange(1, len(t) - 1)
     dt = np.diff(t)
-    d = _off_line(x, t, k, k - 1, k + 1)
+    d = off_line(x, t, k, k - 1, k + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(dt > 1e-3, np.diff(x) / dt, np.nan)
     rate = np.nan_to_num(_rolling_median(rate, 10), nan=0.0)
@@ -341,7 +341,7 @@ def _outlier_runs(
             z_min = np.full(s.size, np.inf)
             dep_min = np.full(s.size, np.inf)
             for j in range(m):
-                dep = _off_line(x, t, s + j, b, f)
+                dep = off_line(x, t, s + j, b, f)
                 dep_min = np.minimum(dep_min, dep)
                 z_min = np.minimum(z_min, dep / scale[s + j - 1])  # scale[k - 1] is set k's
             drift = np.concatenate([[0.0], np.cumsum(rate * dt)])
@@ -349,8 +349,8 @@ def _outlier_runs(
             departs = z_min > k_sigma
             back[c] = departs & returns
             veto |= departs & ~returns
-            veto |= has_before & (_off_line(x, t, b, before, f) > k_sigma * scale[np.clip(b - 1, 0, n - 3)])
-            veto |= has_after & (_off_line(x, t, f, b, after) > k_sigma * scale[np.clip(f - 1, 0, n - 3)])
+            veto |= has_before & (off_line(x, t, b, before, f) > k_sigma * scale[np.clip(b - 1, 0, n - 3)])
+            veto |= has_after & (off_line(x, t, f, b, after) > k_sigma * scale[np.clip(f - 1, 0, n - 3)])
         hit = back[: len(in_plane)].any(axis=0) & back[len(in_plane) :].any(axis=0) & ~veto
         for j in range(m):
             flag[s[hit] + j] = True

@@ -89,7 +89,9 @@ from math import pi, sqrt
 import numpy as np
 
 from orbitwatch.behavior.history import MU_KM3_S2, History, clean_history, rolling_median
+from orbitwatch.behavior.thrust import DRAG_SCALE_HEIGHT_KM, arc_record, thrust_arcs
 from orbitwatch.elements.model import ElementSet, set_ref
+from orbitwatch.propagation.frames import WGS84_A_KM
 from orbitwatch.timeutil import iso_z, jd_to_datetime
 
 KIND_ALONG_TRACK = "in-plane along-track"
@@ -744,8 +746,6 @@ def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverCo
     one stretch of the history; when that piece turned the orbit plane (kind
     combined or out-of-plane), the arc takes the largest such out-of-plane
     delta-v and becomes combined."""
-    from orbitwatch.behavior.thrust import arc_record, thrust_arcs
-
     arcs = [arc_record(hist, arc, cfg.threshold) for arc in thrust_arcs(hist, threshold=cfg.threshold)]
     if not arcs:
         return steps
@@ -757,20 +757,18 @@ def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverCo
             continue
         st = arc["evidence"]["sustained_thrust"]
         st["step_events"] = st.get("step_events", 0) + 1
-        if m.kind in (KIND_COMBINED, KIND_OUT_OF_PLANE):
-            comp = arc["evidence"]["delta_v_components_m_s"]
-            comp["out_of_plane"] = max(comp["out_of_plane"], m.evidence["delta_v_components_m_s"]["out_of_plane"])
-            arc["delta_plane_deg"] = m.evidence.get("delta_plane_deg")
-    out = kept
+        comp = arc["evidence"]["delta_v_components_m_s"]
+        dv_n = m.evidence["delta_v_components_m_s"]["out_of_plane"]
+        if m.kind in (KIND_COMBINED, KIND_OUT_OF_PLANE) and dv_n > comp["out_of_plane"]:
+            comp["out_of_plane"] = dv_n
+            arc["evidence"]["delta_plane_deg"] = m.evidence.get("delta_plane_deg")
     for arc in arcs:
         comp = arc["evidence"]["delta_v_components_m_s"]
-        kind = KIND_ALONG_TRACK
-        if comp["out_of_plane"] > 0:
-            kind = KIND_COMBINED
+        combined = comp["out_of_plane"] > 0
+        if combined:
             arc["delta_v_m_s"] = sqrt(comp["along_track"] ** 2 + comp["out_of_plane"] ** 2)
-            arc["evidence"]["delta_plane_deg"] = arc.pop("delta_plane_deg", None)
-        out.append(Maneuver(object=hist.norad_id, kind=kind, **arc))
-    return sorted(out, key=lambda m: (m.gap_start, m.gap_end))
+        kept.append(Maneuver(object=hist.norad_id, kind=KIND_COMBINED if combined else KIND_ALONG_TRACK, **arc))
+    return sorted(kept, key=lambda m: (m.gap_start, m.gap_end))
 
 
 def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
@@ -889,9 +887,6 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
 #: terminal decay: below this perigee (km) drag can accelerate the decay of a
 #: from one set to the next by as much as a lowering burn moves it
 DRAG_PERIGEE_KM = 300.0
-#: the least density scale height of the thermosphere there (km; about 25-50 km
-#: between 150 and 300 km, US Standard Atmosphere 1976)
-DRAG_SCALE_HEIGHT_KM = 20.0
 
 
 def _drag_explains(m: Maneuver, hist: History) -> bool:
@@ -916,7 +911,7 @@ def _drag_explains(m: Maneuver, hist: History) -> bool:
     except ValueError:
         return False
     last = hist.element_sets[min(k1, len(epochs) - 1)]
-    perigee = float(hist.a_km[k1]) * (1.0 - last.eccentricity) - 6378.137
+    perigee = float(hist.a_km[k1]) * (1.0 - last.eccentricity) - WGS84_A_KM
     if perigee > DRAG_PERIGEE_KM or k0 < 1 or k1 + 1 >= len(epochs):
         return False
     t, a = hist.t_days, hist.a_km

@@ -39,8 +39,9 @@ from math import sqrt
 
 import numpy as np
 
-from orbitwatch.behavior.history import MU_KM3_S2, History
+from orbitwatch.behavior.history import MU_KM3_S2, History, off_line
 from orbitwatch.elements.model import set_ref
+from orbitwatch.propagation.frames import WGS84_A_KM
 from orbitwatch.timeutil import jd_to_datetime
 
 #: slowest change of ``a`` (km/day) counted as thrust; about ten times the
@@ -61,27 +62,27 @@ BRIDGE_MAX_DAYS = 0.5
 ARC_Z_FACTOR = 2.0
 #: below this perigee (km) a fast descent may be drag: only rises count
 LOWERING_MIN_PERIGEE_KM = 350.0
-EARTH_RADIUS_KM = 6378.137
 #: a descent is thrust when it sinks at least this many times faster than
 #: the orbit does on one side of it (after drag's growth, see _abrupt)
 ABRUPT_FACTOR = 3.0
 #: the least span (days) over which that side's rate is measured
 SIDE_DAYS = 0.5
-#: the least density scale height of the thermosphere below 500 km (km)
+#: the least density scale height of the thermosphere below 500 km (km; about
+#: 25-50 km between 150 and 300 km, US Standard Atmosphere 1976): drag's
+#: decay rate grows at most e-fold per this many km sunk
 DRAG_SCALE_HEIGHT_KM = 20.0
 
 
 def set_noise_km(t_days: np.ndarray, a_km: np.ndarray) -> float:
     """Robust scatter (km) of one set's ``a`` about a locally linear trend:
-    each inner set's offset from the line through its two neighbours (zero
-    for any steady rate, however uneven the sampling), 1.4826 MAD over
-    sqrt(1.5) (the offset's scatter for equal gaps and independent sets)."""
+    each inner set's distance from the line through its two neighbours (zero
+    for any steady rate, however uneven the sampling), 1.4826 times their
+    median over sqrt(1.5) (that distance's scatter for equal gaps and
+    independent sets)."""
     if a_km.size < 4:
         return 0.0
-    t0, t1, t2 = t_days[:-2], t_days[1:-1], t_days[2:]
-    w = np.where(t2 > t0, (t1 - t0) / np.where(t2 > t0, t2 - t0, 1.0), 0.5)
-    off = a_km[1:-1] - (a_km[:-2] + w * (a_km[2:] - a_km[:-2]))
-    return float(1.4826 * np.median(np.abs(off - np.median(off))) / sqrt(1.5))
+    k = np.arange(1, a_km.size - 1)
+    return float(1.4826 * np.median(off_line(a_km, t_days, k, k - 1, k + 1)) / sqrt(1.5))
 
 
 def _side_rate(t: np.ndarray, a: np.ndarray, i0: int, i1: int, step: int) -> float | None:
@@ -123,7 +124,7 @@ def thrust_arcs(hist: History, *, threshold: float = 5.0) -> list[dict]:
     sigma = max(set_noise_km(t, a), 1e-3)  # a metre: the resolution of mean a
     da, dt = np.diff(a), np.diff(t)
     rate = np.where(dt > 0, da / np.where(dt > 0, dt, 1.0), 0.0)
-    perigee = a * (1.0 - hist.ecc) - EARTH_RADIUS_KM
+    perigee = a * (1.0 - hist.ecc) - WGS84_A_KM
     low_ok = np.minimum(perigee[:-1], perigee[1:]) >= LOWERING_MIN_PERIGEE_KM
     against_ok = GAP_SIGMA * sqrt(2.0) * sigma  # a move against the arc within the noise
     arcs = []
