@@ -1258,3 +1258,33 @@ def test_a_plateau_split_needs_the_steps_in_the_sets_themselves():
         for i in np.flatnonzero(np.diff(a) < -2.0):
             assert any(m.gap_start <= sets[i].epoch and sets[i + 1].epoch <= m.gap_end for m in dets), (
                 nid, sets[i].epoch)
+
+
+def test_a_step_at_the_end_of_a_history_does_not_move_the_sets_before_it():
+    """AsiaSat 8 (40107) in the 2026-05 GEO feed: its `a` rises steadily by
+    about 50 m a day to 30 May 10:51, and the last set (12:34) is 1.34 km lower
+    (a manoeuvre in the last gap).  Near the ends of a history the background
+    rate of a gap is the median of a few neighbouring gaps' rates; with two of
+    them, one the last gap's, it was their mean (-9 km/day), which moved the
+    level of the set before by +4 km: a 3.4 km east-west event was reported in
+    a gap (29 May 12:37 to 30 May 10:51) where the sets show the same steady
+    rise as before.  The level of the sets before the last must follow their raw
+    `a` (Kepler's third law from the TLE mean motions, computed here), and no
+    event may span only gaps where raw `a` moves by under 200 m."""
+    from orbitwatch.behavior.maneuvers import ManeuverConfig, _channels
+
+    sets = sorted(_feed_sets("geo_history.3le", {"40107"})[40107], key=lambda s: s.epoch)
+    mu = 398600.4418
+    raw = np.array([(mu / (2 * np.pi * s.mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3) for s in sets])
+    assert raw[-1] - raw[-2] == pytest.approx(-1.337, abs=0.01)
+    assert np.all(np.abs(np.diff(raw[:-1])) < 0.2)
+    hist = clean_history(sets)
+    level = _channels(hist, ManeuverConfig())[0].components[0]
+    assert len(level) == len(sets)
+    # the level's change over each gap before the last: the raw change less a
+    # background of tens of metres a day, never kilometres
+    assert np.all(np.abs(np.diff(level[:-1]) - np.diff(raw[:-1])) < 0.1), np.diff(level[:-1])
+    epochs = [s.epoch for s in sets]
+    for d in detect_maneuvers(sets):
+        i0, i1 = epochs.index(d.gap_start), epochs.index(d.gap_end)
+        assert np.max(np.abs(np.diff(raw[i0:i1 + 1]))) > 0.2, (d.gap_start, d.gap_end, d.evidence)

@@ -259,8 +259,9 @@ def _detrend(t: np.ndarray, x: np.ndarray, half: int, max_rate: float | None = N
     rate and hide both noise and steps).  Within ``half`` gaps of either end
     a one-sided window would lag a rate that itself trends (accelerating
     decay), so there the window stays centred and shrinks: gap ``i`` uses
-    gaps ``0 .. 2i`` (at least ``0 .. 2``) without ``i``, and symmetrically
-    at the far end.
+    gaps ``0 .. 2i`` (at least ``0 .. 3``: three rates, whose median one
+    manoeuvre's rate cannot move; of two it is their mean) without ``i``,
+    and symmetrically at the far end.
     """
     dt = np.diff(t)
     dx = np.diff(x)
@@ -271,7 +272,7 @@ def _detrend(t: np.ndarray, x: np.ndarray, half: int, max_rate: float | None = N
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for i in range(min(half, m)):
-            for k, lo, hi in ((i, 0, max(2 * i + 1, 3)), (m - 1 - i, min(2 * (m - 1 - i) - m + 1, m - 3), m)):
+            for k, lo, hi in ((i, 0, max(2 * i + 1, 4)), (m - 1 - i, min(2 * (m - 1 - i) - m + 1, m - 4), m)):
                 idx = np.arange(max(lo, 0), min(hi, m))
                 idx = idx[idx != k]
                 if idx.size:
