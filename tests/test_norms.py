@@ -471,3 +471,17 @@ def test_an_approach_under_sustained_thrust_is_a_manoeuvre_near_a_foreign_asset(
     assert evaluate([straddling, prox], rules) == []
     notice = [{"object": 2, "time": "2026-05-29T00:00:00Z", "issued": "2026-05-20T00:00:00Z"}]
     assert evaluate([arc, prox], rules, notices=notice) == []
+
+
+def test_a_pending_manoeuvre_before_an_approach_says_it_is_unconfirmed():
+    """A step in an object's newest element sets is reported as pending
+    (detect maneuvers' evidence.pending) until later sets confirm it.  Before an
+    approach to another nation's asset it still counts as the manoeuvre, and
+    the finding says it is unconfirmed and on how many sets it rests."""
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    prox = _prox("JPN", "CIS", 10.0)
+    pending = dict(_mnvr(), evidence={"pending": {"sets_after": 1, "note": "newest sets"}})
+    [f] = evaluate([pending, prox], rules)
+    assert "pending: 1 element set(s) after it, unconfirmed" in f.summary
+    [g] = evaluate([_mnvr(), prox], rules)
+    assert "pending" not in g.summary

@@ -928,19 +928,6 @@ def test_terminal_decay_is_not_a_burn():
             assert len(dets) == 1
 
 
-def _feed_sets(name: str, ids: set[str]) -> dict[int, list]:
-    import lzma
-
-    path = shared_path("tle_history", "celestrak_mirror_2026-05", name)
-    opener = lzma.open if name.endswith(".xz") else open
-    with opener(path, "rt") as f:
-        lines = [ln.rstrip("\n") for ln in f if ln[:2] in ("1 ", "2 ") and ln[2:7] in ids]
-    by: dict[int, list] = {}
-    for s in _element_sets(lines):
-        by.setdefault(s.norad_id, []).append(s)
-    return by
-
-
 def _kepler_a_km(sets) -> np.ndarray:
     mu = 398600.4418
     return np.array([(mu / (2 * np.pi * s.mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3) for s in sets])
@@ -1288,3 +1275,45 @@ def test_a_step_at_the_end_of_a_history_does_not_move_the_sets_before_it():
     for d in detect_maneuvers(sets):
         i0, i1 = epochs.index(d.gap_start), epochs.index(d.gap_end)
         assert np.max(np.abs(np.diff(raw[i0:i1 + 1]))) > 0.2, (d.gap_start, d.gap_end, d.evidence)
+
+
+def test_a_step_in_the_newest_gap_is_reported_as_pending_and_confirmed_later():
+    """GEO triggers on 3-set medians with a guard set, so the newest four gaps
+    of a history were never scored: AsiaSat 8's -1.34 km step in its last gap
+    (30 May 2026 10:51 to 12:34) went unreported until later sets came.  A
+    single-gap step there far out of the noise (robust z over 40), which the raw
+    elements show too, is now a pending manoeuvre: the last gap, sized from the
+    two sets (Kepler's third law on their mean motions, computed here, within
+    10 %), with a confidence that grows with the sets after it.
+
+    Himawari-8's newest gap (29 May 21:41 to 30 May 12:44), where raw `a` moves
+    by 56 m but the background rate near the end, from sets hours apart, made
+    the level jump by a kilometre, is not one.
+
+    Confirmation, on Badr-4 (29526), whose +3.5 km step of 28/29 May has five
+    sets after it in the feed: cut after the first of them, it is pending in
+    that gap; with all of them it is an ordinary event there, no longer
+    pending, with the confidence of a step the trigger scales see.
+    """
+    by = _feed_sets("geo_history.3le", {"40107", "40267", "29526"})
+    asia = sorted(by[40107], key=lambda s: s.epoch)
+    a = _kepler_a_km(asia)
+    (last,) = [d for d in detect_maneuvers(asia) if d.gap_end == asia[-1].epoch]
+    assert last.gap_start == asia[-2].epoch
+    assert last.evidence["pending"]["sets_after"] == 1
+    assert last.evidence["delta_a_m"] == pytest.approx((a[-1] - a[-2]) * 1000.0, rel=0.1)
+    assert last.kind == KIND_GEO_EW and 0.0 < last.confidence < 0.5
+
+    hima = sorted(by[40267], key=lambda s: s.epoch)
+    assert not any("pending" in d.evidence for d in detect_maneuvers(hima))
+
+    badr = sorted({s.epoch: s for s in by[29526]}.values(), key=lambda s: s.epoch)
+    a = _kepler_a_km(badr)
+    k = int(np.argmax(np.abs(np.diff(a))))
+    assert (a[k + 1] - a[k]) * 1000.0 > 3000.0
+    assert len(badr) - 1 - k >= 5
+    (d,) = detect_maneuvers(badr[: k + 2])
+    assert (d.gap_start, d.gap_end) == (badr[k].epoch, badr[k + 1].epoch)
+    assert d.evidence["pending"]["sets_after"] == 1 and d.confidence < 0.5
+    (d,) = [d for d in detect_maneuvers(badr) if d.gap_start <= badr[k].epoch and d.gap_end >= badr[k + 1].epoch]
+    assert "pending" not in d.evidence and d.confidence > 0.9

@@ -129,6 +129,8 @@ def maneuvers(
         table.add_row(
             str(m.object), hm(m.gap_start), hm(m.gap_end), f"{m.delta_v_m_s:.4f}", f"{m.confidence:.2f}",
             m.kind + (f", sustained {st['direction']} {st['rate_km_day']:+.2f} km/day"
-                      if (st := m.evidence.get("sustained_thrust")) else ""),
+                      if (st := m.evidence.get("sustained_thrust")) else "")
+            + (f", pending ({p['sets_after']} set{'s' if p['sets_after'] > 1 else ''} after)"
+               if (p := m.evidence.get("pending")) else ""),
         )
     out.print(table)

@@ -706,6 +706,9 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
                 f"({a_owner}) with no notice on record"
                 + (f"; the manoeuvre started a drift ({drift.get('direction')}, "
                    f"{drift.get('drift_after_deg_day')} deg/day)" if drift else "")
+                + (f"; the manoeuvre is pending: {p.get('sets_after')} element set(s) after it, "
+                   f"unconfirmed until more arrive"
+                   if (p := ((m or {}).get("evidence") or {}).get("pending")) else "")
             ),
             source=rule.source, benign_explanation=benign,
             evidence={"maneuver": m, "proximity": ev, **({"geo_relocation": drift} if drift else {}),
