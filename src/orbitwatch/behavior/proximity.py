@@ -47,7 +47,8 @@ For each protected asset this reports
    decides (a pair that passed its closest point a few days ago is departing,
    not closing); over the whole history only when the distance never turned.
    A change counts only when it exceeds 1 km, 20 % of the typical distance
-   and three times the larger of the history's set-to-set scatter and the
+   and three times the larger of the history's set-to-set scatter (over its
+   closer half of consecutive instants, :func:`_set_scatter`) and the
    scatter about that line (a docked vehicle whose sets are fitted apart from
    the station's scatters by kilometres).  A turn at the second-last set (one
    set since) decides only when that last step stands out the same way.  Only
@@ -337,11 +338,28 @@ def _trend_past_newest_set(d: np.ndarray) -> str | None:
     return None
 
 
+def _set_scatter(t: np.ndarray, d: np.ndarray) -> float:
+    """The scatter (km) of one value from set to set: the robust spread of
+    the first differences about their median, over the closer half of the
+    consecutive instants (all of them when that leaves fewer than three).
+
+    Over a short step the motion adds little; a long one carries the drift
+    with it.  The two objects' sets a few minutes apart between day-long steps
+    of a drift (TJS-16 passing Shijian-23 at ~480 km a day) are compared with
+    each other, not with the drift; a pass between two close instants is one
+    outlier among them."""
+    dd, dt = np.diff(d), np.diff(t)
+    if dd.size == 0:
+        return 0.0
+    close = dt <= np.median(dt)
+    if np.count_nonzero(close) >= 3:
+        dd = dd[close]
+    return 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / np.sqrt(2.0)
+
+
 def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
     """The trend of distances ``d`` (km) at times ``t`` (days), at least 3."""
-    # set-to-set scatter about a steady drift (first differences about their median)
-    dd = np.diff(d)
-    noise = 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / np.sqrt(2.0)
+    noise = _set_scatter(t, d)
 
     def verdict(tt: np.ndarray, yy: np.ndarray) -> str | None:
         slope, icpt = _theil_sen(tt, yy)
@@ -364,6 +382,7 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
     # about now: a turn with no clear stretch after it is "holding near")
     tt, yy = t, d
     turned = False
+    against = None  # the direction a doubtful late turn speaks against
     while True:
         ends = [k for k in (int(np.argmin(yy)), int(np.argmax(yy))) if 0 < k < len(yy) - 1]
         late = [k for k in ends if k > len(yy) - TREND_MIN_STRETCH]
@@ -373,15 +392,20 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
             # from the set-to-set scatter (a difference of two sets: sqrt(2) of it)
             k = max(late)
             step = float(yy[-1] - yy[k])
-            bar = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])),
-                      TREND_NOISE_FACTOR * np.sqrt(2.0) * noise)
-            if abs(step) > bar:
+            material = max(TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])))
+            if abs(step) > max(material, TREND_NOISE_FACTOR * np.sqrt(2.0) * noise):
                 return "departing" if step > 0 else "closing"
+            if abs(step) > material:
+                # a turn of the size that counts but within the scatter: the
+                # history before it cannot say where the distance goes now
+                against = "closing" if step > 0 else "departing"
         # an extreme the distance has not left (the end within 1 km and 20 % of
-        # it: a flat top after a rise) is no turn
+        # it, or within the set-to-set scatter of a difference when that is
+        # less: a flat top after a rise) is no turn
         turns = [k for k in ends if k <= len(yy) - TREND_MIN_STRETCH
-                 and abs(float(yy[-1] - yy[k])) > max(
-                     TREND_MIN_KM, TREND_MIN_SHARE * float(np.median(yy[k:])))]
+                 and abs(float(yy[-1] - yy[k])) > max(TREND_MIN_KM, min(
+                     TREND_MIN_SHARE * float(np.median(yy[k:])),
+                     TREND_NOISE_FACTOR * np.sqrt(2.0) * noise))]
         if not turns:
             break
         turned = True
@@ -402,6 +426,8 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
                   TREND_NOISE_FACTOR * float(np.ptp(prev)))
         if abs(step) > bar:
             found = "departing" if step > 0 else "closing"
+    if found is not None and found == against:
+        return "holding near"
     return found or "holding near"
 
 
