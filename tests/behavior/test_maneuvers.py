@@ -1278,13 +1278,16 @@ def test_a_step_at_the_end_of_a_history_does_not_move_the_sets_before_it():
 
 
 def test_a_step_in_the_newest_gap_is_reported_as_pending_and_confirmed_later():
-    """GEO triggers on 3-set medians with a guard set, so the newest four gaps
+    """GEO triggers on 3-set medians with a guard set, so the newest three gaps
     of a history were never scored: AsiaSat 8's -1.34 km step in its last gap
     (30 May 2026 10:51 to 12:34) went unreported until later sets came.  A
     single-gap step there far out of the noise (robust z over 40), which the raw
     elements show too, is now a pending manoeuvre: the last gap, sized from the
     two sets (Kepler's third law on their mean motions, computed here, within
-    10 %), with a confidence that grows with the sets after it.
+    10 %), with a confidence that grows with the sets after it.  A north-south
+    step seen by one set is north-south, with its plane change in the delta-v
+    (AsiaSat 5; the kind came from the trigger scales, which do not reach the
+    newest gaps, so every pending event was east-west).
 
     Himawari-8's newest gap (29 May 21:41 to 30 May 12:44), where raw `a` moves
     by 56 m but the background rate near the end, from sets hours apart, made
@@ -1295,14 +1298,25 @@ def test_a_step_in_the_newest_gap_is_reported_as_pending_and_confirmed_later():
     that gap; with all of them it is an ordinary event there, no longer
     pending, with the confidence of a step the trigger scales see.
     """
-    by = _feed_sets("geo_history.3le", {"40107", "40267", "29526"})
+    by = _feed_sets("geo_history.3le", {"40107", "40267", "29526", "35696"})
     asia = sorted(by[40107], key=lambda s: s.epoch)
     a = _kepler_a_km(asia)
     (last,) = [d for d in detect_maneuvers(asia) if d.gap_end == asia[-1].epoch]
     assert last.gap_start == asia[-2].epoch
     assert last.evidence["pending"]["sets_after"] == 1
     assert last.evidence["delta_a_m"] == pytest.approx((a[-1] - a[-2]) * 1000.0, rel=0.1)
-    assert last.kind == KIND_GEO_EW and 0.0 < last.confidence < 0.5
+    assert 0.0 < last.confidence < 0.5
+
+    # a north-south step seen by one set is north-south, sized with its plane
+    # change, as it is once the trigger scales reach it (AsiaSat 5, 26-28 May)
+    asia5 = sorted({s.epoch: s for s in by[35696]}.values(), key=lambda s: s.epoch)
+    (full,) = [d for d in detect_maneuvers(asia5) if d.kind == KIND_GEO_NS]
+    assert "pending" not in full.evidence and full.delta_v_m_s > 3.0
+    cut = asia5[: [s.epoch for s in asia5].index(full.gap_end) + 1]
+    (pend,) = [d for d in detect_maneuvers(cut) if d.gap_end == cut[-1].epoch]
+    assert pend.evidence["pending"]["sets_after"] == 1
+    assert pend.kind == KIND_GEO_NS, (pend.kind, pend.evidence)
+    assert pend.delta_v_m_s == pytest.approx(full.delta_v_m_s, rel=0.1)
 
     hima = sorted(by[40267], key=lambda s: s.epoch)
     assert not any("pending" in d.evidence for d in detect_maneuvers(hima))

@@ -660,3 +660,18 @@ def test_a_pair_that_bottomed_out_is_not_called_closing_skyfield():
                                history=hist)
         trend = {e.object: e.trend for e in found}[obj]
         assert trend in ("departing", "holding near"), (asset, obj, trend)
+
+
+def test_a_doubtful_late_turn_holds_whatever_came_before():
+    """A pair that fell to 15.5 km and rose to 21.1 km at the newest set, a rise
+    of the size that counts but within the set-to-set scatter, is 'holding
+    near': the fall before it cannot say where the distance goes now.  An
+    earlier rise in front of the same ending (found by review) made it
+    'closing' through the stretch from the peak, which returned before the
+    doubtful turn was weighed.  The verdict may not depend on it."""
+    end = [27.9, 22.6, 20.6, 15.5, 21.1]
+    before = [16.0, 21.1, 22.3, 23.5, 26.7, 27.8]
+    for series in (end, before + end):
+        d = np.array(series)
+        t = np.arange(d.size, dtype=float)
+        assert proximity._trend_of_series(t, d) == "holding near", series

@@ -195,7 +195,7 @@ class ManeuverConfig:
     # reported as one event per arc (orbitwatch.behavior.thrust)
     sustained_thrust: bool = True
     # the newest gaps of a history that no trigger scale reaches (in GEO the
-    # last four: the 3-set median needs a guard set and three sets after):
+    # last three: the 3-set median needs a guard set and three sets after):
     # a single-gap step there over pending_factor * threshold (z 40 in GEO)
     # in a, e or the inclination vector, with the sets after it (if more than
     # one) agreeing, is reported as a pending manoeuvre (0 disables)
@@ -880,11 +880,11 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         k, ci = pending
         zk = chans[ci].z[(1, 0)] / dict(cfg.channel_factors).get(chans[ci].name, 1.0)
         ev = _event(hist, chans, cfg, [k], zk, np.full(n_gap, ci), np.full(n_gap, cfg.scales.index((1, 0))),
-                    fixed_gap=k)
+                    fixed_gap=k, single_gap=True)
         after = n - 1 - k
         # one set after the step could still be a bad fit; each later set
         # that agrees adds to the confidence, up to what a confirmed step has
-        conf = ev.confidence * min(1.0, after / (max(sc[0] + sc[1] for _, sc in triggers) + 1))
+        conf = ev.confidence * min(1.0, after / max(sc[0] + sc[1] for _, sc in triggers))
         evidence = {**ev.evidence, "pending": {
             "sets_after": after,
             "note": "newest sets: too few after the step for the history's trigger scales; "
@@ -919,7 +919,7 @@ def _pending_gap(
     running robust scale) of the channels that trigger in this regime are
     looked at; the highest over ``pending_factor`` times the threshold is
     the step when the sets after it agree (the newest set lies within a
-    third of the step of the first set after it, in that channel), the raw
+    third of the step of the first set after it, in that channel's vector), the raw
     elements show it (their change across the gap is at least half the
     level's, the same way: near the end the background rate comes from few
     gaps, and GEO sets a few hours apart give rates of kilometres a day from
@@ -953,10 +953,9 @@ def _pending_gap(
     seen = np.array([x[k + 1] - x[k] for x in raw])
     if float(np.dot(seen, level)) < 0.5 * float(np.dot(level, level)):
         return None
-    for c in chans[ci].components:
-        step = c[k + 1] - c[k]
-        if abs(c[n - 1] - c[k + 1]) > abs(step) / 3.0:
-            return None
+    since = np.array([c[n - 1] - c[k + 1] for c in chans[ci].components])
+    if np.linalg.norm(since) > np.linalg.norm(level) / 3.0:
+        return None
     return k, ci
 
 
@@ -1127,6 +1126,7 @@ def _event(
     fixed_gap: int | None = None,
     lim: tuple[int, int] | None = None,
     bounds: tuple[int, int] | None = None,
+    single_gap: bool = False,
 ) -> Maneuver:
     peak = max(grp, key=lambda k: best[k])
     ch = chans[best_ch[peak]]
@@ -1206,6 +1206,7 @@ def _event(
                     float(np.max(c.z[s][lo : hi + 1]))
                     for s in cfg.scales
                     if (name, s) in triggers or not trigger_scales_only
+                    or (single_gap and s == (1, 0))  # a pending step: no other scale reaches it
                 ]
                 return max(vals) if vals else 0.0
         return 0.0

@@ -412,7 +412,7 @@ def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
         k = max(turns)
         v = verdict(tt[k:], yy[k:])
         if v is not None:
-            return v
+            return "holding near" if v == against else v
         tt, yy = tt[k:], yy[k:]
     found = None if turned else verdict(t, d)
     if found is None and len(d) > TREND_MIN_STRETCH:
