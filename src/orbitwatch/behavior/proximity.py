@@ -47,8 +47,9 @@ For each protected asset this reports
    decides (a pair that passed its closest point a few days ago is departing,
    not closing); over the whole history only when the distance never turned.
    A change counts only when it exceeds 1 km, 20 % of the typical distance
-   and three times the larger of the history's set-to-set scatter (over its
-   closer half of consecutive instants, :func:`_set_scatter`) and the
+   and three times the larger of the history's set-to-set scatter (what
+   each change of the sets in force does to the distance over the same
+   stretch of the motion, both objects', :func:`_set_scatter`) and the
    scatter about that line (a docked vehicle whose sets are fitted apart from
    the station's scatters by kilometres).  A turn at the second-last set (one
    set since) decides only when that last step stands out the same way.  Only
@@ -298,6 +299,7 @@ def trend_of(
         n_sets = sum(k < n_sets for k in keep)
         merged = [merged[k] for k in keep]
     from_sets: list[bool] = []
+    in_force: list[tuple[ElementSet, ElementSet]] = []  # the sets each value rests on
     for k, t in enumerate(merged):
         sa, so = la.at(t), lo.at(t)
         stale_s = TREND_STALE_ORBITS * DAY_S / max(sa.mean_motion_rev_day, so.mean_motion_rev_day)
@@ -308,6 +310,7 @@ def trend_of(
             dists.append(d)
             epochs.append(t)
             from_sets.append(k < n_sets)
+            in_force.append((sa, so))
     if len(dists) < 3:
         return "unknown", dists, epochs
     d = np.array(dists)
@@ -319,7 +322,29 @@ def trend_of(
     # otherwise the history of the sets decides (all values, with fewer than 3 of them)
     k = n if n >= 3 else len(d)
     tt = np.array([(e - epochs[0]).total_seconds() for e in epochs[:k]]) / DAY_S
-    return _trend_of_series(tt, d[:k]), dists, epochs
+    return _trend_of_series(tt, d[:k], _set_jitter(in_force[:k], epochs[:k], d[:k])), dists, epochs
+
+
+def _set_jitter(
+    in_force: Sequence[tuple[ElementSet, ElementSet]], epochs: Sequence[datetime], d: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How much each change of the sets in force moves the distance by itself:
+    for each value after the first, the least distance over the orbit from the
+    value before's instant with the new sets, less the value before (the same
+    stretch of the motion, so no motion in it: a drifting pair's distance
+    steps from pass to pass, and the sets of the two objects often come
+    minutes apart, then a day to the next pair, so plain differences mix the
+    motion with one object's scatter only).  Returns the jitters (km; NaN
+    where no set changed) and who changed: 0 only the first object's set, 1
+    only the second's, 2 both (see :func:`_set_scatter`)."""
+    n = max(len(in_force) - 1, 0)
+    jitter, who = np.full(n, np.nan), np.full(n, 2)
+    for i, ((a0, b0), (a1, b1)) in enumerate(pairwise(in_force)):
+        if a0 is a1 and b0 is b1:
+            continue
+        who[i] = 0 if b0 is b1 else 1 if a0 is a1 else 2
+        jitter[i] = _min_distance_over_orbit(a1, b1, epochs[i]) - float(d[i])
+    return jitter, who
 
 
 def _trend_past_newest_set(d: np.ndarray) -> str | None:
@@ -338,16 +363,28 @@ def _trend_past_newest_set(d: np.ndarray) -> str | None:
     return None
 
 
-def _set_scatter(t: np.ndarray, d: np.ndarray) -> float:
-    """The scatter (km) of one value from set to set: the robust spread of
-    the first differences about their median, over the closer half of the
-    consecutive instants (all of them when that leaves fewer than three).
+def _set_scatter(t: np.ndarray, d: np.ndarray, jitter: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """The scatter (km) of one value from set to set.
 
-    Over a short step the motion adds little; a long one carries the drift
-    with it.  The two objects' sets a few minutes apart between day-long steps
-    of a drift (TJS-16 passing Shijian-23 at ~480 km a day) are compared with
-    each other, not with the drift; a pass between two close instants is one
-    outlier among them."""
+    With ``jitter`` (:func:`_set_jitter`: what each change of the sets in
+    force does to the distance over the same stretch of the motion, and
+    whose set changed), each object's scatter is that of its own jitters
+    (1.4826 times their median absolute value, over sqrt(2): a jitter is the
+    difference of two of its sets), and a value's is the root sum of squares
+    of the two objects': each value rests on one set of each.  With fewer
+    than three jitters of either object, all jitters together stand for both.
+
+    Without it (or with fewer than three jitters in all): the robust spread of
+    the first differences about their median over the closer half of the
+    consecutive instants (all of them when that leaves fewer than three)."""
+    if jitter is not None:
+        j, who = (np.asarray(x)[-max(len(d) - 1, 0):] for x in jitter)
+        ok = np.isfinite(j)
+        own = [j[ok & (who == w)] for w in (0, 1)]
+        if all(r.size >= 3 for r in own):
+            return float(np.hypot(*(1.4826 * float(np.median(np.abs(r))) / np.sqrt(2.0) for r in own)))
+        if np.count_nonzero(ok) >= 3:
+            return 1.4826 * float(np.median(np.abs(j[ok])))
     dd, dt = np.diff(d), np.diff(t)
     if dd.size == 0:
         return 0.0
@@ -357,9 +394,12 @@ def _set_scatter(t: np.ndarray, d: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / np.sqrt(2.0)
 
 
-def _trend_of_series(t: np.ndarray, d: np.ndarray) -> str:
-    """The trend of distances ``d`` (km) at times ``t`` (days), at least 3."""
-    noise = _set_scatter(t, d)
+def _trend_of_series(
+    t: np.ndarray, d: np.ndarray, jitter: tuple[np.ndarray, np.ndarray] | None = None,
+) -> str:
+    """The trend of distances ``d`` (km) at times ``t`` (days), at least 3;
+    ``jitter`` as for :func:`_set_scatter`."""
+    noise = _set_scatter(t, d, jitter)
 
     def verdict(tt: np.ndarray, yy: np.ndarray) -> str | None:
         slope, icpt = _theil_sen(tt, yy)
