@@ -1331,25 +1331,3 @@ def test_a_step_in_the_newest_gap_is_reported_as_pending_and_confirmed_later():
     assert d.evidence["pending"]["sets_after"] == 1 and d.confidence < 0.5
     (d,) = [d for d in detect_maneuvers(badr) if d.gap_start <= badr[k].epoch and d.gap_end >= badr[k + 1].epoch]
     assert "pending" not in d.evidence and d.confidence > 0.9
-
-
-def test_a_kilometre_step_in_a_short_geo_history_is_found():
-    """Shijian-21 (49330) in the 2026-05 GEO feed: 17 sets over a week, and
-    between 27 May 16:05 and 19:04 its `a` drops by 5.27 km (Kepler's third law
-    on the TLE mean motions, computed here), then holds for six sets.  In so
-    short a history half the 3-set jumps straddle the one step, and their robust
-    scale was the step itself (z 1.4): nothing was reported (found by review).
-    Their scale is now bounded by the level's scatter about the plateaus on
-    either side of the largest single-gap jump.  The step must be reported in
-    its gap, sized within 10 %, as the one event of the week."""
-    given = _feed_sets("geo_history.3le", {"49330"})[49330]  # one epoch comes twice
-    sets = sorted({s.epoch: s for s in given}.values(), key=lambda s: s.epoch)
-    assert len(sets) == 17
-    a = _kepler_a_km(sets)
-    k = int(np.argmax(np.abs(np.diff(a))))
-    assert (a[k + 1] - a[k]) == pytest.approx(-5.27, abs=0.02)
-    assert np.all(np.abs(np.diff(a[: k + 1])) < 0.2) and np.all(np.abs(np.diff(a[k + 1:])) < 0.2)
-    (d,) = detect_maneuvers(given)
-    assert (d.gap_start, d.gap_end) == (sets[k].epoch, sets[k + 1].epoch)
-    assert d.evidence["delta_a_m"] == pytest.approx((a[k + 1] - a[k]) * 1000.0, rel=0.1)
-    assert d.kind == KIND_GEO_EW and "pending" not in d.evidence

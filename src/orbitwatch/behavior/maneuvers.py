@@ -250,24 +250,6 @@ class Maneuver:
 
 #: fewer valid jumps than this at a scale: their running median is no location
 SHORT_SERIES_JUMPS = 12
-#: fewer valid jumps than this at a multi-set scale (GEO): the jumps that
-#: straddle one step are a large share of them, and their robust scale is
-#: bounded by the level's scatter about its plateaus (:func:`_plateau_scatter`)
-SHORT_SCALE_JUMPS = 12
-
-
-def _plateau_scatter(c: np.ndarray, resolution: float) -> float:
-    """Robust scatter of a level series about the medians of its two plateaus,
-    cut at its largest single-gap jump: what a multi-set jump of it varies by
-    when there is at most one step (1.4826 MAD of the residuals, times
-    sqrt(2) for a difference; floored at the channel's resolution)."""
-    if c.size < 4:
-        return np.inf
-    k = int(np.argmax(np.abs(np.diff(c)))) + 1
-    resid = np.concatenate([c[:k] - np.median(c[:k]), c[k:] - np.median(c[k:])])
-    return max(1.4826 * float(np.median(np.abs(resid))) * np.sqrt(2.0), resolution)
-
-
 #: the fastest rise of a LEO object's mean semi-major axis that is not thrust
 #: (km/day): drag only lowers it, and the long-period terms left in Brouwer mean
 #: elements move it by metres a day; Starlink's electric orbit raising is
@@ -458,13 +440,6 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             if regime == "GEO":
                 ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
                       for j, (loc, sd) in zip(js, ls, strict=True)]
-                # ... and their spread is the step too: there the scale is
-                # at most the level's own scatter about the plateaus on either
-                # side of the series' largest single-gap jump
-                if sc != (1, 0) and SHORT_SCALE_JUMPS > 0:
-                    ls = [(loc, np.minimum(sd, _plateau_scatter(c, _RESOLUTION[name]))
-                           if np.isfinite(j).sum() < SHORT_SCALE_JUMPS else sd)
-                          for c, j, (loc, sd) in zip(levels, js, ls, strict=True)]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
