@@ -724,3 +724,25 @@ def test_set_scatter_counts_both_objects_whichever_set_comes_first():
     departing = sum(proximity._trend_of_series(*_interleaved_pair(rng, 1.0, 1.0, drift_km_day=0.3)) == "departing"
                     for _ in range(100))
     assert departing >= 85, departing
+
+
+def test_set_scatter_when_one_objects_sets_change_only_with_the_others():
+    """When one object's sets almost always change at the same instant as the
+    other's (within the minute that merges instants), it has too few jitters of
+    its own; the other object's many own jitters then stood for both and the
+    scatter came out at the quieter object's (found by review).  The jitters
+    where both changed carry both objects' scatter (by construction here:
+    0.2 km and 3 km, so a value scatters by hypot(0.2, 3))."""
+    rng = np.random.default_rng(9)
+    est = []
+    for _ in range(40):
+        who = np.array([0] * 40 + [2] * 20 + [1] * 2)
+        rng.shuffle(who)
+        jit = np.where(who == 0, rng.normal(0, 0.2, who.size) - rng.normal(0, 0.2, who.size),
+                       np.where(who == 1, rng.normal(0, 3.0, who.size) - rng.normal(0, 3.0, who.size),
+                                rng.normal(0, np.hypot(0.2, 3.0), who.size)
+                                - rng.normal(0, np.hypot(0.2, 3.0), who.size)))
+        t = np.arange(who.size + 1, dtype=float)
+        d = 10.0 + rng.normal(0, np.hypot(0.2, 3.0), t.size)
+        est.append(proximity._set_scatter(t, d, (jit, who)))
+    assert np.median(est) == pytest.approx(np.hypot(0.2, 3.0), rel=0.2), np.median(est)

@@ -372,7 +372,9 @@ def _set_scatter(t: np.ndarray, d: np.ndarray, jitter: tuple[np.ndarray, np.ndar
     (1.4826 times their median absolute value, over sqrt(2): a jitter is the
     difference of two of its sets), and a value's is the root sum of squares
     of the two objects': each value rests on one set of each.  With fewer
-    than three jitters of either object, all jitters together stand for both.
+    than three jitters of either object, those where both objects' sets
+    changed together stand for both (no less than the other object's own);
+    failing those too, all jitters together.
 
     Without it (or with fewer than three jitters in all): the robust spread of
     the first differences about their median over the closer half of the
@@ -381,8 +383,14 @@ def _set_scatter(t: np.ndarray, d: np.ndarray, jitter: tuple[np.ndarray, np.ndar
         j, who = (np.asarray(x)[-max(len(d) - 1, 0):] for x in jitter)
         ok = np.isfinite(j)
         own = [j[ok & (who == w)] for w in (0, 1)]
-        if all(r.size >= 3 for r in own):
-            return float(np.hypot(*(1.4826 * float(np.median(np.abs(r))) / np.sqrt(2.0) for r in own)))
+        sd = [1.4826 * float(np.median(np.abs(r))) / np.sqrt(2.0) if r.size >= 3 else None for r in own]
+        if None not in sd:
+            return float(np.hypot(*sd))
+        # one object's sets mostly change together with the other's: those
+        # jitters carry both (a difference of two of each: sqrt(2) of a value's)
+        both = j[ok & (who == 2)]
+        if both.size >= 3:
+            return max([1.4826 * float(np.median(np.abs(both))) / np.sqrt(2.0)] + [x for x in sd if x is not None])
         if np.count_nonzero(ok) >= 3:
             return 1.4826 * float(np.median(np.abs(j[ok])))
     dd, dt = np.diff(d), np.diff(t)
