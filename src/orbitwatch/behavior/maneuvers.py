@@ -402,20 +402,26 @@ class _Channel:
     scale: dict[tuple[int, int], list[np.ndarray]] = field(default_factory=dict)
 
 
-def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
-    t = hist.t_days
-    regime = hist.regime
+def _raw_series(hist: History) -> dict[str, list[np.ndarray]]:
+    """The element series behind each channel of the history's regime, by
+    channel name (components of a vector channel in a list)."""
     series: dict[str, list[np.ndarray]] = {
         "a": [hist.a_km],
         "e": [hist.ex, hist.ey],
     }
-    if regime == "LEO" or regime == "MEO" or regime == "HEO":
+    if hist.regime == "GEO":
+        series["ivec"] = [hist.ix_deg, hist.iy_deg]
+    else:
         series["i"] = [hist.inc_deg]
         series["raan"] = [hist.raan_deg]
-    if regime == "GEO":
-        series["ivec"] = [hist.ix_deg, hist.iy_deg]
+    return series
+
+
+def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
+    t = hist.t_days
+    regime = hist.regime
     chans = []
-    for name, comps in series.items():
+    for name, comps in _raw_series(hist).items():
         # LEO semi-major axis: drag only lowers it, so neither the background
         # rate nor the typical jump may be a rise (when thrust fills most of a
         # short history, a median takes the thrust for the background and the
@@ -877,8 +883,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
                 continue
             out.append(ev)
     if pending is not None:
-        k, ci = pending
-        zk = chans[ci].z[(1, 0)] / dict(cfg.channel_factors).get(chans[ci].name, 1.0)
+        k, ci, zk = pending
         ev = _event(hist, chans, cfg, [k], zk, np.full(n_gap, ci), np.full(n_gap, cfg.scales.index((1, 0))),
                     fixed_gap=k, single_gap=True)
         after = n - 1 - k
@@ -910,9 +915,10 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
 
 def _pending_gap(
     hist: History, chans: list[_Channel], cfg: ManeuverConfig, triggers, flagged: np.ndarray,
-) -> tuple[int, int] | None:
+) -> tuple[int, int, np.ndarray] | None:
     """The newest gap no trigger scale reaches that holds a step (see
-    ``ManeuverConfig.pending_factor``): ``(gap, channel index)`` or None.
+    ``ManeuverConfig.pending_factor``): ``(gap, channel index, that channel's
+    single-gap scores)`` or None.
 
     A gap ``k`` is reached by a scale ``(h, g)`` when ``h + g`` sets follow
     it.  Past the last reached gap, the single-gap scores ((1, 0), with its
@@ -940,15 +946,14 @@ def _pending_gap(
             continue
         z = ch.z[(1, 0)] / dict(cfg.channel_factors).get(ch.name, 1.0)
         for k in range(first, n - 1):
-            if z[k] > cfg.pending_factor * cfg.threshold and (best is None or z[k] > best[2]):
-                best = (k, ci, float(z[k]))
+            if z[k] > cfg.pending_factor * cfg.threshold and (best is None or z[k] > best[2][best[0]]):
+                best = (k, ci, z)
     if best is None:
         return None
-    k, ci, _ = best
+    k, ci, z = best
     if flagged.size and np.any((flagged >= k - cfg.merge_gaps) & (flagged <= k)):
         return None
-    raw = {"a": [hist.a_km], "e": [hist.ex, hist.ey], "ivec": [hist.ix_deg, hist.iy_deg],
-           "i": [hist.inc_deg], "raan": [hist.raan_deg]}[chans[ci].name]
+    raw = _raw_series(hist)[chans[ci].name]
     level = np.array([c[k + 1] - c[k] for c in chans[ci].components])
     seen = np.array([x[k + 1] - x[k] for x in raw])
     if float(np.dot(seen, level)) < 0.5 * float(np.dot(level, level)):
@@ -956,7 +961,7 @@ def _pending_gap(
     since = np.array([c[n - 1] - c[k + 1] for c in chans[ci].components])
     if np.linalg.norm(since) > np.linalg.norm(level) / 3.0:
         return None
-    return k, ci
+    return k, ci, z
 
 
 #: terminal decay: below this perigee (km) drag can accelerate the decay of a

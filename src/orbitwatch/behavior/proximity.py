@@ -380,7 +380,7 @@ def _set_scatter(t: np.ndarray, d: np.ndarray, jitter: tuple[np.ndarray, np.ndar
     the first differences about their median over the closer half of the
     consecutive instants (all of them when that leaves fewer than three)."""
     if jitter is not None:
-        j, who = (np.asarray(x)[-max(len(d) - 1, 0):] for x in jitter)
+        j, who = jitter
         ok = np.isfinite(j)
         own = [j[ok & (who == w)] for w in (0, 1)]
         sd = [1.4826 * float(np.median(np.abs(r))) / np.sqrt(2.0) if r.size >= 3 else None for r in own]
