@@ -343,9 +343,14 @@ def events_command(
         None, "--type", help="maneuver, proximity, breakup, geo_relocation, notice or finding."
     ),
     partner: str = typer.Option(None, "--partner", help="Only what this partner may see."),
+    superseded: bool = typer.Option(
+        False, "--superseded",
+        help="Also the records a later run replaced or withdrew (marked with what replaced them).",
+    ),
     fmt: str = typer.Option("table", "--format", help="jsonl or table."),
 ) -> None:
-    """List stored behaviour events and norm findings."""
+    """List stored behaviour events and norm findings: the current ones (what the
+    newest run derived, and what people posted) unless --superseded."""
     from orbitwatch.cli.app import time_option
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import all_events
@@ -359,21 +364,29 @@ def events_command(
     since_dt = time_option(since, "--since")
     engine = open_engine(db)
     with engine.connect() as conn:
-        rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner)
+        rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner, superseded=superseded)
     engine.dispose()
     if fmt == "jsonl":
         for r in rows:
             rec = dict(r["payload"] or {})
             rec.update({"id": r["id"], "type": r["kind"], "time": iso_z(r["time"], 3),
                         "partner": r["partner"], "releasable_to": r["releasable_to"]})
+            if r.get("origin"):
+                rec["origin"] = r["origin"]
+            if r.get("superseded_at") is not None:
+                rec.update(superseded_at=iso_z(r["superseded_at"], 3), superseded_by=r["superseded_by"])
             emit_json_line(rec)
         return
     t = Table(title=f"{len(rows)} event(s)", show_edge=False)
-    for col in ("id", "time (UTC)", "type", "object", "what"):
+    for col in ("id", "time (UTC)", "type", "object", "what") + (("superseded by",) if superseded else ()):
         t.add_column(col)
     for r in rows:
+        gone = ()
+        if superseded:
+            gone = ("-" if r.get("superseded_at") is None
+                    else (f"#{r['superseded_by']}" if r["superseded_by"] is not None else "withdrawn"),)
         t.add_row(str(r["id"]), iso_z(r["time"], 0), r["kind"], str(r["norad_id"] or "-"),
-                  r["title"] or "")
+                  r["title"] or "", *gone)
     out.print(t)
 
 
@@ -455,6 +468,16 @@ def norms_command(
     # each finding's label: what it is stored with (--store), else what it would
     # be stored with (the acting partner; a release no wider than its inputs)
     recs = [f.to_dict() for f in found]
+    judged: set[str] | None = None
+    if not events:
+        # judged from the store: each finding names the stored records it was
+        # judged from, and what this judgement covers is known (for --store)
+        from orbitwatch.store.events import input_ref
+
+        event_ids = {id(rec): r["id"] for r, rec in zip(rows, records, strict=True)}
+        for f, d in zip(found, recs, strict=True):
+            d["inputs"] = sorted({x for x in (input_ref(i, event_ids) for i in f.inputs) if x})
+        judged = {x for x in (input_ref(i, event_ids) for i in [*records, *conj, *cat_rows]) if x}
     if store or fmt == "jsonl":
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import finding_release, store_events
@@ -487,13 +510,23 @@ def norms_command(
             d.update(partner=partner, releasable_to=rel)
         keep = [k for k, rel in enumerate(release) if rel is not None]
         if store:
+            from orbitwatch.store.events import findings_in_scope, supersede_events
+
             ids: list[int] = []
-            new, old = store_events(engine, [recs[k] for k in keep], partner=partner,
-                                    releasable_to=releasable_to,
-                                    per_record=[release[k] for k in keep], ids=ids)
+            with engine.begin() as conn:
+                new, old = store_events(conn, [recs[k] for k in keep], partner=partner,
+                                        releasable_to=releasable_to,
+                                        per_record=[release[k] for k in keep], ids=ids,
+                                        origin="norms", revise=judged is not None)
+                # judged from the store: the derived findings this judgement covers
+                # and did not find again are superseded (see supersede_events)
+                gone = ({} if judged is None else supersede_events(
+                    conn, partner=partner, origins=("run", "norms"), current=ids,
+                    in_scope=findings_in_scope(conn, judged)))
             for k, i in zip(keep, ids, strict=True):
                 recs[k]["id"] = i
             err.print(f"stored {new} new finding(s), {old} already stored"
+                      + (f", {len(gone)} superseded" if gone else "")
                       + (f"; {len(recs) - len(keep)} not stored: their inputs are releasable to no "
                          "common partner (use --partner)" if len(keep) < len(recs) else ""),
                       highlight=False, markup=False)

@@ -54,6 +54,12 @@ class RunContext:
     to_store_events: list[dict] = field(default_factory=list)
     to_store_release: list[str] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
+    # what the detectors and the norms re-derived (see _supersede): the objects
+    # whose histories were searched for manoeuvres and GEO relocations, the
+    # proximity window (assets, start, end), everything the norms judged, and
+    # each finding's inputs (by id() of its dict); None: the detectors did not run
+    rederived: dict | None = None
+    finding_inputs: dict[int, tuple] = field(default_factory=dict)
 
 
 Step = Callable[[RunContext], None]
@@ -375,12 +381,14 @@ def _step_detect(ctx: RunContext) -> None:
     for s in hist:
         by_id[s.norad_id].append(s)
     records: list[dict] = []
+    searched: set[int] = set()
     for nid, sets in by_id.items():
         if len(sets) >= 8:
             try:
                 ms = detect_maneuvers(sets)
             except ValueError:
                 continue
+            searched.add(nid)
             for m in ms:
                 d = m.to_json()
                 d["type"] = "maneuver"
@@ -388,12 +396,16 @@ def _step_detect(ctx: RunContext) -> None:
                 records.append(d)
     breakups = find_breakups(hist, owners=owners, object_types=types)
     records += [b.to_dict() for b in breakups]  # each names all its fragments
-    geo_events, _ = find_relocations([s for s in hist if is_geo(s)], owners=owners)
+    geo_sets = [s for s in hist if is_geo(s)]
+    geo_events, _ = find_relocations(geo_sets, owners=owners)
     records += [e.to_dict() for e in geo_events]
     # of same-epoch copies of a set the widest released (ties go to the later)
     newest = newest_per_object(sorted(hist, key=lambda s: breadth(s.partner, s.releasable_to)))
+    window = None
     if ctx.assets:
         records += _proximity_records(ctx, hist, owners)
+        t0 = ctx.start or datetime.now(UTC).replace(microsecond=0)
+        window = (set(ctx.assets), t0, t0 + timedelta(hours=ctx.hours))
     # notices: those given now are stored with the events; the stored ones count too
     records += ctx.notices
     with engine.connect() as conn:
@@ -403,8 +415,8 @@ def _step_detect(ctx: RunContext) -> None:
     # explanations; else the stored ones) and every object's newest set (debris rule)
     conj = (ctx.conjunctions if ctx.conjunctions is not None
             else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
-    found = evaluate(records + stored_notices, owners=owners, conjunctions=conj,
-                     catalog=catalog_rows(newest, owners, types))
+    cat = catalog_rows(newest, owners, types)
+    found = evaluate(records + stored_notices, owners=owners, conjunctions=conj, catalog=cat)
     # each record goes to those who may see the sets it came from (a breakup's
     # fragments too); a finding, no wider than the records it was judged from
     to_store, release = [], []
@@ -418,9 +430,11 @@ def _step_detect(ctx: RunContext) -> None:
     for row, r in zip(stored, stored_notices, strict=True):  # a stored record keeps its own label
         own[id(r)] = (row["partner"], row["releasable_to"])
     findings = []
+    ctx.finding_inputs = {}
     for f in found:
         d = f.to_dict()
         findings.append(d)
+        ctx.finding_inputs[id(d)] = f.inputs
         rel = finding_release(f, labels, own, partner=ctx.partner, releasable_to=ctx.releasable_to)
         if rel is not None:
             to_store.append(d)
@@ -431,10 +445,70 @@ def _step_detect(ctx: RunContext) -> None:
                   "to no common partner (run with --partner)", highlight=False)
     engine.dispose()
     ctx.to_store_events, ctx.to_store_release, ctx.findings = to_store, release, findings
+    ctx.rederived = {
+        "maneuver": searched, "geo_relocation": {s.norad_id for s in geo_sets},
+        "proximity": window, "judged": [*records, *stored_notices, *conj, *cat],
+        "stored_notices": {id(r): row["id"] for row, r in zip(stored, stored_notices, strict=True)},
+    }
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
     by_rule = Counter(f"{f['rule']} ({f['severity']})" for f in findings)
     ctx.report["events"] = {"by_type": dict(counts), "new": 0, "already_stored": 0,
                             "findings_by_rule": dict(by_rule)}
+
+
+def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
+    """Store the detectors' records, then the findings naming the stored records
+    they were judged from (``inputs``), then supersede what this run re-derived
+    and did not find again (:func:`orbitwatch.store.events.supersede_events`):
+    a manoeuvre re-placed or withdrawn as a history grew, a pending one
+    confirmed, a breakup re-estimated from more fragments, a finding whose
+    events changed.  Returns (new, already stored)."""
+    from orbitwatch.store.events import (
+        findings_in_scope, input_ref, store_events, supersede_events)
+
+    recs = [(r, rel) for r, rel in zip(ctx.to_store_events, ctx.to_store_release, strict=True)
+            if r.get("type") != "finding"]
+    fins = [(r, rel) for r, rel in zip(ctx.to_store_events, ctx.to_store_release, strict=True)
+            if r.get("type") == "finding"]
+    ids: list[int] = []
+    new, old = store_events(conn, [r for r, _ in recs], partner=ctx.partner,
+                            releasable_to=ctx.releasable_to, per_record=[x for _, x in recs],
+                            ids=ids, origin="run", revise=ctx.rederived is not None)
+    event_ids = {id(r): i for (r, _), i in zip(recs, ids, strict=True)}
+    re = ctx.rederived or {}
+    event_ids.update(re.get("stored_notices", {}))
+    for r, _ in fins:
+        refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
+        r["inputs"] = sorted({x for x in refs if x})
+    fids: list[int] = []
+    n2, o2 = store_events(conn, [r for r, _ in fins], partner=ctx.partner,
+                          releasable_to=ctx.releasable_to, per_record=[x for _, x in fins],
+                          ids=fids, origin="run", revise=ctx.rederived is not None)
+    if ctx.rederived is None:
+        return new + n2, old + o2
+    window = re.get("proximity")
+
+    def in_scope(row: dict) -> bool:
+        kind = row["kind"]
+        if kind in ("maneuver", "geo_relocation"):
+            return row["norad_id"] in re.get(kind, ())
+        if kind == "breakup":
+            return True  # the whole store's history is searched each run
+        if kind == "proximity" and window is not None:
+            assets, t0, t1 = window
+            return (row["payload"] or {}).get("asset") in assets and t0 <= row["time"] <= t1
+        return False
+
+    gone = supersede_events(conn, partner=ctx.partner, origins=("run",), current=ids,
+                            in_scope=in_scope)
+    judged = {x for x in (input_ref(r, event_ids) for r in re.get("judged", ())) if x}
+    gone_f = supersede_events(conn, partner=ctx.partner, origins=("run", "norms"), current=fids,
+                              in_scope=findings_in_scope(conn, judged))
+    ctx.report["events_superseded"] = {
+        "records": len(gone), "withdrawn": sum(v is None for v in gone.values()),
+        "findings": len(gone_f), "findings_withdrawn": sum(v is None for v in gone_f.values()),
+    }
+    return new + n2, old + o2
 
 
 class StoreFailed(Exception):
@@ -449,11 +523,10 @@ def _step_store(ctx: RunContext) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from orbitwatch.store.db import open_engine
-    from orbitwatch.store.events import store_events
     from orbitwatch.store.shared import add_derived_conjunctions
 
     stored, withheld, new, old = [], 0, 0, 0
-    if ctx.to_store_conjunctions or ctx.to_store_events:
+    if ctx.to_store_conjunctions or ctx.to_store_events or ctx.rederived is not None:
         engine = open_engine(ctx.db_url)
         try:
             with engine.begin() as conn:
@@ -462,10 +535,8 @@ def _step_store(ctx: RunContext) -> None:
                     stored, withheld = add_derived_conjunctions(
                         conn, conjunctions=ctx.to_store_conjunctions, partner=ctx.partner,
                         releasable_to=ctx.releasable_to)
-                if ctx.to_store_events:
-                    new, old = store_events(conn, ctx.to_store_events, partner=ctx.partner,
-                                            releasable_to=ctx.releasable_to,
-                                            per_record=ctx.to_store_release)
+                if ctx.to_store_events or ctx.rederived is not None:
+                    new, old = _store_derived(conn, ctx)
         except SQLAlchemyError as exc:
             raise StoreFailed(_db_error(exc)) from exc
         finally:
@@ -479,11 +550,15 @@ def _step_store(ctx: RunContext) -> None:
     if ctx.as_json:
         return
     counts = ctx.report["events"]["by_type"]
+    sup = ctx.report.get("events_superseded", {})
     by_rule = Counter(ctx.report["events"]["findings_by_rule"])
     out.print(
         "Behaviour: "
         + (", ".join(f"{v} {k}" for k, v in counts.items()) or "no events")
-        + f" ({new} new)",
+        + f" ({new} new"
+        + ("".join(f", {v} {k}" for k, v in (
+            ("superseded", sup.get("records", 0) + sup.get("findings", 0)),) if v))
+        + ")",
         highlight=False,
     )
     if by_rule:

@@ -511,6 +511,7 @@ def _recent_event_ids_from_db(db: str | None, since, until) -> list[int]:
                         EventRow.time >= since,
                         EventRow.time <= until,
                         EventRow.norad_id.is_not(None),
+                        EventRow.superseded_at.is_(None),
                     )
                     .order_by(EventRow.time.desc())
                 )

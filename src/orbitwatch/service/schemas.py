@@ -102,6 +102,11 @@ class EventOut(Shared):
     title: str | None = None
     payload: dict[str, Any] | None = None
     created_at: UtcDatetime
+    #: ``run`` or ``norms`` for derived records; None for posted ones
+    origin: str | None = None
+    #: set when a later run replaced (``superseded_by``) or withdrew the record
+    superseded_at: UtcDatetime | None = None
+    superseded_by: int | None = None
 
 
 class EventIn(BaseModel):

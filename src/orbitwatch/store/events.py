@@ -14,7 +14,7 @@ see all of them (:func:`release_for`, over :func:`involved_objects`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
@@ -153,8 +153,22 @@ def store_events(
     releasable_to: str | Iterable[str] | None = None,
     per_record: Sequence[str] | None = None,
     ids: list | None = None,
+    origin: str | None = None,
+    revise: bool = False,
 ) -> tuple[int, int]:
     """Store detector records (dicts with ``type``); returns (new, already stored).
+
+    ``origin`` names the process that derived them (``run``, ``norms``; see
+    :func:`supersede_events`); None for records posted by people.  A record
+    counts as already stored only when an equal one is current (not
+    superseded): a record found again after a revision withdrew it is stored
+    anew.  With ``revise`` (a process that then calls :func:`supersede_events`)
+    what the record says counts too (:func:`_material`): a record whose
+    findings changed (a pending manoeuvre confirmed in the same gap, its Δv
+    re-estimated by more than :data:`SAME_WITHIN`, a breakup with more
+    fragments) is stored as a new record, which replaces the old one; one
+    whose evidence alone moved (robust z-scores, noise levels re-estimated
+    from more sets) is not.
 
     ``per_record``, when given, is each record's own ``releasable_to`` (see
     :func:`release_for`) in place of ``releasable_to``.  ``ids``, when given,
@@ -189,6 +203,7 @@ def store_events(
                 "partner": partner,
                 "releasable_to": releasable if per_record is None else normalize_releasable_to(per_record[i]),
                 "created_at": now,
+                "origin": origin,
             }
         )
     if not rows:
@@ -199,30 +214,43 @@ def store_events(
     def run(conn: Connection) -> tuple[int, int]:
         lock_feed(conn)  # ids in commit order for the stream; the duplicate check race-free
         ensure_partner(conn, partner)  # a partner's first records may be its findings
-        existing = {
-            (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti, p, rt): i
-            for i, k, n, t, ti, p, rt in conn.execute(
-                select(ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title, ev.c.partner,
-                       ev.c.releasable_to)
-            )
-        }
-        new_rows, keys = [], []
+        existing: dict[tuple, list[int]] = {}  # current rows by key
+        for i, k, n, t, ti, p, rt in conn.execute(
+            select(ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.title, ev.c.partner,
+                   ev.c.releasable_to).where(ev.c.superseded_at.is_(None))
+        ):
+            key = (k, n, t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC), ti, p, rt)
+            existing.setdefault(key, []).append(i)
+        said: dict[int, object] = {}  # what the rows that may match say (revise)
+        if revise:
+            wanted = sorted({i for r in rows for i in existing.get(_base_key(r), ())})
+            for j in range(0, len(wanted), 500):
+                for i, pl in conn.execute(select(ev.c.id, ev.c.payload)
+                                          .where(ev.c.id.in_(wanted[j:j + 500]))):
+                    said[i] = _material(pl)
+        new_rows: list[dict] = []
+        batch: dict[tuple, list[tuple[object, int]]] = {}  # this call's new rows by key
+        slots: list[tuple[bool, int]] = []  # (new?, row id or index into new_rows)
         for r in rows:
-            key = (r["kind"], r["norad_id"], r["time"], r["title"], r["partner"], r["releasable_to"])
-            keys.append(key)
-            if key in existing:
-                continue
-            existing[key] = None  # id known once inserted
-            new_rows.append(r)
+            key = _base_key(r)
+            mat = _material(r["payload"]) if revise else None
+            hit = next(((False, i) for i in existing.get(key, ()) if not revise or _same(said[i], mat)),
+                       None)
+            hit = hit or next(((True, j) for m, j in batch.get(key, ()) if not revise or _same(m, mat)),
+                              None)
+            if hit is None:
+                hit = (True, len(new_rows))
+                batch.setdefault(key, []).append((mat, len(new_rows)))
+                new_rows.append(r)
+            slots.append(hit)
+        new_ids: list[int] = []
         if new_rows and ids is None:
             conn.execute(ev.insert(), new_rows)
         elif new_rows:
             got = conn.execute(ev.insert().returning(ev.c.id, sort_by_parameter_order=True), new_rows)
-            for r, (i,) in zip(new_rows, got, strict=True):
-                existing[(r["kind"], r["norad_id"], r["time"], r["title"], r["partner"],
-                          r["releasable_to"])] = i
+            new_ids = [i for (i,) in got]
         if ids is not None:
-            ids[:] = [existing[k] for k in keys]
+            ids[:] = [new_ids[x] if is_new else x for is_new, x in slots]
         return len(new_rows), len(rows) - len(new_rows)
 
     if isinstance(engine, Engine):
@@ -231,12 +259,51 @@ def store_events(
     return run(engine)
 
 
+def _base_key(row: dict) -> tuple:
+    return (row["kind"], row["norad_id"], row["time"], row["title"], row["partner"], row["releasable_to"])
+
+
+def _material(payload) -> object:
+    """What a record says, for telling a revision from a re-derivation of the
+    same record: its fields less ``evidence`` and ``confidence`` and, for a
+    manoeuvre, whether it is pending and on how many sets after it."""
+    if not isinstance(payload, dict):
+        return payload
+    d = {k: v for k, v in payload.items() if k not in ("evidence", "confidence")}
+    ev = payload.get("evidence")
+    if isinstance(ev, dict) and ev.get("pending") is not None:
+        d["pending_sets_after"] = (ev["pending"] or {}).get("sets_after")
+    return d
+
+
+#: how much a number a record states (a Δv, a distance) may move between two
+#: derivations before the record counts as revised
+SAME_WITHIN = 0.2
+
+
+def _same(a, b) -> bool:
+    """Whether two records say the same (:func:`_material`): equal but for
+    numbers within :data:`SAME_WITHIN` of each other, relatively."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float | int) and not isinstance(b, bool):
+        return abs(a - b) <= SAME_WITHIN * max(abs(a), abs(b)) or a == b
+    if isinstance(b, float) and isinstance(a, int) and not isinstance(a, bool):
+        return _same(b, a)
+    return a == b
+
+
 def all_events(
     conn: Connection, *, since: datetime | None = None, kind: str | None = None,
-    visible_to: str | None = None, limit: int | None = None,
+    visible_to: str | None = None, limit: int | None = None, superseded: bool = False,
 ) -> list[dict]:
-    """Stored events (oldest first), optionally since a time, of one kind, visible to a partner."""
+    """Stored events (oldest first), optionally since a time, of one kind, visible
+    to a partner; only the current ones unless ``superseded``."""
     stmt = select(ev)
+    if not superseded:
+        stmt = stmt.where(ev.c.superseded_at.is_(None))
     if since is not None:
         stmt = stmt.where(ev.c.time >= since)
     if kind:
@@ -264,3 +331,136 @@ def as_record(row: dict) -> dict:
 
             rec["time"] = iso_z(row["time"], 0)
     return rec
+
+
+#: how far apart in time a record and the one that replaces it may lie (a
+#: manoeuvre re-placed by a gap or two of a GEO history, a breakup's epoch
+#: re-estimated from more fragments)
+REPLACE_WITHIN_DAYS = 7.0
+
+
+def _match_key(kind: str, payload: Mapping | None) -> tuple:
+    """What besides kind and object a replacement must share with the record it replaces."""
+    p = payload or {}
+    if kind == "proximity":
+        return (p.get("asset"),)
+    if kind == "finding":
+        return (p.get("rule"), p.get("affected"))
+    return ()
+
+
+def input_ref(obj: Mapping, event_ids: Mapping[int, int]) -> str | None:
+    """A stable name for one thing a finding was judged from: ``event:ID`` (a
+    stored event; ``event_ids`` maps ``id(record)`` to its row id),
+    ``conjunction:A-B@TCA`` or ``catalog:NORAD`` (an object's newest element
+    set); None for a record that was not stored."""
+    if id(obj) in event_ids:
+        return f"event:{event_ids[id(obj)]}"
+    if "object_1" in obj and "object_2" in obj and obj.get("tca") is not None:
+        a, b = sorted((int(obj["object_1"]), int(obj["object_2"])))
+        tca = obj["tca"]
+        if isinstance(tca, datetime):
+            from orbitwatch.timeutil import iso_z
+
+            tca = iso_z(tca, 0)
+        return f"conjunction:{a}-{b}@{str(tca)[:19]}"
+    if "type" not in obj and obj.get("norad_id") is not None:
+        return f"catalog:{int(obj['norad_id'])}"
+    return None
+
+
+def supersede_events(
+    conn: Connection,
+    *,
+    partner: str | None,
+    origins: Sequence[str],
+    current: Iterable[int],
+    in_scope: Callable[[dict], bool],
+    now: datetime | None = None,
+) -> dict[int, int | None]:
+    """Mark stale derived records as superseded; returns ``{old id: new id or None}``.
+
+    A process that re-derives records over a stretch of the store (``orbitwatch
+    run`` over every object's whole history, the norms over every record they
+    judge) stores what it finds with :func:`store_events` and then calls this
+    with the ids of those records (``current``, the already-stored ones too) and
+    a test of which stored rows lie inside what it re-derived (``in_scope``,
+    given each row as a dict).  Every current row of ``partner`` stored by one
+    of ``origins`` that is in scope and not in ``current`` is stale: it gets
+    ``superseded_at`` and, as ``superseded_by``, the record of ``current`` of
+    the same kind and object (and asset, or rule and affected object) nearest
+    to it in time within :data:`REPLACE_WITHIN_DAYS` (any time for a finding
+    judged from catalog rows alone); with none it is
+    withdrawn (``superseded_by`` NULL).  Rows posted by people (no origin)
+    are never superseded.  Runs in the caller's transaction.
+    """
+    from sqlalchemy import update
+
+    now = now or datetime.now(UTC)
+    keep = set(current)
+    who = ev.c.partner.is_(None) if partner is None else ev.c.partner == partner
+    rows = [dict(r._mapping) for r in conn.execute(
+        select(ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.payload)
+        .where(who, ev.c.origin.in_(list(origins)), ev.c.superseded_at.is_(None))
+    )]
+    for r in rows:
+        t = r["time"]
+        r["time"] = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    fresh: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r["id"] in keep:
+            fresh.setdefault((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), []).append(r)
+    out: dict[int, int | None] = {}
+    for r in rows:
+        if r["id"] in keep or not in_scope(r):
+            continue
+        near = [(abs((c["time"] - r["time"]).total_seconds()), c["id"])
+                for c in fresh.get((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), [])]
+        refs = (r["payload"] or {}).get("inputs") or []
+        if not (refs and all(str(x).startswith("catalog:") for x in refs)):
+            # (a finding judged from an object's newest set alone is replaced by
+            # the one judged from its next newest, however far apart)
+            near = [x for x in near if x[0] <= REPLACE_WITHIN_DAYS * 86400.0]
+        out[r["id"]] = min(near)[1] if near else None
+    for old, new in out.items():
+        conn.execute(update(ev).where(ev.c.id == old).values(superseded_at=now, superseded_by=new))
+    return out
+
+
+def superseded_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` whose rows are superseded."""
+    ids = sorted(set(ids))
+    out: set[int] = set()
+    for i in range(0, len(ids), 500):
+        out.update(r[0] for r in conn.execute(
+            select(ev.c.id).where(ev.c.id.in_(ids[i:i + 500]), ev.c.superseded_at.is_not(None))))
+    return out
+
+
+def findings_in_scope(conn: Connection, judged: set[str]) -> Callable[[dict], bool]:
+    """The test of :func:`supersede_events` for findings, after an evaluation of
+    the norms over the inputs named ``judged`` (:func:`input_ref`): a stored
+    finding lies inside it when every input it names was judged again or has
+    been superseded since.  A finding stored with no inputs named lies outside."""
+    named = {}
+
+    def refs(row: dict) -> list[str]:
+        return list((row.get("payload") or {}).get("inputs") or [])
+
+    def check(row: dict) -> bool:
+        if row["kind"] != "finding":
+            return False
+        rs = refs(row)
+        if not rs:
+            return False
+        events = [int(x[6:]) for x in rs if x.startswith("event:") and x not in judged]
+        if any(not x.startswith("event:") and x not in judged for x in rs):
+            return False
+        if events:
+            key = tuple(sorted(events))
+            if key not in named:
+                named[key] = superseded_ids(conn, events) == set(events)
+            return named[key]
+        return True
+
+    return check

@@ -603,9 +603,13 @@ def list_events(
     until: datetime | None = None,
     limit: int | None = 100,
     offset: int = 0,
+    superseded: bool = False,
 ) -> tuple[list[dict], int]:
-    """Visible events, newest first, with the total count of matches."""
+    """Visible events, newest first, with the total count of matches; the current
+    ones only unless ``superseded``."""
     stmt = select(e_).where(visible_clause(e_, visible_to))
+    if not superseded:
+        stmt = stmt.where(e_.c.superseded_at.is_(None))
     if kind:
         stmt = stmt.where(e_.c.kind == kind)
     if norad_id is not None:

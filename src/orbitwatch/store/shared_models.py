@@ -113,6 +113,11 @@ class EventRow(Base):
     partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
     releasable_to: Mapped[str] = mapped_column(Text, nullable=False, default=RELEASABLE_ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: the process that derived it (``run``, ``norms``); NULL: posted by a person
+    origin: Mapped[str | None] = mapped_column(String(16))
+    #: when a later derivation replaced or withdrew it, and the record that replaced it
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class SensorRow(Base):

@@ -27,15 +27,18 @@ def list_events(
     norad_id: int | None = Query(None),
     since: datetime | None = Query(None),
     until: datetime | None = Query(None),
+    superseded: bool = Query(False, description="also the records a later run replaced or withdrew"),
     page: Paging = Depends(paging),
     audit: Audit = Depends(audit_for("viewer")),
 ):
-    """Visible events, newest first."""
+    """Visible events, newest first: the current ones (what the newest run derived,
+    and what people posted) unless ``superseded``."""
     if kind and kind not in EVENT_KINDS:
         raise HTTPException(422, detail=f"kind {kind!r}: use one of {', '.join(EVENT_KINDS)}")
     rows, total = shared.list_events(
         audit.db, visible_to=audit.principal.partner, kind=kind, norad_id=norad_id,
         since=_aware(since), until=_aware(until), limit=page.limit, offset=page.offset,
+        superseded=superseded,
     )
     audit("read", "events", [r["id"] for r in rows])
     return {"data": rows, "count": total}
