@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -485,3 +486,49 @@ def test_a_pending_manoeuvre_before_an_approach_says_it_is_unconfirmed():
     assert "pending: 1 element set(s) after it, unconfirmed" in f.summary
     [g] = evaluate([_mnvr(), prox], rules)
     assert "pending" not in g.summary
+
+
+def test_stored_findings_follow_the_records_they_were_judged_from(tmp_path):
+    """A finding stored by ``norms --store`` names the stored records it was
+    judged from; when a later run replaces one of them (the approach re-derived
+    40 km out, outside every volume), judging the store again supersedes the
+    finding instead of leaving it beside the new judgement.  A finding a person
+    posted is never superseded."""
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events, supersede_events
+    from orbitwatch.store.shared import add_event
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    near = _prox("JPN", "CIS", 0.4, after_maneuver=True, asset_name="A", object_name="B",
+                 last_time="2026-05-30T12:00:00Z", trend="closing")
+    ids: list[int] = []
+    store_events(engine, [_mnvr(), near], ids=ids, origin="run", revise=True)
+    with engine.begin() as conn:
+        posted = add_event(conn, kind="finding", time=datetime(2026, 5, 29, tzinfo=UTC), partner=None,
+                           releasable_to="ALL", norad_id=2,
+                           payload={"rule": "unsafe-approach", "inputs": [f"event:{ids[1]}"]})
+    args = ["norms", "--db", db, "--format", "jsonl", "--store"]
+    first = _jsonl(CliRunner().invoke(app, args))
+    (unsafe,) = [f for f in first if f["rule"] == "unsafe-approach"]
+    assert f"event:{ids[1]}" in unsafe["inputs"]
+
+    far = dict(near, closest_km=40.0, closest_rtn_km=[0.0, 40.0, 0.0])
+    ids2: list[int] = []
+    with engine.begin() as conn:
+        store_events(conn, [_mnvr(), far], ids=ids2, origin="run", revise=True)
+        assert ids2[0] == ids[0] and ids2[1] != ids[1]  # the manoeuvre unchanged, the approach revised
+        gone = supersede_events(conn, partner=None, origins=("run",), current=ids2,
+                                in_scope=lambda r: r["kind"] in ("maneuver", "proximity"))
+    assert gone == {ids[1]: ids2[1]}
+    second = _jsonl(CliRunner().invoke(app, args))
+    assert not [f for f in second if f["rule"] == "unsafe-approach"]
+    listed = _jsonl(CliRunner().invoke(app, ["events", "--db", db, "--type", "finding", "--format", "jsonl"]))
+    assert unsafe["id"] not in {r["id"] for r in listed} and posted in {r["id"] for r in listed}
+    every = {r["id"]: r for r in _jsonl(CliRunner().invoke(
+        app, ["events", "--db", db, "--type", "finding", "--format", "jsonl", "--superseded"]))}
+    assert every[unsafe["id"]]["superseded_at"] and "superseded_at" not in every[posted]
+    # judged again: nothing new, nothing more superseded
+    again = _jsonl(CliRunner().invoke(app, args))
+    assert sorted(f["id"] for f in again) == sorted(f["id"] for f in second)
+    engine.dispose()

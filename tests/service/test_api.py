@@ -250,6 +250,44 @@ def test_a_partner_shares_a_manoeuvre_notice(env):
     assert client.get("/api/v1/events?kind=notice", headers=auth(world, "FR")).json()["data"] == []
 
 
+def test_superseded_events_are_listed_only_when_asked(env):
+    """A run's manoeuvre replaced by a later run's: the timeline lists the
+    current one; with ``superseded=true`` the old one too, naming its
+    replacement; by id it is still there."""
+    from orbitwatch.store.events import store_events, supersede_events
+
+    client, world, app = env
+    rec = {"type": "maneuver", "object": 90001, "gap_start": "2026-11-20T00:00:00Z",
+           "gap_end": "2026-11-21T00:00:00Z", "epoch_estimate": "2026-11-20T12:00:00Z",
+           "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+    with app.state.sessions() as db:
+        conn = db.connection()
+        old: list[int] = []
+        store_events(conn, [rec], partner="JP", releasable_to="US", ids=old, origin="run", revise=True)
+        new: list[int] = []
+        store_events(conn, [dict(rec, epoch_estimate="2026-11-20T18:00:00Z")], partner="JP",
+                     releasable_to="US", ids=new, origin="run", revise=True)
+        supersede_events(conn, partner="JP", origins=("run",), current=new,
+                         in_scope=lambda r: r["norad_id"] == 90001)
+        db.commit()
+    h = auth(world, "US")
+    now = {e["id"]: e for e in client.get("/api/v1/events?kind=maneuver&limit=1000", headers=h).json()["data"]}
+    assert new[0] in now and old[0] not in now and now[new[0]]["origin"] == "run"
+    assert now[new[0]]["supersedes"] == [old[0]]
+    every = {e["id"]: e for e in client.get("/api/v1/events?kind=maneuver&superseded=true&limit=1000",
+                                             headers=h).json()["data"]}
+    assert every[old[0]]["superseded_by"] == new[0] and every[old[0]]["superseded_at"].endswith("Z")
+    assert client.get(f"/api/v1/events/{old[0]}", headers=h).json()["superseded_by"] == new[0]
+    # on the stream, the revision says what it revises
+    sent = {}
+    with client.stream("GET", f"/api/v1/stream?since=0:{old[0]}&timeout_s=0.3", headers=h) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                d = json.loads(line[6:])
+                sent[d["id"]] = d
+    assert sent[new[0]]["supersedes"] == [old[0]]
+
+
 # -- screening jobs -----------------------------------------------------------
 
 

@@ -114,3 +114,67 @@ def test_a_growing_feed_revises_its_manoeuvres(db_url, tmp_path):
     third = _run(db_url, _write(tmp_path / "all.3le", recs))
     assert third["events"]["new"] == 0 and third["events_superseded"]["records"] == 0
     assert {e["id"] for e in _events(db_url)} == {e["id"] for e in now}
+
+
+def _mnvr(obj=7, t="2026-05-28T12:00:00Z", dv=0.30, **extra):
+    return {"type": "maneuver", "object": obj, "gap_start": "2026-05-28T00:00:00Z",
+            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": t, "kind": "east-west station-keeping",
+            "delta_v_m_s": dv, "confidence": 0.9, "evidence": {"robust_z": 12.0}, **extra}
+
+
+def test_what_counts_as_a_revision(engine):
+    """A re-derived record is the stored one when it says the same (its evidence
+    and confidence aside, numbers within 20 %), and a revision when it does not."""
+    from orbitwatch.store.events import store_events
+
+    ids: list[int] = []
+    store_events(engine, [_mnvr()], ids=ids, origin="run", revise=True)
+    got: list[int] = []
+    # evidence and confidence re-estimated, Δv 10 % up: the same record
+    new, old = store_events(engine, [_mnvr(dv=0.33, confidence=0.7, evidence={"robust_z": 9.0})],
+                            ids=got, origin="run", revise=True)
+    assert (new, old, got) == (0, 1, ids)
+    # Δv 50 % up, or pending where it was confirmed: a revision
+    for rec in (_mnvr(dv=0.45), _mnvr(evidence={"pending": {"sets_after": 1}})):
+        store_events(engine, [rec], ids=got, origin="run", revise=True)
+        assert got[0] not in ids
+        ids.append(got[0])
+    # without revise (a file of records judged again), only kind, object, time and title count
+    store_events(engine, [_mnvr(dv=9.0)], ids=got, origin="norms")
+    assert got[0] in ids
+
+
+def test_supersession_keeps_to_its_partner_scope_and_kind(engine):
+    """Only the partner's own derived records inside the re-derived scope are
+    superseded; the replacement is the nearest current record of the same
+    object within 7 days, a finding judged from an object's newest set alone
+    is replaced however far its epoch moved, and records posted by people stay."""
+    from orbitwatch.store.events import all_events, store_events, supersede_events
+    from orbitwatch.store.shared import add_event
+
+    a: list[int] = []
+    store_events(engine, [_mnvr(), _mnvr(obj=8), _mnvr(obj=9)], ids=a, origin="run", revise=True)
+    b: list[int] = []
+    store_events(engine, [_mnvr()], ids=b, origin="run", revise=True, partner="JP")
+    debris = {"type": "finding", "rule": "long-lived-debris", "responsible": 5, "affected": None,
+              "time": "2026-05-01T00:00:00Z", "inputs": ["catalog:5"]}
+    f: list[int] = []
+    store_events(engine, [debris], ids=f, origin="run", revise=True)
+    with engine.begin() as conn:
+        posted = add_event(conn, kind="maneuver", time=datetime(2026, 5, 28, 12, tzinfo=UTC),
+                           partner=None, releasable_to="ALL", norad_id=7, payload=_mnvr())
+    with engine.begin() as conn:
+        c: list[int] = []
+        # object 7's burn re-placed 2 days later, object 8's 10 days later, 9 not searched
+        store_events(conn, [_mnvr(t="2026-05-30T12:00:00Z"), _mnvr(obj=8, t="2026-06-07T12:00:00Z")],
+                     ids=c, origin="run", revise=True)
+        gone = supersede_events(conn, partner=None, origins=("run",), current=c,
+                                in_scope=lambda r: r["kind"] == "maneuver" and r["norad_id"] in (7, 8))
+        assert gone == {a[0]: c[0], a[1]: None}
+        g: list[int] = []
+        store_events(conn, [dict(debris, time="2026-07-15T00:00:00Z")], ids=g, origin="run", revise=True)
+        gone = supersede_events(conn, partner=None, origins=("run",), current=g,
+                                in_scope=lambda r: r["kind"] == "finding")
+        assert gone == {f[0]: g[0]}
+        current = {r["id"] for r in all_events(conn)}
+    assert current == {c[0], c[1], a[2], b[0], posted, g[0]}

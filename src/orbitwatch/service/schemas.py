@@ -107,6 +107,8 @@ class EventOut(Shared):
     #: set when a later run replaced (``superseded_by``) or withdrew the record
     superseded_at: UtcDatetime | None = None
     superseded_by: int | None = None
+    #: the visible records this one replaced
+    supersedes: list[int] = []
 
 
 class EventIn(BaseModel):

@@ -619,12 +619,29 @@ def list_events(
     if until is not None:
         stmt = stmt.where(e_.c.time <= until)
     stmt = stmt.order_by(e_.c.time.desc(), e_.c.id.desc())
-    return _page(db, stmt, limit, offset)
+    rows, total = _page(db, stmt, limit, offset)
+    return _with_supersedes(db, rows, visible_to), total
 
 
 def get_event(db: Db, *, event_id: int, visible_to: str) -> dict | None:
     rows = _rows(db, select(e_).where(e_.c.id == event_id, visible_clause(e_, visible_to)))
-    return rows[0] if rows else None
+    return _with_supersedes(db, rows, visible_to)[0] if rows else None
+
+
+def _with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
+    """Each event row with ``supersedes``: the ids of the visible records it
+    replaced (a revision arriving on the stream says what it revises)."""
+    got: dict[int, list[int]] = {}
+    ids = [r["id"] for r in rows]
+    for i in range(0, len(ids), 500):
+        for old, new in db.execute(
+            select(e_.c.id, e_.c.superseded_by)
+            .where(e_.c.superseded_by.in_(ids[i:i + 500]), visible_clause(e_, visible_to))
+        ):
+            got.setdefault(int(new), []).append(int(old))
+    for r in rows:
+        r["supersedes"] = sorted(got.get(r["id"], []))
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -864,7 +881,7 @@ def new_records(
         .order_by(e_.c.id)
         .limit(limit),
     )
-    return conj, ev
+    return conj, _with_supersedes(db, ev, visible_to)
 
 
 def max_ids(db: Db) -> tuple[int, int]:
