@@ -365,6 +365,11 @@ def events_command(
     engine = open_engine(db)
     with engine.connect() as conn:
         rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner, superseded=superseded)
+        if superseded and partner:  # a replacement the partner may not see is not named
+            seen = {r["id"] for r in all_events(conn, visible_to=partner, superseded=True)}
+            for r in rows:
+                if r.get("superseded_by") not in seen:
+                    r["superseded_by"] = None
     engine.dispose()
     if fmt == "jsonl":
         for r in rows:

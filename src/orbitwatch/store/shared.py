@@ -630,7 +630,9 @@ def get_event(db: Db, *, event_id: int, visible_to: str) -> dict | None:
 
 def _with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
     """Each event row with ``supersedes``: the ids of the visible records it
-    replaced (a revision arriving on the stream says what it revises)."""
+    replaced (a revision arriving on the stream says what it revises); and a
+    ``superseded_by`` that names a record the caller may not see is left out
+    (to the caller the record was withdrawn: no id tells of what it may not see)."""
     got: dict[int, list[int]] = {}
     ids = [r["id"] for r in rows]
     for i in range(0, len(ids), 500):
@@ -639,8 +641,15 @@ def _with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
             .where(e_.c.superseded_by.in_(ids[i:i + 500]), visible_clause(e_, visible_to))
         ):
             got.setdefault(int(new), []).append(int(old))
+    by = sorted({int(r["superseded_by"]) for r in rows if r.get("superseded_by") is not None})
+    seen: set[int] = set()
+    for i in range(0, len(by), 500):
+        seen.update(int(x) for (x,) in db.execute(
+            select(e_.c.id).where(e_.c.id.in_(by[i:i + 500]), visible_clause(e_, visible_to))))
     for r in rows:
         r["supersedes"] = sorted(got.get(r["id"], []))
+        if r.get("superseded_by") is not None and int(r["superseded_by"]) not in seen:
+            r["superseded_by"] = None
     return rows
 
 
