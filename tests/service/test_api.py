@@ -267,7 +267,7 @@ def test_superseded_events_are_listed_only_when_asked(env):
         new: list[int] = []
         store_events(conn, [dict(rec, epoch_estimate="2026-11-20T18:00:00Z")], partner="JP",
                      releasable_to="US", ids=new, origin="run", revise=True)
-        supersede_events(conn, partner="JP", origins=("run",), current=new,
+        supersede_events(conn, partner="JP", origins=("run",), current=new, derived_for="US",
                          in_scope=lambda r: r["norad_id"] == 90001)
         db.commit()
     h = auth(world, "US")
@@ -286,16 +286,17 @@ def test_superseded_events_are_listed_only_when_asked(env):
                 d = json.loads(line[6:])
                 sent[d["id"]] = d
     assert sent[new[0]]["supersedes"] == [old[0]]
-    # replaced by a record released more narrowly: to a reader of the old one
-    # that may not see the new, the old one was withdrawn (no id of the new)
+    # replaced by a record released more narrowly (its sets were, since): to a
+    # reader of the old one that may not see the new, the old one was withdrawn
+    # (no id of the new)
     wide = dict(rec, object=90002, epoch_estimate="2026-11-20T06:00:00Z")
     with app.state.sessions() as db:
         conn = db.connection()
         w: list[int] = []
         store_events(conn, [wide], partner="JP", releasable_to="ALL", ids=w, origin="run", revise=True)
         n: list[int] = []
-        store_events(conn, [dict(wide, delta_v_m_s=0.9)], partner="JP", releasable_to="JP", ids=n,
-                     origin="run", revise=True)
+        store_events(conn, [dict(wide, delta_v_m_s=0.9)], partner="JP", releasable_to="ALL",
+                     per_record=["JP"], ids=n, origin="run", revise=True)
         assert supersede_events(conn, partner="JP", origins=("run",), current=n,
                                 in_scope=lambda r: r["norad_id"] == 90002) == {w[0]: n[0]}
         db.commit()

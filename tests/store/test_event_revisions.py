@@ -178,3 +178,120 @@ def test_supersession_keeps_to_its_partner_scope_and_kind(engine):
         assert gone == {f[0]: g[0]}
         current = {r["id"] for r in all_events(conn)}
     assert current == {c[0], c[1], a[2], b[0], posted, g[0]}
+
+
+# -- what a revision must not do (found by review) ---------------------------------
+
+KEEPTRACK = ("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+
+
+def _debris(path, n=40) -> str:
+    """``n`` debris objects of the 2018 catalog (the long-lived-debris rule flags most)."""
+    d = json.loads(shared_path(*KEEPTRACK).read_text())
+    path.write_text(json.dumps([x for x in d if x.get("OT") == 3][:n]))
+    return str(path)
+
+
+def _ok(*args: str):
+    res = runner.invoke(app, list(args))
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def _current(db_url: str, kind: str, *extra: str) -> list[dict]:
+    res = _ok("events", "--db", db_url, "--type", kind, "--format", "jsonl", *extra)
+    return [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+
+
+def _subset(path, ids, last=None) -> str:
+    recs = [r for r in _records() if int(r[1][2:7]) in ids]
+    return _write(path, recs if last is None else recs[-last:])
+
+
+@pytest.mark.skipif(not shared_path(*KEEPTRACK).exists(), reason=f"shared data absent: {'/'.join(KEEPTRACK)}")
+def test_run_and_norms_judging_in_turn_keep_the_same_findings(db_url, tmp_path):
+    """``norms --store`` labels its findings in their records and ``run`` does
+    not; neither the label nor the inputs named (none when judged from files)
+    make a finding a new one."""
+    p = _debris(tmp_path / "deb.json")
+    _ok("ingest", p, "--db", db_url, "--quiet")
+    (tmp_path / "none.jsonl").write_text("")
+    _ok("norms", "--events", str(tmp_path / "none.jsonl"), "--catalog", p, "--db", db_url, "--store")
+    first = {e["id"] for e in _current(db_url, "finding")}
+    assert len(first) > 20
+    _run(db_url, p)
+    _ok("norms", "--db", db_url, "--store")
+    _run(db_url, p)
+    assert {e["id"] for e in _current(db_url, "finding")} == first
+
+
+@pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
+def test_partner_codes_in_any_case_and_releases_keep_their_own_copies(db_url, tmp_path):
+    """``--partner jp`` revises what ``--partner JP`` stored; a run for another
+    release keeps its own copies and leaves the first audience's current."""
+    recs = [r for r in _records() if int(r[1][2:7]) == 29526]
+    ep = sorted({_epoch(r[1]) for r in recs})
+    from sgp4.api import Satrec
+
+    n = {_epoch(r[1]): Satrec.twoline2rv(r[1], r[2]).no_kozai for r in recs}
+    k = max(range(len(ep) - 1), key=lambda i: abs(n[ep[i + 1]] - n[ep[i]]))
+    cut = _write(tmp_path / "cut.3le", [r for r in recs if _epoch(r[1]) <= ep[k + 1]])
+    full = _write(tmp_path / "full.3le", recs)
+    res = runner.invoke(app, ["run", "--catalog", cut, "--db", db_url, "--no-screen", "--format", "json",
+                              "--quiet", "--partner", "JP", "--releasable-to", "US"])
+    assert res.exit_code == 0, res.output
+    us = _current(db_url, "maneuver", "--partner", "US")
+    assert any("pending" in e["evidence"] for e in us)
+    res = runner.invoke(app, ["run", "--catalog", full, "--db", db_url, "--no-screen", "--format", "json",
+                              "--quiet", "--partner", "jp", "--releasable-to", "us"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["events_superseded"]["records"] >= 1
+    us = _current(db_url, "maneuver", "--partner", "US")
+    assert us and not any("pending" in e["evidence"] for e in us)
+    res = runner.invoke(app, ["run", "--catalog", full, "--db", db_url, "--no-screen", "--format", "json",
+                              "--quiet", "--partner", "JP", "--releasable-to", "FR"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["events"]["new"] >= len(us)  # its own copies
+    assert _current(db_url, "maneuver", "--partner", "US") == us
+
+
+@pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
+def test_a_record_found_again_but_withheld_is_not_withdrawn(db_url, tmp_path):
+    """When Badr-4's newest set comes in two copies released to two partners
+    who cannot see each other's, a host run still finds its manoeuvre but may
+    store it for no one: the stored one stays current."""
+    p = _subset(tmp_path / "all.3le", IDS)
+    _run(db_url, p)
+    before = {e["id"] for e in _current(db_url, "maneuver")}
+    one = _subset(tmp_path / "one.3le", {29526}, last=1)
+    for code in ("AA", "BB"):
+        _ok("ingest", one, "--db", db_url, "--partner", code, "--releasable-to", code, "--quiet")
+    again = _run(db_url, p)
+    assert again["events_superseded"]["withdrawn"] == 0
+    assert {e["id"] for e in _current(db_url, "maneuver")} >= before - {
+        e["id"] for e in _current(db_url, "maneuver", "--superseded") if e.get("superseded_by")}
+
+
+def test_an_upgraded_store_revises_what_runs_stored_before(db_url):
+    """Migration 0005 marks the rows stored before it as derived by a run,
+    except notices and what was posted through the service (the audit log's
+    writes), which stay people's records."""
+    from sqlalchemy import text
+
+    from orbitwatch.store.db import create_store_engine, upgrade
+
+    engine = create_store_engine(db_url)
+    upgrade(engine, "0004_job_scope")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for i, kind in ((1, "maneuver"), (2, "finding"), (3, "notice"), (4, "finding")):
+            conn.execute(text("INSERT INTO events (id, kind, norad_id, time, payload, releasable_to, "
+                              "created_at) VALUES (:i, :k, 7, :t, '{}', 'ALL', :t)"),
+                         {"i": i, "k": kind, "t": now})
+        conn.execute(text("INSERT INTO audit_log (at, action, method, path, resource, record_ids, count, status) "
+                          "VALUES (:t, 'write', 'POST', '/api/v1/events', 'events', '4', 1, 201)"), {"t": now})
+    upgrade(engine)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT id, origin FROM events")).all())
+    engine.dispose()
+    assert got == {1: "run", 2: "run", 3: None, 4: None}

@@ -515,7 +515,7 @@ def norms_command(
             d.update(partner=partner, releasable_to=rel)
         keep = [k for k, rel in enumerate(release) if rel is not None]
         if store:
-            from orbitwatch.store.events import findings_in_scope, supersede_events
+            from orbitwatch.store.events import findings_in_scope, near_any, supersede_events
 
             ids: list[int] = []
             with engine.begin() as conn:
@@ -525,9 +525,13 @@ def norms_command(
                                         origin="norms", revise=judged is not None)
                 # judged from the store: the derived findings this judgement covers
                 # and did not find again are superseded (see supersede_events)
-                gone = ({} if judged is None else supersede_events(
+                # (a finding judged again but not stored keeps the stored one)
+                kept_back = near_any([recs[k] for k in range(len(recs)) if k not in set(keep)])
+                in_f = findings_in_scope(conn, judged) if judged is not None else None
+                gone = ({} if in_f is None else supersede_events(
                     conn, partner=partner, origins=("run", "norms"), current=ids,
-                    in_scope=findings_in_scope(conn, judged)))
+                    in_scope=lambda row: in_f(row) and not kept_back(row),
+                    derived_for=releasable_to, kinds=("finding",)))
             for k, i in zip(keep, ids, strict=True):
                 recs[k]["id"] = i
             err.print(f"stored {new} new finding(s), {old} already stored"

@@ -403,9 +403,10 @@ def _step_detect(ctx: RunContext) -> None:
     newest = newest_per_object(sorted(hist, key=lambda s: breadth(s.partner, s.releasable_to)))
     window = None
     if ctx.assets:
-        records += _proximity_records(ctx, hist, owners)
+        searched_assets: set[int] = set()
+        records += _proximity_records(ctx, hist, owners, searched_assets)
         t0 = ctx.start or datetime.now(UTC).replace(microsecond=0)
-        window = (set(ctx.assets), t0, t0 + timedelta(hours=ctx.hours))
+        window = (searched_assets, t0, t0 + timedelta(hours=ctx.hours))
     # notices: those given now are stored with the events; the stored ones count too
     records += ctx.notices
     with engine.connect() as conn:
@@ -445,10 +446,12 @@ def _step_detect(ctx: RunContext) -> None:
                   "to no common partner (run with --partner)", highlight=False)
     engine.dispose()
     ctx.to_store_events, ctx.to_store_release, ctx.findings = to_store, release, findings
+    kept = {id(d) for d in to_store}
     ctx.rederived = {
         "maneuver": searched, "geo_relocation": {s.norad_id for s in geo_sets},
         "proximity": window, "judged": [*records, *stored_notices, *conj, *cat],
         "stored_notices": {id(r): row["id"] for row, r in zip(stored, stored_notices, strict=True)},
+        "withheld": [r for r in (*records, *findings) if id(r) not in kept],
     }
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
     by_rule = Counter(f"{f['rule']} ({f['severity']})" for f in findings)
@@ -462,36 +465,44 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
     and did not find again (:func:`orbitwatch.store.events.supersede_events`):
     a manoeuvre re-placed or withdrawn as a history grew, a pending one
     confirmed, a breakup re-estimated from more fragments, a finding whose
-    events changed.  Returns (new, already stored)."""
+    events changed.  A record found again but not stored (no partner may see
+    all its inputs) keeps the stored one current.  Notices given with
+    ``--notices`` are people's word, stored as given and never superseded.
+    Returns (new, already stored)."""
     from orbitwatch.store.events import (
-        findings_in_scope, input_ref, store_events, supersede_events)
+        findings_in_scope, input_ref, near_any, store_events, supersede_events)
 
-    recs = [(r, rel) for r, rel in zip(ctx.to_store_events, ctx.to_store_release, strict=True)
-            if r.get("type") != "finding"]
-    fins = [(r, rel) for r, rel in zip(ctx.to_store_events, ctx.to_store_release, strict=True)
-            if r.get("type") == "finding"]
-    ids: list[int] = []
-    new, old = store_events(conn, [r for r, _ in recs], partner=ctx.partner,
-                            releasable_to=ctx.releasable_to, per_record=[x for _, x in recs],
-                            ids=ids, origin="run", revise=ctx.rederived is not None)
-    event_ids = {id(r): i for (r, _), i in zip(recs, ids, strict=True)}
-    re = ctx.rederived or {}
-    event_ids.update(re.get("stored_notices", {}))
-    for r, _ in fins:
-        refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
-        r["inputs"] = sorted({x for x in refs if x})
-    fids: list[int] = []
-    n2, o2 = store_events(conn, [r for r, _ in fins], partner=ctx.partner,
-                          releasable_to=ctx.releasable_to, per_record=[x for _, x in fins],
-                          ids=fids, origin="run", revise=ctx.rederived is not None)
-    if ctx.rederived is None:
-        return new + n2, old + o2
-    window = re.get("proximity")
+    pairs = list(zip(ctx.to_store_events, ctx.to_store_release, strict=True))
+    groups = {k: [(r, rel) for r, rel in pairs if (r.get("type") == "finding", r.get("type") == "notice") == k]
+              for k in ((False, False), (False, True), (True, False))}
+    event_ids: dict[int, int] = {}
+    new = old = 0
+    for (finding, notice), group in groups.items():
+        if finding:
+            for r, _ in group:
+                refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
+                r["inputs"] = sorted({x for x in refs if x})
+        got: list[int] = []
+        n, o = store_events(conn, [r for r, _ in group], partner=ctx.partner,
+                            releasable_to=ctx.releasable_to, per_record=[x for _, x in group],
+                            ids=got, origin=None if notice else "run", revise=not notice)
+        new, old = new + n, old + o
+        event_ids.update({id(r): i for (r, _), i in zip(group, got, strict=True)})
+        if not notice and not finding:
+            ids = got
+        elif finding:
+            fids = got
+    re_ = ctx.rederived or {}
+    event_ids.update(re_.get("stored_notices", {}))
+    window = re_.get("proximity")
+    kept = near_any(re_.get("withheld", ()))
 
     def in_scope(row: dict) -> bool:
         kind = row["kind"]
+        if kept(row):
+            return False
         if kind in ("maneuver", "geo_relocation"):
-            return row["norad_id"] in re.get(kind, ())
+            return row["norad_id"] in re_.get(kind, ())
         if kind == "breakup":
             return True  # the whole store's history is searched each run
         if kind == "proximity" and window is not None:
@@ -500,15 +511,18 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
         return False
 
     gone = supersede_events(conn, partner=ctx.partner, origins=("run",), current=ids,
-                            in_scope=in_scope)
-    judged = {x for x in (input_ref(r, event_ids) for r in re.get("judged", ())) if x}
+                            in_scope=in_scope, derived_for=ctx.releasable_to,
+                            kinds=("maneuver", "geo_relocation", "breakup", "proximity"))
+    judged = {x for x in (input_ref(r, event_ids) for r in re_.get("judged", ())) if x}
+    in_f = findings_in_scope(conn, judged)
     gone_f = supersede_events(conn, partner=ctx.partner, origins=("run", "norms"), current=fids,
-                              in_scope=findings_in_scope(conn, judged))
+                              in_scope=lambda row: in_f(row) and not kept(row),
+                              derived_for=ctx.releasable_to, kinds=("finding",))
     ctx.report["events_superseded"] = {
         "records": len(gone), "withdrawn": sum(v is None for v in gone.values()),
         "findings": len(gone_f), "findings_withdrawn": sum(v is None for v in gone_f.values()),
     }
-    return new + n2, old + o2
+    return new, old
 
 
 class StoreFailed(Exception):
@@ -585,10 +599,11 @@ def _db_error(exc) -> str:
     return f"{orig.__class__.__name__}: {text}" if text else orig.__class__.__name__
 
 
-def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[dict]:
+def _proximity_records(ctx: RunContext, hist, owners: dict[int, str], searched: set[int]) -> list[dict]:
     """Proximity events around ``--assets`` over the screening window (as
     ``orbitwatch detect proximity``: the objects of the catalog as of the window
-    start, each followed with its set in force at each instant of the window)."""
+    start, each followed with its set in force at each instant of the window);
+    ``searched`` gets the assets searched (those in the catalog)."""
     from orbitwatch.behavior.proximity import find_proximity
     from orbitwatch.cli.events import _catalog_at
 
@@ -599,6 +614,7 @@ def _proximity_records(ctx: RunContext, hist, owners: dict[int, str]) -> list[di
         err.print(f"note: assets not in the catalog, left out: {', '.join(map(str, missing))}",
                   highlight=False)
     assets = [a for a in ctx.assets if a not in missing]
+    searched.update(assets)
     if not assets:
         return []
     found = find_proximity(assets, newest, t0, ctx.hours * 3600.0, history=hist, owners=owners)

@@ -14,6 +14,7 @@ see all of them (:func:`release_for`, over :func:`involved_objects`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -204,6 +205,7 @@ def store_events(
                 "releasable_to": releasable if per_record is None else normalize_releasable_to(per_record[i]),
                 "created_at": now,
                 "origin": origin,
+                "derived_for": releasable if origin is not None else None,
             }
         )
     if not rows:
@@ -263,18 +265,28 @@ def _base_key(row: dict) -> tuple:
     return (row["kind"], row["norad_id"], row["time"], row["title"], row["partner"], row["releasable_to"])
 
 
+#: fields that are not what a record says: how sure, the evidence, its label
+#: and id in the store (``norms`` writes them into its findings), and names
+_NOT_MATERIAL = ("evidence", "confidence", "partner", "releasable_to", "id")
+
+
 def _material(payload) -> object:
     """What a record says, for telling a revision from a re-derivation of the
-    same record: its fields less ``evidence`` and ``confidence`` and, for a
+    same record: its fields less :data:`_NOT_MATERIAL` and names (``name``,
+    ``asset_name``…: they follow the newest set of a source) and, for a
     manoeuvre, whether it is pending and on how many sets after it."""
     if not isinstance(payload, dict):
         return payload
-    d = {k: v for k, v in payload.items() if k not in ("evidence", "confidence")}
+    d = {k: v for k, v in payload.items() if k not in _NOT_MATERIAL and not k.endswith("name")}
     ev = payload.get("evidence")
     if isinstance(ev, dict) and ev.get("pending") is not None:
         d["pending_sets_after"] = (ev["pending"] or {}).get("sets_after")
     return d
 
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+#: fields of prose with numbers in it (a finding's summary)
+_PROSE = ("summary", "benign_explanation")
 
 #: how much a number a record states (a Δv, a distance) may move between two
 #: derivations before the record counts as revised
@@ -285,7 +297,10 @@ def _same(a, b) -> bool:
     """Whether two records say the same (:func:`_material`): equal but for
     numbers within :data:`SAME_WITHIN` of each other, relatively."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        if ("inputs" in a) != ("inputs" in b):  # judged from files: no inputs named
+            a, b = ({k: v for k, v in x.items() if k != "inputs"} for x in (a, b))
+        return a.keys() == b.keys() and all(
+            (_same_prose if k in _PROSE else _same)(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, float | int) and not isinstance(b, bool):
@@ -293,6 +308,16 @@ def _same(a, b) -> bool:
     if isinstance(b, float) and isinstance(a, int) and not isinstance(a, bool):
         return _same(b, a)
     return a == b
+
+
+def _same_prose(a, b) -> bool:
+    """Two texts are the same when their words are and their numbers are
+    within :data:`SAME_WITHIN` (a summary quoting a Δv re-estimated by 5 %)."""
+    if not (isinstance(a, str) and isinstance(b, str)) or a == b:
+        return a == b
+    na, nb = _NUMBER.findall(a), _NUMBER.findall(b)
+    return (_NUMBER.split(a) == _NUMBER.split(b) and len(na) == len(nb)
+            and all(_same(float(x), float(y)) for x, y in zip(na, nb, strict=True)))
 
 
 def all_events(
@@ -376,6 +401,8 @@ def supersede_events(
     origins: Sequence[str],
     current: Iterable[int],
     in_scope: Callable[[dict], bool],
+    derived_for: str | Iterable[str] | None = None,
+    kinds: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> dict[int, int | None]:
     """Mark stale derived records as superseded; returns ``{old id: new id or None}``.
@@ -386,30 +413,40 @@ def supersede_events(
     with the ids of those records (``current``, the already-stored ones too) and
     a test of which stored rows lie inside what it re-derived (``in_scope``,
     given each row as a dict).  Every current row of ``partner`` stored by one
-    of ``origins`` that is in scope and not in ``current`` is stale: it gets
+    of ``origins`` for the release ``derived_for`` (the one the process was
+    asked for; rows stored before revisions match any), of ``kinds`` when
+    given, that is in scope and not in ``current`` is stale: it gets
     ``superseded_at`` and, as ``superseded_by``, the record of ``current`` of
     the same kind and object (and asset, or rule and affected object) nearest
     to it in time within :data:`REPLACE_WITHIN_DAYS` (any time for a finding
-    judged from catalog rows alone); with none it is
-    withdrawn (``superseded_by`` NULL).  Rows posted by people (no origin)
-    are never superseded.  Runs in the caller's transaction.
+    judged from catalog rows alone); with none it is withdrawn
+    (``superseded_by`` NULL).  Rows given by people (no origin) are never
+    superseded.  Runs in the caller's transaction.
     """
-    from sqlalchemy import update
+    from sqlalchemy import bindparam, or_, update
 
     now = now or datetime.now(UTC)
+    partner = normalize_partner(partner)
+    release = normalize_releasable_to(derived_for)
     keep = set(current)
     who = ev.c.partner.is_(None) if partner is None else ev.c.partner == partner
-    rows = [dict(r._mapping) for r in conn.execute(
-        select(ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.payload)
-        .where(who, ev.c.origin.in_(list(origins)), ev.c.superseded_at.is_(None))
-    )]
-    for r in rows:
+    cols = (ev.c.id, ev.c.kind, ev.c.norad_id, ev.c.time, ev.c.payload)
+    stmt = select(*cols).where(who, ev.c.origin.in_(list(origins)), ev.c.superseded_at.is_(None),
+                               or_(ev.c.derived_for == release, ev.c.derived_for.is_(None)))
+    if kinds is not None:
+        stmt = stmt.where(ev.c.kind.in_(list(kinds)))
+    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    # the replacements: this derivation's records, whoever stored them first
+    ids = sorted(keep)
+    fresh_rows = []
+    for k in range(0, len(ids), 500):
+        fresh_rows += [dict(r._mapping) for r in conn.execute(select(*cols).where(ev.c.id.in_(ids[k:k + 500])))]
+    for r in (*rows, *fresh_rows):
         t = r["time"]
         r["time"] = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
     fresh: dict[tuple, list[dict]] = {}
-    for r in rows:
-        if r["id"] in keep:
-            fresh.setdefault((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), []).append(r)
+    for r in fresh_rows:
+        fresh.setdefault((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), []).append(r)
     out: dict[int, int | None] = {}
     for r in rows:
         if r["id"] in keep or not in_scope(r):
@@ -422,9 +459,34 @@ def supersede_events(
             # the one judged from its next newest, however far apart)
             near = [x for x in near if x[0] <= REPLACE_WITHIN_DAYS * 86400.0]
         out[r["id"]] = min(near)[1] if near else None
-    for old, new in out.items():
-        conn.execute(update(ev).where(ev.c.id == old).values(superseded_at=now, superseded_by=new))
+    if out:
+        conn.execute(
+            update(ev).where(ev.c.id == bindparam("old")).values(superseded_at=now, superseded_by=bindparam("new")),
+            [{"old": o, "new": n} for o, n in out.items()],
+        )
     return out
+
+
+def near_any(records: Iterable[dict]) -> Callable[[dict], bool]:
+    """Whether a stored row is within :data:`REPLACE_WITHIN_DAYS` of one of
+    ``records`` of its kind and object (and asset, or rule and affected object):
+    for a process that found a record again but could not store it (no partner
+    may see all its inputs), so that the stored one is not taken as withdrawn."""
+    from orbitwatch.timeutil import parse_iso
+
+    at: dict[tuple, list[datetime]] = {}
+    for rec in records:
+        kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+        if kind not in _TIME_KEY or not rec.get(_TIME_KEY[kind]):
+            continue
+        t = parse_iso(rec[_TIME_KEY[kind]])
+        at.setdefault((kind, rec.get(_OBJECT_KEY[kind]), *_match_key(kind, rec)), []).append(t)
+
+    def check(row: dict) -> bool:
+        ts = at.get((row["kind"], row["norad_id"], *_match_key(row["kind"], row["payload"])), ())
+        return any(abs((t - row["time"]).total_seconds()) <= REPLACE_WITHIN_DAYS * 86400.0 for t in ts)
+
+    return check
 
 
 def superseded_ids(conn: Connection, ids: Iterable[int]) -> set[int]:

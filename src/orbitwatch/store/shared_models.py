@@ -102,7 +102,8 @@ class EventRow(Base):
     """A behaviour record: ``kind`` in :data:`EVENT_KINDS`, details in ``payload`` (JSON)."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_time", "time"), Index("ix_events_norad_id", "norad_id"))
+    __table_args__ = (Index("ix_events_time", "time"), Index("ix_events_norad_id", "norad_id"),
+                      Index("ix_events_superseded_by", "superseded_by"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -113,8 +114,10 @@ class EventRow(Base):
     partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
     releasable_to: Mapped[str] = mapped_column(Text, nullable=False, default=RELEASABLE_ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    #: the process that derived it (``run``, ``norms``); NULL: posted by a person
+    #: the process that derived it (``run``, ``norms``); NULL: given by a person
     origin: Mapped[str | None] = mapped_column(String(16))
+    #: the release that process was asked for (NULL: stored before revisions)
+    derived_for: Mapped[str | None] = mapped_column(Text)
     #: when a later derivation replaced or withdrew it, and the record that replaced it
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_by: Mapped[int | None] = mapped_column(Integer)
