@@ -26,6 +26,7 @@ from orbitwatch.behavior.maneuvers import (
     KIND_GEO_NS,
     KIND_OUT_OF_PLANE,
     Maneuver,
+    ManeuverConfig,
     detect_maneuvers,
     detect_maneuvers_many,
 )
@@ -1331,3 +1332,34 @@ def test_a_step_in_the_newest_gap_is_reported_as_pending_and_confirmed_later():
     assert d.evidence["pending"]["sets_after"] == 1 and d.confidence < 0.5
     (d,) = [d for d in detect_maneuvers(badr) if d.gap_start <= badr[k].epoch and d.gap_end >= badr[k + 1].epoch]
     assert "pending" not in d.evidence and d.confidence > 0.9
+
+
+def test_a_small_east_west_burn_of_a_quiet_geo_satellite_is_reported():
+    """35755's sets scatter by 16 m in ``a`` from set to set; on 24/25 May 2026
+    its ``a`` steps down by 0.72 km and stays (eccentricity and inclination
+    vector change with it): an east-west burn of about 0.03 m/s, under the
+    fixed GEO floor of 0.05 m/s set on the Fengyun histories (sets scattering
+    by 20-50 m, unlisted 300 m steps).  A step that stands out at twice the
+    threshold is held to the object's own floor (10 scatters, not under
+    0.01 m/s), and reported, sized from the sets; under the fixed floor it
+    was dropped.  Fengyun-2E's two sub-floor steps of 2015-10-20 and
+    2018-05-17 (0.011 m/s, z 8.5-8.7) stay dropped."""
+    sets = sorted({s.epoch: s for s in _feed_sets("geo_history.3le", {"35755"})[35755]}.values(),
+                  key=lambda s: s.epoch)
+    a = _kepler_a_km(sets)
+    k = int(np.argmin(np.diff(a)[:8]))
+    raw = float(np.median(a[k + 1:k + 4]) - np.median(a[max(0, k - 2):k + 1])) * 1000.0
+    assert raw < -600.0
+    here = [d for d in detect_maneuvers(sets) if d.gap_start <= sets[k].epoch and d.gap_end >= sets[k + 1].epoch]
+    assert len(here) == 1
+    (d,) = here
+    assert d.kind == KIND_GEO_EW and 0.01 < d.delta_v_m_s < 0.05
+    assert d.evidence["delta_a_m"] == pytest.approx(raw, rel=0.3)
+    fixed = dataclasses.replace(ManeuverConfig(), geo_small_dv_z_factor=float("inf"))
+    assert not [d for d in detect_maneuvers(sets, fixed)
+                if d.gap_start <= sets[k].epoch and d.gap_end >= sets[k + 1].epoch]
+
+    fy2e = _read_tles(shared_path(*BENCH, "processed_files", "Fengyun-2E.tle"))
+    for day in ("2015-10-2", "2018-05-1"):
+        assert not [d for d in detect_maneuvers(fy2e)
+                    if d.gap_start.isoformat()[:9] == day and d.delta_v_m_s < 0.05]

@@ -145,6 +145,13 @@ class ManeuverConfig:
     # (~0.01-0.02 m/s); chemical station-keeping burns are 0.05-0.5 m/s
     # east-west and metres per second north-south.
     geo_min_delta_v_m_s: float = 0.05
+    # ... unless the object's own sets are quieter and the step stands out at
+    # this many times the threshold: the floor is then the Δv of a step of
+    # geo_min_dv_scatters single-set scatters of its semi-major axis, not under
+    # geo_min_delta_v_floor_m_s (see _geo_min_dv)
+    geo_small_dv_z_factor: float = 2.0
+    geo_min_dv_scatters: float = 10.0
+    geo_min_delta_v_floor_m_s: float = 0.01
     # GEO scores must exceed threshold * this (z = 8 by default): GEO fits
     # scatter with heavier tails than LEO ones (see the GEO triggers above)
     geo_threshold_factor: float = 1.6
@@ -793,6 +800,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         cfg = replace(cfg, threshold=cfg.threshold * cfg.geo_threshold_factor)
     chans = _channels(hist, cfg)
     n_gap = n - 1
+    geo_min_dv = _geo_min_dv(hist, cfg) if hist.regime == "GEO" else 0.0
     # best score per gap over channels and scales, and who gave it
     best = np.zeros(n_gap)
     best_ch = np.zeros(n_gap, int)
@@ -870,7 +878,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         else:
             evs = [_event(hist, chans, cfg, grp, best, best_ch, best_sc, lim=lim)]
         for ev in evs:
-            if hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s:
+            if hist.regime == "GEO" and ev.delta_v_m_s < _dv_floor(ev, geo_min_dv, cfg):
                 continue
             sm = ev.evidence.get("step_model")
             if (
@@ -895,7 +903,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
             "note": "newest sets: too few after the step for the history's trigger scales; "
                     "confirmed or withdrawn as later sets arrive"}}
         ev = replace(ev, confidence=conf, evidence=evidence)
-        if not (hist.regime == "GEO" and ev.delta_v_m_s < cfg.geo_min_delta_v_m_s):
+        if not (hist.regime == "GEO" and ev.delta_v_m_s < _dv_floor(ev, geo_min_dv, cfg)):
             out.append(ev)
     # placing each event at the start of its step can move it before the
     # previous one's flags: keep time order and one event per stretch of the
@@ -911,6 +919,39 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
     if hist.regime == "LEO":
         unique = [m for m in unique if not _drag_explains(m, hist)]
     return unique
+
+
+def _geo_min_dv(hist: History, cfg: ManeuverConfig) -> float:
+    """The smallest Δv (m/s) a GEO event must have: ``geo_min_delta_v_m_s``,
+    or, for an object whose sets scatter less, the along-track Δv
+    (``n Δa / 2``) of a step of ``geo_min_dv_scatters`` times its robust
+    single-set scatter in ``a`` (MAD of the set-to-set differences over the
+    whole history, / sqrt 2), not under ``geo_min_delta_v_floor_m_s``.
+
+    The fixed floor was set on the Fengyun histories, whose sets scatter by
+    20-50 m from set to set and whose unlisted sub-floor events were 300 m
+    steps (6 scatters).  Station-keeping of well-tracked commercial GEO
+    satellites is often east-west burns of 0.02-0.05 m/s (0.5-1.4 km in
+    ``a``), one or two a week; their sets scatter by 5-30 m, and such steps
+    stand 30-80 scatters clear.  Under the fixed floor they were dropped, or
+    reported only while eccentricity noise of a short history lifted the Δv
+    estimate over it and withdrawn as more sets came in.
+    """
+    d = np.diff(hist.a_km)
+    if d.size < 4:
+        return cfg.geo_min_delta_v_m_s
+    sigma_km = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2)
+    n_rad_s = 2.0 * np.pi / 86164.1  # sidereal day
+    dv = n_rad_s * cfg.geo_min_dv_scatters * sigma_km * 1000.0 / 2.0
+    return float(min(cfg.geo_min_delta_v_m_s, max(cfg.geo_min_delta_v_floor_m_s, dv)))
+
+
+def _dv_floor(ev: Maneuver, quiet_floor: float, cfg: ManeuverConfig) -> float:
+    """The Δv a GEO event must reach: the object's own floor (:func:`_geo_min_dv`)
+    when its step stands out at ``geo_small_dv_z_factor`` times the threshold,
+    else ``geo_min_delta_v_m_s``."""
+    z = (ev.evidence.get("trigger") or {}).get("robust_z") or 0.0
+    return quiet_floor if z >= cfg.geo_small_dv_z_factor * cfg.threshold else cfg.geo_min_delta_v_m_s
 
 
 def _pending_gap(
