@@ -150,6 +150,10 @@ class ManeuverConfig:
     # geo_min_dv_scatters single-set scatters of its semi-major axis, not under
     # geo_min_delta_v_floor_m_s (see _geo_min_dv)
     geo_small_dv_z_factor: float = 2.0
+    # a short GEO history (under 2 * SHORT_SERIES_JUMPS valid 3-set jumps):
+    # the scale of the multi-set jumps of a is at most this many times that
+    # of its single-gap jumps (see _short_geo_bound); 0 switches it off
+    short_geo_scale_factor: float = 4.0
     geo_min_dv_scatters: float = 10.0
     geo_min_delta_v_floor_m_s: float = 0.01
     # GEO scores must exceed threshold * this (z = 8 by default): GEO fits
@@ -407,6 +411,9 @@ class _Channel:
     jump: dict[tuple[int, int], list[np.ndarray]]  # jump per component, per scale
     # robust scale of the jumps per component, per scale (channel units)
     scale: dict[tuple[int, int], list[np.ndarray]] = field(default_factory=dict)
+    # |z| at the scales' own noise where z uses a bounded one (short GEO
+    # series, see _short_geo_bound): what the kind of an event compares
+    z_kind: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 def _raw_series(hist: History) -> dict[str, list[np.ndarray]]:
@@ -440,6 +447,7 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         zs: dict[tuple[int, int], np.ndarray] = {}
         jumps: dict[tuple[int, int], list[np.ndarray]] = {}
         scales: dict[tuple[int, int], list[np.ndarray]] = {}
+        z_kind: dict[tuple[int, int], np.ndarray] = {}
         for sc in cfg.scales:
             js = [_jumps(c, *sc) for c in levels]
             ls = [_robust_loc_scale(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name]) for j in js]
@@ -453,11 +461,16 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             if regime == "GEO":
                 ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
                       for j, (loc, sd) in zip(js, ls, strict=True)]
+                bound = _short_geo_bound(name, sc, js, levels, cfg)
+                if bound is not None:
+                    z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
+                    z_kind[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
+                    ls = [(np.zeros_like(loc), np.minimum(sd, bound)) for loc, sd in ls]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
             scales[sc] = [sd for _, sd in ls]
-        chans.append(_Channel(name, levels, zs, jumps, scales))
+        chans.append(_Channel(name, levels, zs, jumps, scales, z_kind))
     # along-track drift kink from TLE-pair consistency (SGP4 predictions)
     hmax = max(h for h, _ in cfg.scales)
     P = along_track_residuals_km(hist, hmax)
@@ -468,6 +481,39 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         jumps[sc] = [j]
     chans.append(_Channel("u", [], zs, jumps))
     return chans
+
+
+def _short_geo_bound(
+    name: str, sc: tuple[int, int], js: list[np.ndarray], levels: list[np.ndarray], cfg: ManeuverConfig
+) -> float | None:
+    """In a short GEO history, the most the robust scale of the multi-set jumps
+    of ``a`` may be (km): ``short_geo_scale_factor`` times that of its
+    single-gap jumps; None where no bound applies (another channel or
+    scale, a longer history, fewer than 6 single-gap jumps).
+
+    With under ``2 * SHORT_SERIES_JUMPS`` valid 3-set jumps, the four or five
+    that straddle each step are a large share of them, and with two steps
+    (an east-west pair, a week of station-keeping) their running median and
+    MAD are the steps: 32951's -0.78 km step of 25/26 May 2026, held by 12
+    sets scattering by 17 m, scored robust z 57 with 9 sets and under 5
+    with 22.  A single-gap jump straddles a step only once, so its scale
+    stays that of the sets' scatter; a difference of two 3-set medians is
+    no noisier than one of two single sets unless the sets wander, hence
+    the bound (a factor 2 leaves room for that).  The location is taken as
+    0, as for the shortest series.  Only ``a``: the inclination vector
+    wanders from fit to fit and its 3-set jumps are noisier than its
+    single-gap ones; bounding it called such wanders north-south burns.
+    """
+    if name != "a" or sc == (1, 0) or cfg.short_geo_scale_factor <= 0:
+        return None
+    if np.isfinite(js[0]).sum() >= 2 * SHORT_SERIES_JUMPS:
+        return None
+    j1 = _jumps(levels[0], 1, 0)
+    j1 = j1[np.isfinite(j1)]
+    if j1.size < 6:
+        return None
+    s1 = max(1.4826 * float(np.median(np.abs(j1 - np.median(j1)))), _RESOLUTION[name])
+    return cfg.short_geo_scale_factor * s1
 
 
 def _step_start(
@@ -1245,11 +1291,11 @@ def _event(
     # trigger in this regime count (single-gap GEO differences are noise).
     triggers = cfg.triggers_geo if regime == "GEO" else cfg.triggers_leo
 
-    def zmax(name: str, trigger_scales_only: bool = True) -> float:
+    def zmax(name: str, trigger_scales_only: bool = True, kind: bool = False) -> float:
         for c in chans:
             if c.name == name:
                 vals = [
-                    float(np.max(c.z[s][lo : hi + 1]))
+                    float(np.max((c.z_kind.get(s, c.z[s]) if kind else c.z[s])[lo : hi + 1]))
                     for s in cfg.scales
                     if (name, s) in triggers or not trigger_scales_only
                     or (single_gap and s == (1, 0))  # a pending step: no other scale reaches it
@@ -1280,7 +1326,12 @@ def _event(
     if regime == "GEO":
         # a north-south burn turns the orbit plane far more than it moves the
         # along-track channels relative to their noise, and vice versa
-        ns = outplane and z_n > max(z_a, z_e)
+        # (the a score at its own noise: a bounded short-history scale says
+        # whether a step stands out, not which channel it stands out in most)
+        # and a north-south burn's plane change needs more delta-v than its
+        # in-plane part (a step of kilometres in a with the plane still is
+        # east-west, whatever the plane's score)
+        ns = outplane and z_n > max(zmax("a", kind=True), z_e) and dv_n > dv_in
         kind = KIND_GEO_NS if ns else KIND_GEO_EW
         inplane, outplane = (not ns) or inplane, ns
     else:
