@@ -150,10 +150,6 @@ class ManeuverConfig:
     # geo_min_dv_scatters single-set scatters of its semi-major axis, not under
     # geo_min_delta_v_floor_m_s (see _geo_min_dv)
     geo_small_dv_z_factor: float = 2.0
-    # a short GEO history (under 2 * SHORT_SERIES_JUMPS valid 3-set jumps):
-    # the scale of the multi-set jumps of a is at most this many times that
-    # of its single-gap jumps (see _short_geo_bound); 0 switches it off
-    short_geo_scale_factor: float = 4.0
     geo_min_dv_scatters: float = 10.0
     geo_min_delta_v_floor_m_s: float = 0.01
     # GEO scores must exceed threshold * this (z = 8 by default): GEO fits
@@ -411,9 +407,6 @@ class _Channel:
     jump: dict[tuple[int, int], list[np.ndarray]]  # jump per component, per scale
     # robust scale of the jumps per component, per scale (channel units)
     scale: dict[tuple[int, int], list[np.ndarray]] = field(default_factory=dict)
-    # |z| at the scales' own noise where z uses a bounded one (short GEO
-    # series, see _short_geo_bound): what the kind of an event compares
-    z_kind: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 def _raw_series(hist: History) -> dict[str, list[np.ndarray]]:
@@ -447,7 +440,6 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         zs: dict[tuple[int, int], np.ndarray] = {}
         jumps: dict[tuple[int, int], list[np.ndarray]] = {}
         scales: dict[tuple[int, int], list[np.ndarray]] = {}
-        z_kind: dict[tuple[int, int], np.ndarray] = {}
         for sc in cfg.scales:
             js = [_jumps(c, *sc) for c in levels]
             ls = [_robust_loc_scale(j, cfg.scale_half, cfg.mad_floor_fraction, _RESOLUTION[name]) for j in js]
@@ -461,16 +453,11 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
             if regime == "GEO":
                 ls = [(np.zeros_like(loc) if np.isfinite(j).sum() < SHORT_SERIES_JUMPS else loc, sd)
                       for j, (loc, sd) in zip(js, ls, strict=True)]
-                bound = _short_geo_bound(name, sc, js, levels, cfg)
-                if bound is not None:
-                    z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
-                    z_kind[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
-                    ls = [(np.zeros_like(loc), np.minimum(sd, bound)) for loc, sd in ls]
             z = [np.abs((j - loc) / sd) for j, (loc, sd) in zip(js, ls, strict=True)]
             zs[sc] = np.nan_to_num(np.max(np.vstack(z), axis=0), nan=0.0)
             jumps[sc] = js
             scales[sc] = [sd for _, sd in ls]
-        chans.append(_Channel(name, levels, zs, jumps, scales, z_kind))
+        chans.append(_Channel(name, levels, zs, jumps, scales))
     # along-track drift kink from TLE-pair consistency (SGP4 predictions)
     hmax = max(h for h, _ in cfg.scales)
     P = along_track_residuals_km(hist, hmax)
@@ -481,39 +468,6 @@ def _channels(hist: History, cfg: ManeuverConfig) -> list[_Channel]:
         jumps[sc] = [j]
     chans.append(_Channel("u", [], zs, jumps))
     return chans
-
-
-def _short_geo_bound(
-    name: str, sc: tuple[int, int], js: list[np.ndarray], levels: list[np.ndarray], cfg: ManeuverConfig
-) -> float | None:
-    """In a short GEO history, the most the robust scale of the multi-set jumps
-    of ``a`` may be (km): ``short_geo_scale_factor`` times that of its
-    single-gap jumps; None where no bound applies (another channel or
-    scale, a longer history, fewer than 6 single-gap jumps).
-
-    With under ``2 * SHORT_SERIES_JUMPS`` valid 3-set jumps, the four or five
-    that straddle each step are a large share of them, and with two steps
-    (an east-west pair, a week of station-keeping) their running median and
-    MAD are the steps: 32951's -0.78 km step of 25/26 May 2026, held by 12
-    sets scattering by 17 m, scored robust z 57 with 9 sets and under 5
-    with 22.  A single-gap jump straddles a step only once, so its scale
-    stays that of the sets' scatter; a difference of two 3-set medians is
-    no noisier than one of two single sets unless the sets wander, hence
-    the bound (a factor 2 leaves room for that).  The location is taken as
-    0, as for the shortest series.  Only ``a``: the inclination vector
-    wanders from fit to fit and its 3-set jumps are noisier than its
-    single-gap ones; bounding it called such wanders north-south burns.
-    """
-    if name != "a" or sc == (1, 0) or cfg.short_geo_scale_factor <= 0:
-        return None
-    if np.isfinite(js[0]).sum() >= 2 * SHORT_SERIES_JUMPS:
-        return None
-    j1 = _jumps(levels[0], 1, 0)
-    j1 = j1[np.isfinite(j1)]
-    if j1.size < 6:
-        return None
-    s1 = max(1.4826 * float(np.median(np.abs(j1 - np.median(j1)))), _RESOLUTION[name])
-    return cfg.short_geo_scale_factor * s1
 
 
 def _step_start(
@@ -924,7 +878,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         else:
             evs = [_event(hist, chans, cfg, grp, best, best_ch, best_sc, lim=lim)]
         for ev in evs:
-            if hist.regime == "GEO" and ev.delta_v_m_s < _dv_floor(ev, geo_min_dv, cfg):
+            if hist.regime == "GEO" and _geo_too_small(ev, geo_min_dv, cfg):
                 continue
             sm = ev.evidence.get("step_model")
             if (
@@ -949,7 +903,7 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
             "note": "newest sets: too few after the step for the history's trigger scales; "
                     "confirmed or withdrawn as later sets arrive"}}
         ev = replace(ev, confidence=conf, evidence=evidence)
-        if not (hist.regime == "GEO" and ev.delta_v_m_s < _dv_floor(ev, geo_min_dv, cfg)):
+        if not (hist.regime == "GEO" and _geo_too_small(ev, geo_min_dv, cfg)):
             out.append(ev)
     # placing each event at the start of its step can move it before the
     # previous one's flags: keep time order and one event per stretch of the
@@ -964,6 +918,8 @@ def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
         unique.append(m)
     if hist.regime == "LEO":
         unique = [m for m in unique if not _drag_explains(m, hist)]
+    if hist.regime == "GEO":
+        unique = _out_and_back(unique, hist, cfg)
     return unique
 
 
@@ -984,7 +940,11 @@ def _geo_min_dv(hist: History, cfg: ManeuverConfig) -> float:
     estimate over it and withdrawn as more sets came in.
     """
     d = np.diff(hist.a_km)
-    if d.size < 4:
+    # the z bar behind this floor needs a scale of the 3-set jumps from
+    # enough of them (under SHORT_SERIES_JUMPS their scale sits at the
+    # resolution and every step clears it: 8-set histories scored z 373 on a
+    # smooth drift)
+    if d.size - 6 < SHORT_SERIES_JUMPS:
         return cfg.geo_min_delta_v_m_s
     sigma_km = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2)
     n_rad_s = 2.0 * np.pi / 86164.1  # sidereal day
@@ -992,12 +952,47 @@ def _geo_min_dv(hist: History, cfg: ManeuverConfig) -> float:
     return float(min(cfg.geo_min_delta_v_m_s, max(cfg.geo_min_delta_v_floor_m_s, dv)))
 
 
-def _dv_floor(ev: Maneuver, quiet_floor: float, cfg: ManeuverConfig) -> float:
-    """The Δv a GEO event must reach: the object's own floor (:func:`_geo_min_dv`)
-    when its step stands out at ``geo_small_dv_z_factor`` times the threshold,
-    else ``geo_min_delta_v_m_s``."""
+def _geo_too_small(ev: Maneuver, quiet_floor: float, cfg: ManeuverConfig) -> bool:
+    """Whether a GEO event is under its Δv floor: ``geo_min_delta_v_m_s``, or,
+    for a step that stands out at ``geo_small_dv_z_factor`` times the
+    threshold, the object's own floor (:func:`_geo_min_dv`) on the
+    along-track Δv of its step in ``a`` (the floor comes from the scatter of
+    ``a``: an eccentricity term from fits that alternate does not lift a step
+    over it)."""
+    if ev.delta_v_m_s >= cfg.geo_min_delta_v_m_s:
+        return False
     z = (ev.evidence.get("trigger") or {}).get("robust_z") or 0.0
-    return quiet_floor if z >= cfg.geo_small_dv_z_factor * cfg.threshold else cfg.geo_min_delta_v_m_s
+    along = (ev.evidence.get("delta_v_components_m_s") or {}).get("along_track", 0.0)
+    return not (z >= cfg.geo_small_dv_z_factor * cfg.threshold and along >= quiet_floor)
+
+
+def _out_and_back(events: list[Maneuver], hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
+    """GEO events less two that are one excursion: consecutive steps under
+    ``geo_min_delta_v_m_s`` of opposite sign and sizes within 30 % of each
+    other, at most 3 sets apart (the sets between them are off the level on
+    both sides).  A two- or three-set excursion of a quiet object's ``a``,
+    with its eccentricity and inclination vector off too, is fits from
+    another source (THOR 7, 28 May 2026: three sets 380 m up, their
+    inclination vector 40 mdeg away, then back), not an east-west burn and
+    its reversal a day later."""
+    if len(events) < 2:
+        return events
+    epochs = [s.epoch for s in hist.element_sets]
+    drop: set[int] = set()
+    for i in range(len(events) - 1):
+        m1, m2 = events[i], events[i + 1]
+        if i in drop or m1.delta_v_m_s >= cfg.geo_min_delta_v_m_s or m2.delta_v_m_s >= cfg.geo_min_delta_v_m_s:
+            continue
+        d1, d2 = m1.evidence.get("delta_a_m", 0.0), m2.evidence.get("delta_a_m", 0.0)
+        if d1 * d2 >= 0 or not 0.7 <= abs(d2 / d1) <= 1 / 0.7:
+            continue
+        try:
+            between = epochs.index(m2.gap_start) - epochs.index(m1.gap_end) + 1
+        except ValueError:
+            continue
+        if between <= 3:
+            drop.update((i, i + 1))
+    return [m for i, m in enumerate(events) if i not in drop]
 
 
 def _pending_gap(
@@ -1291,11 +1286,11 @@ def _event(
     # trigger in this regime count (single-gap GEO differences are noise).
     triggers = cfg.triggers_geo if regime == "GEO" else cfg.triggers_leo
 
-    def zmax(name: str, trigger_scales_only: bool = True, kind: bool = False) -> float:
+    def zmax(name: str, trigger_scales_only: bool = True) -> float:
         for c in chans:
             if c.name == name:
                 vals = [
-                    float(np.max((c.z_kind.get(s, c.z[s]) if kind else c.z[s])[lo : hi + 1]))
+                    float(np.max(c.z[s][lo : hi + 1]))
                     for s in cfg.scales
                     if (name, s) in triggers or not trigger_scales_only
                     or (single_gap and s == (1, 0))  # a pending step: no other scale reaches it
@@ -1326,12 +1321,7 @@ def _event(
     if regime == "GEO":
         # a north-south burn turns the orbit plane far more than it moves the
         # along-track channels relative to their noise, and vice versa
-        # (the a score at its own noise: a bounded short-history scale says
-        # whether a step stands out, not which channel it stands out in most)
-        # and a north-south burn's plane change needs more delta-v than its
-        # in-plane part (a step of kilometres in a with the plane still is
-        # east-west, whatever the plane's score)
-        ns = outplane and z_n > max(zmax("a", kind=True), z_e) and dv_n > dv_in
+        ns = outplane and z_n > max(z_a, z_e)
         kind = KIND_GEO_NS if ns else KIND_GEO_EW
         inplane, outplane = (not ns) or inplane, ns
     else:
