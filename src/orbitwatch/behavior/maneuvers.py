@@ -322,6 +322,13 @@ def _jumps(c: np.ndarray, h: int, g: int) -> np.ndarray:
 _RESOLUTION = {"a": 1e-4, "e": 1e-6, "i": 1e-4, "raan": 1e-4, "ivec": 1e-4, "u": 1e-3}
 
 
+def _single_set_scatter(x: np.ndarray) -> float:
+    """Robust scatter of one set about its neighbours: 1.4826 times the MAD of
+    the set-to-set differences, over sqrt 2 (0 for fewer than two sets)."""
+    d = np.diff(np.asarray(x, float))
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2) if d.size else 0.0
+
+
 def _robust_loc_scale(
     j: np.ndarray, half: int, floor_fraction: float, resolution: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -499,8 +506,7 @@ def _step_start(
         n = len(c)
         l0 = float(np.median(c[max(0, lo - 2) : lo + 1]))
         l1 = float(np.median(c[min(n - 1, hi + 1) : hi + 4]))
-        d = np.diff(c[max(0, lo - cfg.scale_half) : min(n, hi + cfg.scale_half)])
-        sigma = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2) if d.size else 0.0
+        sigma = _single_set_scatter(c[max(0, lo - cfg.scale_half) : min(n, hi + cfg.scale_half)])
         step = l1 - l0
         snr = abs(step) / sigma if sigma > 0 else np.inf
         if best is None or snr > best[0]:
@@ -600,8 +606,7 @@ def _position_misfit(
     tc = tt - tt.mean()
     q, _ = np.linalg.qr(np.vstack([np.ones_like(tc), tc, tc * tc]).T)
     yr = y - q @ (q.T @ y)
-    dy = np.diff(yr)
-    sigma = 1.4826 * float(np.median(np.abs(dy - np.median(dy)))) / sqrt(2)
+    sigma = _single_set_scatter(yr)
     if not sigma > 0:
         return None
     d = tt[None, :] - tb[:, None]
@@ -702,7 +707,7 @@ def _ramp_fit(
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where(sff > 0, sfy / sff, 0.0)
         rss = np.sum(yc * yc) - d * sfy
-        sigma = 1.4826 * float(np.median(np.abs(np.diff(y) - np.median(np.diff(y))))) / sqrt(2)
+        sigma = _single_set_scatter(y)
         objective = rss
         if pos_rss is not None and sigma > 0:
             objective = rss / sigma**2 + pos_rss
@@ -939,16 +944,14 @@ def _geo_min_dv(hist: History, cfg: ManeuverConfig) -> float:
     reported only while eccentricity noise of a short history lifted the Δv
     estimate over it and withdrawn as more sets came in.
     """
-    d = np.diff(hist.a_km)
     # the z bar behind this floor needs a scale of the 3-set jumps from
     # enough of them (under SHORT_SERIES_JUMPS their scale sits at the
     # resolution and every step clears it: 8-set histories scored z 373 on a
     # smooth drift)
-    if d.size - 6 < SHORT_SERIES_JUMPS:
+    if len(hist) - 7 < SHORT_SERIES_JUMPS:
         return cfg.geo_min_delta_v_m_s
-    sigma_km = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / sqrt(2)
-    n_rad_s = 2.0 * np.pi / 86164.1  # sidereal day
-    dv = n_rad_s * cfg.geo_min_dv_scatters * sigma_km * 1000.0 / 2.0
+    n_rad_s = sqrt(MU_KM3_S2 / float(np.median(hist.a_km)) ** 3)  # as _event sizes dv_t
+    dv = 0.5 * n_rad_s * cfg.geo_min_dv_scatters * _single_set_scatter(hist.a_km) * 1000.0
     return float(min(cfg.geo_min_delta_v_m_s, max(cfg.geo_min_delta_v_floor_m_s, dv)))
 
 

@@ -366,10 +366,9 @@ def events_command(
     with engine.connect() as conn:
         rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner, superseded=superseded)
         if superseded and partner:  # a replacement the partner may not see is not named
-            seen = {r["id"] for r in all_events(conn, visible_to=partner, superseded=True)}
-            for r in rows:
-                if r.get("superseded_by") not in seen:
-                    r["superseded_by"] = None
+            from orbitwatch.store.shared import with_supersedes
+
+            with_supersedes(conn, rows, partner)
     engine.dispose()
     if fmt == "jsonl":
         for r in rows:

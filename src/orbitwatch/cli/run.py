@@ -54,7 +54,7 @@ class RunContext:
     to_store_events: list[dict] = field(default_factory=list)
     to_store_release: list[str] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
-    # what the detectors and the norms re-derived (see _supersede): the objects
+    # what the detectors and the norms re-derived (see _store_derived): the objects
     # whose histories were searched for manoeuvres and GEO relocations, the
     # proximity window (assets, start, end), everything the norms judged, and
     # each finding's inputs (by id() of its dict); None: the detectors did not run
@@ -473,25 +473,26 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
         findings_in_scope, input_ref, near_any, store_events, supersede_events)
 
     pairs = list(zip(ctx.to_store_events, ctx.to_store_release, strict=True))
-    groups = {k: [(r, rel) for r, rel in pairs if (r.get("type") == "finding", r.get("type") == "notice") == k]
-              for k in ((False, False), (False, True), (True, False))}
     event_ids: dict[int, int] = {}
-    new = old = 0
-    for (finding, notice), group in groups.items():
-        if finding:
-            for r, _ in group:
-                refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
-                r["inputs"] = sorted({x for x in refs if x})
+    counts = [0, 0]
+
+    def store(kind_test, origin: str | None) -> list[int]:
+        group = [(r, rel) for r, rel in pairs if kind_test(r.get("type"))]
         got: list[int] = []
         n, o = store_events(conn, [r for r, _ in group], partner=ctx.partner,
                             releasable_to=ctx.releasable_to, per_record=[x for _, x in group],
-                            ids=got, origin=None if notice else "run", revise=not notice)
-        new, old = new + n, old + o
+                            ids=got, origin=origin, revise=origin is not None)
+        counts[0], counts[1] = counts[0] + n, counts[1] + o
         event_ids.update({id(r): i for (r, _), i in zip(group, got, strict=True)})
-        if not notice and not finding:
-            ids = got
-        elif finding:
-            fids = got
+        return got
+
+    ids = store(lambda t: t not in ("finding", "notice"), "run")
+    store(lambda t: t == "notice", None)
+    for r, _ in pairs:  # a finding names the stored records it was judged from
+        if r.get("type") == "finding":
+            refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
+            r["inputs"] = sorted({x for x in refs if x})
+    fids = store(lambda t: t == "finding", "run")
     re_ = ctx.rederived or {}
     event_ids.update(re_.get("stored_notices", {}))
     window = re_.get("proximity")
@@ -522,7 +523,7 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
         "records": len(gone), "withdrawn": sum(v is None for v in gone.values()),
         "findings": len(gone_f), "findings_withdrawn": sum(v is None for v in gone_f.values()),
     }
-    return new, old
+    return counts[0], counts[1]
 
 
 class StoreFailed(Exception):

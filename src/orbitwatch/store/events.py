@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select
 
 from orbitwatch.store.catalog import ensure_partner, normalize_partner, normalize_releasable_to
-from orbitwatch.store.shared import lock_feed
+from orbitwatch.store.shared import id_chunks, lock_feed
 from orbitwatch.store.shared_models import events_table as ev
 from orbitwatch.timeutil import parse_iso
 
@@ -42,6 +42,11 @@ _OBJECT_KEY = {
     "finding": "responsible",
     "notice": "object",
 }
+
+
+def _kind_of(rec: Mapping) -> str | None:
+    """A record's type (a manoeuvre record from ``detect maneuvers`` may carry none)."""
+    return rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
 
 
 def _title(kind: str, rec: dict) -> str:
@@ -187,7 +192,7 @@ def store_events(
     now = datetime.now(UTC)
     rows = []
     for i, rec in enumerate(records):
-        kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+        kind = _kind_of(rec)
         if kind not in _TIME_KEY:
             raise ValueError(f"unknown event record type: {kind!r}")
         t = rec.get(_TIME_KEY[kind]) or rec.get("evidence", {}).get("earliest_fragment_epoch")
@@ -225,10 +230,8 @@ def store_events(
             existing.setdefault(key, []).append(i)
         said: dict[int, object] = {}  # what the rows that may match say (revise)
         if revise:
-            wanted = sorted({i for r in rows for i in existing.get(_base_key(r), ())})
-            for j in range(0, len(wanted), 500):
-                for i, pl in conn.execute(select(ev.c.id, ev.c.payload)
-                                          .where(ev.c.id.in_(wanted[j:j + 500]))):
+            for part in id_chunks(sorted({i for r in rows for i in existing.get(_base_key(r), ())})):
+                for i, pl in conn.execute(select(ev.c.id, ev.c.payload).where(ev.c.id.in_(part))):
                     said[i] = _material(pl)
         new_rows: list[dict] = []
         batch: dict[tuple, list[tuple[object, int]]] = {}  # this call's new rows by key
@@ -437,10 +440,8 @@ def supersede_events(
         stmt = stmt.where(ev.c.kind.in_(list(kinds)))
     rows = [dict(r._mapping) for r in conn.execute(stmt)]
     # the replacements: this derivation's records, whoever stored them first
-    ids = sorted(keep)
-    fresh_rows = []
-    for k in range(0, len(ids), 500):
-        fresh_rows += [dict(r._mapping) for r in conn.execute(select(*cols).where(ev.c.id.in_(ids[k:k + 500])))]
+    fresh_rows = [dict(r._mapping) for part in id_chunks(sorted(keep))
+                  for r in conn.execute(select(*cols).where(ev.c.id.in_(part)))]
     for r in (*rows, *fresh_rows):
         t = r["time"]
         r["time"] = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
@@ -476,7 +477,7 @@ def near_any(records: Iterable[dict]) -> Callable[[dict], bool]:
 
     at: dict[tuple, list[datetime]] = {}
     for rec in records:
-        kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
+        kind = _kind_of(rec)
         if kind not in _TIME_KEY or not rec.get(_TIME_KEY[kind]):
             continue
         t = parse_iso(rec[_TIME_KEY[kind]])
@@ -491,12 +492,8 @@ def near_any(records: Iterable[dict]) -> Callable[[dict], bool]:
 
 def superseded_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
     """Those of ``ids`` whose rows are superseded."""
-    ids = sorted(set(ids))
-    out: set[int] = set()
-    for i in range(0, len(ids), 500):
-        out.update(r[0] for r in conn.execute(
-            select(ev.c.id).where(ev.c.id.in_(ids[i:i + 500]), ev.c.superseded_at.is_not(None))))
-    return out
+    return {r[0] for part in id_chunks(sorted(set(ids)))
+            for r in conn.execute(select(ev.c.id).where(ev.c.id.in_(part), ev.c.superseded_at.is_not(None)))}
 
 
 def findings_in_scope(conn: Connection, judged: set[str]) -> Callable[[dict], bool]:

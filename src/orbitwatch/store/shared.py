@@ -620,32 +620,37 @@ def list_events(
         stmt = stmt.where(e_.c.time <= until)
     stmt = stmt.order_by(e_.c.time.desc(), e_.c.id.desc())
     rows, total = _page(db, stmt, limit, offset)
-    return _with_supersedes(db, rows, visible_to), total
+    return with_supersedes(db, rows, visible_to), total
 
 
 def get_event(db: Db, *, event_id: int, visible_to: str) -> dict | None:
     rows = _rows(db, select(e_).where(e_.c.id == event_id, visible_clause(e_, visible_to)))
-    return _with_supersedes(db, rows, visible_to)[0] if rows else None
+    return with_supersedes(db, rows, visible_to)[0] if rows else None
 
 
-def _with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
+def id_chunks(ids, size: int = 500):
+    """``ids`` in slices of ``size``, for ``IN`` lists of a bounded length."""
+    ids = list(ids)
+    for k in range(0, len(ids), size):
+        yield ids[k:k + size]
+
+
+def with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
     """Each event row with ``supersedes``: the ids of the visible records it
     replaced (a revision arriving on the stream says what it revises); and a
     ``superseded_by`` that names a record the caller may not see is left out
     (to the caller the record was withdrawn: no id tells of what it may not see)."""
     got: dict[int, list[int]] = {}
-    ids = [r["id"] for r in rows]
-    for i in range(0, len(ids), 500):
+    for part in id_chunks(r["id"] for r in rows):
         for old, new in db.execute(
             select(e_.c.id, e_.c.superseded_by)
-            .where(e_.c.superseded_by.in_(ids[i:i + 500]), visible_clause(e_, visible_to))
+            .where(e_.c.superseded_by.in_(part), visible_clause(e_, visible_to))
         ):
             got.setdefault(int(new), []).append(int(old))
-    by = sorted({int(r["superseded_by"]) for r in rows if r.get("superseded_by") is not None})
     seen: set[int] = set()
-    for i in range(0, len(by), 500):
+    for part in id_chunks(sorted({int(r["superseded_by"]) for r in rows if r.get("superseded_by") is not None})):
         seen.update(int(x) for (x,) in db.execute(
-            select(e_.c.id).where(e_.c.id.in_(by[i:i + 500]), visible_clause(e_, visible_to))))
+            select(e_.c.id).where(e_.c.id.in_(part), visible_clause(e_, visible_to))))
     for r in rows:
         r["supersedes"] = sorted(got.get(r["id"], []))
         if r.get("superseded_by") is not None and int(r["superseded_by"]) not in seen:
@@ -890,7 +895,7 @@ def new_records(
         .order_by(e_.c.id)
         .limit(limit),
     )
-    return conj, _with_supersedes(db, ev, visible_to)
+    return conj, with_supersedes(db, ev, visible_to)
 
 
 def max_ids(db: Db) -> tuple[int, int]:
