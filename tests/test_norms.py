@@ -532,3 +532,43 @@ def test_stored_findings_follow_the_records_they_were_judged_from(tmp_path):
     again = _jsonl(CliRunner().invoke(app, args))
     assert sorted(f["id"] for f in again) == sorted(f["id"] for f in second)
     engine.dispose()
+
+
+def test_norms_judge_again_when_a_run_revises_what_they_read(tmp_path, monkeypatch):
+    """A run that revises the approach after ``norms --store`` read the store and
+    before it stored: the norms see the store changed, store nothing of that
+    judgement and judge again, so the unsafe-approach finding judged from the
+    withdrawn approach is never stored beside the new judgement."""
+    import orbitwatch.norms.rules as rules_mod
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events, supersede_events
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    near = _prox("JPN", "CIS", 0.4, after_maneuver=True, asset_name="A", object_name="B",
+                 last_time="2026-05-30T12:00:00Z", trend="closing")
+    ids: list[int] = []
+    store_events(engine, [_mnvr(), near], ids=ids, origin="run", revise=True)
+    real_evaluate = rules_mod.evaluate
+    calls: list[int] = []
+
+    def evaluate_while_a_run_commits(*a, **k):
+        calls.append(1)
+        found = real_evaluate(*a, **k)
+        if len(calls) == 1:  # the run: the approach re-derived 40 km out
+            far = dict(near, closest_km=40.0, closest_rtn_km=[0.0, 40.0, 0.0])
+            ids2: list[int] = []
+            with engine.begin() as conn:
+                store_events(conn, [_mnvr(), far], ids=ids2, origin="run", revise=True)
+                supersede_events(conn, partner=None, origins=("run",), current=ids2,
+                                 in_scope=lambda r: r["kind"] in ("maneuver", "proximity"))
+        return found
+
+    monkeypatch.setattr(rules_mod, "evaluate", evaluate_while_a_run_commits)
+    res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl", "--store"])
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 2 and "judging again" in res.stderr
+    listed = _jsonl(CliRunner().invoke(
+        app, ["events", "--db", db, "--type", "finding", "--format", "jsonl", "--superseded"]))
+    assert listed and not [f for f in listed if f["rule"] == "unsafe-approach"]
+    engine.dispose()

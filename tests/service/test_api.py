@@ -305,6 +305,77 @@ def test_superseded_events_are_listed_only_when_asked(env):
     assert client.get(f"/api/v1/events/{w[0]}", headers=auth(world, "JP")).json()["superseded_by"] == n[0]
 
 
+def _listen(client, url, headers) -> list[tuple[str, str, dict]]:
+    """(SSE id, event type, data) of each message of a stream that closes itself."""
+    got, tag, kind = [], None, None
+    with client.stream("GET", url, headers=headers) as r:
+        for line in r.iter_lines():
+            if line.startswith("id: "):
+                tag = line[4:]
+            elif line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                got.append((tag, kind, json.loads(line[6:])))
+    return got
+
+
+def test_stream_announces_revisions_and_withdrawals(env):
+    """A subscriber hears when a record it may see is revised (``superseded`` naming
+    the replacement, which arrives naming what it supersedes) or withdrawn
+    (``superseded_by`` null); one that may not see the record hears nothing of
+    it; the cursor's third part resumes after the supersessions already sent."""
+    from orbitwatch.store.events import store_events, supersede_events
+
+    client, world, app = env
+    rec = {"type": "maneuver", "object": 90011, "gap_start": "2026-11-20T00:00:00Z",
+           "gap_end": "2026-11-21T00:00:00Z", "epoch_estimate": "2026-11-20T12:00:00Z",
+           "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+    gone = dict(rec, object=90012)
+    with app.state.sessions() as db:
+        first: list[int] = []
+        store_events(db.connection(), [rec, gone], partner="JP", releasable_to="US", ids=first,
+                     origin="run", revise=True)
+        db.commit()
+    results: dict[str, list] = {}
+
+    def listen(viewer):
+        results[viewer] = _listen(client, "/api/v1/stream?timeout_s=2.5", auth(world, viewer))
+
+    threads = [threading.Thread(target=listen, args=(v,)) for v in ("US", "FR")]
+    for t in threads:
+        t.start()
+    time.sleep(0.8)
+    with app.state.sessions() as db:  # the next run: 90011's burn re-placed, 90012's gone
+        conn = db.connection()
+        second: list[int] = []
+        store_events(conn, [dict(rec, epoch_estimate="2026-11-20T20:00:00Z")], partner="JP",
+                     releasable_to="US", ids=second, origin="run", revise=True)
+        assert supersede_events(conn, partner="JP", origins=("run",), current=second,
+                                derived_for="US",
+                                in_scope=lambda r: r["norad_id"] in (90011, 90012)) == {
+            first[0]: second[0], first[1]: None}
+        db.commit()
+    for t in threads:
+        t.join(10)
+    assert results["FR"] == []
+    us = results["US"]
+    sup = {d["id"]: d for _, kind, d in us if kind == "superseded"}
+    assert sup[first[0]]["superseded_by"] == second[0] and sup[first[0]]["norad_id"] == 90011
+    assert sup[first[1]]["superseded_by"] is None and sup[first[1]]["superseded_at"].endswith("Z")
+    assert [d["supersedes"] for _, kind, d in us if kind == "event"] == [[first[0]]]
+    last = us[-1][0]
+    c, e, s = (int(x) for x in last.split(":"))
+    assert e == second[0] and s >= 2
+    # resuming from the last cursor sends nothing again; from one supersession
+    # earlier, the last one again; a two-part cursor from before starts them at the newest
+    h = auth(world, "US")
+    assert _listen(client, f"/api/v1/stream?since={last}&timeout_s=0.3", h) == []
+    again = _listen(client, f"/api/v1/stream?since={c}:{e}:{s - 1}&timeout_s=0.3", h)
+    assert [(kind, d["id"]) for _, kind, d in again] == [("superseded", max(first))]
+    assert _listen(client, f"/api/v1/stream?since={c}:{e}&timeout_s=0.3", h) == []
+    assert client.get("/api/v1/stream?since=1:2:3:4", headers=h).status_code == 422
+
+
 # -- screening jobs -----------------------------------------------------------
 
 

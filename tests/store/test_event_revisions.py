@@ -295,3 +295,32 @@ def test_an_upgraded_store_revises_what_runs_stored_before(db_url):
         got = dict(conn.execute(text("SELECT id, origin FROM events")).all())
     engine.dispose()
     assert got == {1: "run", 2: "run", 3: None, 4: None}
+
+
+def test_an_upgraded_store_numbers_its_past_supersessions_in_order(db_url):
+    """Migration 0006 numbers the records superseded before it by when they were
+    superseded, and a later supersession continues after them (the stream's cursor)."""
+    from sqlalchemy import bindparam, text
+
+    from orbitwatch.store.db import create_store_engine, upgrade
+    from orbitwatch.store.events import supersede_events
+    from orbitwatch.store.types import UTCDateTime
+
+    engine = create_store_engine(db_url)
+    upgrade(engine, "0005_event_revisions")
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for i, at in ((1, t + timedelta(days=2)), (2, t + timedelta(days=1)), (3, None), (4, None)):
+            conn.execute(text("INSERT INTO events (id, kind, norad_id, time, payload, releasable_to, "
+                              "created_at, origin, superseded_at) VALUES "
+                              "(:i, 'maneuver', :i, :t, '{}', 'ALL', :t, 'run', :at)").bindparams(
+                             bindparam("t", type_=UTCDateTime()), bindparam("at", type_=UTCDateTime())),
+                         {"i": i, "t": t, "at": at})
+    upgrade(engine)
+    with engine.begin() as conn:
+        assert dict(conn.execute(text("SELECT id, superseded_seq FROM events")).all()) == {
+            1: 2, 2: 1, 3: None, 4: None}
+        assert supersede_events(conn, partner=None, origins=("run",), current=[3],
+                                in_scope=lambda r: True) == {4: None}
+        assert conn.execute(text("SELECT superseded_seq FROM events WHERE id = 4")).scalar() == 3
+    engine.dispose()

@@ -191,6 +191,48 @@ def test_dashboard_live_events_follow_releasability(server, browser):
         p.close()
 
 
+def test_dashboard_drops_live_records_a_later_run_revised_or_withdrew(server, browser):
+    """A run's manoeuvre listed live; the next run re-places one and withdraws the
+    other: the list shows the replacement and neither old record."""
+    from orbitwatch.store.db import open_engine, session_factory
+    from orbitwatch.store.events import store_events, supersede_events
+
+    base, world, db_url = server
+    page, _, errors = _page(browser, base)
+    _sign_in(page, base, world.tokens[("JP", "viewer")])
+    page.wait_for_selector("#live.on", timeout=20000)
+    time.sleep(1.5)  # the stream has taken its starting cursor
+    rec = {"type": "maneuver", "object": 90021, "gap_start": "2026-11-20T00:00:00Z",
+           "gap_end": "2026-11-21T00:00:00Z", "epoch_estimate": "2026-11-20T12:00:00Z",
+           "kind": "in-plane along-track", "delta_v_m_s": 0.3, "confidence": 0.9}
+    engine = open_engine(db_url)
+    first: list[int] = []
+    with session_factory(engine)() as db:
+        store_events(db.connection(), [rec, dict(rec, object=90022)], partner="US",
+                     releasable_to="JP", ids=first, origin="run", revise=True)
+        db.commit()
+    for i in first:
+        page.wait_for_selector(f"#event-list li[data-id='{i}']", state="attached", timeout=20000)
+    count = int(page.inner_text("#event-count"))
+    second: list[int] = []
+    with session_factory(engine)() as db:
+        conn = db.connection()
+        store_events(conn, [dict(rec, epoch_estimate="2026-11-20T20:00:00Z")], partner="US",
+                     releasable_to="JP", ids=second, origin="run", revise=True)
+        assert supersede_events(conn, partner="US", origins=("run",), current=second, derived_for="JP",
+                                in_scope=lambda r: r["norad_id"] in (90021, 90022)) == {
+            first[0]: second[0], first[1]: None}
+        db.commit()
+    engine.dispose()
+    page.wait_for_selector(f"#event-list li[data-id='{second[0]}']", state="attached", timeout=20000)
+    page.wait_for_function(
+        f"!document.querySelector(\"#event-list li[data-id='{first[1]}']\")", timeout=20000)
+    assert page.query_selector(f"#event-list li[data-id='{first[0]}']") is None
+    assert int(page.inner_text("#event-count")) == count - 1
+    assert errors == []
+    page.close()
+
+
 def test_object_page_geo_history_with_maneuvers(server, browser):
     """Fengyun-2D (GEO, Shorten benchmark): the object page plots the whole history,
     including GEO longitude, with one red line per maneuver the detector finds in it."""

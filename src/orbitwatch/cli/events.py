@@ -422,6 +422,32 @@ def norms_command(
 ) -> None:
     """Judge events against norms of behaviour; findings carry rule, severity,
     attribution and a benign explanation where one fits."""
+    for attempt in range(1, JUDGE_ATTEMPTS + 1):
+        try:
+            return _norms(events, db, rules, catalog, notices, store, partner, releasable_to, fmt,
+                          check_unchanged=attempt < JUDGE_ATTEMPTS)
+        except _StoreChanged:
+            err.print("note: the store's events or conjunctions changed while the norms judged "
+                      "them; judging again", highlight=False)
+
+
+#: how many times ``norms --store`` judges the store before it stores what it
+#: found even though events were written meanwhile (a busy store)
+JUDGE_ATTEMPTS = 3
+
+
+class _StoreChanged(Exception):
+    """Events or conjunctions were written (or superseded) between the norms'
+    reading of the store and their storing of findings."""
+
+
+def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, fmt, *,
+           check_unchanged: bool) -> None:
+    """``orbitwatch norms``; with ``--store`` over the store, raises
+    :class:`_StoreChanged` (nothing stored) when ``check_unchanged`` and a writer
+    committed events or conjunctions after they were read: findings judged from
+    records since revised would stand beside the findings judged from their
+    replacements."""
     from orbitwatch.norms.rules import (
         NoticesError, RulesError, evaluate, load_rules, read_notices, record_problem)
 
@@ -457,8 +483,13 @@ def norms_command(
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import all_events
 
+        from orbitwatch.store.shared import stream_cursor
+
         engine = open_engine(db)
         with engine.connect() as conn:
+            # the newest ids and supersession before anything is read: a writer
+            # committing after this is seen when the findings are stored
+            seen = stream_cursor(conn)
             rows = [r for r in all_events(conn, visible_to=partner) if r["kind"] != "finding"]
         engine.dispose()
         rows, records = _judgeable(rows)
@@ -518,6 +549,12 @@ def norms_command(
 
             ids: list[int] = []
             with engine.begin() as conn:
+                if judged is not None and check_unchanged:
+                    from orbitwatch.store.shared import lock_feed, stream_cursor
+
+                    lock_feed(conn)  # held to the commit: no writer comes between
+                    if stream_cursor(conn) != seen:
+                        raise _StoreChanged
                 new, old = store_events(conn, [recs[k] for k in keep], partner=partner,
                                         releasable_to=releasable_to,
                                         per_record=[release[k] for k in keep], ids=ids,

@@ -111,6 +111,18 @@ class EventOut(Shared):
     supersedes: list[int] = []
 
 
+class SupersededOut(BaseModel):
+    """A record a later derivation revised (``superseded_by``: the record that
+    replaced it) or withdrew (``superseded_by`` null), as the stream announces it."""
+
+    id: int
+    kind: str
+    norad_id: int | None = None
+    time: UtcDatetime
+    superseded_at: UtcDatetime
+    superseded_by: int | None = None
+
+
 class EventIn(BaseModel):
     """A finding (or other event) contributed by an analyst.  A ``notice`` is an
     operator's notification of a manoeuvre of ``norad_id`` at ``time`` (the norms

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from orbitwatch.store.catalog import ensure_partner, normalize_partner, normalize_releasable_to
 from orbitwatch.store.shared import id_chunks, lock_feed
@@ -461,9 +461,12 @@ def supersede_events(
             near = [x for x in near if x[0] <= REPLACE_WITHIN_DAYS * 86400.0]
         out[r["id"]] = min(near)[1] if near else None
     if out:
+        lock_feed(conn)  # the stream's supersession cursor increases in commit order
+        seq = conn.execute(select(func.coalesce(func.max(ev.c.superseded_seq), 0))).scalar()
         conn.execute(
-            update(ev).where(ev.c.id == bindparam("old")).values(superseded_at=now, superseded_by=bindparam("new")),
-            [{"old": o, "new": n} for o, n in out.items()],
+            update(ev).where(ev.c.id == bindparam("old"))
+            .values(superseded_at=now, superseded_by=bindparam("new"), superseded_seq=bindparam("seq")),
+            [{"old": o, "new": out[o], "seq": int(seq) + k} for k, o in enumerate(sorted(out), 1)],
         )
     return out
 

@@ -870,11 +870,13 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
 # live stream support
 
 
-def stream_cursor(db: Db) -> tuple[int, int]:
-    """The newest (conjunction id, event id): a stream starting now sends what comes after."""
+def stream_cursor(db: Db) -> tuple[int, int, int]:
+    """The newest (conjunction id, event id, supersession number): a stream starting now
+    sends what comes after."""
     c = db.execute(select(func.coalesce(func.max(c_.c.id), 0))).scalar()
     e = db.execute(select(func.coalesce(func.max(e_.c.id), 0))).scalar()
-    return int(c), int(e)
+    s = db.execute(select(func.coalesce(func.max(e_.c.superseded_seq), 0))).scalar()
+    return int(c), int(e), int(s)
 
 
 def new_records(
@@ -898,9 +900,22 @@ def new_records(
     return conj, with_supersedes(db, ev, visible_to)
 
 
-def max_ids(db: Db) -> tuple[int, int]:
-    """Alias of :func:`stream_cursor`."""
-    return stream_cursor(db)
+def new_supersessions(db: Db, *, visible_to: str, after: int, limit: int = 500) -> list[dict]:
+    """Visible records superseded after supersession number ``after``, in that order:
+    ``id``, ``kind``, ``norad_id``, ``time``, ``superseded_at``, ``superseded_by`` (None
+    when withdrawn, or when the replacement is one the caller may not see) and
+    ``superseded_seq`` (the cursor)."""
+    rows = _rows(
+        db,
+        select(e_.c.id, e_.c.kind, e_.c.norad_id, e_.c.time, e_.c.superseded_at,
+               e_.c.superseded_by, e_.c.superseded_seq)
+        .where(and_(e_.c.superseded_seq > after, visible_clause(e_, visible_to)))
+        .order_by(e_.c.superseded_seq)
+        .limit(limit),
+    )
+    for r in with_supersedes(db, rows, visible_to):
+        r.pop("supersedes", None)
+    return rows
 
 
 # ---------------------------------------------------------------------------

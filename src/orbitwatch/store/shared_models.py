@@ -103,7 +103,8 @@ class EventRow(Base):
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_time", "time"), Index("ix_events_norad_id", "norad_id"),
-                      Index("ix_events_superseded_by", "superseded_by"))
+                      Index("ix_events_superseded_by", "superseded_by"),
+                      Index("ix_events_superseded_seq", "superseded_seq"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -121,6 +122,8 @@ class EventRow(Base):
     #: when a later derivation replaced or withdrew it, and the record that replaced it
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_by: Mapped[int | None] = mapped_column(Integer)
+    #: the order of supersessions (revision 0006), increasing in commit order: the stream's cursor
+    superseded_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class SensorRow(Base):

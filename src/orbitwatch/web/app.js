@@ -430,11 +430,25 @@ async function startStream() {
   }
 }
 
+function dropEvents(ids) {
+  // records a later run revised or withdrew leave the list (the service lists current ones)
+  const gone = new Set(ids);
+  const before = S.events.length;
+  S.events = S.events.filter((e) => !gone.has(e.id));
+  for (const id of gone) { const li = $("event-list").querySelector(`li[data-id="${id}"]`); if (li) li.remove(); }
+  const n = before - S.events.length;
+  if (n) $("event-count").textContent = String(Math.max(0, Number($("event-count").textContent) - n));
+}
+
 function onLive(kind, rec) {
   if (kind === "event") {
+    dropEvents(rec.supersedes || []);
     S.events.unshift(rec);
     $("event-list").insertAdjacentHTML("afterbegin", eventItem(rec, true));
     $("event-count").textContent = String(Number($("event-count").textContent) + 1);
+    drawTimeline();
+  } else if (kind === "superseded") {
+    dropEvents([rec.id]);
     drawTimeline();
   } else if (kind === "conjunction") {
     loadConjunctions().catch(onError);
