@@ -41,6 +41,33 @@ def test_cosmos_1408_is_a_destructive_asat_finding_attributed_to_its_owner():
     assert asat[0].severity == "high"
     # the alternative the element sets cannot exclude is named, not credited
     assert "anomalous payload breakup" in asat[0].benign_explanation
+    # the test of 2021-11-15 came before the moratorium the rule cites (2022-04-18): said so
+    assert asat[0].evidence["predates_commitment"] == "2022-04-18"
+    assert "before 2022-04-18, when the commitment cited came into force" in asat[0].summary
+    # the same cloud a year later in time is judged without that note
+    later = [dict(e, epoch_estimate="2022-11-15T02:45:00Z") for e in events]
+    [f] = [f for f in evaluate(later) if f.rule == "destructive-asat-test"]
+    assert "predates_commitment" not in f.evidence and "before 2022" not in f.summary
+    # with no owner known (no SATCAT, no owner on the sets) nobody is accused
+    unowned = [dict(e, owner=None) for e in events]
+    assert not [f for f in evaluate(unowned) if f.rule == "destructive-asat-test"]
+
+
+def test_a_breakup_with_no_owner_is_not_judged_and_the_cli_says_so(tmp_path):
+    """`norms --events` over a destructive-test record naming no owner: no finding,
+    and a warning naming the parent, instead of an accusation of 'owner unknown'."""
+    p = tmp_path / "b.jsonl"
+    rec = {"type": "breakup", "parent": 13552, "parent_name": "COSMOS 1408", "owner": None,
+           "classification": "destructive test", "fragments": 103,
+           "epoch_estimate": "2021-11-15T02:45:32Z"}
+    p.write_text(json.dumps(rec) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p), "--format", "jsonl"])
+    assert res.exit_code == 0 and res.stdout.strip() == ""
+    assert "1 breakup(s) judged by the rules name no owner (13552)" in " ".join(res.stderr.split())
+    p.write_text(json.dumps(dict(rec, owner="CIS")) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p), "--format", "jsonl"])
+    [f] = [json.loads(x) for x in res.stdout.splitlines()]
+    assert f["rule"] == "destructive-asat-test" and f["responsible_owner"] == "CIS"
 
 
 def _prox(asset_owner, object_owner, closest_km, after_maneuver=False, **kw):
@@ -310,6 +337,13 @@ UNSAFE = ("  - id: unsafe-approach\n    check: unsafe_approach\n    severity: hi
     ("rules:\n  - id: x\n    check: unsafe_approach\n    source: s\n",
      r"rules.yaml:2: rule x: field 'severity' is missing"),
     ("rulez: []\nrules:\n" + UNSAFE, r"rules.yaml:1: field 'rulez' is not known"),
+    # a misspelt class: the rule would never fire
+    ("rules:\n  - id: asat\n    check: destructive_breakup\n    severity: high\n    source: s\n"
+     "    params:\n      classifications: [\"destructive tset\"]\n",
+     r"rules.yaml:7: rule asat: params: field 'classifications': 'destructive tset' is not a "
+     r"breakup class"),
+    ("rules:\n" + UNSAFE + "    in_force_from: last year\n",
+     r"rules.yaml:6: rule unsafe-approach: field 'in_force_from': 'last year' is not a date"),
 ])
 def test_rules_file_errors_name_file_line_rule_and_field(tmp_path, text, message):
     p = tmp_path / "rules.yaml"
@@ -342,6 +376,7 @@ def test_an_event_record_missing_a_field_names_file_line_and_field(tmp_path):
     ("asset", "41793", "field 'asset': '41793' is not a catalog number"),
     ("closest_rtn_km", [0.1, 2.0], "field 'closest_rtn_km': [0.1, 2.0] is not three numbers"),
     ("asset_period_min", None, None),
+    ("asset_owner", 42, "field 'asset_owner': 42 is not an owner code"),
 ])
 def test_an_event_record_with_a_field_the_rules_cannot_compute_with(tmp_path, field, value, message):
     p = tmp_path / "ev.jsonl"
@@ -572,3 +607,52 @@ def test_norms_judge_again_when_a_run_revises_what_they_read(tmp_path, monkeypat
         app, ["events", "--db", db, "--type", "finding", "--format", "jsonl", "--superseded"]))
     assert listed and not [f for f in listed if f["rule"] == "unsafe-approach"]
     engine.dispose()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("classification", "Destructive Test", "field 'classification': 'Destructive Test' is not one of"),
+    ("fragments", "many", "field 'fragments': 'many' is not a count of fragments"),
+    ("owner", 42, "field 'owner': 42 is not an owner code"),
+])
+def test_a_breakup_record_the_rules_cannot_judge_names_file_line_and_field(tmp_path, field, value, message):
+    """A class in another spelling would never meet the rule; a count in words would
+    be printed into the finding: both are refused, naming the file, line and field."""
+    p = tmp_path / "b.jsonl"
+    rec = {"type": "breakup", "parent": 13552, "owner": "CIS", "classification": "destructive test",
+           "fragments": 103, "epoch_estimate": "2021-11-15T02:45:32Z"}
+    p.write_text(json.dumps(_mnvr()) + "\n" + json.dumps(dict(rec, **{field: value})) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p)])
+    assert res.exit_code == 1
+    assert f"b.jsonl:2: {message}" in " ".join(res.output.split())
+
+
+def test_fragments_with_no_satcat_entry_are_debris_of_their_parents_owner():
+    """The Fengyun-1C cloud as a 2021 element-set file gives it (no SATCAT type or
+    owner on any set): the pieces are debris by their catalog names ("FENGYUN 1C
+    DEB"), owned by the parent's owner through the breakup record, and each finding
+    names the element set it rests on (file and line)."""
+    from orbitwatch.norms.rules import catalog_rows
+
+    path = shared_path("events", "fengyun1c_asat", "1999-025_2021-10-02_marcovivar.txt")
+    sets = read_file(path).element_sets
+    assert not any(s.object_type or s.owner for s in sets)
+    [cloud] = [b.to_dict() for b in find_breakups(sets, owners={25730: "PRC"})]
+    assert cloud["parent"] == 25730 and cloud["owner"] == "PRC"
+    newest: dict[int, object] = {}
+    for s in sets:
+        if s.norad_id not in newest or s.epoch > newest[s.norad_id].epoch:
+            newest[s.norad_id] = s
+    rules = [r for r in load_rules() if r.id == "long-lived-leo-debris"]
+    found = evaluate([cloud], rules, catalog=catalog_rows(newest.values()))
+    # most of the cloud (perigees 400-2000 km, slow decay); not the parent payload
+    assert len(found) > 0.9 * len(cloud["fragment_ids"]) and 25730 not in {f.responsible for f in found}
+    assert {f.responsible_owner for f in found} == {"PRC"}
+    f = found[0]
+    assert f.evidence["owner_from_breakup_of"] == 25730
+    assert f.evidence["object_type"] == "DEBRIS (from the name)"
+    ref = f.evidence["element_set"]
+    assert ref["source"] == path.name and ref["source_line"] > 0
+    record = path.read_text().splitlines()[ref["source_line"] - 1:ref["source_line"] + 2]
+    assert record[0].startswith("FENGYUN 1C DEB") and record[1].startswith(f"1 {f.responsible}")
+    # without the breakup record the pieces are still debris, owner unknown
+    assert {g.responsible_owner for g in evaluate([], rules, catalog=catalog_rows(newest.values()))} == {None}

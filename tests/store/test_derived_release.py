@@ -165,11 +165,20 @@ def test_destructive_test_finding_goes_no_wider_than_its_breakup(tmp_path):
     res = runner.invoke(app, ["ingest", "--db", db, str(frags), "--partner", "IN",
                               "--releasable-to", "IN,FR", "--quiet"])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["run", "--catalog", str(pre), "--db", db, "--no-screen", "--format",
-                              "json", "--quiet", "--partner", "FR", "--releasable-to", "ALL"])
+    # the owner from the real SATCAT (2017): the norms accuse no unknown party
+    import lzma
+
+    satcat_rows = lzma.open(shared_path("catalog", "satcat_2017", "satcat_2017-02.csv.xz"),
+                            "rt").read().splitlines()
+    satcat = tmp_path / "satcat.csv"
+    satcat.write_text("\n".join([satcat_rows[0], *(r for r in satcat_rows if ",13552," in r)]) + "\n")
+    res = runner.invoke(app, ["run", "--catalog", str(pre), "--catalog", str(satcat), "--db", db,
+                              "--no-screen", "--format", "json", "--quiet", "--partner", "FR",
+                              "--releasable-to", "ALL"])
     assert res.exit_code == 0, res.output
     fr = _events(db, "FR")
     [breakup] = [r for r in fr if r["type"] == "breakup" and r["parent"] == 13552]
+    assert breakup["owner"] == "CIS"
     [finding] = [r for r in fr if r["type"] == "finding" and r["rule"] == "destructive-asat-test"]
     assert breakup["releasable_to"] == "IN" and finding["releasable_to"] == "IN"
     assert not [r for r in _events(db, "US") if r["type"] in ("breakup", "finding")]

@@ -500,6 +500,7 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
     conj = [] if events else _stored_conjunctions(db, visible_to=partner)
     found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj,
                      notices=notice_list)
+    _warn_unowned_breakups(records, rule_list, owners)
     # each finding's label: what it is stored with (--store), else what it would
     # be stored with (the acting partner; a release no wider than its inputs)
     recs = [f.to_dict() for f in found]
@@ -589,6 +590,21 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
         t.add_row(f.severity, f.rule, f"{f.responsible} ({f.responsible_owner or '?'})",
                   d["time"], f.summary, f.benign_explanation or "-")
     out.print(t)
+
+
+def _warn_unowned_breakups(records: list[dict], rule_list, owners: dict[int, str]) -> None:
+    """Breakups of a class a rule judges whose parent has no known owner get no
+    finding (the norms accuse no unknown party); say so, not nothing."""
+    classes = {c for r in rule_list if r.check == "destructive_breakup"
+               for c in r.params.get("classifications", ["destructive test"])}
+    unowned = [r.get("parent") for r in records
+               if r.get("type") == "breakup" and r.get("classification") in classes
+               and not (r.get("owner") or owners.get(r.get("parent")))]
+    if unowned:
+        err.print(f"warning: {len(unowned)} breakup(s) judged by the rules name no owner "
+                  f"({', '.join(map(str, unowned[:5]))}{', ...' if len(unowned) > 5 else ''}): "
+                  "no finding accuses an unknown party; add a SATCAT file to --catalog",
+                  highlight=False, markup=False)
 
 
 def _judgeable(rows: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,9 @@ class Rule:
     severity: str
     source: str
     params: dict = field(default_factory=dict)
+    #: when the commitment the rule cites came into force (None: not stated); a
+    #: finding about an earlier act says so (the norm, not the commitment, applies)
+    in_force_from: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,9 @@ class Finding:
 
 
 #: the fields of a rule
-RULE_FIELDS = ("id", "title", "check", "severity", "params", "source")
+RULE_FIELDS = ("id", "title", "check", "severity", "params", "source", "in_force_from")
+#: the classes a breakup record can carry (orbitwatch.behavior.breakups)
+BREAKUP_CLASSES = ("collision", "destructive test", "explosion or anomaly", "undetermined")
 
 
 class _Located(dict):
@@ -218,9 +223,27 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
                 id=rid, title=str(r.get("title") or rid), check=r["check"],
                 severity=r["severity"], source=" ".join(str(r["source"]).split()),
                 params=_checked_params(name, r, rid),
+                in_force_from=_in_force_from(r.get("in_force_from"), where("in_force_from")),
             )
         )
     return rules
+
+
+def _in_force_from(value, where: str) -> datetime | None:
+    """A rule's ``in_force_from``: a date (YAML's or ISO-8601 text) as 00:00 UTC."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, dt.date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    try:
+        return parse_iso(str(value))
+    except ValueError:
+        raise RulesError(f"{where}: field 'in_force_from': {value!r} is not a date "
+                         "(YYYY-MM-DD)") from None
 
 
 def _checked_params(name: str, r: dict, rid: str) -> dict:
@@ -253,6 +276,11 @@ def _checked_params(name: str, r: dict, rid: str) -> dict:
                 raise RulesError(f"{where(key)}: field {key!r}: {value!r} must be a finite number >= 0")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise RulesError(f"{where(key)}: field {key!r}: expected a list of names")
+        elif key == "classifications":
+            for v in value:
+                if v not in BREAKUP_CLASSES:
+                    raise RulesError(f"{where(key)}: field {key!r}: {v!r} is not a breakup class "
+                                     f"(use {', '.join(BREAKUP_CLASSES)})")
         out[key] = value
     return out
 
@@ -334,6 +362,7 @@ RECORD_FIELDS = {
 
 #: fields the rules compute with: catalog numbers (integers) and numbers
 _ID_FIELDS = ("object", "asset", "parent", "collision_partner")
+_OWNER_FIELDS = ("owner", "asset_owner", "object_owner", "collision_partner_owner")
 _NUMBER_FIELDS = ("closest_km", "range_km", "asset_period_min", "asset_perigee_km", "delta_v_m_s")
 
 
@@ -365,6 +394,17 @@ def record_problem(rec) -> str | None:
     for key in _NUMBER_FIELDS:
         if rec.get(key) is not None and not _is_number(rec[key]):
             return f"field {key!r}: {rec[key]!r} is not a number"
+    for key in _OWNER_FIELDS:
+        v = rec.get(key)
+        if v is not None and not (isinstance(v, str) and v.strip()):
+            return f"field {key!r}: {v!r} is not an owner code (text, e.g. US, PRC, CIS)"
+    if kind == "breakup":
+        if rec["classification"] not in BREAKUP_CLASSES:
+            return (f"field 'classification': {rec['classification']!r} is not one of "
+                    + ", ".join(BREAKUP_CLASSES))
+        n = rec.get("fragments")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+            return f"field 'fragments': {n!r} is not a count of fragments (an integer)"
     rtn = rec.get("closest_rtn_km")
     if rtn is not None and not (isinstance(rtn, list) and len(rtn) == 3 and all(map(_is_number, rtn))):
         return f"field 'closest_rtn_km': {rtn!r} is not three numbers (radial, along-track, cross-track km)"
@@ -407,10 +447,21 @@ def evaluate(
     found: list[Finding] = []
     for rule in rules:
         fn = _CHECK_FUNCS[rule.check]
-        found.extend(fn(rule, events, owners, conjunctions, catalog, notices))
+        found.extend(_dated(rule, f) for f in fn(rule, events, owners, conjunctions, catalog, notices))
     never = datetime.min.replace(tzinfo=UTC)
     found.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.time or never))
     return found
+
+
+def _dated(rule: Rule, f: Finding) -> Finding:
+    """A finding about an act before the rule's commitment came into force says so:
+    the behaviour breaks the norm the rule states, not a commitment then made."""
+    if rule.in_force_from is None or f.time is None or f.time >= rule.in_force_from:
+        return f
+    day = rule.in_force_from.date().isoformat()
+    return replace(
+        f, summary=f"{f.summary} (before {day}, when the commitment cited came into force)",
+        evidence={**f.evidence, "predates_commitment": day})
 
 
 def catalog_rows(
@@ -418,6 +469,7 @@ def catalog_rows(
 ) -> list[dict]:
     """Per-object rows for the catalog-wide rules (``catalog`` of :func:`evaluate`)
     from each object's newest element set, with SATCAT owner and type where known."""
+    from orbitwatch.elements.model import set_ref
     from orbitwatch.orbit import perigee_apogee_km
 
     owners, types = owners or {}, types or {}
@@ -432,6 +484,7 @@ def catalog_rows(
             "perigee_km": per, "apogee_km": apo,
             "mean_motion_rev_day": s.mean_motion_rev_day,
             "mean_motion_dot": s.mean_motion_dot, "epoch": s.epoch,
+            "element_set": set_ref(s),  # the evidence: which set, from which source
             # the label of the set the row was built from (a stored set), for releasability
             **({"partner": s.partner, "releasable_to": s.releasable_to}
                if getattr(s, "releasable_to", None) else {}),
@@ -451,12 +504,14 @@ def _destructive(rule, events, owners, conj, catalog, notices):
             continue
         when = _t(ev.get("epoch_estimate")) or _t(ev.get("evidence", {}).get("earliest_fragment_epoch"))
         owner = _owner(owners, ev, "parent", "owner")
+        if not owner:
+            continue  # no accusation of an unknown party (the CLI says what went unjudged)
         yield Finding(
             rule=rule.id, title=rule.title, severity=rule.severity,
             responsible=ev.get("parent"), responsible_owner=owner,
             affected=None, affected_owner=None, time=when,
             summary=(
-                f"{ev.get('parent_name') or ev.get('parent')} ({owner or 'owner unknown'}) broke "
+                f"{ev.get('parent_name') or ev.get('parent')} ({owner}) broke "
                 f"up into {ev.get('fragments')} catalogued fragments with no collision partner"
             ),
             source=rule.source,
@@ -721,11 +776,28 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
 _N_AT_200_KM = 16.2
 
 
+def _catalog_type(row: dict) -> str:
+    """The row's object type; without a SATCAT type (fragments catalogued after the
+    SATCAT file, element sets with no type), the catalog name's ``DEB`` / ``R/B``."""
+    otype = (row.get("object_type") or "").upper()
+    if otype and otype not in ("UNKNOWN", "TBA"):
+        return otype
+    name = f" {(row.get('name') or '').upper()} "
+    if " DEB " in name or " DEB." in name or "DEBRIS" in name:
+        return "DEBRIS"
+    if " R/B" in name:
+        return "ROCKET BODY"
+    return otype
+
+
 def _long_lived_debris(rule, events, owners, conj, catalog, notices):
     max_years = float(rule.params.get("max_lifetime_years", 5))
     leo_km = float(rule.params.get("leo_limit_km", 2000))
+    # fragments inherit their parent's owner (a breakup record names its pieces)
+    parents = {f: ev for ev in events if ev.get("type") == "breakup" and ev.get("owner")
+               for f in ev.get("fragment_ids") or ()}
     for row in catalog:
-        otype = (row.get("object_type") or "").upper()
+        otype = _catalog_type(row)
         if otype not in ("DEBRIS", "ROCKET BODY"):
             continue
         perigee = row.get("perigee_km")
@@ -748,9 +820,18 @@ def _long_lived_debris(rule, events, owners, conj, catalog, notices):
             continue
         nid = row.get("norad_id")
         when = _t(row.get("epoch"))
+        parent = parents.get(nid)
+        owner = owners.get(nid) or row.get("owner") or (parent or {}).get("owner")
+        evidence = {"perigee_km": perigee, "mean_motion_dot": ndot,
+                    "object_type": otype if otype == (row.get("object_type") or "").upper()
+                    else f"{otype} (from the name)"}
+        if row.get("element_set"):
+            evidence["element_set"] = row["element_set"]
+        if parent is not None and not (owners.get(nid) or row.get("owner")):
+            evidence["owner_from_breakup_of"] = parent.get("parent")
         yield Finding(
             rule=rule.id, title=rule.title, severity=rule.severity,
-            responsible=nid, responsible_owner=owners.get(nid) or row.get("owner"),
+            responsible=nid, responsible_owner=owner,
             affected=None, affected_owner=None, time=when,
             summary=(
                 f"{row.get('name') or nid}: inactive {otype.lower()} with perigee "
@@ -759,8 +840,8 @@ def _long_lived_debris(rule, events, owners, conj, catalog, notices):
                 + f" (> {max_years:g})"
             ),
             source=rule.source, benign_explanation=None,
-            evidence={"perigee_km": perigee, "mean_motion_dot": ndot},
-            inputs=(row,),
+            evidence=evidence,
+            inputs=(row,) if parent is None else (row, parent),
         )
 
 
