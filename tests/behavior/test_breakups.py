@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typer.testing import CliRunner
 
 from conftest import shared_path
-from orbitwatch.behavior.breakups import find_breakups, launch_of
+from orbitwatch.behavior.breakups import INCLINATION_MATCH_DEG, find_breakups, launch_of
 from orbitwatch.cli import app
 from orbitwatch.elements import read_file
 
@@ -368,3 +368,169 @@ def test_undesignated_old_debris_joins_no_one():
                            for s in sets])
     assert found and all(b.evidence["fragments_by_orbit"] == 0 for b in found)
     assert {b.classification for b in found} == {"undetermined"}
+
+
+# -- parents known only from the SATCAT; evidence that names what it rests on ----
+# DMSP 5D-2 F13 (1995-015A, 23533) broke up on 2004-02-06 and DMSP 5D-2 F11
+# (1991-082A, 21798) on 2004-04-15 (NASA Orbital Debris Quarterly News 8(2)
+# and 8(3), 2004).  KeepTrack's 2018 catalog holds 219 and 62 of their pieces
+# but no element set of either satellite; the 2017 SATCAT has both.
+
+KEEPTRACK_2018 = ("catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json")
+SATCAT_2017 = ("catalog", "satcat_2017", "satcat_2017-02.csv.xz")
+
+
+def test_a_parent_without_element_sets_comes_from_the_satcat():
+    sets = _sets(*KEEPTRACK_2018)
+    satcat = read_file(shared_path(*SATCAT_2017)).satcat
+    left: list = []
+    plain = find_breakups(sets, unparented=left)
+    # without the SATCAT the two clouds are named as left out, not dropped silently
+    assert left == [("1991-082", 62), ("1995-015", 219)]
+    assert {b.launch for b in plain}.isdisjoint({"1991-082", "1995-015"})
+    left = []
+    found = find_breakups(sets, satcat=satcat, unparented=left)
+    assert left == []
+    by_launch = {b.launch: b for b in found}
+    assert set(by_launch) == {b.launch for b in plain} | {"1991-082", "1995-015"}
+    # every cloud whose parent has element sets is as it was
+    for b in plain:
+        a = by_launch[b.launch]
+        assert (a.parent, a.fragment_ids, a.classification) == (b.parent, b.fragment_ids,
+                                                               b.classification)
+        assert a.evidence["parent_from"] == "element sets"
+    for launch, parent, name, n in (("1995-015", 23533, "DMSP 5D-2 F13 (USA 109)", 219),
+                                    ("1991-082", 21798, "DMSP 5D-2 F11 (USA 73)", 62)):
+        b = by_launch[launch]
+        assert (b.parent, b.parent_name, b.owner, b.fragments) == (parent, name, "US", n)
+        # no parent set: nothing to screen, nothing to date against
+        assert b.classification == "undetermined" and b.epoch_estimate is None
+        assert "destructive test" in b.benign_alternatives  # listed, not asserted
+        ev = b.evidence
+        assert ev["parent_element_set"] is None and ev["parent_from"] == "satcat"
+        assert ev["parent_satcat"]["intl_designator"] == f"{launch}A"
+        assert ev["parent_type"] == "PAYLOAD" and ev["collision_objects_screened"] is None
+        assert ev["parent_inclination_match_deg"] < INCLINATION_MATCH_DEG
+
+
+def _dmsp_f13(tmp_path):
+    """KeepTrack's 2018 sets of launch 1995-015 (JSON) and the SATCAT rows of
+    that launch (CSV), as files."""
+    import csv
+    import io
+    import lzma
+
+    records = [r for r in json.loads(shared_path(*KEEPTRACK_2018).read_text())
+               if r["TLE1"][9:14] == "95015"]
+    sets_path = tmp_path / "dmsp_f13_2018.json"
+    sets_path.write_text(json.dumps(records))
+    with lzma.open(shared_path(*SATCAT_2017), "rt", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if r["designator"].startswith("1995-015")]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=reader.fieldnames)
+    w.writeheader()
+    w.writerows(rows)
+    satcat_path = tmp_path / "satcat_1995-015.csv"
+    satcat_path.write_text(buf.getvalue())
+    return sets_path, satcat_path
+
+
+def test_fragment_names_choose_among_satcat_parents(tmp_path):
+    from dataclasses import replace
+
+    from orbitwatch.elements.model import SatcatRecord
+    sets_path, satcat_path = _dmsp_f13(tmp_path)
+    sets = read_file(sets_path).element_sets
+    satcat = read_file(satcat_path).satcat
+    # a stage of the launch beside the payload (not in this SATCAT: added here)
+    stage = SatcatRecord(norad_id=23534, name="TITAN 2 R/B", intl_designator="1995-015B",
+                         owner="US", object_type="ROCKET BODY")
+    [b] = find_breakups(sets, satcat=[*satcat, stage])
+    assert b.parent == 23533 and b.evidence["parent_chosen_by"] == "fragment names"
+    assert b.evidence["parent_candidates"] == [23533, 23534]
+    # the same pieces named after the stage point to the stage
+    [b] = find_breakups([replace(s, name="TITAN 2 DEB") for s in sets], satcat=[*satcat, stage])
+    assert b.parent == 23534 and b.evidence["parent_type"] == "ROCKET BODY"
+
+
+def test_cli_parent_from_satcat_file_or_store_and_warning_without(tmp_path):
+    sets_path, satcat_path = _dmsp_f13(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(app, ["detect", "breakups", "--catalog", str(sets_path), "--format",
+                              "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == ""
+    assert "1 fragment cloud(s) left out: no parent known" in res.output
+    assert "1995-015 (219 pieces)" in res.output and "add a SATCAT file" in res.output
+    # from SATCAT files: table and jsonl
+    res = runner.invoke(app, ["detect", "breakups", "--catalog", str(sets_path), "--catalog",
+                              str(satcat_path)])
+    assert res.exit_code == 0, res.output
+    assert "23533 DMSP 5D-2 F13 (USA 109)" in res.stdout and "undetermined" in res.stdout
+    assert "left out" not in res.output
+    res = runner.invoke(app, ["detect", "breakups", "--catalog", str(sets_path), "--catalog",
+                              str(satcat_path), "--format", "jsonl"])
+    [r] = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert (r["parent"], r["owner"], r["fragments"]) == (23533, "US", 219)
+    assert r["evidence"]["parent_from"] == "satcat" and r["evidence"]["parent_element_set"] is None
+    assert r["evidence"]["event_before"].endswith("Z")
+    assert all(isinstance(e["norad_id"], int) and e["epoch"].endswith("Z")
+               for e in r["evidence"]["fragment_element_sets"])
+    # from the store, once both files are ingested
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    for path in (sets_path, satcat_path):
+        assert runner.invoke(app, ["ingest", str(path), "--db", db]).exit_code == 0
+    res = runner.invoke(app, ["detect", "breakups", "--db", db, "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    [r] = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert (r["parent"], r["parent_name"], r["owner"]) == (23533, "DMSP 5D-2 F13 (USA 109)", "US")
+
+
+def test_fragment_sets_in_the_evidence_name_their_objects():
+    sets = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt") + _sets(
+        "events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt"
+    )
+    [b] = find_breakups(sets, owners={13552: "CIS"})
+    cited = b.evidence["fragment_element_sets"]
+    assert 0 < len(cited) <= 5 <= b.evidence["fragments_used"]
+    first = sorted((s for s in sets if s.norad_id in b.fragment_ids), key=lambda s: s.epoch)
+    assert [c["norad_id"] for c in cited] == [s.norad_id for s in first[:len(cited)]]
+    assert cited[0]["epoch"] == b.evidence["earliest_fragment_epoch"]
+
+
+def test_a_collision_partner_is_named_with_its_owner():
+    pre = _sets("events", "iridium33_cosmos2251", "pre_collision_tles_2009-02-09.txt")
+    sets = pre + _sets(
+        "events", "iridium33_cosmos2251", "iridium-33-debris_2021-10-02_marcovivar.txt"
+    ) + _sets("events", "iridium33_cosmos2251", "cosmos-2251-debris_2021-10-02_marcovivar.txt")
+    found = find_breakups(sets, owners={24946: "US", 22675: "CIS"}, min_fragments=5)
+    partner_owner = {b.parent: b.collision_partner_owner for b in found}
+    assert partner_owner == {24946: "CIS", 22675: "US"}
+    assert all(b.to_dict()["collision_partner_owner"] == partner_owner[b.parent] for b in found)
+    # each parent was screened against the other (the only object of another launch)
+    assert all(b.evidence["collision_objects_screened"] == 1 for b in found)
+
+
+def test_no_collision_partner_says_how_many_objects_were_searched():
+    # the Cosmos 1408 files hold only the launch's own objects: "no collision
+    # partner" rests on no one, and the record says so
+    pre = _sets("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")
+    cloud = _sets("events", "cosmos1408_asat", "tles_1982-092_2021-11-30_bismurphy.txt")
+    [b] = find_breakups(pre + cloud, owners={13552: "CIS"})
+    assert b.classification == "destructive test"
+    assert b.evidence["collision_objects_screened"] == 0
+    thin = [a for a in b.benign_alternatives if "too few to rule a collision out" in a]
+    assert thin and "only 0 other object(s)" in thin[0]
+    # with 150 more objects in force at the event (geostationary ones of the 2018
+    # catalog, their sets moved to the parent's pre-event epoch: none can come
+    # near a 480 km orbit) the screen is no longer thin
+    from dataclasses import replace
+    geo = [s for s in _sets(*KEEPTRACK_2018)
+           if 0.9 < s.mean_motion_rev_day < 1.1 and s.eccentricity < 0.01][:150]
+    assert len(geo) == 150
+    at = pre[-1].epoch
+    [b] = find_breakups(pre + cloud + [replace(s, epoch=at) for s in geo], owners={13552: "CIS"})
+    assert b.classification == "destructive test" and b.collision_partner is None
+    assert b.evidence["collision_objects_screened"] == 150
+    assert not any("too few" in a for a in b.benign_alternatives)

@@ -256,3 +256,40 @@ def test_run_judges_approaches_to_assets_and_the_catalog_by_the_norms(tmp_path):
         assert abs(claimed - dmin) < 0.002
         # no manoeuvre before the approach: a chance conjunction, said so
         assert f["benign_explanation"] and "chance conjunction" in f["benign_explanation"]
+
+
+def test_run_takes_a_breakup_parent_without_element_sets_from_the_satcat(tmp_path):
+    # KeepTrack's 2018 sets of launch 1995-015: 219 pieces of DMSP 5D-2 F13
+    # (23533, US; broke up 2004-02-06, NASA ODQN 8(2)) and no set of the
+    # satellite.  With the SATCAT rows of the launch ingested too, the run
+    # stores the cloud with its parent; without them it warns that it left the
+    # cloud out.
+    records = [r for r in json.loads(shared_path(
+        "catalog", "keeptrack", "TLE_2018-08-20_keeptrack.json").read_text())
+        if r["TLE1"][9:14] == "95015"]
+    sets_path = tmp_path / "dmsp_f13.json"
+    sets_path.write_text(json.dumps(records))
+    src = shared_path("catalog", "satcat_2017", "satcat_2017-02.csv.xz")
+    with lzma.open(src, "rt", newline="") as f:
+        ids = {int(r["norad_cat_num"]) for r in csv.DictReader(f)
+               if r["designator"].startswith("1995-015")}
+    satcat_path = tmp_path / "satcat_1995-015.csv"
+    satcat_path.write_text(_subset_satcat(ids))
+
+    bare = str(tmp_path / "bare.db")
+    res = runner.invoke(app, ["run", "--catalog", str(sets_path), "--db", bare, "--no-screen",
+                              "--format", "json", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "breakup" not in json.loads(res.stdout)["events"]["by_type"]
+    assert "1 fragment cloud(s) left out: no parent known" in res.output
+
+    db = str(tmp_path / "o.db")
+    res = runner.invoke(app, ["run", "--catalog", str(sets_path), "--catalog", str(satcat_path),
+                              "--db", db, "--no-screen", "--format", "json", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["events"]["by_type"]["breakup"] == 1
+    res = runner.invoke(app, ["events", "--db", db, "--type", "breakup", "--format", "jsonl"])
+    [r] = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert (r["parent"], r["owner"], r["fragments"]) == (23533, "US", 219)
+    assert r["classification"] == "undetermined"
+    assert r["evidence"]["parent_from"] == "satcat"

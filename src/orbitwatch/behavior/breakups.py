@@ -29,7 +29,16 @@ Method
    is kept: its parent is the launch-era object with the inclination closest
    to the fragments' median, within :data:`INCLINATION_MATCH_DEG`, the
    fragment names breaking ties; every object within that tolerance is listed
-   in ``evidence.parent_candidates``.
+   in ``evidence.parent_candidates``.  A launch whose fragments are here but
+   none of its launch-era objects with element sets (a satellite that broke up
+   and decayed, or is no longer published) takes its parent from the SATCAT
+   records given (``satcat``): the launch's payloads and rocket bodies
+   catalogued with it, the fragment names choosing among several, then the
+   SATCAT inclination, then the payload (:func:`_assess_satcat_cloud`).  Such
+   a cloud is ``undetermined`` like any without a pre-event parent set
+   (``evidence.parent_from`` is ``"satcat"``, ``parent_element_set`` null);
+   with no SATCAT record either, it is counted in ``unparented``, never
+   dropped silently.
 3. **Epoch and place.**  Fragments all left one point at one instant, so the
    median distance between the fragments and the parent, propagated back with
    SGP4, has a sharp minimum at the event (minimum dispersion; cf. the
@@ -57,8 +66,10 @@ Method
 4. **Class.**  Only with a pre-event parent set.  At a dispersion epoch, the
    parent is screened (:func:`orbitwatch.screening.screen`) against every
    other object's contemporaneous set for the hour around it: a pass within
-   ``collision_km`` is a *collision with a known object*.  When the parent's
-   last set before the cloud is long before it (a pre-event pair and a cloud
+   ``collision_km`` is a *collision with a known object*; how many objects
+   were screened (a set within 10 days of the time, the parent's launch and
+   the cloud aside) is ``evidence.collision_objects_screened``.  When the
+   parent's last set before the cloud is long before it (a pre-event pair and a cloud
    catalogued years later), a pass in the three days after that set counts
    only if the partner is an intact object whose own launch shows fragments
    first seen after the pass: a collision makes two clouds, while in a full
@@ -71,17 +82,21 @@ Method
    name such as ``OBJECT A``) an explosion or anomaly with the test named as
    the alternative.  Element sets cannot tell a destructive test from an
    anomalous payload breakup (battery, propulsion); the record says so in
-   ``benign_alternatives``.  A cloud that cannot be dated (an old cloud in a
-   snapshot: Fengyun-1C's, NOAA 16's, Iridium 33's years on) is reported --
+   ``benign_alternatives``, and, when fewer than
+   :data:`THIN_SCREEN_OBJECTS` objects were screened, that the input was too
+   thin to rule out a collision.  A cloud that cannot be dated (an old cloud
+   in a snapshot: Fengyun-1C's, NOAA 16's, Iridium 33's years on) is reported --
    from :data:`MIN_UNDATED_FRAGMENTS` fragments on -- as ``undetermined``:
    nothing in the element sets tells an ASAT test from a battery explosion
    or a collision then, and the tool does not accuse on no evidence.
 
 Attribution: the parent's owner (SATCAT / catalog owner); fragments inherit
-it.  Evidence: the element sets used -- the parent's set in force at the
-event, the collision partner's, the first fragments' (``set_ref``: epoch,
-number, source file and line or store source and partner), and the bounds
-the sets put on the event (``event_after``, ``event_before``).
+it; a collision partner's owner is ``collision_partner_owner``.  Evidence: the
+element sets used -- the parent's set in force at the event, the collision
+partner's, the first five fragments' of the ``fragments_used`` (each with its
+``norad_id`` and ``set_ref``: epoch, number, source file and line or store
+source and partner), and the bounds the sets put on the event
+(``event_after``, ``event_before``).
 """
 
 from __future__ import annotations
@@ -89,15 +104,16 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 from sgp4.api import SatrecArray
 
-from orbitwatch.elements.model import ElementSet, cospar_designator, set_ref
+from orbitwatch.elements.model import ElementSet, SatcatRecord, cospar_designator, set_ref
 from orbitwatch.propagation.sgp4_array import positions_in_force
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
@@ -118,7 +134,14 @@ MIN_UNDATED_FRAGMENTS = 50
 NODAL_MIN_FRAGMENTS = 10
 NODAL_MAX_AGE_DAYS = 365.0
 NODAL_MIN_COHERENCE = 0.9
+_NO_NODAL_CONVERGENCE = f"the fragments' nodes do not converge within {NODAL_MAX_AGE_DAYS:g} days"
+#: a dated breakup with no collision partner found among fewer other objects
+#: than this (the parent's launch and the cloud aside) says so: the input was
+#: too thin to rule a collision out
+THIN_SCREEN_OBJECTS = 100
 _GRID_STEP_S = 20.0
+#: fragment element sets cited in the evidence (the first seen; ``fragments_used`` counts all used)
+_SETS_CITED = 5
 _MAX_FRAGMENTS_USED = 120
 _MIN_FRAGMENTS_USED = 20
 _USED_SPAN_DAYS = 3.0
@@ -143,6 +166,7 @@ class Breakup:
     altitude_km: float | None
     collision_partner: int | None = None
     collision_partner_name: str | None = None
+    collision_partner_owner: str | None = None
     collision_miss_km: float | None = None
     confidence: float = 0.5
     benign_alternatives: tuple[str, ...] = ()
@@ -170,6 +194,7 @@ class Breakup:
             "place_uncertainty_km": self.place_uncertainty_km,
             "collision_partner": self.collision_partner,
             "collision_partner_name": self.collision_partner_name,
+            "collision_partner_owner": self.collision_partner_owner,
             "collision_miss_km": self.collision_miss_km,
             "confidence": self.confidence,
             "benign_alternatives": list(self.benign_alternatives),
@@ -320,13 +345,22 @@ def find_breakups(
     max_back_days: float = 45.0,
     dispersion_ok_km: float = 1000.0,
     collision_km: float = 5.0,
+    satcat: Iterable[SatcatRecord] | None = None,
+    unparented: list[tuple[str, int]] | None = None,
 ) -> list[Breakup]:
     """Find fragmentation events in a catalog (with history when available).
 
     ``element_sets``: every element set known (newest-per-object snapshots,
     histories, or both).  ``owners`` / ``object_types``: SATCAT facts by
-    catalog number that override what the element sets carry.  Returns one
-    :class:`Breakup` per cloud, newest event first.
+    catalog number that override what the element sets carry.  ``satcat``:
+    SATCAT records (name, international designator, object type, owner); those
+    of objects with no element set here supply the parent of a launch whose
+    fragments are here but none of its launch-era objects
+    (:func:`_assess_satcat_cloud`).  ``unparented``: when a list is given, each
+    launch whose fragments would have been reported but whose parent is known
+    from neither the element sets nor ``satcat`` is appended to it as
+    ``(launch, fragment count)``.  Returns one :class:`Breakup` per cloud,
+    newest event first.
     """
     if not min_fragments >= 1:
         raise ValueError(f"min_fragments must be at least 1, not {min_fragments}")
@@ -364,6 +398,9 @@ def find_breakups(
         era = [m for m in members if m.norad_id - lowest < LAUNCH_ERA_SPAN and not _is_debris(m)]
         frags = [m for m in members if m not in era and not _is_deployment(m, otype)]
         clouds[launch] = (era, frags)
+    # launch-era objects known only from the SATCAT (no element set here): the
+    # parents of clouds whose launch has no era object with sets
+    satcat_era = _satcat_launch_era(satcat or (), by_id, groups, object_types)
     # when each launch's fragments were first seen (for a collision partner's own cloud)
     first_seen = {launch: sorted(by_id[f.norad_id][0].epoch for f in frags)
                   for launch, (_, frags) in clouds.items()}
@@ -389,12 +426,21 @@ def find_breakups(
     for launch, (era, frags) in clouds.items():
         extra = [newest[s.norad_id] for m in era for s in by_orbit.get(m.norad_id, ())]
         frags = frags + extra
-        if len(frags) < min_fragments or not era:
+        if len(frags) < min_fragments:
             continue
         # each fragment as first seen: the set nearest the event
-        bursts = _bursts([by_id[f.norad_id][0] for f in frags], last_seen, max_back_days,
-                         min_fragments)
-        results = [_assess_cloud(ctx, launch, era, burst, strays) for burst, strays in bursts]
+        first = [by_id[f.norad_id][0] for f in frags]
+        if era:
+            assess = partial(_assess_cloud, ctx, launch, era)
+        elif satcat_era.get(launch):
+            assess = partial(_assess_satcat_cloud, ctx, launch, satcat_era[launch])
+        else:
+            # no parent known at all: said, not dropped silently
+            if unparented is not None and _reportable_undated(first, min_fragments):
+                unparented.append((launch, len(first)))
+            continue
+        bursts = _bursts(first, last_seen, max_back_days, min_fragments)
+        results = [assess(burst, strays) for burst, strays in bursts]
         if len(bursts) > 1:
             # a split stands only where it dates an event; the pieces of the
             # parts it cannot date are one cloud again (a later snapshot shows
@@ -403,7 +449,7 @@ def find_breakups(
             if undated:
                 merged = [s for k in undated for s in bursts[k][0] + bursts[k][1]]
                 results = [b for k, b in enumerate(results) if k not in undated]
-                results.append(_assess_cloud(ctx, launch, era, merged, []))
+                results.append(assess(merged, []))
         for b in results:
             if b is not None:
                 n = sum(1 for f in b.fragment_ids if f in orbit_ids)
@@ -595,17 +641,11 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
     frags = sorted(frags, key=lambda s: s.epoch)
     first_frag_epoch = frags[0].epoch
     used = _earliest_seen(frags)
-    # fragments' median plane at the earliest fragment epoch, and how far they spread about it
-    normals = _plane_normals(used, first_frag_epoch)
-    if not np.isfinite(normals).all(axis=1).any():
+    plane = _cloud_plane(used, first_frag_epoch)
+    if plane is None:
         return None  # no fragment could be propagated to the common epoch
-    med = np.nanmedian(normals, axis=0)
-    if not np.all(np.isfinite(med)):
-        return None  # no fragment could be propagated to the common epoch
-    med /= np.linalg.norm(med)
-    spread = float(np.nanmedian(_angle_deg(normals, med[None, :])))
+    med, spread, frag_incl = plane
     coherent = spread <= PLANE_MATCH_DEG
-    frag_incl = float(np.nanmedian(_inclination_deg(normals)))
     hi = first_frag_epoch
     lo = hi - timedelta(days=max_back_days)
 
@@ -716,8 +756,8 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
                     f"{got.window_median_km:.0f} km typical)"
                 )
     if epoch is None and len(frags) >= NODAL_MIN_FRAGMENTS:
-        nodal = _nodal_convergence(frags, NODAL_MAX_AGE_DAYS)
-        if nodal is not None and nodal.coherence >= NODAL_MIN_COHERENCE and nodal.epoch < hi:
+        nodal = _nodal_date(frags)
+        if nodal is not None:
             method = (
                 f"convergence of the fragments' nodes (J2 differential precession), "
                 f"+-{nodal.half_width_days:.1f} days; {method}"
@@ -730,8 +770,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
                     "estimate: if it shows the parent intact, the event was later"
                 )
         else:
-            method = f"{method}; the fragments' nodes do not converge within {NODAL_MAX_AGE_DAYS:g} days"
-            nodal = None
+            method = f"{method}; {_NO_NODAL_CONVERGENCE}"
 
     # 4. collision partner among contemporaneous element sets.  At a
     # dispersion epoch: whoever passed within collision_km of the parent then.
@@ -746,13 +785,18 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
     alternatives: list[str] = []
     partner = None
     corroborating = 0
+    screened: int | None = None  # other objects with a set near the time searched
+    cloud_ids = {f.norad_id for f in frags} | {f.norad_id for f in strays}
     if dated_by_dispersion:
-        near = _collision_partners(parent_ref, by_id, launch, epoch, ctx.collision_km, hi)
+        near, screened = _collision_partners(parent_ref, by_id, launch, epoch, ctx.collision_km,
+                                             hi, cloud_ids)
         if near:
             partner = near[0]
             corroborating = _fragments_after(ctx, partner, hi)
     elif has_pre and not fresh:
-        for cand in _collision_partners(parent_ref, by_id, launch, None, ctx.collision_km, hi):
+        near, screened = _collision_partners(parent_ref, by_id, launch, None, ctx.collision_km,
+                                             hi, cloud_ids)
+        for cand in near:
             other = ctx.newest[cand.object_id]
             intact = not _is_debris(other) and (ctx.otype(other) or "").upper() != "DEBRIS"
             n = _fragments_after(ctx, cand, cand.tca)
@@ -793,6 +837,13 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
                     "fragmenting with no collision partner is that signature (give a SATCAT file)"
                 )
         confidence = 0.7 if parent_type != "UNKNOWN" else 0.5
+        if screened < THIN_SCREEN_OBJECTS:
+            # "no collision partner" means little when there was hardly anyone to collide with
+            alternatives.append(
+                f"collision with an object not in the input: only {screened} other object(s) had "
+                "an element set near the event (the parent's launch and the cloud aside), too few "
+                "to rule a collision out; screen against a full catalog of the time"
+            )
     else:
         # no epoch fixed against a pre-event parent set (none, or no sharp
         # dispersion minimum): nothing in the element sets tells the causes
@@ -819,9 +870,6 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
     if place is not None and uncertainty_s is not None:
         v = _speed_km_s(parent_ref, epoch)
         place_unc = round(v * uncertainty_s, 1) if v is not None else None
-    sources: dict[str, int] = defaultdict(int)
-    for f in frags:
-        sources[f.source or "?"] += 1
     all_frags = frags + list(strays)
     return Breakup(
         parent=parent.norad_id,
@@ -839,6 +887,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
         altitude_km=place[2] if place else None,
         collision_partner=partner.object_id if partner else None,
         collision_partner_name=partner.name if partner else None,
+        collision_partner_owner=_owner(ctx, partner.object_id) if partner else None,
         collision_miss_km=partner.miss_km if partner else None,
         confidence=confidence,
         benign_alternatives=tuple(alternatives),
@@ -847,19 +896,14 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
         evidence={
             "parent_element_set_epoch": iso_z(parent_ref.epoch, 3),
             "parent_element_set": set_ref(parent_ref),
+            "parent_from": "element sets",
             "parent_type": parent_type,
             "parent_plane_match_deg": round(plane_deg, 3),
             "parent_inclination_match_deg": round(incl_deg, 3),
             "fragment_plane_spread_deg": round(spread, 3),
             "parent_candidates": candidates,
             "parent_chosen_by": parent_by,
-            "fragment_names": dict(sorted(votes.items(), key=lambda kv: -kv[1])[:3]),
-            "fragments_used": len(used),
-            "fragment_element_sets": [set_ref(f) for f in frags[:5]],
-            "fragment_sources": dict(sorted(sources.items(), key=lambda kv: -kv[1])),
-            "fragments_from_earlier_or_later": len(strays),
-            "earliest_fragment_epoch": iso_z(first_frag_epoch, 3),
-            "event_before": iso_z(first_frag_epoch, 3),
+            **_fragment_evidence(frags, used, strays, votes),
             "event_after": iso_z(parent_ref.epoch, 3) if dated_by_dispersion else None,
             "dispersion_minimum_km": round(got.median_km, 3) if got is not None else None,
             "dispersion_typical_km": round(got.window_median_km, 3) if got is not None else None,
@@ -867,6 +911,207 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
             "nodal_coherence": round(nodal.coherence, 3) if nodal is not None else None,
             "collision_partner_element_set": set_ref(partner.element_set) if partner else None,
             "collision_partner_fragments_after": corroborating if partner else None,
+            "collision_objects_screened": screened,
+        },
+    )
+
+
+def _cloud_plane(used: Sequence[ElementSet],
+                 when: datetime) -> tuple[np.ndarray, float, float] | None:
+    """The fragments' median orbit normal at ``when`` (TEME unit vector), their
+    median angle from it (degrees) and their median inclination (degrees);
+    None when no fragment can be propagated to ``when``."""
+    normals = _plane_normals(used, when)
+    if not np.isfinite(normals).all(axis=1).any():
+        return None
+    med = np.nanmedian(normals, axis=0)
+    if not np.all(np.isfinite(med)):
+        return None
+    med /= np.linalg.norm(med)
+    spread = float(np.nanmedian(_angle_deg(normals, med[None, :])))
+    return med, spread, float(np.nanmedian(_inclination_deg(normals)))
+
+
+def _nodal_date(frags: Sequence[ElementSet]) -> _NodalAge | None:
+    """The cloud's age by node convergence (``frags`` sorted by epoch), when it
+    counts: from :data:`NODAL_MIN_FRAGMENTS` pieces, a peak of
+    :data:`NODAL_MIN_COHERENCE` at least, before the first piece was seen."""
+    if len(frags) < NODAL_MIN_FRAGMENTS:
+        return None
+    nodal = _nodal_convergence(frags, NODAL_MAX_AGE_DAYS)
+    if nodal is None or nodal.coherence < NODAL_MIN_COHERENCE or nodal.epoch >= frags[0].epoch:
+        return None
+    return nodal
+
+
+def _reportable_undated(first_sets: Sequence[ElementSet], min_fragments: int) -> bool:
+    """Whether a cloud no parent set can date would be reported: from
+    :data:`MIN_UNDATED_FRAGMENTS` pieces, or from :data:`NODAL_MIN_FRAGMENTS`
+    when its nodes date it."""
+    n = len(first_sets)
+    if n >= max(min_fragments, MIN_UNDATED_FRAGMENTS):
+        return True
+    if n < max(min_fragments, NODAL_MIN_FRAGMENTS):
+        return False
+    return _nodal_date(sorted(first_sets, key=lambda s: s.epoch)) is not None
+
+
+def _owner(ctx: _Context, nid: int) -> str | None:
+    """An object's owner: the SATCAT's, else what its element sets carry."""
+    es = ctx.newest.get(nid)
+    return ctx.owners.get(nid) or (es.owner if es is not None else None)
+
+
+def _fragment_evidence(frags: Sequence[ElementSet], used: Sequence[ElementSet],
+                       strays: Sequence[ElementSet], votes: dict[str, int]) -> dict:
+    """The fragment side of a record's evidence (``frags`` sorted by epoch, each
+    as first seen; ``used`` the first of them, those the cloud was dated from)."""
+    sources: dict[str, int] = defaultdict(int)
+    for f in frags:
+        sources[f.source or "?"] += 1
+    return {
+        "fragment_names": dict(sorted(votes.items(), key=lambda kv: -kv[1])[:3]),
+        "fragments_used": len(used),
+        # the first few of the sets used, each with its object
+        "fragment_element_sets": [{"norad_id": f.norad_id, **set_ref(f)}
+                                  for f in used[:_SETS_CITED]],
+        "fragment_sources": dict(sorted(sources.items(), key=lambda kv: -kv[1])),
+        "fragments_from_earlier_or_later": len(strays),
+        "earliest_fragment_epoch": iso_z(frags[0].epoch, 3),
+        "event_before": iso_z(frags[0].epoch, 3),
+    }
+
+
+def _satcat_launch_era(records: Iterable[SatcatRecord], by_id: dict[int, list[ElementSet]],
+                       groups: dict[str, list[ElementSet]],
+                       object_types: dict[int, str]) -> dict[str, list[SatcatRecord]]:
+    """Per launch among ``groups``, its launch-era payloads and rocket bodies
+    that have no element set here, from the SATCAT ``records`` (catalog numbers
+    within :data:`LAUNCH_ERA_SPAN` of the launch's lowest, in the SATCAT or the
+    sets), in catalog order."""
+    by_launch: dict[str, dict[int, SatcatRecord]] = defaultdict(dict)
+    for rec in records:
+        launch = launch_of(rec.intl_designator)
+        if launch in groups:
+            by_launch[launch][rec.norad_id] = rec
+    out: dict[str, list[SatcatRecord]] = {}
+    for launch, recs in by_launch.items():
+        lowest = min(min(recs), min(m.norad_id for m in groups[launch]))
+        era = []
+        for nid, rec in sorted(recs.items()):
+            if nid in by_id or nid - lowest >= LAUNCH_ERA_SPAN or _is_debris(rec):
+                continue
+            kind = (object_types.get(nid) or rec.object_type or "").strip().upper()
+            if kind in ("PAYLOAD", "ROCKET BODY") or (not kind and _is_rocket_body(rec)):
+                era.append(rec)
+        if era:
+            out[launch] = era
+    return out
+
+
+def _assess_satcat_cloud(ctx: _Context, launch: str, cands: list[SatcatRecord],
+                         frags: list[ElementSet], strays: list[ElementSet]) -> Breakup | None:
+    """A cloud whose launch has no launch-era object with element sets here,
+    its parent taken from the SATCAT records ``cands`` (payloads and rocket
+    bodies of the launch).
+
+    With no parent set there is no plane to compare, nothing to screen and no
+    pre-event set to date against: the fragments' names ``X DEB`` choose among
+    several candidates, then the SATCAT inclination nearest the fragments'
+    (within :data:`INCLINATION_MATCH_DEG`), then the payload; the class is
+    ``undetermined``, dated only by node convergence, under the same bar as
+    any undated cloud (:data:`MIN_UNDATED_FRAGMENTS`, or
+    :data:`NODAL_MIN_FRAGMENTS` when the nodes date it).
+    """
+    frags = sorted(frags, key=lambda s: s.epoch)
+    used = _earliest_seen(frags)
+    plane = _cloud_plane(used, frags[0].epoch)
+    if plane is None:
+        return None  # no fragment could be propagated to the common epoch
+    _, spread, frag_incl = plane
+    nodal = _nodal_date(frags)
+    if len(frags) < max(ctx.min_fragments, NODAL_MIN_FRAGMENTS if nodal else MIN_UNDATED_FRAGMENTS):
+        return None  # a few pieces released at unknown times: not evidence of a breakup
+    votes = _name_votes([ctx.newest[f.norad_id] for f in frags])
+
+    def incl_off(rec: SatcatRecord) -> float:
+        """Degrees from the fragments' median inclination (inf when the SATCAT gives none)."""
+        return math.inf if rec.inclination_deg is None else abs(rec.inclination_deg - frag_incl)
+
+    def vote(rec: SatcatRecord) -> int:
+        return votes.get(_base_name(rec.name), 0)
+
+    tied: list[SatcatRecord] = []
+    ranked = sorted(cands, key=lambda r: -vote(r))
+    if len(cands) == 1:
+        parent, parent_by = cands[0], "the launch's only payload or stage in the SATCAT"
+    elif vote(ranked[0]) > vote(ranked[1]):
+        parent, parent_by = ranked[0], "fragment names"
+    else:
+        near = sorted((r for r in cands if incl_off(r) <= INCLINATION_MATCH_DEG), key=incl_off)
+        if len(near) == 1:
+            parent, parent_by = near[0], "SATCAT inclination"
+        else:
+            pool = near or cands
+            parent = next((r for r in pool if _parent_type(r, ctx.otype) == "PAYLOAD"), pool[0])
+            parent_by = "the payload (nothing else tells the candidates apart)"
+            tied = [r for r in pool if r is not parent]
+    method = "no element set of the parent in the input (it is known from the SATCAT only)"
+    if nodal is not None:
+        method = (f"convergence of the fragments' nodes (J2 differential precession), "
+                  f"+-{nodal.half_width_days:.1f} days; {method}")
+    elif len(frags) >= NODAL_MIN_FRAGMENTS:
+        method = f"{method}; {_NO_NODAL_CONVERGENCE}"
+    alternatives = [
+        "explosion or anomaly (battery, propulsion, pressure vessel)",
+        "collision with an object whose element sets are not here",
+        "destructive test",
+    ]
+    for t in tied:
+        alternatives.append(f"the parent may be {t.norad_id} {t.name or ''}".rstrip()
+                            + f" ({_parent_type(t, ctx.otype).lower()}): nothing in the input "
+                            "tells them apart")
+    off = incl_off(parent)
+    all_frags = frags + list(strays)
+    return Breakup(
+        parent=parent.norad_id,
+        parent_name=parent.name,
+        owner=ctx.owners.get(parent.norad_id) or parent.owner,
+        launch=launch,
+        fragments=len(all_frags),
+        fragment_ids=tuple(sorted(f.norad_id for f in all_frags)),
+        classification="undetermined",
+        epoch_estimate=nodal.epoch if nodal is not None else None,
+        epoch_method=method,
+        median_dispersion_km=None,
+        latitude_deg=None,
+        longitude_deg=None,
+        altitude_km=None,
+        confidence=0.3,
+        benign_alternatives=tuple(alternatives),
+        epoch_uncertainty_s=round(nodal.half_width_days * DAY_S, 0) if nodal is not None else None,
+        evidence={
+            "parent_element_set_epoch": None,
+            "parent_element_set": None,
+            "parent_from": "satcat",
+            "parent_satcat": {"norad_id": parent.norad_id, "name": parent.name,
+                              "intl_designator": parent.intl_designator,
+                              "object_type": parent.object_type, "owner": parent.owner},
+            "parent_type": _parent_type(parent, ctx.otype),
+            "parent_plane_match_deg": None,
+            "parent_inclination_match_deg": round(off, 3) if math.isfinite(off) else None,
+            "fragment_plane_spread_deg": round(spread, 3),
+            "parent_candidates": [r.norad_id for r in cands],
+            "parent_chosen_by": parent_by,
+            **_fragment_evidence(frags, used, strays, votes),
+            "event_after": None,
+            "dispersion_minimum_km": None,
+            "dispersion_typical_km": None,
+            "epoch_minimum_width_s": None,
+            "nodal_coherence": round(nodal.coherence, 3) if nodal is not None else None,
+            "collision_partner_element_set": None,
+            "collision_partner_fragments_after": None,
+            "collision_objects_screened": None,  # no parent set: nothing to screen
         },
     )
 
@@ -887,8 +1132,13 @@ def _fragments_after(ctx: _Context, partner: _Approach, when: datetime) -> int:
     return sum(1 for t in ctx.first_seen.get(launch, ()) if t > when) if launch else 0
 
 
-def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_km, hi):
-    """Other objects passing within ``collision_km`` of the parent, closest first."""
+def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_km, hi,
+                        exclude: Collection[int] = ()) -> tuple[list[_Approach], int]:
+    """Other objects passing within ``collision_km`` of the parent, closest first,
+    and how many objects were screened: those with an element set within 10
+    days of the window, not of the parent's launch nor in ``exclude`` (the
+    cloud's pieces).  The window is the hour about ``epoch``, else the three
+    days after the parent's set (up to ``hi``)."""
     from orbitwatch.screening import screen
 
     if epoch is not None:
@@ -898,18 +1148,19 @@ def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_
         start = parent_ref.epoch
         span_s = min((hi - start).total_seconds(), 3 * DAY_S)
     if span_s <= 0:
-        return []
+        return [], 0
     window_mid = start + timedelta(seconds=span_s / 2)
     others = []
     for nid, sets in by_id.items():
-        if nid == parent_ref.norad_id or launch_of(sets[-1].intl_designator) == launch:
+        if (nid == parent_ref.norad_id or nid in exclude
+                or launch_of(sets[-1].intl_designator) == launch):
             continue
         # the other object's element set nearest the window, if within 10 days of it
         s = min(sets, key=lambda x: abs((x.epoch - window_mid).total_seconds()))
         if abs((s.epoch - window_mid).total_seconds()) <= 10 * DAY_S:
             others.append(s)
     if not others:
-        return []
+        return [], 0
     res = screen([parent_ref, *others], start, span_s, collision_km,
                  primaries=[parent_ref.norad_id])
     chosen = {s.norad_id: s for s in others}
@@ -921,7 +1172,7 @@ def _collision_partners(parent_ref: ElementSet, by_id, launch, epoch, collision_
             continue
         out.append(_Approach(other, name, c.tca, round(c.miss_distance_km, 3),
                              float(c.relative_speed_km_s), chosen[other]))
-    return out
+    return out, len(others)
 
 
 #: an undesignated object joins a parent's cloud when its orbit intersects the

@@ -6,6 +6,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import typer
 from rich.table import Table
@@ -14,10 +15,21 @@ from orbitwatch.cli.app import (
     DB_HELP, MANY_PATHS, app, detect_app, emit_json_line, err, fail, out, with_extra_paths)
 
 
-def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dict]:
-    """Owners and object types by catalog number, from SATCAT files or the store."""
+class SatcatFacts(NamedTuple):
+    """What the SATCAT says: ``owners`` and ``types`` by catalog number, and
+    its ``records`` (name, international designator, type, owner; objects
+    without element sets too: the parents of old clouds)."""
+
+    owners: dict[int, str]
+    types: dict[int, str]
+    records: list
+
+
+def _satcat_facts(catalog: list[Path] | None, db: str | None) -> SatcatFacts:
+    """Owners, object types and SATCAT records, from SATCAT files or the store."""
     owners: dict[int, str] = {}
     types: dict[int, str] = {}
+    records: list = []
     if catalog:
         from orbitwatch.elements import read_file
         from orbitwatch.elements.model import FormatError
@@ -27,6 +39,7 @@ def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dic
                 res = read_file(path)
             except FormatError:
                 continue
+            records.extend(res.satcat)
             for rec in res.satcat:
                 if rec.owner:
                     owners[rec.norad_id] = rec.owner
@@ -36,26 +49,38 @@ def _satcat_facts(catalog: list[Path] | None, db: str | None) -> tuple[dict, dic
             for es in res.element_sets:
                 if es.owner and es.norad_id not in owners:
                     owners[es.norad_id] = es.owner
-        return owners, types
+        return SatcatFacts(owners, types, records)
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
 
     engine = open_engine(db)
     with engine.connect() as conn:
-        for o in list_objects(conn):
-            if o.owner:
-                owners[o.norad_id] = o.owner
-            if o.object_type:
-                types[o.norad_id] = o.object_type
+        objs = list_objects(conn)
     engine.dispose()
-    return owners, types
+    for o in objs:
+        if o.owner:
+            owners[o.norad_id] = o.owner
+        if o.object_type:
+            types[o.norad_id] = o.object_type
+    return SatcatFacts(owners, types, satcat_records(objs))
+
+
+def satcat_records(objs) -> list:
+    """The store's objects (:class:`~orbitwatch.store.catalog.ObjectRow`) as
+    SATCAT records: catalog number, name, designator, owner, type."""
+    from orbitwatch.elements.model import SatcatRecord
+
+    return [SatcatRecord(norad_id=o.norad_id, name=o.name, intl_designator=o.intl_designator,
+                         owner=o.owner, object_type=o.object_type) for o in objs]
 
 
 @detect_app.command("breakups", context_settings=MANY_PATHS)
 def breakups_command(
     ctx: typer.Context,
     catalog: list[Path] = typer.Option(
-        None, "--catalog", help="Element-set files (snapshots and histories; SATCAT files add owners)."
+        None, "--catalog",
+        help="Element-set files (snapshots and histories); SATCAT files add owners, types, and "
+             "the parents of clouds whose parent has no element set.",
     ),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     min_fragments: int = typer.Option(3, "--min-fragments", help="Smallest cloud reported."),
@@ -75,7 +100,10 @@ def breakups_command(
     destructive test (a payload that fragmented with no collision partner),
     explosion or anomaly -- each needs a parent element set from before the
     event; a cloud without one is "undetermined" (reported from 50 fragments
-    on when it cannot be dated), with the possible causes listed.
+    on when it cannot be dated), with the possible causes listed.  A cloud
+    whose launch has no payload or stage with element sets takes its parent
+    from the SATCAT (files given, or the store's objects); clouds left out for
+    want of any parent are named in a warning.
     """
     from orbitwatch.behavior.breakups import find_breakups
     from orbitwatch.cli.sources import load_element_sets
@@ -91,15 +119,19 @@ def breakups_command(
     sets = load_element_sets(catalog, db, history=True)
     if not sets:
         fail("no element sets to examine")
-    owners, types = _satcat_facts(catalog, db)
+    facts = _satcat_facts(catalog, db)
+    unparented: list[tuple[str, int]] = []
     found = find_breakups(
-        sets, owners=owners, object_types=types, min_fragments=min_fragments,
-        max_back_days=max_back_days,
+        sets, owners=facts.owners, object_types=facts.types, min_fragments=min_fragments,
+        max_back_days=max_back_days, satcat=facts.records, unparented=unparented,
     )
+    looked_in = (None if not facts.records
+                 else "the SATCAT files given" if catalog else "the store's objects")
     if fmt == "jsonl":
         for b in found:
             emit_json_line(b.to_dict())
         _warn_unknown_owners(found)
+        warn_unparented(unparented, looked_in)
         return
     t = Table(title=f"{len(found)} fragmentation event(s)", show_edge=False)
     for col in ("parent", "owner", "fragments", "class", "epoch (UTC)", "place", "collided with"):
@@ -118,13 +150,15 @@ def breakups_command(
         t.add_row(
             f"{b.parent} {b.parent_name or ''}", b.owner or "?", str(b.fragments),
             b.classification, when, place,
-            f"{b.collision_partner} ({b.collision_miss_km} km)" if b.collision_partner else "-",
+            (f"{b.collision_partner} {b.collision_partner_owner or '?'} ({b.collision_miss_km} km)"
+             if b.collision_partner else "-"),
         )
     out.print(t)
     for b in found:
         if b.epoch_estimate is None:
             err.print(f"{b.parent}: epoch unknown: {b.epoch_method}", highlight=False, markup=False)
     _warn_unknown_owners(found)
+    warn_unparented(unparented, looked_in)
 
 
 def _warn_unknown_owners(found) -> None:
@@ -135,6 +169,22 @@ def _warn_unknown_owners(found) -> None:
             f"{', ...' if len(unknown) > 5 else ''}): add a SATCAT file to --catalog, or ingest one",
             highlight=False, markup=False,
         )
+
+
+def warn_unparented(unparented: list[tuple[str, int]], looked_in: str | None) -> None:
+    """Say which fragment clouds were left out for want of a known parent
+    (``looked_in``: where SATCAT records were searched too, if anywhere)."""
+    if not unparented:
+        return
+    shown = ", ".join(f"{launch} ({n} pieces)" for launch, n in unparented[:5])
+    shown += ", ..." if len(unparented) > 5 else ""
+    hint = (f"none of those launches' payloads or stages is in {looked_in} either" if looked_in
+            else "add a SATCAT file to --catalog, or ingest one, to name the parents")
+    err.print(
+        f"warning: {len(unparented)} fragment cloud(s) left out: no parent known (no payload or "
+        f"stage of the launch has an element set here): {shown}; {hint}",
+        highlight=False, markup=False,
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -178,7 +228,7 @@ def geo_command(
 
     id_list = _parse_ids(ids)
     sets = [s for s in load_element_sets(history, db, ids=id_list, history=True) if is_geo(s)]
-    owners, _ = _satcat_facts(history, db)
+    owners = _satcat_facts(history, db).owners
     events, status = find_relocations(sets, drift_threshold_deg_day=drift_threshold, owners=owners)
     if fmt == "jsonl":
         if states:
@@ -280,7 +330,7 @@ def proximity_command(
         fail(f"--assets names no catalog number: {assets!r}", 2)
     hist = load_element_sets(catalog, db, history=True)
     newest = _catalog_at(hist, t0)
-    owners, _ = _satcat_facts(catalog, db)
+    owners = _satcat_facts(catalog, db).owners
     try:
         found = find_proximity(ids, newest, t0, days * 86400.0, range_km=range_km,
                                history=hist, owners=owners)
@@ -493,7 +543,7 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
             rows = [r for r in all_events(conn, visible_to=partner) if r["kind"] != "finding"]
         engine.dispose()
         rows, records = _judgeable(rows)
-    owners, _ = _satcat_facts(catalog, db) if (catalog or not events) else ({}, {})
+    owners = _satcat_facts(catalog, db).owners if (catalog or not events) else {}
     # catalog-wide rules: from the files given, else from the store the events came from
     cat_rows = (_catalog_rows(catalog, None) if catalog
                 else ([] if events else _catalog_rows(None, db, visible_to=partner)))
@@ -659,5 +709,5 @@ def _catalog_rows(catalog: list[Path] | None, db: str | None, visible_to: str | 
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.norms.rules import catalog_rows
 
-    owners, types = _satcat_facts(catalog, db)
+    owners, types, _ = _satcat_facts(catalog, db)
     return catalog_rows(load_element_sets(catalog, db, visible_to=visible_to), owners, types)

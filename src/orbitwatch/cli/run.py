@@ -366,7 +366,8 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import NOBODY, all_events, finding_release, release_for
     from orbitwatch.store.releasability import breadth, object_labels
-    from orbitwatch.cli.events import _judgeable, _stored_conjunctions
+    from orbitwatch.cli.events import (
+        _judgeable, _stored_conjunctions, satcat_records, warn_unparented)
 
     # the run acts for --partner: it reads only what that partner may see, and
     # each record it stores is releasable only to those who may see its inputs
@@ -394,7 +395,12 @@ def _step_detect(ctx: RunContext) -> None:
                 d["type"] = "maneuver"
                 d["owner"] = owners.get(nid)
                 records.append(d)
-    breakups = find_breakups(hist, owners=owners, object_types=types)
+    # the SATCAT's records name the parents of clouds whose launch has no
+    # payload or stage with element sets (an old cloud of a decayed satellite)
+    unparented: list[tuple[str, int]] = []
+    breakups = find_breakups(hist, owners=owners, object_types=types,
+                             satcat=satcat_records(objs), unparented=unparented)
+    warn_unparented(unparented, "the store's objects" if objs else None)
     records += [b.to_dict() for b in breakups]  # each names all its fragments
     geo_sets = [s for s in hist if is_geo(s)]
     geo_events, _ = find_relocations(geo_sets, owners=owners)
