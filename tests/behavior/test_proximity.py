@@ -746,3 +746,67 @@ def test_set_scatter_when_one_objects_sets_change_only_with_the_others():
         d = 10.0 + rng.normal(0, np.hypot(0.2, 3.0), t.size)
         est.append(proximity._set_scatter(t, d, (jit, who)))
     assert np.median(est) == pytest.approx(np.hypot(0.2, 3.0), rel=0.2), np.median(est)
+
+
+LUCH5X, IS39, ASTRA1N, ASTRA1P = 55841, 44476, 37775, 60086
+
+
+def test_a_manoeuvre_before_the_closest_point_counts_wherever_the_window_starts():
+    """Review of 2026-11: IS-39 passing Luch-5X on 29 May was 'after a manoeuvre'
+    or not depending on where the window started (only a burn ending before the
+    first in-window approach counted; with the window from 28 May 00:00 the
+    approach began 1 ms before the burn's gap ended).  A burn up to the closest
+    point counts, so both windows agree, on the burn the detector finds in IS-39's
+    own history (the oracle: its gap ends after the first approach and before the
+    closest point)."""
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+
+    hist = _geo_subset((LUCH5X, IS39))
+    got = []
+    for start, days in ((datetime(2026, 5, 28, tzinfo=UTC), 2.0),
+                        (datetime(2026, 5, 28, 6, tzinfo=UTC), 1.75)):
+        found = find_proximity([LUCH5X], newest_per_object(hist, start), start, days * 86400.0,
+                               history=hist)
+        (e,) = [e for e in found if e.object == IS39]
+        got.append(e)
+        end = start + timedelta(days=days)
+        burns = [m for m in detect_maneuvers([s for s in hist if s.norad_id == IS39 and s.epoch <= end])
+                 if e.first_time - timedelta(days=14) <= m.gap_end <= e.closest_time]
+        assert burns and e.after_maneuver and e.maneuver_epoch == burns[-1].epoch_estimate
+    assert got[0].closest_time == got[1].closest_time or abs(
+        (got[0].closest_time - got[1].closest_time).total_seconds()) < 0.01
+    assert got[0].maneuver_epoch == got[1].maneuver_epoch
+
+
+def test_an_object_within_range_all_window_long_is_an_approach():
+    """Review of 2026-11: over 29 May 10:40 + 2.4 h Luch-5X stays ~24 km from IS-39,
+    within the 50 km GEO range, with no minimum of the motion inside the window:
+    it was reported only as co-located.  The window's edge is its closest in-window
+    point, checked against minute-by-minute sampling with the sets in force."""
+    hist = _geo_subset((LUCH5X, IS39))
+    start, span = datetime(2026, 5, 29, 10, 40, tzinfo=UTC), 0.1 * 86400.0
+    found = find_proximity([IS39], newest_per_object(hist, start), start, span, history=hist)
+    (e,) = [e for e in found if e.object == LUCH5X]
+    assert e.kind == "approach" and e.co_located
+    assert e.evidence["closest_at_window_edge"] in ("start", "end")
+    dmin = _brute_min_km(hist, IS39, [LUCH5X], start, span, 60.0)[0]
+    assert abs(e.closest_km - dmin) < 1e-3 and dmin < 50.0
+    km, _, _ = _skyfield_km(hist, IS39, LUCH5X, e.closest_time)
+    assert abs(km - e.closest_km) < 1e-3
+
+
+def test_a_colocated_neighbour_within_range_says_it_is_colocated():
+    """Review of 2026-11: Astra 1N sits inside Astra 1P's 0.5 deg box all of 28-29
+    May, 25 km away: it was reported as an approach with nothing of the box, so a
+    filter on co-location missed the nearest co-located neighbours.  The approach
+    now carries ``co_located`` and the minutes inside, the same as the co-location
+    record gives when the range is set too short for an approach."""
+    hist = _geo_subset((ASTRA1N, ASTRA1P))
+    start, span = datetime(2026, 5, 28, tzinfo=UTC), 2 * 86400.0
+    cat = newest_per_object(hist, start)
+    (e,) = find_proximity([ASTRA1P], cat, start, span, history=hist)
+    assert e.object == ASTRA1N and e.kind == "approach" and e.closest_km < 50.0
+    (c,) = find_proximity([ASTRA1P], cat, start, span, history=hist, range_km=1.0)
+    assert c.kind == "co-location"
+    assert e.co_located and c.co_located and e.to_dict()["co_located"] is True
+    assert e.evidence["minutes_inside_box"] == c.evidence["minutes_inside_box"] == 2880.0

@@ -57,7 +57,8 @@ For each protected asset this reports
 4. whether the approach **followed a manoeuvre** by the approaching object:
    a manoeuvre (:func:`orbitwatch.behavior.maneuvers.detect_maneuvers`, on the
    history up to the window end) whose gap ended in the 14 days before the
-   first approach;
+   first approach or since, up to the closest approach (so the answer does not
+   depend on where the window starts), or sustained thrust under way then;
 5. the **owner** of both objects (attribution).
 """
 
@@ -134,6 +135,9 @@ class ProximityEvent:
     # the object's position relative to the asset at the closest approach, in the
     # asset's radial / along-track / cross-track frame (km)
     closest_rtn_km: tuple[float, float, float] | None = None
+    #: GEO: inside the asset's 0.5 deg box at some instant (an approach within
+    #: range may be one too; the minutes inside are in the evidence)
+    co_located: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -163,6 +167,7 @@ class ProximityEvent:
             "asset_period_min": None if self.asset_period_min is None else round(self.asset_period_min, 3),
             "asset_perigee_km": None if self.asset_perigee_km is None else round(self.asset_perigee_km, 3),
             "closest_rtn_km": None if self.closest_rtn_km is None else [round(x, 4) for x in self.closest_rtn_km],
+            "co_located": self.co_located,
             "evidence": self.evidence,
         }
 
@@ -547,6 +552,8 @@ class _Approach:
     asset_set: ElementSet
     object_set: ElementSet
     at_set_change: bool = False
+    #: "start" / "end": the window's edge, the distance still falling into it
+    at_window_edge: str | None = None
 
 
 def _pieces(start: datetime, span_s: float, changes: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
@@ -597,11 +604,12 @@ def _near_band(satrecs: dict, lines, assets, threshold, start, span_s) -> list[i
 def _screen_pieces(lines, assets, ranges, start, span_s, satrecs):
     """Screen the assets against the catalog with the sets in force.
 
-    Returns ``(found, near, docked)``: the minima inside the validity of both
+    Returns ``(found, near, docked, band)``: the minima inside the validity of both
     sets per (asset, object); every (asset, object) with a minimum within
     range under any pair of sets the pieces screened (candidates for minima at
-    set changes); and per (asset, object) the intervals over which both carry
-    identical elements, with those sets."""
+    set changes); per (asset, object) the intervals over which both carry
+    identical elements, with those sets; and the objects screened at all
+    (:func:`_near_band`)."""
     from orbitwatch.screening import screen
 
     asset_set = set(assets)
@@ -615,7 +623,8 @@ def _screen_pieces(lines, assets, ranges, start, span_s, satrecs):
     # their own (copies of the set under that number)
     keyed: dict[int, list[tuple[int, _Entry, ElementSet]]] = {}
     extra = _ENTRY_ID_BASE
-    for nid in _near_band(satrecs, lines, assets, threshold, start, span_s):
+    band = _near_band(satrecs, lines, assets, threshold, start, span_s)
+    for nid in band:
         rows = []
         for j, ent in enumerate(lines[nid].entries(start, end)):
             if j == 0:
@@ -657,7 +666,7 @@ def _screen_pieces(lines, assets, ranges, start, span_s, satrecs):
             for ea, eo in ((x, y), (y, x)):
                 if ea.norad_id in asset_set:
                     docked[(ea.norad_id, eo.norad_id)].append((lo, hi, ea.es, eo.es))
-    return found, near, docked
+    return found, near, docked, band
 
 
 def _satrec(cache: dict, es: ElementSet):
@@ -686,6 +695,39 @@ def _rtn(cache: dict, asset_es: ElementSet, obj_es: ElementSet, t: datetime):
     u_t = np.cross(u_n, u_r)
     d = o[0] - r
     return (float(d @ u_r), float(d @ u_t), float(d @ u_n))
+
+
+def _edge_minima(lines, assets, band, ranges, start, end, cache, docked) -> dict[tuple[int, int], list[_Approach]]:
+    """The window's edges as minima of the distance: an object within range at
+    the window start and already moving away (``d . d' >= 0``), or within range
+    at the window end and still closing (``d . d' < 0``).  The screening finds
+    the minima of the motion inside the window; an object that stays within
+    range all window long, or whose pass goes on past an edge, has its
+    closest in-window distance at that edge, and it came within range there."""
+    out: dict[tuple[int, int], list[_Approach]] = defaultdict(list)
+    before = timedelta(seconds=BEFORE_CHANGE_S)
+    for a in assets:
+        for t, edge in ((start, "start"), (end - before, "end")):
+            ea = lines[a].at(t)
+            sa = _state(cache, ea, t)
+            if sa is None:
+                continue
+            for o in band:
+                if o == a or (a, o) in docked:
+                    continue
+                eo = lines[o].at(t)
+                so = _state(cache, eo, t)
+                if so is None:
+                    continue
+                d, w = so[0] - sa[0], so[1] - sa[1]
+                km = float(np.linalg.norm(d))
+                if km > ranges[a]:
+                    continue
+                opening = float(d @ w) >= 0.0
+                if opening == (edge == "start"):
+                    out[(a, o)].append(_Approach(t, km, float(np.linalg.norm(w)), ea, eo,
+                                                 at_window_edge=edge))
+    return out
 
 
 def _set_change_minima(lines, pairs, ranges, start, end, cache) -> dict[tuple[int, int], list[_Approach]]:
@@ -788,8 +830,10 @@ def find_proximity(
         for a in assets
     }
     satrecs: dict = {}  # by id() of the element set
-    found, near, docked = _screen_pieces(lines, assets, ranges, start, span_s, satrecs)
+    found, near, docked, band = _screen_pieces(lines, assets, ranges, start, span_s, satrecs)
     for key, extra in _set_change_minima(lines, near, ranges, start, end, satrecs).items():
+        found[key].extend(extra)
+    for key, extra in _edge_minima(lines, assets, band, ranges, start, end, satrecs, docked).items():
         found[key].extend(extra)
 
     events: list[ProximityEvent] = []
@@ -817,12 +861,14 @@ def find_proximity(
             short_s = (end - trend_epochs[-1]).total_seconds()
             if short_s > TREND_MERGE_S:
                 trend_reach["trend_stops_before_window_end_days"] = round(short_s / DAY_S, 2)
-        # manoeuvres that ended before the approach began, and sustained
-        # thrust (electric propulsion) already under way when it began
+        # manoeuvres that ended in the lookback before the approach began or
+        # during it, up to its closest point (not only those before the window
+        # happened to start), and sustained thrust (electric propulsion) under
+        # way at some time from its beginning to its closest point
         prior = [
             m for m in maneuvers(obj)
-            if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= first
-            or ("sustained_thrust" in m.evidence and m.gap_start <= first <= m.gap_end)
+            if first - timedelta(days=MANEUVER_LOOKBACK_DAYS) <= m.gap_end <= closest_t
+            or ("sustained_thrust" in m.evidence and m.gap_start <= closest_t and m.gap_end >= first)
         ]
         asset_es, obj_es = sets
         rtn = _rtn(satrecs, asset_es, obj_es, closest_t)
@@ -842,6 +888,7 @@ def find_proximity(
                 asset_period_min=1440.0 / asset_es.mean_motion_rev_day,
                 asset_perigee_km=perigee_km,
                 closest_rtn_km=rtn,
+                co_located=kind == "co-location" or "minutes_inside_box" in extra,
                 evidence={
                     # the sets in force at the closest approach
                     "asset_element_set_epoch": iso_z(asset_es.epoch, 3),
@@ -863,6 +910,24 @@ def find_proximity(
             )
         )
 
+    # GEO co-location, with the sets in force at each sample
+    # the GEO belt as the GEO monitor defines it (orbitwatch.behavior.geo.is_geo)
+    from orbitwatch.behavior.geo import is_geo
+
+    colocated: dict[tuple[int, int], tuple] = {}
+    geo_assets = [a for a in assets if is_geo(lines[a].at(start))]
+    if geo_assets:
+        geo_ids = [
+            nid for nid, line in lines.items()
+            if any(is_geo(e.es) for e in line.entries(start, end))
+        ]
+        for a, o, *rest in _colocations(geo_assets, geo_ids, lines, start, span_s):
+            colocated[(a, o)] = tuple(rest)
+
+    def box(key) -> dict:
+        c = colocated.get(key)
+        return {} if c is None else {"box_deg": COLOCATION_DEG, "minutes_inside_box": round(c[5], 1)}
+
     # Objects whose element sets are identical to the asset's (docked vehicles
     # published with the station's elements) are at zero distance while both
     # sets are in force: that is their closest, whatever minima the stretches
@@ -870,10 +935,11 @@ def find_proximity(
     # station's go on).
     for asset, obj in sorted(set(found) | set(docked)):
         cs, spans = found.get((asset, obj), []), sorted(docked.get((asset, obj), []), key=lambda s: s[0])
-        extra: dict = {}
+        extra: dict = box((asset, obj))
         at_changes = sum(c.at_set_change for c in cs)
         if at_changes:
             extra["minima_at_set_changes"] = at_changes
+        at_edges = sum(c.at_window_edge is not None for c in cs)
         times = [c.tca for c in cs] + [t for s in spans for t in s[:2]]
         if spans:
             finish(asset, obj, "docked or co-orbiting (identical elements)", 0.0, spans[0][0],
@@ -883,30 +949,22 @@ def find_proximity(
         best = min(cs, key=lambda c: c.km)
         if best.at_set_change:
             extra["closest_at_set_change"] = True
+        if best.at_window_edge:
+            # still closing at the window end (or already opening at its start):
+            # the closest in the window, not the pass's own closest point
+            extra["closest_at_window_edge"] = best.at_window_edge
         # passes: the minima of the motion, not the jumps where a new set takes over
-        # (those are counted apart, in the evidence); at least the one reported
-        passes = max(1, len(cs) - at_changes)
+        # nor the window's edges (those are counted apart, in the evidence); at
+        # least the one reported
+        passes = max(1, len(cs) - at_changes - at_edges)
         finish(asset, obj, "approach", best.km, best.tca, passes, min(times), max(times),
                best.speed_km_s, (best.asset_set, best.object_set), extra)
 
-    # GEO co-location, with the sets in force at each sample
-    # the GEO belt as the GEO monitor defines it (orbitwatch.behavior.geo.is_geo)
-    from orbitwatch.behavior.geo import is_geo
-
-    geo_assets = [a for a in assets if is_geo(lines[a].at(start))]
-    if geo_assets:
-        seen = set(found) | set(docked)
-        geo_ids = [
-            nid for nid, line in lines.items()
-            if any(is_geo(e.es) for e in line.entries(start, end))
-        ]
-        for a, o, dmin, tmin, first, last, n, minutes, sets in _colocations(
-            geo_assets, geo_ids, lines, start, span_s
-        ):
-            if (a, o) in seen:
-                continue
-            finish(a, o, "co-location", dmin, tmin, n, first, last, None, sets,
-                   {"box_deg": COLOCATION_DEG, "minutes_inside_box": round(minutes, 1)})
+    # co-located objects not already reported as within range
+    seen = set(found) | set(docked)
+    for (a, o), (dmin, tmin, first, last, n, _, sets) in sorted(colocated.items()):
+        if (a, o) not in seen:
+            finish(a, o, "co-location", dmin, tmin, n, first, last, None, sets, box((a, o)))
     events.sort(key=lambda e: (e.asset, e.closest_km))
     return events
 

@@ -710,17 +710,22 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     relocations = [e for e in events if e.get("type") == "geo_relocation"]
     for ev, a_owner, o_owner in _foreign_proximity(events, owners):
         first = _t(ev["first_time"])
-        # manoeuvres that ended in the lookback before the approach began, and
-        # sustained thrust (an arc of electric propulsion) already under way
-        # when it began: a low-thrust approach is thrusting as it closes in
+        closest = _t(ev.get("closest_time")) or first
+        # manoeuvres that ended in the lookback before the approach began or
+        # during it, up to its closest point, and sustained thrust (an arc of
+        # electric propulsion) under way then: a low-thrust approach is
+        # thrusting as it closes in
+        own = [m for m in maneuvers if m.get("object") == ev["object"]]
         prior = [
-            m for m in maneuvers
-            if m.get("object") == ev["object"]
-            and (first - lookback <= _t(m["gap_end"]) <= first
-                 or ("sustained_thrust" in (m.get("evidence") or {})
-                     and _t(m["gap_start"]) <= first <= _t(m["gap_end"])))
+            m for m in own
+            if (first - lookback <= _t(m["gap_end"]) <= closest
+                or ("sustained_thrust" in (m.get("evidence") or {})
+                    and _t(m["gap_start"]) <= closest and _t(m["gap_end"]) >= first))
         ]
-        if not prior and not ev.get("after_maneuver"):
+        # the approach's own flag (the detector's manoeuvres when it ran) counts
+        # only when no manoeuvre record of the object is judged: a stored
+        # approach keeps its flag after a later run withdrew the manoeuvre
+        if not prior and not (ev.get("after_maneuver") and not own):
             continue
         # the latest; of several that end together, the first given (callers
         # give the widest-released copies first)
