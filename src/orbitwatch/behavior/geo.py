@@ -182,11 +182,12 @@ def find_relocations(
     ``owners`` (SATCAT, by catalog number) attributes the events; an object
     not in it takes the owner its element sets carry, if any.
 
-    Returns ``(events, status)`` where ``status[norad_id]`` is ``station-kept``
-    (longitude held within :data:`STATION_KEPT_RANGE_DEG` over the history),
-    ``slow drift`` (under the drift threshold but not held: a dead satellite
-    librating, say), ``drifting`` or ``relocating`` (a start, stop or
-    relocation between sets was seen).
+    Returns ``(events, status)`` where ``status[norad_id]`` is the object's
+    state at its newest set: ``drifting``; ``relocating`` (a start, stop or
+    relocation between sets among its last :data:`SETTLED_SETS` sets);
+    ``station-kept`` (longitude held within :data:`STATION_KEPT_RANGE_DEG`
+    since its last relocation, or over the history); or ``slow drift`` (under
+    the drift threshold but not held: a dead satellite librating, say).
     """
     by_id: dict[int, list[ElementSet]] = {}
     for s in history:
@@ -213,7 +214,16 @@ def find_relocations(
         if not changes and not jumps:
             status[nid] = "drifting" if state[0] else _held_or_slow(track)
             continue
-        status[nid] = "relocating"
+        # the state now: drifting; or, once SETTLED_SETS sets have followed the
+        # set that showed the last start, stop or jump, held (or slowly
+        # drifting) at the new place; until then relocating
+        since = track[max(changes + jumps) + 1:]
+        if state[-1]:
+            status[nid] = "drifting"
+        elif len(since) >= SETTLED_SETS:
+            status[nid] = _held_or_slow(since)
+        else:
+            status[nid] = "relocating"
 
         def event(a: GeoState, b: GeoState, kind: str, east: bool, **evidence) -> GeoRelocation:
             return GeoRelocation(
@@ -251,6 +261,9 @@ JUMP_MIN_DEG = 0.25
 #: ... and over this many robust sigmas of the object's own such moves
 JUMP_MIN_SIGMA = 8.0
 RELOCATION_BETWEEN_SETS = "relocation between sets"
+#: sets after an object's last drift start, stop or jump before its status says
+#: where it is now (held or slowly drifting) instead of ``relocating``
+SETTLED_SETS = 3
 #: a history holding its longitude within this range (degrees) is
 #: station-kept; under the drift threshold but not held, it is a slow drift (a
 #: dead satellite librating about a stable point drifts at up to a few
