@@ -163,6 +163,35 @@ def test_duplicates_within_one_file(engine, keeptrack_3le):
     assert _count(engine, element_sets_table) == 5
 
 
+def test_same_epoch_fits_in_one_file_keep_the_one_readers_take(engine):
+    """The 2026-05 GEO mirror publishes two different fits of one object at one
+    epoch (Telkom 1, 19548, on 28 May: lines 37 and 40).  Reading the file, the
+    later is in force (newest_per_object: equal set numbers, the later read);
+    the ingest kept the first, so proximity from the file and from the store
+    differed.  The store now keeps the one the readers take."""
+    from orbitwatch.elements import newest_per_object
+
+    sets = [s for s in read_file(shared_path("tle_history", "celestrak_mirror_2026-05",
+                                             "geo_history.3le")).element_sets
+            if s.norad_id in (19548, 20253)]
+    twins = {}
+    for s in sets:
+        twins.setdefault((s.norad_id, s.epoch), []).append(s)
+    differ = [v for v in twins.values() if len(v) > 1
+              and len({(x.mean_motion_rev_day, x.eccentricity, x.raan_deg) for x in v}) > 1]
+    assert len(differ) >= 3
+    catalog.ingest_parse_result(engine, ParseResult(file="geo.3le", format="3le", element_sets=sets))
+    with engine.connect() as conn:
+        stored = {(nid, s.element_set.epoch): s.element_set
+                  for nid in (19548, 20253) for s in catalog.history(conn, nid)}
+    for v in differ:
+        (want,) = newest_per_object(v)
+        got = stored[(want.norad_id, want.epoch)]
+        assert (got.mean_motion_rev_day, got.eccentricity, got.raan_deg, got.mean_anomaly_deg) == (
+            want.mean_motion_rev_day, want.eccentricity, want.raan_deg, want.mean_anomaly_deg)
+        assert want is v[-1]
+
+
 def test_bad_records_rejected_others_kept(engine, tmp_path, keeptrack_3le):
     lines = keeptrack_3le.read_text().splitlines()
     # corrupt the checksum of the 2nd record's line 2 (file line 6)
@@ -296,12 +325,14 @@ def _starlink_subset(tmp_path, n_objects=6, max_sets=400):
 
 
 def _newest_by_hand(sets, as_of=None):
-    """Independent reference: newest epoch per object by a plain scan."""
+    """Independent reference: newest epoch per object by a plain scan (of two
+    fits at one epoch, the higher set number, then the later: the readers' rule)."""
     best = {}
     for s in sets:
         if as_of is not None and s.epoch > as_of:
             continue
-        if s.norad_id not in best or s.epoch > best[s.norad_id].epoch:
+        b = best.get(s.norad_id)
+        if b is None or (s.epoch, s.element_set_no) >= (b.epoch, b.element_set_no):
             best[s.norad_id] = s
     return best
 
