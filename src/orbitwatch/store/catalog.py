@@ -558,7 +558,13 @@ def _finish_ingest(conn: Connection, ingest_id: int, counts: IngestCounts) -> No
 
 
 def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
-    """``{(norad_id, epoch): set}`` (first occurrence wins) and ``{norad_id: (epoch, set)}``.
+    """``{(norad_id, epoch): set}`` and ``{norad_id: (epoch, set)}``.
+
+    Of two sets of one object at one epoch in a file (two fits published with
+    the same epoch) the one kept is the one the readers take as in force,
+    :func:`orbitwatch.elements.newest_per_object`'s: the higher element-set
+    number, then the later in the file; so a file read directly and the same
+    file ingested give the same history.
 
     Epochs in driver form (integer microseconds on SQLite).  This runs over
     every set of every file: keys are built column-wise, and in the common case
@@ -578,12 +584,13 @@ def _unique_and_newest(sets: Sequence[ElementSet], dialect_name: str):
     unique = {}
     newest: dict[int, tuple] = {}
     for key, s in zip(keys, sets, strict=True):
-        if key in unique:
+        had = unique.get(key)
+        if had is not None and s.element_set_no < had.element_set_no:
             continue
         unique[key] = s
         nid, ep = key
         cur = newest.get(nid)
-        if cur is None or ep > cur[0]:
+        if cur is None or ep >= cur[0]:
             newest[nid] = (ep, s)
     return unique, newest
 
@@ -620,8 +627,9 @@ def _ingest(
         .returning(ingests_table.c.id)
     ).scalar_one()
 
-    # 1. element sets: unique within the file (first occurrence wins), and the
-    #    newest per object, in one pass; keys in driver form (see bulk.py)
+    # 1. element sets: unique within the file (of same-epoch copies the one the
+    #    readers take), and the newest per object, in one pass; keys in driver
+    #    form (see bulk.py)
     unique, newest = _unique_and_newest(result.element_sets, conn.dialect.name)
     dup_in_file = len(result.element_sets) - len(unique)
     # … and not already stored for this source
