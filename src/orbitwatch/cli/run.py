@@ -417,13 +417,19 @@ def _step_detect(ctx: RunContext) -> None:
     records += ctx.notices
     with engine.connect() as conn:
         stored = all_events(conn, kind="notice", visible_to=ctx.partner)
-    stored, stored_notices = _judgeable(stored)
+        # the stored approaches this run does not re-derive (earlier windows,
+        # other assets, posted ones) are judged again with the manoeuvres and
+        # notices as they stand now: a finding resting on a manoeuvre since
+        # withdrawn, or answered by a notice since posted, is revised with them
+        stored += [r for r in all_events(conn, kind="proximity", visible_to=ctx.partner)
+                   if not _in_window(r, window)]
+    stored, stored_recs = _judgeable(stored)
     # the norms see the screening's conjunctions (safe separation, collision-avoidance
     # explanations; else the stored ones) and every object's newest set (debris rule)
     conj = (ctx.conjunctions if ctx.conjunctions is not None
             else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
     cat = catalog_rows(newest, owners, types)
-    found = evaluate(records + stored_notices, owners=owners, conjunctions=conj, catalog=cat)
+    found = evaluate(records + stored_recs, owners=owners, conjunctions=conj, catalog=cat)
     # each record goes to those who may see the sets it came from (a breakup's
     # fragments too); a finding, no wider than the records it was judged from
     to_store, release = [], []
@@ -434,7 +440,7 @@ def _step_detect(ctx: RunContext) -> None:
         if rel is not None:
             to_store.append(r)
             release.append(rel)
-    for row, r in zip(stored, stored_notices, strict=True):  # a stored record keeps its own label
+    for row, r in zip(stored, stored_recs, strict=True):  # a stored record keeps its own label
         own[id(r)] = (row["partner"], row["releasable_to"])
     findings = []
     ctx.finding_inputs = {}
@@ -455,14 +461,25 @@ def _step_detect(ctx: RunContext) -> None:
     kept = {id(d) for d in to_store}
     ctx.rederived = {
         "maneuver": searched, "geo_relocation": {s.norad_id for s in geo_sets},
-        "proximity": window, "judged": [*records, *stored_notices, *conj, *cat],
-        "stored_notices": {id(r): row["id"] for row, r in zip(stored, stored_notices, strict=True)},
+        "proximity": window, "judged": [*records, *stored_recs, *conj, *cat],
+        "stored_recs": {id(r): row["id"] for row, r in zip(stored, stored_recs, strict=True)},
         "withheld": [r for r in (*records, *findings) if id(r) not in kept],
     }
     counts = Counter(r.get("type", "maneuver") for r in records + findings)
     by_rule = Counter(f"{f['rule']} ({f['severity']})" for f in findings)
     ctx.report["events"] = {"by_type": dict(counts), "new": 0, "already_stored": 0,
                             "findings_by_rule": dict(by_rule)}
+
+
+def _in_window(row: dict, window) -> bool:
+    """Whether a stored proximity row lies in what this run re-derives: one of
+    the assets it searched, within its window."""
+    if window is None:
+        return False
+    assets, t0, t1 = window
+    t = row["time"]
+    t = t if t.tzinfo else t.replace(tzinfo=UTC)
+    return (row["payload"] or {}).get("asset") in assets and t0 <= t <= t1
 
 
 def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
@@ -500,7 +517,7 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
             r["inputs"] = sorted({x for x in refs if x})
     fids = store(lambda t: t == "finding", "run")
     re_ = ctx.rederived or {}
-    event_ids.update(re_.get("stored_notices", {}))
+    event_ids.update(re_.get("stored_recs", {}))
     window = re_.get("proximity")
     kept = near_any(re_.get("withheld", ()))
 
@@ -512,9 +529,8 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
             return row["norad_id"] in re_.get(kind, ())
         if kind == "breakup":
             return True  # the whole store's history is searched each run
-        if kind == "proximity" and window is not None:
-            assets, t0, t1 = window
-            return (row["payload"] or {}).get("asset") in assets and t0 <= row["time"] <= t1
+        if kind == "proximity":
+            return _in_window(row, window)
         return False
 
     gone = supersede_events(conn, partner=ctx.partner, origins=("run",), current=ids,
