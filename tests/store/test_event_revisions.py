@@ -418,3 +418,104 @@ def test_what_replaces_a_relocation_a_breakup_and_a_finding(engine):
                                 in_scope=lambda r: r["kind"] == "finding")
         assert gone == {f_old[0]: None, f_old[1]: f_new[1]}
 
+
+# -- two runs at once on one store (found by review) -------------------------------
+
+
+def _run_direct(db_url: str, path, results: dict, key: str) -> None:
+    """``orbitwatch run --catalog PATH --partner US --releasable-to ALL --no-screen``
+    called in this thread (the CLI runner swaps process-wide streams)."""
+    import typer
+
+    from orbitwatch.cli.run import run_command
+
+    try:
+        run_command(catalog=[path], db=db_url, gp_url=None, satcat_url=None, screen=False, detect=True,
+                    start=None, hours=24.0, threshold_km=5.0, top=10, partner="US", releasable_to="ALL",
+                    notices=None, assets=None, fmt="json", quiet=True)
+        results[key] = 0
+    except typer.Exit as exc:
+        results[key] = exc.exit_code
+    except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        results[key] = exc
+
+
+@pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
+def test_two_runs_at_once_end_as_if_one_ran_after_the_other(db_url, tmp_path, monkeypatch, capsys):
+    """Regression (review): a store holds 24-28 May of four GEO objects; run A
+    (a small file) reads the store, then run B ingests 29-30 May and stores
+    what the whole history shows; A, which read before B's sets were there,
+    committed last and made its stale records current again (38332's burn of
+    26 May back, its burn of 30 May and Badr-4's and AsiaSat 8's new burns
+    superseded).  Runs on one store now take turns from their first read to
+    their commit: B says it waits, then reads what A stored and B's own sets,
+    and the current records are those of a fresh analysis of the whole input.
+
+    The interleaving is forced: A, having read, holds on until B has either
+    finished (no lock: the defect) or is waiting for the lock."""
+    import threading
+
+    import orbitwatch.cli.run as run_mod
+    import orbitwatch.store.db as db_mod
+
+    ids = IDS | {38332}
+    lines = shared_path(*GEO).read_text().splitlines()
+    recs = [lines[i:i + 3] for i in range(0, len(lines), 3)]
+    recs = [r for r in recs if int(r[1][2:7]) in ids and _epoch(r[1]) >= datetime(2026, 5, 24, tzinfo=UTC)]
+    split = datetime(2026, 5, 29, tzinfo=UTC)
+    early = [r for r in recs if _epoch(r[1]) < split]
+    first: dict = {}
+    _write(tmp_path / "days_24_28.3le", early)
+    _run_direct(db_url, tmp_path / "days_24_28.3le", first, "first")  # as US, as A and B
+    assert first == {"first": 0}, first
+    small = tmp_path / "small.3le"
+    _write(small, [r for r in early if int(r[1][2:7]) == 38332][-3:])
+    late = tmp_path / "days_29_30.3le"
+    _write(late, [r for r in recs if _epoch(r[1]) >= split])
+
+    a_read, b_done, b_waits = threading.Event(), threading.Event(), threading.Event()
+    detect = run_mod._step_detect
+
+    def detect_then_hold(ctx):
+        detect(ctx)
+        if ctx.files == [small]:
+            a_read.set()
+            deadline = datetime.now(UTC) + timedelta(seconds=120)
+            while not (b_done.is_set() or b_waits.is_set()) and datetime.now(UTC) < deadline:
+                b_done.wait(0.05)
+
+    monkeypatch.setattr(run_mod, "_step_detect", detect_then_hold)
+    lock = getattr(db_mod, "run_lock", None)
+    if lock is not None:  # see B wait (the lock itself unchanged)
+        def observed(url, *, on_wait=None):
+            def waiting():
+                b_waits.set()
+                if on_wait is not None:
+                    on_wait()
+            return lock(url, on_wait=waiting)
+
+        monkeypatch.setattr(db_mod, "run_lock", observed)
+
+    results: dict = {}
+    a = threading.Thread(target=_run_direct, args=(db_url, small, results, "A"))
+    b = threading.Thread(target=lambda: (_run_direct(db_url, late, results, "B"), b_done.set()))
+    a.start()
+    assert a_read.wait(120), results
+    b.start()
+    a.join(240)
+    b.join(240)
+    assert results == {"A": 0, "B": 0}, results
+
+    now = _events(db_url)
+    fresh = set()
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+    from orbitwatch.elements import parse_text
+
+    sets = parse_text("".join("\n".join(r) + "\n" for r in recs)).element_sets
+    for nid in ids:
+        fresh |= {_key(m.to_json()) for m in detect_maneuvers([s for s in sets if s.norad_id == nid])}
+    assert {_key(e) for e in now} == fresh and len(now) == len(fresh)
+    assert {e["object"] for e in now} >= {38332, 29526, 40107}
+    # B waited, and said so once
+    assert b_waits.is_set()
+    assert capsys.readouterr().err.count("waiting for another orbitwatch run on this store") == 1
