@@ -495,6 +495,32 @@ def test_cli_proximity_rejects_empty_assets():
     assert res.exit_code == 2 and "--assets" in res.output and "max()" not in res.output, res.output
 
 
+def test_cli_proximity_takes_a_long_list_of_assets_and_names_a_bad_one(tmp_path):
+    """Regression (review): ``--assets`` with 331 catalog numbers was looked up as a
+    file name first and stopped on ``OSError: File name too long``.  A list of
+    numbers is a list, however long; a value that is neither a list nor a
+    readable file, or a file with a line that is no number, is an error naming
+    the option (exit 2)."""
+    geo = {s.norad_id for s in read_file(shared_path(*GEO)).element_sets}
+    ids = ",".join(map(str, sorted(geo)[:331]))
+    assert len(ids) > 255  # longer than a file name may be (NAME_MAX)
+    base = ["detect", "proximity", "--catalog", str(shared_path(*STATIONS)),
+            "--start", "2026-05-30T00:00:00Z", "--days", "0.1"]
+    res = CliRunner().invoke(app, [*base, "--assets", ids])
+    # read as numbers: none of these GEO objects is in the stations' catalog
+    assert isinstance(res.exception, SystemExit), res.exception
+    assert res.exit_code == 1 and "not in the catalog" in res.output, res.output
+    for bad in (ids + ",x", "48274,x", str(tmp_path / "none.txt")):
+        res = CliRunner().invoke(app, [*base, "--assets", bad])
+        assert isinstance(res.exception, SystemExit), (bad[-20:], res.exception)
+        assert res.exit_code == 2 and "--assets" in res.output, res.output
+        assert "Traceback" not in res.output
+    listed = tmp_path / "assets.txt"
+    listed.write_text("48274\nISS\n")
+    res = CliRunner().invoke(app, [*base, "--assets", str(listed)])
+    assert res.exit_code == 2 and f"{listed}:2: --assets" in res.output, res.output
+
+
 def test_cli_proximity_table_names_both_owners(tmp_path):
     satcat = tmp_path / "satcat.csv"
     satcat.write_text(

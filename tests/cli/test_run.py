@@ -293,3 +293,31 @@ def test_run_takes_a_breakup_parent_without_element_sets_from_the_satcat(tmp_pat
     assert (r["parent"], r["owner"], r["fragments"]) == (23533, "US", 219)
     assert r["classification"] == "undetermined"
     assert r["evidence"]["parent_from"] == "satcat"
+
+
+def test_run_takes_a_long_list_of_assets(tmp_path):
+    """Regression (review): ``run --assets`` with 331 catalog numbers stopped on
+    ``OSError: File name too long`` (the list was looked up as a file first).
+    The run takes the list, leaves out (and names) the assets not in its
+    catalog and searches around the others; a bad list is an error naming
+    ``--assets`` (exit 2) before anything is ingested."""
+    from orbitwatch.elements import read_file, write_3le
+
+    src = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    sets = read_file(src).element_sets
+    keep = {41793, 43824, 39498, 67302, 67403}  # GSAT-18 and its neighbours at 74 E, SJ-29A/B
+    path = tmp_path / "geo.3le"
+    write_3le([s for s in sets if s.norad_id in keep], path)
+    ids = sorted({s.norad_id for s in sets} - keep)[:330] + [41793]
+    assets = ",".join(map(str, ids))
+    db = str(tmp_path / "o.db")
+    res = runner.invoke(app, ["run", "--catalog", str(path), "--db", db, "--no-screen", "--assets", assets,
+                              "--start", "2026-05-29T00:00:00Z", "--hours", "6", "--format", "json",
+                              "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "assets not in the catalog, left out" in res.stderr
+    assert json.loads(res.stdout)["events"]["by_type"].get("proximity", 0) > 0
+    bad = runner.invoke(app, ["run", "--catalog", str(path), "--db", str(tmp_path / "bad.db"),
+                              "--no-screen", "--assets", assets + ",GSAT-18", "--quiet"])
+    assert bad.exit_code == 2 and "--assets" in bad.output and "'GSAT-18'" in bad.output, bad.output
+    assert not (tmp_path / "bad.db").exists()

@@ -117,9 +117,14 @@ def test_a_growing_feed_revises_its_manoeuvres(db_url, tmp_path):
 
 
 def _mnvr(obj=7, t="2026-05-28T12:00:00Z", dv=0.30, **extra):
-    return {"type": "maneuver", "object": obj, "gap_start": "2026-05-28T00:00:00Z",
-            "gap_end": "2026-05-29T00:00:00Z", "epoch_estimate": t, "kind": "east-west station-keeping",
-            "delta_v_m_s": dv, "confidence": 0.9, "evidence": {"robust_z": 12.0}, **extra}
+    """A manoeuvre at ``t`` in a gap of a day around it (sets at the midnights)."""
+    from orbitwatch.timeutil import iso_z, parse_iso
+
+    mid = parse_iso(t)
+    return {"type": "maneuver", "object": obj, "gap_start": iso_z(mid - timedelta(hours=12), 0),
+            "gap_end": iso_z(mid + timedelta(hours=12), 0), "epoch_estimate": t,
+            "kind": "east-west station-keeping", "delta_v_m_s": dv, "confidence": 0.9,
+            "evidence": {"robust_z": 12.0}, **extra}
 
 
 def test_what_counts_as_a_revision(engine):
@@ -146,14 +151,22 @@ def test_what_counts_as_a_revision(engine):
 
 def test_supersession_keeps_to_its_partner_scope_and_kind(engine):
     """Only the partner's own derived records inside the re-derived scope are
-    superseded; the replacement is the nearest current record of the same
-    object within 7 days, a finding judged from an object's newest set alone
-    is replaced however far its epoch moved, and records posted by people stay."""
+    superseded; a manoeuvre's replacement is the current one of the same object
+    whose gap lies within a day of its gap (a burn found one gap over), a
+    separate burn days away is no replacement (the stale one is withdrawn); a
+    finding judged from an object's newest set alone is replaced by the one
+    judged from its next newest however far its epoch moved, and records
+    posted by people stay.
+
+    (Before the review the replacement was the nearest record of the object
+    within 7 days, so object 10's burn of 26 May was superseded by its separate
+    burn of 30 May, as 38332's was on the real feed.)"""
     from orbitwatch.store.events import all_events, store_events, supersede_events
     from orbitwatch.store.shared import add_event
 
     a: list[int] = []
-    store_events(engine, [_mnvr(), _mnvr(obj=8), _mnvr(obj=9)], ids=a, origin="run", revise=True)
+    store_events(engine, [_mnvr(), _mnvr(obj=8), _mnvr(obj=9), _mnvr(obj=10, t="2026-05-26T12:00:00Z")],
+                 ids=a, origin="run", revise=True)
     b: list[int] = []
     store_events(engine, [_mnvr()], ids=b, origin="run", revise=True, partner="JP")
     debris = {"type": "finding", "rule": "long-lived-debris", "responsible": 5, "affected": None,
@@ -165,19 +178,21 @@ def test_supersession_keeps_to_its_partner_scope_and_kind(engine):
                            partner=None, releasable_to="ALL", norad_id=7, payload=_mnvr())
     with engine.begin() as conn:
         c: list[int] = []
-        # object 7's burn re-placed 2 days later, object 8's 10 days later, 9 not searched
-        store_events(conn, [_mnvr(t="2026-05-30T12:00:00Z"), _mnvr(obj=8, t="2026-06-07T12:00:00Z")],
+        # object 7's burn re-placed one gap later; 8 and 10 burn again 10 and 4 days
+        # later and their first burns are not found again; 9 not searched
+        store_events(conn, [_mnvr(t="2026-05-29T12:00:00Z"), _mnvr(obj=8, t="2026-06-07T12:00:00Z"),
+                            _mnvr(obj=10, t="2026-05-30T12:00:00Z")],
                      ids=c, origin="run", revise=True)
         gone = supersede_events(conn, partner=None, origins=("run",), current=c,
-                                in_scope=lambda r: r["kind"] == "maneuver" and r["norad_id"] in (7, 8))
-        assert gone == {a[0]: c[0], a[1]: None}
+                                in_scope=lambda r: r["kind"] == "maneuver" and r["norad_id"] in (7, 8, 10))
+        assert gone == {a[0]: c[0], a[1]: None, a[3]: None}
         g: list[int] = []
         store_events(conn, [dict(debris, time="2026-07-15T00:00:00Z")], ids=g, origin="run", revise=True)
         gone = supersede_events(conn, partner=None, origins=("run",), current=g,
                                 in_scope=lambda r: r["kind"] == "finding")
         assert gone == {f[0]: g[0]}
         current = {r["id"] for r in all_events(conn)}
-    assert current == {c[0], c[1], a[2], b[0], posted, g[0]}
+    assert current == {c[0], c[1], c[2], a[2], b[0], posted, g[0]}
 
 
 # -- what a revision must not do (found by review) ---------------------------------
@@ -324,3 +339,183 @@ def test_an_upgraded_store_numbers_its_past_supersessions_in_order(db_url):
                                 in_scope=lambda r: True) == {4: None}
         assert conn.execute(text("SELECT superseded_seq FROM events WHERE id = 4")).scalar() == 3
     engine.dispose()
+
+
+@pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
+def test_a_separate_burn_does_not_replace_a_withdrawn_one(db_url, tmp_path):
+    """Regression (review): 38332 keeps station with burns a few days apart.  On
+    its sets of 24-28 May the detector reports a burn on 26 May (gap 26 May
+    18:00 to 27 May 11:07); with the sets of 29-30 May it no longer finds that
+    one and reports another on 30 May.  The 26 May record is withdrawn
+    (``superseded_by`` null); it was superseded by the 30 May burn while the
+    replacement was the object's nearest record within 7 days."""
+    lines = shared_path(*GEO).read_text().splitlines()
+    recs = [lines[i:i + 3] for i in range(0, len(lines), 3)]
+    recs = [r for r in recs if int(r[1][2:7]) == 38332 and _epoch(r[1]) >= datetime(2026, 5, 24, tzinfo=UTC)]
+    cut = [r for r in recs if _epoch(r[1]) < datetime(2026, 5, 29, tzinfo=UTC)]
+    _run(db_url, _write(tmp_path / "24_28.3le", cut))
+    (burn,) = _events(db_url)
+    assert burn["gap_start"].startswith("2026-05-26") and burn["gap_end"].startswith("2026-05-27")
+    later = _run(db_url, _write(tmp_path / "24_30.3le", recs))
+    assert later["events_superseded"] == {"records": 1, "withdrawn": 1, "findings": 0,
+                                          "findings_withdrawn": 0}
+    every = {e["id"]: e for e in _events(db_url, "--superseded")}
+    assert every[burn["id"]]["superseded_at"] and every[burn["id"]].get("superseded_by") is None
+    (now,) = _events(db_url)
+    assert now["gap_start"].startswith("2026-05-29") and now["id"] != burn["id"]
+
+
+def test_what_replaces_a_relocation_a_breakup_and_a_finding(engine):
+    """The replacement rules of the other kinds: a GEO drift start by a drift start
+    whose gap lies within a day (never by a drift stop); a breakup by the
+    parent's breakup naming one of its fragments, however far its epoch moved
+    (re-estimated from more fragments), never by a cloud of other fragments;
+    a finding by the one of its rule and objects judged from one of the same
+    records or their replacements, and withdrawn when a record it was judged
+    from was withdrawn (a finding about 10's burn of 26 May is not replaced by
+    one about its burn of 30 May)."""
+    from orbitwatch.store.events import store_events, supersede_events
+
+    def drift(kind, t):
+        return {"type": "geo_relocation", "object": 20, "kind": kind, "gap_start": t,
+                "gap_end": t.replace("T00", "T12"), "direction": "east"}
+
+    def breakup(t, frags):
+        return {"type": "breakup", "parent": 30, "classification": "explosion", "epoch_estimate": t,
+                "fragments": len(frags), "fragment_ids": frags}
+
+    def finding(t, inputs):
+        return {"type": "finding", "rule": "maneuver-near-foreign-asset", "severity": "medium",
+                "responsible": 10, "affected": 99, "time": t, "inputs": inputs}
+
+    old: list[int] = []
+    store_events(engine, [drift("drift start", "2026-05-20T00:00:00Z"), breakup("2026-05-01T00:00:00Z", [31, 32]),
+                          breakup("2026-03-01T00:00:00Z", [41, 42]), _mnvr(obj=10, t="2026-05-26T12:00:00Z"),
+                          _mnvr(obj=11, t="2026-05-26T12:00:00Z")], ids=old, origin="run", revise=True)
+    d0, b0, b1, m10, m11 = old
+    f_old: list[int] = []
+    store_events(engine, [finding("2026-05-26T12:00:00Z", [f"event:{m10}"]),
+                          dict(finding("2026-05-26T12:00:00Z", [f"event:{m11}"]), responsible=11)],
+                 ids=f_old, origin="run", revise=True)
+    with engine.begin() as conn:
+        new: list[int] = []
+        # the start found a gap later and a stop 3 days on; the first cloud re-estimated
+        # 20 days later with more fragments, the second not found again but a new cloud;
+        # 10's burn of 26 May withdrawn for one on 30 May, 11's re-placed a gap later
+        store_events(conn, [drift("drift start", "2026-05-21T00:00:00Z"), drift("drift stop", "2026-05-23T00:00:00Z"),
+                            breakup("2026-05-21T00:00:00Z", [31, 32, 33]), breakup("2026-03-02T00:00:00Z", [51]),
+                            _mnvr(obj=10, t="2026-05-30T12:00:00Z"), _mnvr(obj=11, t="2026-05-27T12:00:00Z")],
+                     ids=new, origin="run", revise=True)
+        d1, _, b2, b3, m10b, m11b = new
+        gone = supersede_events(conn, partner=None, origins=("run",), current=new,
+                                in_scope=lambda r: r["kind"] != "finding")
+        assert gone == {d0: d1, b0: b2, b1: None, m10: None, m11: m11b}
+        f_new: list[int] = []
+        store_events(conn, [finding("2026-05-30T12:00:00Z", [f"event:{m10b}"]),
+                            dict(finding("2026-05-27T12:00:00Z", [f"event:{m11b}"]), responsible=11)],
+                     ids=f_new, origin="run", revise=True)
+        gone = supersede_events(conn, partner=None, origins=("run",), current=f_new,
+                                in_scope=lambda r: r["kind"] == "finding")
+        assert gone == {f_old[0]: None, f_old[1]: f_new[1]}
+
+
+# -- two runs at once on one store (found by review) -------------------------------
+
+
+def _run_direct(db_url: str, path, results: dict, key: str) -> None:
+    """``orbitwatch run --catalog PATH --partner US --releasable-to ALL --no-screen``
+    called in this thread (the CLI runner swaps process-wide streams)."""
+    import typer
+
+    from orbitwatch.cli.run import run_command
+
+    try:
+        run_command(catalog=[path], db=db_url, gp_url=None, satcat_url=None, screen=False, detect=True,
+                    start=None, hours=24.0, threshold_km=5.0, top=10, partner="US", releasable_to="ALL",
+                    notices=None, assets=None, fmt="json", quiet=True)
+        results[key] = 0
+    except typer.Exit as exc:
+        results[key] = exc.exit_code
+    except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        results[key] = exc
+
+
+@pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
+def test_two_runs_at_once_end_as_if_one_ran_after_the_other(db_url, tmp_path, monkeypatch, capsys):
+    """Regression (review): a store holds 24-28 May of four GEO objects; run A
+    (a small file) reads the store, then run B ingests 29-30 May and stores
+    what the whole history shows; A, which read before B's sets were there,
+    committed last and made its stale records current again (38332's burn of
+    26 May back, its burn of 30 May and Badr-4's and AsiaSat 8's new burns
+    superseded).  Runs on one store now take turns from their first read to
+    their commit: B says it waits, then reads what A stored and B's own sets,
+    and the current records are those of a fresh analysis of the whole input.
+
+    The interleaving is forced: A, having read, holds on until B has either
+    finished (no lock: the defect) or is waiting for the lock."""
+    import threading
+
+    import orbitwatch.cli.run as run_mod
+    import orbitwatch.store.db as db_mod
+
+    ids = IDS | {38332}
+    lines = shared_path(*GEO).read_text().splitlines()
+    recs = [lines[i:i + 3] for i in range(0, len(lines), 3)]
+    recs = [r for r in recs if int(r[1][2:7]) in ids and _epoch(r[1]) >= datetime(2026, 5, 24, tzinfo=UTC)]
+    split = datetime(2026, 5, 29, tzinfo=UTC)
+    early = [r for r in recs if _epoch(r[1]) < split]
+    first: dict = {}
+    _write(tmp_path / "days_24_28.3le", early)
+    _run_direct(db_url, tmp_path / "days_24_28.3le", first, "first")  # as US, as A and B
+    assert first == {"first": 0}, first
+    small = tmp_path / "small.3le"
+    _write(small, [r for r in early if int(r[1][2:7]) == 38332][-3:])
+    late = tmp_path / "days_29_30.3le"
+    _write(late, [r for r in recs if _epoch(r[1]) >= split])
+
+    a_read, b_done, b_waits = threading.Event(), threading.Event(), threading.Event()
+    detect = run_mod._step_detect
+
+    def detect_then_hold(ctx):
+        detect(ctx)
+        if ctx.files == [small]:
+            a_read.set()
+            deadline = datetime.now(UTC) + timedelta(seconds=120)
+            while not (b_done.is_set() or b_waits.is_set()) and datetime.now(UTC) < deadline:
+                b_done.wait(0.05)
+
+    monkeypatch.setattr(run_mod, "_step_detect", detect_then_hold)
+    lock = getattr(db_mod, "run_lock", None)
+    if lock is not None:  # see B wait (the lock itself unchanged)
+        def observed(url, *, on_wait=None):
+            def waiting():
+                b_waits.set()
+                if on_wait is not None:
+                    on_wait()
+            return lock(url, on_wait=waiting)
+
+        monkeypatch.setattr(db_mod, "run_lock", observed)
+
+    results: dict = {}
+    a = threading.Thread(target=_run_direct, args=(db_url, small, results, "A"))
+    b = threading.Thread(target=lambda: (_run_direct(db_url, late, results, "B"), b_done.set()))
+    a.start()
+    assert a_read.wait(120), results
+    b.start()
+    a.join(240)
+    b.join(240)
+    assert results == {"A": 0, "B": 0}, results
+
+    now = _events(db_url)
+    fresh = set()
+    from orbitwatch.behavior.maneuvers import detect_maneuvers
+    from orbitwatch.elements import parse_text
+
+    sets = parse_text("".join("\n".join(r) + "\n" for r in recs)).element_sets
+    for nid in ids:
+        fresh |= {_key(m.to_json()) for m in detect_maneuvers([s for s in sets if s.norad_id == nid])}
+    assert {_key(e) for e in now} == fresh and len(now) == len(fresh)
+    assert {e["object"] for e in now} >= {38332, 29526, 40107}
+    # B waited, and said so once
+    assert b_waits.is_set()
+    assert capsys.readouterr().err.count("waiting for another orbitwatch run on this store") == 1

@@ -261,25 +261,37 @@ def geo_command(
     out.print(t)
 
 
-def _asset_ids(assets: str) -> list[int]:
-    """``ID,ID,...`` or a file with one catalog number per line (``#`` comments)."""
+def _asset_ids(assets: str, option: str = "--assets") -> list[int]:
+    """``ID,ID,...`` or a file with one catalog number per line (``#`` comments).
+
+    A value of digits, commas and blanks is a list of catalog numbers and is
+    never looked up as a file (a list of hundreds of numbers is longer than a
+    file name may be); anything else is a file.  A file that cannot be read or
+    holds a line that is no catalog number stops the command (exit 2) naming
+    ``option``.
+    """
+    parts = [x.strip() for x in assets.split(",")]
+    if all((x.isdigit() and x.isascii()) or not x for x in parts):
+        return [int(x) for x in parts if x]
+    shown = assets if len(assets) <= 80 else assets[:77] + "..."
     p = Path(assets)
-    if p.exists():
-        ids = []
-        for n, line in enumerate(p.read_text().splitlines(), 1):
-            text = line.split("#", 1)[0].strip()
-            if not text:
-                continue
-            try:
-                ids.append(int(text.split(",")[0]))
-            except ValueError:
-                fail(f"{p}:{n}: asset: not a catalog number: {text!r}")
-        return ids
     try:
-        return [int(x) for x in assets.split(",") if x.strip()]
-    except ValueError:
-        fail(f"--assets must be catalog numbers separated by commas, or a file: {assets!r}")
-        raise
+        text = p.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc.__class__.__name__
+        bad = next(x for x in parts if x and not (x.isdigit() and x.isascii()))
+        fail(f"{option} must be catalog numbers separated by commas, or a file of them: "
+             f"{shown!r} is neither ({bad!r} is no catalog number; as a file: {why})", 2)
+    ids = []
+    for n, line in enumerate(text.splitlines(), 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            ids.append(int(entry.split(",")[0]))
+        except ValueError:
+            fail(f"{p}:{n}: {option}: not a catalog number: {entry!r}", 2)
+    return ids
 
 
 def _catalog_at(hist: list, t0) -> list:

@@ -725,9 +725,19 @@ def run_command(
     steps: list[Step] = [_step_ingest, _step_summary, _step_screen, _step_detect, _step_store]
     from sqlalchemy.exc import SQLAlchemyError
 
+    from orbitwatch.store.db import run_lock
+
+    # runs on one store take turns from their first read of it (the summary) to
+    # the commit of what they derived, so that the later one reads what the
+    # earlier one stored (see run_lock); the ingests do not wait
+    serial = steps.index(_step_summary)
     try:
-        for step in steps:
+        for step in steps[:serial]:
             step(ctx)
+        with run_lock(ctx.db_url, on_wait=lambda: err.print(
+                "waiting for another orbitwatch run on this store to finish ...", highlight=False)):
+            for step in steps[serial:]:
+                step(ctx)
     except (StoreFailed, SQLAlchemyError) as exc:
         why = str(exc) if isinstance(exc, StoreFailed) else _db_error(exc)
         fail(f"run stopped, database error ({why}); {_kept(ctx)}")

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +183,74 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+
+
+#: PostgreSQL advisory-lock class ("owru", orbitwatch run) of the run lock; the
+#: second key is the store's schema (``hashtext(current_schema())``), so that
+#: stores in two schemas of one database do not wait for each other
+RUN_LOCK_CLASS = 0x6F77_7275
+
+
+@contextmanager
+def run_lock(url: str | None = None, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the store's run lock: one ``orbitwatch run`` at a time on a store.
+
+    A run reads the histories, derives records from them and supersedes what
+    earlier runs derived from less (:func:`orbitwatch.store.events.supersede_events`).
+    Two runs that overlap could commit in the other order than they read: the
+    one that read before the other's sets were stored would commit last and
+    make its stale records current again.  Holding this lock from the first
+    read of the store to the commit of what was derived from it makes runs on
+    one store take turns, and the later one reads what the earlier one stored.
+
+    On PostgreSQL a session-level advisory lock (:data:`RUN_LOCK_CLASS`, the
+    schema) on a connection of its own, in autocommit so that it holds no
+    transaction open; on a SQLite file an exclusive ``flock`` on a lock file
+    beside the database (``<name>.run-lock``, left in place); a ``:memory:``
+    store has one process and needs none.  Either is released when the
+    process ends, however it ends.  A caller that must wait is told once,
+    through ``on_wait``, and then waits as long as the other run takes.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.pool import NullPool
+
+    url = resolve_db_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            yield
+            return
+        import fcntl
+
+        db_path = Path(database).expanduser()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(db_path.with_name(db_path.name + ".run-lock"), "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            keys = f"{RUN_LOCK_CLASS}, hashtext(coalesce(current_schema(), ''))"
+            if not conn.execute(text(f"SELECT pg_try_advisory_lock({keys})")).scalar():
+                if on_wait is not None:
+                    on_wait()
+                conn.execute(text(f"SELECT pg_advisory_lock({keys})"))
+            try:
+                yield
+            finally:
+                conn.execute(text(f"SELECT pg_advisory_unlock({keys})"))
+    finally:
+        engine.dispose()
 
 
 def is_current(engine: Engine) -> bool:

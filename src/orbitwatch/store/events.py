@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -361,20 +361,124 @@ def as_record(row: dict) -> dict:
     return rec
 
 
-#: how far apart in time a record and the one that replaces it may lie (a
-#: manoeuvre re-placed by a gap or two of a GEO history, a breakup's epoch
-#: re-estimated from more fragments)
+#: how far apart in time a record and the one that replaces it may lie when
+#: nothing it says ties them closer (a proximity record of the same pair, the
+#: window re-searched holding one per pair; a breakup or a finding that names
+#: no fragments or inputs; see :func:`_same_event`)
 REPLACE_WITHIN_DAYS = 7.0
+
+#: how far a manoeuvre or a GEO relocation may move between two derivations and
+#: still be the same change (days): it is replaced only by one whose gap (the
+#: last set before the change to the first after it) overlaps its own gap
+#: widened by this on each side.  The benchmark takes a detection for a
+#: manoeuvre within the detection's gap or the gap on either side: with a set a
+#: day that is this window; the GEO feeds hold two to four sets a day, so here
+#: it spans a few gaps, and sparser histories still reach the adjacent gaps
+#: (which share an epoch with the gap).  Station-keeping burns a few days apart
+#: stay separate manoeuvres: 38332's burn of 26 May, not found again once the
+#: sets of 29-30 May came, is withdrawn, not replaced by its burn of 30 May.
+GAP_MARGIN_DAYS = 1.0
 
 
 def _match_key(kind: str, payload: Mapping | None) -> tuple:
-    """What besides kind and object a replacement must share with the record it replaces."""
+    """What besides kind and object a replacement must share with the record it
+    replaces (a drift start is not replaced by a drift stop)."""
     p = payload or {}
     if kind == "proximity":
         return (p.get("asset"),)
     if kind == "finding":
         return (p.get("rule"), p.get("affected"))
+    if kind == "geo_relocation":
+        return (p.get("kind"),)
     return ()
+
+
+def _gap(row: Mapping) -> tuple[datetime, datetime]:
+    """A manoeuvre's or relocation's gap (``gap_start``..``gap_end`` of its
+    payload), else the instant of its time."""
+    p = row.get("payload") or {}
+    try:
+        a, b = parse_iso(str(p["gap_start"])), parse_iso(str(p["gap_end"]))
+    except (KeyError, ValueError):
+        return row["time"], row["time"]
+    return min(a, b), max(a, b)
+
+
+def _fragments(payload: Mapping | None) -> set[int]:
+    """The fragments a breakup record names (older records: a sample in its evidence)."""
+    p = payload or {}
+    ev_ = p.get("evidence") if isinstance(p.get("evidence"), dict) else {}
+    return {int(i) for i in (*(p.get("fragment_ids") or ()), *(ev_.get("fragment_ids_sample") or ()))}
+
+
+def _inputs(payload: Mapping | None) -> set[str]:
+    return {str(x) for x in (payload or {}).get("inputs") or ()}
+
+
+def _same_event(old: Mapping, new: Mapping, names: set[str] | None = None) -> bool:
+    """Whether ``new`` (a row or record view: ``kind``, ``time``, ``payload``) can
+    replace ``old``, of the same kind and object (and :func:`_match_key`):
+
+    * a manoeuvre or GEO relocation: its gap overlaps ``old``'s widened by
+      :data:`GAP_MARGIN_DAYS` each side;
+    * a breakup: it names one of ``old``'s fragments (a cloud re-estimated
+      from more fragments, however far its epoch moved);
+    * a finding: it was judged from one of ``old``'s inputs or their
+      replacements (``names``, see :func:`_followed_inputs`);
+    * otherwise (a proximity record of the same pair; a breakup or finding
+      naming no fragments or inputs): within :data:`REPLACE_WITHIN_DAYS`.
+    """
+    kind = old["kind"]
+    if kind in ("maneuver", "geo_relocation"):
+        (a0, a1), (b0, b1) = _gap(old), _gap(new)
+        margin = timedelta(days=GAP_MARGIN_DAYS)
+        return b0 <= a1 + margin and b1 >= a0 - margin
+    if kind == "breakup":
+        fa, fb = _fragments(old.get("payload")), _fragments(new.get("payload"))
+        if fa and fb:
+            return bool(fa & fb)
+    if kind == "finding" and names:
+        return bool(names & _inputs(new.get("payload")))
+    return abs((new["time"] - old["time"]).total_seconds()) <= REPLACE_WITHIN_DAYS * 86400.0
+
+
+def _followed_inputs(conn: Connection, rows: Iterable[Mapping]) -> dict[int, set[str] | None]:
+    """For each finding row, the names of the records it was judged from
+    (:func:`input_ref`) and of every record that has replaced one of them since
+    (``superseded_by``, followed to the current one); None when one of them
+    was withdrawn (superseded with no replacement): the finding goes with it."""
+    rows = list(rows)
+    succ: dict[int, int | None] = {}  # superseded event -> its replacement (None: withdrawn)
+    asked: set[int] = set()
+    todo = {int(x[6:]) for r in rows for x in _inputs(r.get("payload"))
+            if x.startswith("event:") and x[6:].isdigit()}
+    while todo:
+        asked |= todo
+        for part in id_chunks(sorted(todo)):
+            for i, at, by in conn.execute(select(ev.c.id, ev.c.superseded_at, ev.c.superseded_by)
+                                          .where(ev.c.id.in_(part))):
+                if at is not None:
+                    succ[i] = by
+        todo = {b for b in succ.values() if b is not None and b not in asked}
+    out: dict[int, set[str] | None] = {}
+    for r in rows:
+        names = _inputs(r.get("payload"))
+        for x in sorted(names):
+            if not (x.startswith("event:") and x[6:].isdigit()):
+                continue
+            j: int | None = int(x[6:])
+            seen: set[int] = set()
+            while j in succ and j not in seen:
+                seen.add(j)
+                j = succ[j]
+                if j is None:
+                    break
+                names.add(f"event:{j}")
+            if j is None:
+                names = None
+                break
+        out[r["id"]] = names
+    return out
 
 
 def input_ref(obj: Mapping, event_ids: Mapping[int, int]) -> str | None:
@@ -420,11 +524,13 @@ def supersede_events(
     asked for; rows stored before revisions match any), of ``kinds`` when
     given, that is in scope and not in ``current`` is stale: it gets
     ``superseded_at`` and, as ``superseded_by``, the record of ``current`` of
-    the same kind and object (and asset, or rule and affected object) nearest
-    to it in time within :data:`REPLACE_WITHIN_DAYS` (any time for a finding
-    judged from catalog rows alone); with none it is withdrawn
-    (``superseded_by`` NULL).  Rows given by people (no origin) are never
-    superseded.  Runs in the caller's transaction.
+    the same kind and object (and asset, relocation kind, or rule and affected
+    object) that is the same event (:func:`_same_event`: a manoeuvre's gap
+    within a day of the stale one's, a breakup sharing a fragment, a finding
+    judged from one of the same records or their replacements), the nearest
+    in time of those; with none it is withdrawn (``superseded_by`` NULL), as
+    is a finding judged from a record withdrawn since.  Rows given by people
+    (no origin) are never superseded.  Runs in the caller's transaction.
     """
     from sqlalchemy import bindparam, or_, update
 
@@ -448,17 +554,14 @@ def supersede_events(
     fresh: dict[tuple, list[dict]] = {}
     for r in fresh_rows:
         fresh.setdefault((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), []).append(r)
+    stale = [r for r in rows if r["id"] not in keep and in_scope(r)]
+    followed = _followed_inputs(conn, (r for r in stale if r["kind"] == "finding"))
     out: dict[int, int | None] = {}
-    for r in rows:
-        if r["id"] in keep or not in_scope(r):
-            continue
-        near = [(abs((c["time"] - r["time"]).total_seconds()), c["id"])
-                for c in fresh.get((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), [])]
-        refs = (r["payload"] or {}).get("inputs") or []
-        if not (refs and all(str(x).startswith("catalog:") for x in refs)):
-            # (a finding judged from an object's newest set alone is replaced by
-            # the one judged from its next newest, however far apart)
-            near = [x for x in near if x[0] <= REPLACE_WITHIN_DAYS * 86400.0]
+    for r in stale:
+        names = followed.get(r["id"], set())
+        cands = fresh.get((r["kind"], r["norad_id"], *_match_key(r["kind"], r["payload"])), [])
+        near = [(abs((c["time"] - r["time"]).total_seconds()), c["id"]) for c in cands
+                if names is not None and _same_event(r, c, names)]
         out[r["id"]] = min(near)[1] if near else None
     if out:
         lock_feed(conn)  # the stream's supersession cursor increases in commit order
@@ -472,23 +575,22 @@ def supersede_events(
 
 
 def near_any(records: Iterable[dict]) -> Callable[[dict], bool]:
-    """Whether a stored row is within :data:`REPLACE_WITHIN_DAYS` of one of
-    ``records`` of its kind and object (and asset, or rule and affected object):
-    for a process that found a record again but could not store it (no partner
-    may see all its inputs), so that the stored one is not taken as withdrawn."""
-    from orbitwatch.timeutil import parse_iso
-
-    at: dict[tuple, list[datetime]] = {}
+    """Whether a stored row is the same event (:func:`_same_event`; a finding:
+    within :data:`REPLACE_WITHIN_DAYS`) as one of ``records`` of its kind and
+    object (and :func:`_match_key`): for a process that found a record again
+    but could not store it (no partner may see all its inputs), so that the
+    stored one is not taken as withdrawn."""
+    at: dict[tuple, list[dict]] = {}
     for rec in records:
         kind = _kind_of(rec)
         if kind not in _TIME_KEY or not rec.get(_TIME_KEY[kind]):
             continue
-        t = parse_iso(rec[_TIME_KEY[kind]])
-        at.setdefault((kind, rec.get(_OBJECT_KEY[kind]), *_match_key(kind, rec)), []).append(t)
+        view = {"kind": kind, "time": parse_iso(rec[_TIME_KEY[kind]]), "payload": rec}
+        at.setdefault((kind, rec.get(_OBJECT_KEY[kind]), *_match_key(kind, rec)), []).append(view)
 
     def check(row: dict) -> bool:
-        ts = at.get((row["kind"], row["norad_id"], *_match_key(row["kind"], row["payload"])), ())
-        return any(abs((t - row["time"]).total_seconds()) <= REPLACE_WITHIN_DAYS * 86400.0 for t in ts)
+        views = at.get((row["kind"], row["norad_id"], *_match_key(row["kind"], row["payload"])), ())
+        return any(_same_event(row, v) for v in views)
 
     return check
 
