@@ -675,3 +675,34 @@ def test_an_approachs_own_manoeuvre_flag_yields_to_the_manoeuvres_judged():
                   epoch_estimate="2026-05-30T04:00:00Z")
     [f] = evaluate([long_before, during, prox], rules)
     assert f.evidence["maneuver"] is during
+
+
+def test_the_norms_judge_by_the_owners_the_acting_partner_may_see(tmp_path):
+    # A public destructive-test breakup naming no owner; only JP's SATCAT row,
+    # released to JP alone, says who owns the parent.  US's judgement (and a
+    # host's) cannot accuse anyone; JP's can, and its finding goes to JP alone.
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.events import store_events
+    from tests.store.test_object_facts import satcat
+
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = open_engine(db)
+    store_events(engine, [{"type": "breakup", "parent": 13552, "owner": None,
+                           "classification": "destructive test", "fragments": 103,
+                           "epoch_estimate": "2022-11-15T02:45:32Z"}])
+    engine.dispose()
+    sat = tmp_path / "jp_satcat.csv"
+    sat.write_text(satcat("COSMOS 1408", norad_id=13552, owner="CIS", intl="1982-092A"))
+    res = CliRunner().invoke(app, ["ingest", "--db", db, str(sat), "--quiet", "--partner", "JP",
+                                   "--releasable-to", "JP"])
+    assert res.exit_code == 0, res.output
+
+    def judged(*partner: str) -> list[dict]:
+        res = CliRunner().invoke(app, ["norms", "--db", db, *partner, "--releasable-to", "ALL",
+                                       "--format", "jsonl"])
+        return [f for f in _jsonl(res) if f["rule"] == "destructive-asat-test"]
+
+    assert judged("--partner", "US") == [] and judged() == []
+    [f] = judged("--partner", "JP")
+    assert f["responsible_owner"] == "CIS"
+    assert (f["partner"], f["releasable_to"]) == ("JP", "JP")

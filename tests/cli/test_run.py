@@ -321,3 +321,49 @@ def test_run_takes_a_long_list_of_assets(tmp_path):
                               "--no-screen", "--assets", assets + ",GSAT-18", "--quiet"])
     assert bad.exit_code == 2 and "--assets" in bad.output and "'GSAT-18'" in bad.output, bad.output
     assert not (tmp_path / "bad.db").exists()
+
+
+def test_a_run_uses_only_the_catalogue_facts_its_partner_may_see(tmp_path):
+    # GEO objects that relocate (SJ-29A/B, MTG-I1), public; JP's SATCAT row for
+    # 67403 (SJ-29B) names it "SECRET SAT", owner PRC, for JP alone.  A run for US
+    # (or for no partner) stores events with no word of it; JP's run uses it, and
+    # what it stores from it is releasable to JP alone.
+    from orbitwatch.elements import read_file, write_3le
+    from tests.store.test_object_facts import satcat
+
+    src = shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le")
+    sets = [s for s in read_file(src).element_sets if s.norad_id in {54743, 67302, 67403}]
+    pub = tmp_path / "geo.3le"
+    write_3le(sets, pub)
+    (tmp_path / "jp_satcat.csv").write_text(satcat("SECRET SAT"))
+    db = str(tmp_path / "o.db")
+    for args in ([str(pub)], [str(tmp_path / "jp_satcat.csv"), "--partner", "JP",
+                             "--releasable-to", "JP"]):
+        res = runner.invoke(app, ["ingest", "--db", db, "--quiet", *args])
+        assert res.exit_code == 0, res.output
+
+    def run(*partner: str) -> dict:
+        res = runner.invoke(app, ["run", "--catalog", str(pub), "--db", db, "--no-screen",
+                                  "--format", "json", "--quiet", *partner,
+                                  "--releasable-to", "ALL"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    def events(partner: str) -> list[dict]:
+        res = runner.invoke(app, ["events", "--db", db, "--partner", partner, "--format", "jsonl"])
+        return [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+
+    for partner in (["--partner", "US"], []):
+        report = run(*partner)
+        assert "PRC" not in json.dumps(report["summary"])
+        assert report["events"]["by_type"].get("geo_relocation", 0) >= 3
+        for viewer in ("US", "FR", "JP"):
+            rows = events(viewer)
+            assert 67403 in {r["object"] for r in rows}
+            assert "SECRET SAT" not in json.dumps(rows) and "PRC" not in json.dumps(rows)
+    assert "PRC" in json.dumps(run("--partner", "JP")["summary"])
+    jp = [r for r in events("JP") if r["partner"] == "JP" and r["object"] == 67403]
+    assert jp and all(r["owner"] == "PRC" and r["name"] == "SECRET SAT" for r in jp)
+    assert {r["releasable_to"] for r in jp} == {"JP"}
+    for viewer in ("US", "FR"):
+        assert "SECRET SAT" not in json.dumps(events(viewer))

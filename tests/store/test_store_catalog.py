@@ -94,7 +94,7 @@ def test_migrations_create_schema_matching_models(db_url):
         _import_all_model_modules()
         with engine.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-        mine = {"partners", "objects", "element_sets", "ingests"}
+        mine = {"partners", "objects", "element_sets", "ingests", "object_facts"}
         assert [d for d in diffs if _diff_table(d) in mine] == []
         uniques = inspect(engine).get_unique_constraints("element_sets")
         assert any(set(u["column_names"]) == {"norad_id", "epoch", "source"} for u in uniques)

@@ -18,15 +18,26 @@ from orbitwatch.cli.app import (
 class SatcatFacts(NamedTuple):
     """What the SATCAT says: ``owners`` and ``types`` by catalog number, and
     its ``records`` (name, international designator, type, owner; objects
-    without element sets too: the parents of old clouds)."""
+    without element sets too: the parents of old clouds).  ``restricted``
+    (from the store only): the merged facts of the objects whose facts here
+    come in part from restricted records
+    (:class:`~orbitwatch.store.facts.ObjectFacts`, with their labels: what
+    is derived from them may go no wider)."""
 
     owners: dict[int, str]
     types: dict[int, str]
     records: list
+    restricted: dict
 
 
-def _satcat_facts(catalog: list[Path] | None, db: str | None) -> SatcatFacts:
-    """Owners, object types and SATCAT records, from SATCAT files or the store."""
+def _satcat_facts(catalog: list[Path] | None, db: str | None,
+                  visible_to: str | None = None) -> SatcatFacts:
+    """Owners, object types and SATCAT records, from SATCAT files or the store.
+
+    From the store: the facts partner ``visible_to`` may see (public facts
+    and those of restricted records released to it); with no partner, only
+    the public facts (records releasable to ALL).
+    """
     owners: dict[int, str] = {}
     types: dict[int, str] = {}
     records: list = []
@@ -49,20 +60,39 @@ def _satcat_facts(catalog: list[Path] | None, db: str | None) -> SatcatFacts:
             for es in res.element_sets:
                 if es.owner and es.norad_id not in owners:
                     owners[es.norad_id] = es.owner
-        return SatcatFacts(owners, types, records)
-    from orbitwatch.store.catalog import list_objects
-    from orbitwatch.store.db import open_engine
-
-    engine = open_engine(db)
-    with engine.connect() as conn:
-        objs = list_objects(conn)
-    engine.dispose()
+        return SatcatFacts(owners, types, records, {})
+    objs, fx = stored_objects(db, visible_to)
     for o in objs:
         if o.owner:
             owners[o.norad_id] = o.owner
         if o.object_type:
             types[o.norad_id] = o.object_type
-    return SatcatFacts(owners, types, satcat_records(objs))
+    return SatcatFacts(owners, types, satcat_records(objs), fx)
+
+
+def stored_objects(db: str | None, visible_to: str | None) -> tuple[list, dict]:
+    """Every object of the store (:class:`~orbitwatch.store.catalog.ObjectRow`,
+    by catalog number) with the facts partner ``visible_to`` may see (public
+    ones only with no partner), and the merged facts of the objects with
+    restricted facts it may see (:func:`~orbitwatch.store.facts.visible_facts`).
+    Objects known only from restricted SATCAT records it may see are included."""
+    from orbitwatch.store.catalog import ObjectRow, list_objects
+    from orbitwatch.store.db import open_engine
+    from orbitwatch.store.facts import visible_facts, with_facts
+
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        objs = list_objects(conn)
+        fx = visible_facts(conn, visible_to=visible_to)
+    engine.dispose()
+    if not fx:
+        return objs, fx
+    objs = [with_facts(o, fx) for o in objs]
+    have = {o.norad_id for o in objs}
+    bare = dict.fromkeys(ObjectRow.__dataclass_fields__)
+    objs += [with_facts(ObjectRow(**dict(bare, norad_id=n)), fx) for n in fx if n not in have]
+    objs.sort(key=lambda o: o.norad_id)
+    return objs, fx
 
 
 def satcat_records(objs) -> list:
@@ -555,10 +585,14 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
             rows = [r for r in all_events(conn, visible_to=partner) if r["kind"] != "finding"]
         engine.dispose()
         rows, records = _judgeable(rows)
-    owners = _satcat_facts(catalog, db).owners if (catalog or not events) else {}
+    # owners and types: what the acting partner may see (public facts only
+    # for a host run); the restricted facts used narrow what is stored
+    facts = (_satcat_facts(catalog, db, visible_to=partner) if (catalog or not events)
+             else SatcatFacts({}, {}, [], {}))
+    owners = facts.owners
     # catalog-wide rules: from the files given, else from the store the events came from
     cat_rows = (_catalog_rows(catalog, None) if catalog
-                else ([] if events else _catalog_rows(None, db, visible_to=partner)))
+                else ([] if events else _catalog_rows(None, db, visible_to=partner, facts=facts)))
     conj = [] if events else _stored_conjunctions(db, visible_to=partner)
     found = evaluate(records, rule_list, owners=owners, catalog=cat_rows, conjunctions=conj,
                      notices=notice_list)
@@ -600,8 +634,11 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
         # an object the partner may see no set of: the store cannot vouch for
         # the file's record, which stays with the partner
         unseen = (partner, partner) if partner and events else None
+        from orbitwatch.store.facts import fact_labels
+
+        restricted = fact_labels(facts.restricted)
         release = [finding_release(f, labels, own, partner=partner, releasable_to=releasable_to,
-                                   unseen=unseen)
+                                   unseen=unseen, facts=restricted)
                    for f in found]
         for d, rel in zip(recs, release, strict=True):
             # None: no partner may see all its inputs (a host run); it is not stored
@@ -714,12 +751,19 @@ def _stored_conjunctions(db: str | None, visible_to: str | None = None) -> list[
     return rows
 
 
-def _catalog_rows(catalog: list[Path] | None, db: str | None, visible_to: str | None = None) -> list[dict]:
+def _catalog_rows(catalog: list[Path] | None, db: str | None, visible_to: str | None = None,
+                  facts: SatcatFacts | None = None) -> list[dict]:
     """Per-object rows (newest set + SATCAT type/owner) for catalog-wide rules,
-    from ``catalog`` files when given, else from the store ``db`` (what partner
-    ``visible_to`` may see, when given)."""
+    from ``catalog`` files when given, else from the store ``db`` (the sets
+    and facts partner ``visible_to`` may see, when given; ``facts`` when
+    already read).  A stored row showing restricted facts carries a label no
+    wider than theirs."""
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.norms.rules import catalog_rows
+    from orbitwatch.store.facts import fact_labels, sets_with_facts
+    from orbitwatch.store.releasability import narrow_rows
 
-    owners, types, _ = _satcat_facts(catalog, db)
-    return catalog_rows(load_element_sets(catalog, db, visible_to=visible_to), owners, types)
+    facts = facts or _satcat_facts(catalog, db, visible_to)
+    sets = sets_with_facts(load_element_sets(catalog, db, visible_to=visible_to), facts.restricted)
+    rows = catalog_rows(sets, facts.owners, facts.types)
+    return narrow_rows(rows, fact_labels(facts.restricted))

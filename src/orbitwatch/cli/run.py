@@ -136,12 +136,15 @@ def _step_ingest(ctx: RunContext) -> None:
 def _step_summary(ctx: RunContext) -> None:
     from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
+    from orbitwatch.store.facts import visible_facts, with_facts
     from orbitwatch.summary import ObjectRow, summarize
 
     engine = open_engine(ctx.db_url)
     with engine.connect() as conn:
-        objs = list_objects(conn)
+        objs = list_objects(conn)  # public facts; those --partner may see laid over
+        fx = visible_facts(conn, visible_to=ctx.partner)
     engine.dispose()
+    objs = [with_facts(o, fx) for o in objs]
     now = datetime.now(UTC)
     epochs = sorted(o.latest_epoch for o in objs if o.latest_epoch)
     archived = bool(epochs) and now - epochs[len(epochs) // 2] > timedelta(days=30)
@@ -362,19 +365,23 @@ def _step_detect(ctx: RunContext) -> None:
     from orbitwatch.cli.sources import load_element_sets
     from orbitwatch.elements import newest_per_object
     from orbitwatch.norms.rules import catalog_rows, evaluate
-    from orbitwatch.store.catalog import list_objects
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import NOBODY, all_events, finding_release, release_for
-    from orbitwatch.store.releasability import breadth, object_labels
+    from orbitwatch.store.facts import fact_labels, sets_with_facts
+    from orbitwatch.store.releasability import breadth, narrow_rows, object_labels
     from orbitwatch.cli.events import (
-        _judgeable, _stored_conjunctions, satcat_records, warn_unparented)
+        _judgeable, _stored_conjunctions, satcat_records, stored_objects, warn_unparented)
 
-    # the run acts for --partner: it reads only what that partner may see, and
-    # each record it stores is releasable only to those who may see its inputs
-    hist = load_element_sets(None, ctx.db_url, history=True, visible_to=ctx.partner)
+    # the run acts for --partner: it reads only what that partner may see (the
+    # element sets, and the catalogue facts: names, owners, types; a run for
+    # no partner, the public facts only), and each record it stores is
+    # releasable only to those who may see its inputs, restricted facts included
+    objs, fx = stored_objects(ctx.db_url, ctx.partner)
+    facts = fact_labels(fx)
+    hist = sets_with_facts(
+        load_element_sets(None, ctx.db_url, history=True, visible_to=ctx.partner), fx)
     engine = open_engine(ctx.db_url)
     with engine.connect() as conn:
-        objs = list_objects(conn)
         labels = object_labels(conn, visible_to=ctx.partner)
     owners = {o.norad_id: o.owner for o in objs if o.owner}
     types = {o.norad_id: o.object_type for o in objs if o.object_type}
@@ -428,14 +435,15 @@ def _step_detect(ctx: RunContext) -> None:
     # explanations; else the stored ones) and every object's newest set (debris rule)
     conj = (ctx.conjunctions if ctx.conjunctions is not None
             else _stored_conjunctions(ctx.db_url, visible_to=ctx.partner))
-    cat = catalog_rows(newest, owners, types)
+    cat = narrow_rows(catalog_rows(newest, owners, types), facts)
     found = evaluate(records + stored_recs, owners=owners, conjunctions=conj, catalog=cat)
     # each record goes to those who may see the sets it came from (a breakup's
     # fragments too); a finding, no wider than the records it was judged from
     to_store, release = [], []
     own: dict[int, tuple] = {}
     for r in records:
-        rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to)
+        rel = release_for(r, labels, partner=ctx.partner, releasable_to=ctx.releasable_to,
+                          facts=facts)
         own[id(r)] = NOBODY if rel is None else (ctx.partner, rel)
         if rel is not None:
             to_store.append(r)
@@ -448,7 +456,8 @@ def _step_detect(ctx: RunContext) -> None:
         d = f.to_dict()
         findings.append(d)
         ctx.finding_inputs[id(d)] = f.inputs
-        rel = finding_release(f, labels, own, partner=ctx.partner, releasable_to=ctx.releasable_to)
+        rel = finding_release(f, labels, own, partner=ctx.partner, releasable_to=ctx.releasable_to,
+                              facts=facts)
         if rel is not None:
             to_store.append(d)
             release.append(rel)

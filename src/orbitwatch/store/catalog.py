@@ -14,7 +14,11 @@ Releasability: every element set carries ``partner`` (who contributed it,
 list of partner codes).  A set is visible to partner ``P`` when its partner is
 ``P``, or ``releasable_to`` is ``ALL`` or lists ``P``; an object is visible when
 at least one of its element sets is (:mod:`orbitwatch.store.releasability`,
-whose helpers are re-exported here).
+whose helpers are re-exported here).  Catalogue facts (names, SATCAT
+metadata) follow the same rule: the ``objects`` row keeps those of records
+releasable to ``ALL``, and a restricted file's are kept under its label
+(:mod:`orbitwatch.store.facts`); element sets read here carry the public
+facts only.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import gc
 import math
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import add, attrgetter, itemgetter
 
@@ -61,7 +65,17 @@ from orbitwatch.store.bulk import (
     id_ranges,
     placeholder,
 )
+from orbitwatch.store.facts import (
+    FACT_COLUMNS,
+    ObjectFacts,
+    matches,
+    merge_labelled_facts,
+    satcat_values,
+    visible_facts,
+    with_facts,
+)
 from orbitwatch.store.models import (
+    RELEASABLE_ALL,
     element_sets_table,
     ingests_table,
     objects_table,
@@ -175,25 +189,9 @@ def normalize_intl_designators(texts: Iterable[str | None]) -> list[str | None]:
     return result
 
 
-def _parse_date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
-
-
 _OBJECT_COLUMNS = (
-    "name",
-    "intl_designator",
-    "owner",
-    "object_type",
-    "launch_date",
-    "launch_site",
-    "decay_date",
-    "rcs_m2",
-    "ops_status",
+    *FACT_COLUMNS,
+    "facts_ingest_id",
     "latest_epoch",
     "regime",
     "perigee_km",
@@ -245,15 +243,17 @@ def _existing_light(conn: Connection, ids: list[int]) -> dict[int, tuple]:
     return found
 
 
-def _may_change(light: tuple, ep, s: ElementSet) -> bool:
+def _may_change(light: tuple, ep, s: ElementSet, public: bool) -> bool:
     """Whether the newest set ``s`` (epoch ``ep``) of a stored object could change its row.
 
     Mirrors the rules of :func:`_merge_newest`: a newer epoch, a new name, or
-    metadata the stored row lacks.
+    metadata the stored row lacks (the last two only for a ``public`` set).
     """
     latest, name, intl, owner, otype = light
     if latest is None or ep > latest:
         return True
+    if not public:
+        return False
     if s.name and name is None:
         return True
     return bool(
@@ -293,22 +293,11 @@ _EMPTY_OBJECT = _empty_object()
 
 
 def _merge_satcat(obj: dict, rec: SatcatRecord, day) -> None:
-    """Apply one SATCAT record: known values win, None never clobbers.
+    """Apply one public SATCAT record: known values win, None never clobbers.
 
     ``day`` converts dates to driver form.
     """
-    values = {
-        "name": rec.name,
-        "intl_designator": normalize_intl_designator(rec.intl_designator),
-        "owner": rec.owner,
-        "object_type": rec.object_type,
-        "launch_date": day(_parse_date(rec.launch_date)),
-        "launch_site": rec.launch_site,
-        "decay_date": day(_parse_date(rec.decay_date)),
-        "rcs_m2": rec.rcs_m2,
-        "ops_status": rec.ops_status,
-    }
-    for k, v in values.items():
+    for k, v in satcat_values(rec, day).items():
         if v is not None and v != "":
             obj[k] = v
     # SATCAT's own orbit stands in until an element set arrives
@@ -355,11 +344,13 @@ class _Objects:
         return obj
 
 
-def _merge_newest(objects: _Objects, newest: dict[int, tuple]) -> None:
+def _merge_newest(objects: _Objects, newest: dict[int, tuple], public: bool = True) -> None:
     """Make each object's newest set of the file its orbit when it is newer than the stored one.
 
     The object's name follows its newest set; designator, owner and type from
-    element sets only fill fields that are still empty (SATCAT wins).
+    element sets only fill fields that are still empty (SATCAT wins).  Sets
+    of a restricted file (not ``public``) change only the orbit: their facts
+    are kept by :func:`orbitwatch.store.facts.merge_labelled_facts`.
     Orbit fields are computed for all updated objects at once (numpy).
     """
     take: list[tuple] = []
@@ -371,15 +362,16 @@ def _merge_newest(objects: _Objects, newest: dict[int, tuple]) -> None:
         # the name follows the newest set; SATCAT is authoritative for the rest,
         # which element sets only fill in when still unknown
         changes = []
-        if s.name and (newer or cur["name"] is None) and cur["name"] != s.name:
+        if public and s.name and (newer or cur["name"] is None) and cur["name"] != s.name:
             changes.append(("name", s.name))
-        for k, v in (
-            ("intl_designator", normalize_intl_designator(s.intl_designator)),
-            ("owner", s.owner),
-            ("object_type", s.object_type),
-        ):
-            if v and cur[k] is None:
-                changes.append((k, v))
+        if public:
+            for k, v in (
+                ("intl_designator", normalize_intl_designator(s.intl_designator)),
+                ("owner", s.owner),
+                ("object_type", s.object_type),
+            ):
+                if v and cur[k] is None:
+                    changes.append((k, v))
         if changes or newer:
             obj = objects.edit(nid)
             for k, v in changes:
@@ -447,12 +439,13 @@ _FIRST_SEEN_COLUMNS = (
 )
 
 
-def _first_seen_rows(first_seen: dict[int, tuple]) -> list[tuple]:
+def _first_seen_rows(first_seen: dict[int, tuple], public: bool = True) -> list[tuple]:
     """Object rows (``_FIRST_SEEN_COLUMNS``) for objects new to the store.
 
     ``first_seen`` maps norad_id -> (driver-form epoch, newest ElementSet);
     orbit fields are computed for all of them at once, and the rows are built
-    column-wise (one ``zip``, no per-row indexing).
+    column-wise (one ``zip``, no per-row indexing).  The sets' names and
+    metadata are kept only from a ``public`` file.
     """
     if not first_seen:
         return []
@@ -471,12 +464,16 @@ def _first_seen_rows(first_seen: dict[int, tuple]) -> list[tuple]:
             [v if ok else None for v, ok in zip(x.tolist(), finite.tolist(), strict=True)]
             for x in (perigee, apogee, period)
         )
-    names, intls, owners, types = zip(*map(_meta_values, sets), strict=True)
+    if public:
+        names, intls, owners, types = zip(*map(_meta_values, sets), strict=True)
+        intls = normalize_intl_designators(intls)
+    else:
+        names = intls = owners = types = (None,) * m
     return list(
         zip(
             ids,
             [x or None for x in names],
-            normalize_intl_designators(intls),
+            intls,
             [x or None for x in owners],
             [x or None for x in types],
             epochs,
@@ -497,15 +494,35 @@ _ORBIT_GETTERS = tuple(
 _meta_values = attrgetter("name", "intl_designator", "owner", "object_type")
 
 
-def _write_objects(conn: Connection, objects: _Objects, first_seen_rows: list[tuple] = ()):
-    """Insert new objects and update changed ones; returns (inserted, updated) ids."""
+_object_facts = itemgetter(*FACT_COLUMNS)
+
+
+def _write_objects(
+    conn: Connection,
+    objects: _Objects,
+    first_seen_rows: list[tuple] = (),
+    *,
+    ingest_id: int,
+    public: bool = True,
+):
+    """Insert new objects and update changed ones; returns (inserted, updated) ids.
+
+    Rows whose public facts change are stamped with ``ingest_id``
+    (``facts_ingest_id``, which orders them against restricted facts); so
+    are the ``first_seen_rows`` of a ``public`` file, which name theirs.
+    """
     before = objects.before
+    for k, v in objects.merged.items():
+        old = before.get(k, _EMPTY_OBJECT)
+        if _object_facts(v) != _object_facts(old):
+            v["facts_ingest_id"] = ingest_id
     new_ids = [k for k in objects.merged if k not in before]
     changed_ids = [k for k, v in objects.merged.items() if k in before and v != before[k]]
     new_rows = [(k, *_object_values(objects.merged[k])) for k in new_ids]
     bulk_insert(conn, ob, ("norad_id", *_OBJECT_COLUMNS), new_rows, conflict=("norad_id",))
     bulk_insert(
-        conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",), keys_checked=True
+        conn, ob, _FIRST_SEEN_COLUMNS, first_seen_rows, conflict=("norad_id",), keys_checked=True,
+        constants={"facts_ingest_id": ingest_id} if public else None,
     )
     new_ids.extend(r[0] for r in first_seen_rows)
     bulk_update(
@@ -647,24 +664,33 @@ def _ingest(
     # 2. objects: merge SATCAT metadata and the newest orbit (driver-form values).
     #    A light look-up (epoch and element-set metadata) decides which stored
     #    objects can change at all; only those are read in full.
+    #    Facts (SATCAT metadata, names) of a file releasable to ALL go to the
+    #    object rows; those of a restricted file to its label's rows in
+    #    object_facts (orbitwatch.store.facts), read only by those it may reach.
     day = date_converter(conn.dialect.name)
+    public = releasable_to == RELEASABLE_ALL
     satcat_by_id: dict[int, SatcatRecord] = {}
     satcat_new = satcat_dup = 0
     for rec in result.satcat:
         if rec.norad_id in satcat_by_id:
             satcat_dup += 1
         satcat_by_id[rec.norad_id] = rec
+    if not public:
+        n, d = merge_labelled_facts(conn, partner=partner, releasable_to=releasable_to,
+                                    ingest_id=ingest_id, satcat=satcat_by_id, newest=newest)
+        satcat_new, satcat_dup = n, satcat_dup + d
+    object_satcat = satcat_by_id if public else {}
     known = _existing_light(
-        conn, list(newest.keys() | satcat_by_id.keys()) if satcat_by_id else list(newest)
+        conn, list(newest.keys() | object_satcat.keys()) if object_satcat else list(newest)
     )
-    candidates = set(satcat_by_id)
+    candidates = set(object_satcat)
     if known:
         for nid, (ep, s) in newest.items():
             light = known.get(nid)
-            if light is not None and _may_change(light, ep, s):
+            if light is not None and _may_change(light, ep, s, public):
                 candidates.add(nid)
     objects = _Objects(_existing_objects(conn, [n for n in candidates if n in known]))
-    for nid, rec in satcat_by_id.items():
+    for nid, rec in object_satcat.items():
         snapshot = dict(objects.get(nid)) if nid in objects.before else None
         obj = objects.edit(nid)
         _merge_satcat(obj, rec, day)
@@ -680,8 +706,10 @@ def _ingest(
         }
     else:  # a first load: every object is new
         first_seen = newest
-    _merge_newest(objects, {k: newest[k] for k in candidates if k in newest})
-    inserted, updated = _write_objects(conn, objects, _first_seen_rows(first_seen))
+    _merge_newest(objects, {k: newest[k] for k in candidates if k in newest}, public)
+    inserted, updated = _write_objects(
+        conn, objects, _first_seen_rows(first_seen, public), ingest_id=ingest_id, public=public
+    )
 
     # 3. the new element sets
     constants = {
@@ -871,6 +899,46 @@ def object_filter_conditions(
     return conds
 
 
+def matching_visible_objects(
+    session: Session | Connection,
+    *,
+    visible_to: str,
+    owner: str | None = None,
+    object_type: str | None = None,
+    search: str | None = None,
+) -> tuple[list[int], dict[int, ObjectFacts]]:
+    """Sorted catalog numbers of the objects partner ``visible_to`` may see whose
+    facts, as that partner sees them, match the filters (see
+    :func:`object_filter_conditions`); and those facts, for the objects with
+    restricted facts the partner may see (:func:`~orbitwatch.store.facts.visible_facts`).
+
+    Objects showing only public facts are filtered in SQL; the (few) with
+    restricted facts the partner may see, on their merged facts in Python.
+    """
+    fx = visible_facts(session, visible_to=visible_to)
+    conds = [visible_object_clause(visible_to),
+             *object_filter_conditions(owner=owner, object_type=object_type, search=search)]
+    ids = {r[0] for r in session.execute(select(ob.c.norad_id).where(*conds))
+           if r[0] not in fx}
+    pick = [n for n, f in fx.items()
+            if matches(f.values, n, owner=owner, object_type=object_type, search=search)]
+    for first, last, wanted in id_ranges(pick):
+        stmt = select(ob.c.norad_id).where(
+            visible_object_clause(visible_to), ob.c.norad_id.between(first, last))
+        ids.update(r[0] for r in session.execute(stmt) if r[0] in wanted)
+    return sorted(ids), fx
+
+
+def object_rows(session: Session | Connection, ids: Sequence[int]) -> list[ObjectRow]:
+    """The ``objects`` rows (public facts, newest orbit) of ``ids``, by catalog number."""
+    out: list[ObjectRow] = []
+    cols = [ob.c[f] for f in _OBJECT_ROW_FIELDS]
+    for first, last, wanted in id_ranges(list(ids)):
+        stmt = select(*cols).where(ob.c.norad_id.between(first, last)).order_by(ob.c.norad_id)
+        out.extend(ObjectRow(*r) for r in session.execute(stmt) if r[0] in wanted)
+    return out
+
+
 def list_objects(
     session: Session | Connection,
     *,
@@ -886,16 +954,18 @@ def list_objects(
 
     ``regime`` LEO/MEO/GEO/HEO; ``owner`` and ``object_type`` exact codes
     (case-insensitive); ``search`` a case-insensitive substring of the name or
-    international designator, or a catalog number.  With ``visible_to`` only
-    objects with an element set that partner may see are listed, and their
-    orbit fields come from the newest such set.
+    international designator, or a catalog number.  Without ``visible_to``:
+    every object, with its public facts (from records releasable to ALL).
+    With ``visible_to`` only objects with an element set that partner may see
+    are listed, their facts are those the partner may see (filters apply to
+    them) and their orbit fields come from the newest set it may see.
     """
-    stmt = select(*[ob.c[f] for f in _OBJECT_ROW_FIELDS])
-    conds = object_filter_conditions(owner=owner, object_type=object_type, search=search)
-    if conds:
-        stmt = stmt.where(*conds)
-    stmt = stmt.order_by(ob.c.norad_id)
     if visible_to is None:
+        stmt = select(*[ob.c[f] for f in _OBJECT_ROW_FIELDS])
+        conds = object_filter_conditions(owner=owner, object_type=object_type, search=search)
+        if conds:
+            stmt = stmt.where(*conds)
+        stmt = stmt.order_by(ob.c.norad_id)
         if regime:
             stmt = stmt.where(ob.c.regime == regime.strip().upper())
         if offset:
@@ -904,9 +974,10 @@ def list_objects(
             stmt = stmt.limit(limit)
         return [ObjectRow(*row) for row in session.execute(stmt)]
 
-    # partner view: orbit fields from the newest set the partner may see
-    stmt = stmt.where(visible_object_clause(visible_to))
-    rows = [ObjectRow(*row) for row in session.execute(stmt)]
+    # partner view: its facts; orbit fields from the newest set the partner may see
+    ids, fx = matching_visible_objects(
+        session, visible_to=visible_to, owner=owner, object_type=object_type, search=search)
+    rows = [with_facts(r, fx) for r in object_rows(session, ids)]
     latest = {
         s.norad_id: s
         for s in latest_element_sets(session, ids=[r.norad_id for r in rows], visible_to=visible_to)
@@ -1029,7 +1100,17 @@ def _read_sets_unpaused(session, stmt) -> tuple[list[ElementSet], list]:
     make = _make_element_set
     n = _N_ES_COLUMNS
     sets = [make(r[0], to_dt(r[1]), *r[2:n]) for r in rows]
+    # an object with no public designator: the set's own (TLE line 1), which
+    # whoever reads the set may see; never another record's
+    for k in [k for k, r in enumerate(rows) if r[_INTL] is None and r[_LINE1]]:
+        intl = normalize_intl_designator(rows[k][_LINE1][9:17])
+        if intl:
+            sets[k] = replace(sets[k], intl_designator=intl)
     return sets, rows
+
+
+#: positions in rows of :func:`_element_set_columns`
+_INTL, _LINE1 = 12, 17
 
 
 def history(

@@ -92,15 +92,20 @@ def release_for(
     releasable_to: str | None,
     extra: Iterable[int] = (),
     inputs: Iterable[tuple[str | None, str]] = (),
+    facts: Mapping[int, set[tuple[str | None, str]]] | None = None,
 ) -> str | None:
     """``releasable_to`` for a derived record: the caller's release narrowed to
-    those who may see every element set (``labels``, per object) it came from
-    and every further input label (``inputs``: (partner, releasable_to));
-    None when no partner may (see :func:`~orbitwatch.store.releasability.derived_releasable_to`)."""
+    those who may see every element set (``labels``, per object) it came from,
+    every restricted catalogue fact of its objects it may show (``facts``:
+    labels per object, :func:`~orbitwatch.store.facts.fact_labels`) and every
+    further input label (``inputs``: (partner, releasable_to)); None when no
+    partner may (see :func:`~orbitwatch.store.releasability.derived_releasable_to`)."""
     from orbitwatch.store.releasability import derived_releasable_to
 
     ids = involved_objects(rec) | {int(i) for i in extra}
     inputs = [lab for i in ids for lab in labels.get(i, ())] + list(inputs)
+    if facts:
+        inputs += [lab for i in ids for lab in facts.get(i, ())]
     return derived_releasable_to(inputs, partner=normalize_partner(partner),
                                  releasable_to=normalize_releasable_to(releasable_to))
 
@@ -117,6 +122,7 @@ def finding_release(
     partner: str | None,
     releasable_to: str | None,
     unseen: tuple[str | None, str] | None = None,
+    facts: Mapping[int, set[tuple[str | None, str]]] | None = None,
 ) -> str | None:
     """``releasable_to`` for a :class:`~orbitwatch.norms.rules.Finding`: the
     caller's release narrowed to those who may see every record it was judged
@@ -129,7 +135,10 @@ def finding_release(
     names: a record of unknown origin (a file) goes no wider than any set of
     its objects (give ``labels`` of the sets the acting partner may see), and
     an object with none there counts as ``unseen`` when given.  A finding with
-    no recorded inputs takes the labels of the objects it names.
+    no recorded inputs takes the labels of the objects it names.  ``facts``
+    (labels per object) are those of the restricted catalogue facts the
+    judgement was shown: the finding goes no wider than those of the objects
+    it names (their owners).
     """
     from orbitwatch.store.releasability import derived_releasable_to
 
@@ -146,7 +155,10 @@ def finding_release(
             for i in ids:
                 inputs += labels.get(i) or ([unseen] if unseen else [])
     if not finding.inputs:
-        return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to)
+        return release_for(finding.to_dict(), labels, partner=partner, releasable_to=releasable_to,
+                           facts=facts)
+    if facts:
+        inputs += [lab for i in involved_objects(finding.to_dict()) for lab in facts.get(i, ())]
     return derived_releasable_to(inputs, partner=normalize_partner(partner),
                                  releasable_to=normalize_releasable_to(releasable_to))
 

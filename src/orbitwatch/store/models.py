@@ -9,9 +9,14 @@ tokens…) add their tables here *and* in a new Alembic revision.
 Tables
 ------
 ``partners``      partner nations/organisations that contribute records.
-``objects``       one row per catalog object (NORAD id): SATCAT metadata plus
-                  the denormalised orbit of its newest element set, for fast
-                  listing.
+``objects``       one row per catalog object (NORAD id): its public catalogue
+                  facts (SATCAT metadata and names from records releasable
+                  to ``ALL``) plus the denormalised orbit of its newest
+                  element set, for fast listing.
+``object_facts``  catalogue facts from records released to some partners
+                  only: one row per object and label (partner,
+                  releasable_to), read only by those the label lets see it
+                  (:mod:`orbitwatch.store.facts`).
 ``element_sets``  every mean-element set ever ingested (the history), unique
                   per (norad_id, epoch, source), with who contributed it
                   (``partner``) and who may see it (``releasable_to``).
@@ -69,7 +74,11 @@ class Partner(Base):
 
 
 class SpaceObject(Base):
-    """One catalog object: SATCAT metadata and its newest orbit (denormalised)."""
+    """One catalog object: its public SATCAT metadata and its newest orbit (denormalised).
+
+    The metadata columns hold only what records releasable to ``ALL`` said;
+    restricted records keep theirs in :class:`ObjectFactsRow`.
+    """
 
     __tablename__ = "objects"
 
@@ -83,6 +92,9 @@ class SpaceObject(Base):
     decay_date: Mapped[date | None] = mapped_column(Date)
     rcs_m2: Mapped[float | None] = mapped_column(Float)
     ops_status: Mapped[str | None] = mapped_column(String(8))
+    # the ingest that last changed the public facts above (NULL: before revision
+    # 0007); orders them against restricted facts when a reader sees both
+    facts_ingest_id: Mapped[int | None] = mapped_column(Integer)
     # newest element set (or SATCAT orbit while there is none)
     latest_epoch: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # no index on regime: four values, and a scan of the objects table is cheap
@@ -134,6 +146,42 @@ class ElementSetRow(Base):
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+class ObjectFactsRow(Base):
+    """Catalogue facts about one object from records of one restricted label.
+
+    SATCAT records and the names, designators, owners and types that element
+    sets carry, merged per (norad_id, partner, releasable_to) as the public
+    facts are merged on ``objects`` (known values win; the name follows the
+    newest element set).  There is no foreign key to ``objects``: a SATCAT
+    record may name an object that has no element set, and a restricted
+    record must not create a row that everyone lists.
+    """
+
+    __tablename__ = "object_facts"
+    __table_args__ = (
+        UniqueConstraint("norad_id", "partner", "releasable_to", name="uq_object_facts_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    norad_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
+    releasable_to: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str | None] = mapped_column(String(100))
+    intl_designator: Mapped[str | None] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(16))
+    object_type: Mapped[str | None] = mapped_column(String(16))
+    launch_date: Mapped[date | None] = mapped_column(Date)
+    launch_site: Mapped[str | None] = mapped_column(String(16))
+    decay_date: Mapped[date | None] = mapped_column(Date)
+    rcs_m2: Mapped[float | None] = mapped_column(Float)
+    ops_status: Mapped[str | None] = mapped_column(String(8))
+    # epoch of the newest element set of this label seen for the object (its
+    # name follows that set)
+    latest_epoch: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the ingest that last changed this row: newer facts win over older ones
+    ingest_id: Mapped[int] = mapped_column(Integer, ForeignKey("ingests.id"), nullable=False)
+
+
 class Ingest(Base):
     """One ingested file: what was read and what it added."""
 
@@ -157,3 +205,4 @@ partners_table = Partner.__table__
 objects_table = SpaceObject.__table__
 element_sets_table = ElementSetRow.__table__
 ingests_table = Ingest.__table__
+object_facts_table = ObjectFactsRow.__table__

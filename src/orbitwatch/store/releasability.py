@@ -129,6 +129,32 @@ def derived_releasable_to(
     return ",".join(sorted(allowed)) if allowed else None
 
 
+def narrowed_label(labels: Iterable[tuple[str | None, str]]) -> tuple[str | None, str]:
+    """One (partner, releasable_to) label for a record that may go only to those
+    who may see every one of ``labels``: ``(None, "ALL")``, ``(None, "A,B")``,
+    or ``(None, "")`` when no partner may see them all."""
+    allowed: frozenset[str] | None = None
+    for p, r in labels:
+        seen_by = reach(p, r)
+        if seen_by is not None:
+            allowed = seen_by if allowed is None else allowed & seen_by
+    return (None, RELEASABLE_ALL) if allowed is None else (None, ",".join(sorted(allowed)))
+
+
+def narrow_rows(rows: list[dict], facts: dict[int, set[tuple[str | None, str]]]) -> list[dict]:
+    """Labelled per-object rows (``norad_id``, ``partner``, ``releasable_to``; the
+    catalog rows of the norms) whose object shows restricted facts (``facts``:
+    their labels per object), relabelled no wider than those facts."""
+    if not facts:
+        return rows
+    for row in rows:
+        extra = facts.get(row.get("norad_id"))
+        if extra and row.get("releasable_to"):
+            row["partner"], row["releasable_to"] = narrowed_label(
+                [(row.get("partner"), row["releasable_to"]), *extra])
+    return rows
+
+
 def object_labels(conn, *, visible_to: str | None = None, ids=None) -> dict[int, set[tuple[str | None, str]]]:
     """Per object, the distinct (partner, releasable_to) labels of its element sets
     (those partner ``visible_to`` may see, when given)."""

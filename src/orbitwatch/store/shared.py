@@ -934,52 +934,58 @@ def visible_object_ids(
     """Sorted catalog numbers of the objects ``visible_to`` may see that match the filters.
 
     Same selection as :func:`orbitwatch.store.catalog.list_objects` with
-    ``visible_to``: the regime is that of the newest element set the partner
-    may see.  Selected in SQL; only objects whose newest stored set is *not*
-    visible to the partner (rare: partner-restricted newer data) have their
-    regime recomputed from the newest visible set.
+    ``visible_to``: the facts filtered on are those the partner may see, and
+    the regime is that of the newest element set the partner may see.
+    Selected in SQL; only objects with restricted facts the partner may see
+    are filtered on their facts in Python, and only objects whose newest
+    stored set is *not* visible to the partner (rare: partner-restricted
+    newer data) have their regime recomputed from the newest visible set.
     """
     from sqlalchemy import exists
 
     from orbitwatch.orbit import orbit_summary
     from orbitwatch.store.catalog import (
         latest_element_sets,
-        object_filter_conditions,
+        matching_visible_objects,
         visible_object_clause,
     )
     from orbitwatch.store.models import element_sets_table as es
     from orbitwatch.store.models import objects_table as ob
 
-    conds = [visible_object_clause(visible_to),
-             *object_filter_conditions(owner=owner, object_type=object_type, search=search)]
-    if not regime:
-        return [r[0] for r in db.execute(select(ob.c.norad_id).where(*conds).order_by(ob.c.norad_id))]
+    ids, _ = matching_visible_objects(db, visible_to=visible_to, owner=owner,
+                                      object_type=object_type, search=search)
+    if not regime or not ids:
+        return ids
     want = regime.strip().upper()
+    matched = set(ids)
+    visible = visible_object_clause(visible_to)
     newest_visible = exists().where(
         and_(es.c.norad_id == ob.c.norad_id, es.c.epoch == ob.c.latest_epoch,
              visible_clause(es, visible_to))
     )
-    ids = {r[0] for r in db.execute(
-        select(ob.c.norad_id).where(*conds, newest_visible, ob.c.regime == want))}
-    slow = [r[0] for r in db.execute(select(ob.c.norad_id).where(*conds, ~newest_visible))]
+    out = {r[0] for r in db.execute(
+        select(ob.c.norad_id).where(visible, newest_visible, ob.c.regime == want))} & matched
+    slow = [r[0] for r in db.execute(select(ob.c.norad_id).where(visible, ~newest_visible))
+            if r[0] in matched]
     for s in latest_element_sets(db, ids=slow, visible_to=visible_to) if slow else []:
         if orbit_summary(s.mean_motion_rev_day, s.eccentricity, s.inclination_deg)["regime"] == want:
-            ids.add(s.norad_id)
-    return sorted(ids)
+            out.add(s.norad_id)
+    return sorted(out)
 
 
 def objects_by_ids(db: Db, *, ids: Sequence[int], visible_to: str) -> list:
-    """``ObjectRow`` of each id (in catalog-number order) with the orbit of the newest
-    element set ``visible_to`` may see (the caller has checked visibility)."""
+    """``ObjectRow`` of each id (in catalog-number order) with the facts ``visible_to``
+    may see and the orbit of the newest element set it may see (the caller has
+    checked visibility)."""
     from orbitwatch.orbit import orbit_summary
-    from orbitwatch.store.catalog import ObjectRow, latest_element_sets
-    from orbitwatch.store.models import objects_table as ob
+    from orbitwatch.store.catalog import ObjectRow, latest_element_sets, object_rows
+    from orbitwatch.store.facts import visible_facts, with_facts
 
     if not ids:
         return []
     fields = tuple(ObjectRow.__dataclass_fields__)
-    rows = [ObjectRow(*r) for r in db.execute(
-        select(*[ob.c[f] for f in fields]).where(ob.c.norad_id.in_(list(ids))).order_by(ob.c.norad_id))]
+    fx = visible_facts(db, visible_to=visible_to, ids=ids)
+    rows = [with_facts(r, fx) for r in object_rows(db, ids)]
     latest = {s.norad_id: s for s in latest_element_sets(db, ids=ids, visible_to=visible_to)}
     out = []
     for r in rows:
