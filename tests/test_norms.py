@@ -706,3 +706,23 @@ def test_the_norms_judge_by_the_owners_the_acting_partner_may_see(tmp_path):
     [f] = judged("--partner", "JP")
     assert f["responsible_owner"] == "CIS"
     assert (f["partner"], f["releasable_to"]) == ("JP", "JP")
+
+
+def test_one_manoeuvre_and_one_asset_make_one_finding_however_many_windows():
+    """A pair that passes each day after one manoeuvre has one approach record per
+    day's window: that is one act, one finding (the closest approach, all of them
+    named in ``approaches`` and its inputs), not one a day.  A second manoeuvre
+    before a later approach is a second finding."""
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    days = [_prox("JPN", "CIS", km, after_maneuver=True, first_time=f"2026-05-{d}T00:00:00Z",
+                  closest_time=f"2026-05-{d}T12:00:00Z", last_time=f"2026-05-{d}T23:00:00Z")
+            for d, km in ((29, 30.0), (30, 12.0), (31, 20.0))]
+    [f] = evaluate([_mnvr(), *days], rules)
+    assert f.evidence["proximity"] is days[1] and "12.0 km" in f.summary
+    assert [a["closest_km"] for a in f.evidence["approaches"]] == [30.0, 12.0, 20.0]
+    assert all(any(x is d for x in f.inputs) for d in days)
+    second = dict(_mnvr(), gap_start="2026-05-30T13:00:00Z", gap_end="2026-05-30T20:00:00Z",
+                  epoch_estimate="2026-05-30T16:00:00Z")
+    found = evaluate([_mnvr(), second, *days], rules)
+    assert sorted(f.evidence["maneuver"]["gap_end"] for f in found) == [
+        "2026-05-29T00:00:00Z", "2026-05-30T20:00:00Z"]

@@ -703,6 +703,43 @@ def _drift_started(relocations, obj, since: datetime, until: datetime) -> dict |
 
 
 def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
+    """One finding per manoeuvre and foreign asset: the approaches that followed
+    one manoeuvre of the object to one asset (a pair passing each day, each
+    day's window its own approach record) are one act; the finding is the most
+    severe of them, then the closest, and names them all (``approaches``;
+    ``inputs`` holds every one, so it is judged again when any changes)."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in _maneuver_near_foreign_each(rule, events, owners, conj, catalog, notices):
+        m = f.evidence.get("maneuver") or {}
+        key = (f.responsible, f.affected, m.get("gap_start"), m.get("gap_end"),
+               None if m else f.time)
+        groups.setdefault(key, []).append(f)
+    for fs in groups.values():
+        best = min(fs, key=lambda f: (-SEVERITIES.index(f.severity),
+                                      f.evidence["proximity"].get("closest_km", math.inf)))
+        if len(fs) == 1:
+            yield best
+            continue
+        approaches = sorted(
+            ({"first_time": f.evidence["proximity"].get("first_time"),
+              "closest_time": f.evidence["proximity"].get("closest_time"),
+              "closest_km": f.evidence["proximity"].get("closest_km")} for f in fs),
+            key=lambda a: str(a["closest_time"]))
+        yield replace(best, evidence={**best.evidence, "approaches": approaches},
+                      inputs=tuple(_unique_by_id(x for f in fs for x in f.inputs)))
+
+
+def _unique_by_id(objs) -> list:
+    seen: set[int] = set()
+    out = []
+    for o in objs:
+        if id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
+    return out
+
+
+def _maneuver_near_foreign_each(rule, events, owners, conj, catalog, notices):
     lookback = timedelta(days=float(rule.params.get("lookback_days", 14)))
     slack = timedelta(days=float(rule.params.get("notice_window_days", 1)))
     maneuvers = [e for e in events if e.get("type") == "maneuver" or (
