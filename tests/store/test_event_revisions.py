@@ -519,3 +519,56 @@ def test_two_runs_at_once_end_as_if_one_ran_after_the_other(db_url, tmp_path, mo
     # B waited, and said so once
     assert b_waits.is_set()
     assert capsys.readouterr().err.count("waiting for another orbitwatch run on this store") == 1
+
+
+def test_a_finding_of_an_earlier_window_follows_its_manoeuvre(tmp_path, db_url):
+    """THOR 7 (40613, NOR) keeps station beside Intelsat 10-02 (28358, ITSO) at 1 W.
+    The run of 27 May (window: that day) found a manoeuvre of THOR 7 on 26 May and,
+    after it, an approach: a finding.  Three days of sets later that step is no
+    manoeuvre any more (withdrawn), and the run of 30 May searches only 30 May.
+    The finding of 27 May rested on the withdrawn manoeuvre: the 30 May run judges
+    the stored approaches of earlier windows again, so no current finding cites a
+    superseded record (before, it stayed current beside the new judgements)."""
+    import lzma
+
+    ids = {40613, 28358}
+    lines = shared_path(*GEO).read_text().splitlines()
+    recs = [r for r in (lines[i:i + 3] for i in range(0, len(lines), 3)) if int(r[1][2:7]) in ids]
+    rows = lzma.open(shared_path("catalog", "satcat_2017", "satcat_2017-02.csv.xz"), "rt").read().splitlines()
+    satcat = tmp_path / "satcat.csv"
+    satcat.write_text("\n".join([rows[0], *(r for r in rows if r.split(",")[1].lstrip("0") in
+                                           {str(i) for i in ids})]) + "\n")
+    assert runner.invoke(app, ["ingest", str(satcat), "--db", db_url, "--quiet"]).exit_code == 0
+    assets = tmp_path / "assets.txt"
+    assets.write_text("28358\n")
+
+    def run_day(day: int) -> None:
+        end = datetime(2026, 5, day + 1, tzinfo=UTC)
+        path = _write(tmp_path / f"d{day}.3le", [r for r in recs if _epoch(r[1]) < end])
+        res = runner.invoke(app, ["run", "--catalog", path, "--db", db_url, "--no-screen",
+                                  "--assets", str(assets), "--start", f"2026-05-{day}T00:00:00Z",
+                                  "--hours", "24", "--format", "json", "--quiet"])
+        assert res.exit_code == 0, res.output
+
+    def rows_now() -> dict[int, dict]:
+        res = runner.invoke(app, ["events", "--db", db_url, "--format", "jsonl", "--superseded"])
+        return {e["id"]: e for e in map(json.loads, res.stdout.splitlines())}
+
+    run_day(27)
+    first = rows_now()
+    found = [e for e in first.values() if e["type"] == "finding" and e["responsible"] == 40613
+             and e["rule"] == "unannounced-maneuver-near-foreign-asset"]
+    assert found, "the 27 May run finds THOR 7's manoeuvre before its approach"
+    run_day(30)
+    now = rows_now()
+    superseded = {i for i, e in now.items() if e.get("superseded_at")}
+    current = [e for e in now.values() if e["type"] == "finding" and not e.get("superseded_at")]
+    for f in current:
+        cited = {int(x[6:]) for x in f.get("inputs", []) if x.startswith("event:")}
+        assert not cited & superseded, (f["summary"], cited & superseded)
+    # the 27 May finding went with its manoeuvre when that was withdrawn
+    for f in found:
+        burn = [int(x[6:]) for x in f["inputs"] if x.startswith("event:")
+                and first[int(x[6:])]["type"] == "maneuver"]
+        if any(now[b].get("superseded_at") for b in burn):
+            assert now[f["id"]].get("superseded_at")
