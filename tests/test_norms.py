@@ -661,7 +661,7 @@ def test_fragments_with_no_satcat_entry_are_debris_of_their_parents_owner():
 def test_an_approachs_own_manoeuvre_flag_yields_to_the_manoeuvres_judged():
     """A stored approach keeps ``after_maneuver`` from the run that found it; when a
     later run withdrew that manoeuvre, the manoeuvres judged (the store's current
-    ones) decide, not the flag.  With no manoeuvre record of the object at all (an
+    ones) decide, not the flag.  With no manoeuvre records judged at all (an
     approach file alone), the flag is all there is.  A burn during the approach,
     before its closest point, counts as one before it."""
     rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
@@ -671,6 +671,8 @@ def test_an_approachs_own_manoeuvre_flag_yields_to_the_manoeuvres_judged():
     long_before = dict(_mnvr(), gap_start="2026-04-01T00:00:00Z", gap_end="2026-04-02T00:00:00Z",
                        epoch_estimate="2026-04-01T12:00:00Z")
     assert evaluate([long_before, prox], rules) == []  # the object's burns are known: none near
+    # manoeuvres were searched (another object's found), none of this object's: no flag either
+    assert evaluate([dict(long_before, object=99), prox], rules) == []
     during = dict(_mnvr(), gap_start="2026-05-30T02:00:00Z", gap_end="2026-05-30T06:00:00Z",
                   epoch_estimate="2026-05-30T04:00:00Z")
     [f] = evaluate([long_before, during, prox], rules)

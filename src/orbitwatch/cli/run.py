@@ -520,13 +520,15 @@ def _store_derived(conn, ctx: RunContext) -> tuple[int, int]:
 
     ids = store(lambda t: t not in ("finding", "notice"), "run")
     store(lambda t: t == "notice", None)
+    re_ = ctx.rederived or {}
+    # the stored records judged again (notices, approaches of earlier windows)
+    # are named by their own ids
+    event_ids.update(re_.get("stored_recs", {}))
     for r, _ in pairs:  # a finding names the stored records it was judged from
         if r.get("type") == "finding":
             refs = (input_ref(x, event_ids) for x in ctx.finding_inputs.get(id(r), ()))
             r["inputs"] = sorted({x for x in refs if x})
     fids = store(lambda t: t == "finding", "run")
-    re_ = ctx.rederived or {}
-    event_ids.update(re_.get("stored_recs", {}))
     window = re_.get("proximity")
     kept = near_any(re_.get("withheld", ()))
 

@@ -760,9 +760,10 @@ def _maneuver_near_foreign_each(rule, events, owners, conj, catalog, notices):
                     and _t(m["gap_start"]) <= closest and _t(m["gap_end"]) >= first))
         ]
         # the approach's own flag (the detector's manoeuvres when it ran) counts
-        # only when no manoeuvre record of the object is judged: a stored
-        # approach keeps its flag after a later run withdrew the manoeuvre
-        if not prior and not (ev.get("after_maneuver") and not own):
+        # only when no manoeuvre records are judged at all (an approach file
+        # alone): a stored approach keeps its flag after a later run withdrew
+        # the manoeuvre, and a store's or a run's manoeuvres are every one found
+        if not prior and not (ev.get("after_maneuver") and not maneuvers):
             continue
         # the latest; of several that end together, the first given (callers
         # give the widest-released copies first)
