@@ -728,3 +728,33 @@ def test_one_manoeuvre_and_one_asset_make_one_finding_however_many_windows():
     found = evaluate([_mnvr(), second, *days], rules)
     assert sorted(f.evidence["maneuver"]["gap_end"] for f in found) == [
         "2026-05-29T00:00:00Z", "2026-05-30T20:00:00Z"]
+
+
+def test_copies_of_one_approach_are_one_and_the_widest_released_is_cited():
+    """The same approach stored by US (releasable to ALL) and by JP (to JP only),
+    both judged again by a run: one finding, citing the copy that narrows it least,
+    not both (which would release it to JP only)."""
+    rules = [r for r in load_rules() if r.id == "unannounced-maneuver-near-foreign-asset"]
+    base = _prox("JPN", "CIS", 10.0, after_maneuver=True, first_time="2026-05-30T00:00:00Z",
+                 closest_time="2026-05-30T12:00:00Z")
+    jp = dict(base, partner="JP", releasable_to="JP")
+    us = dict(base, partner="US", releasable_to="ALL")
+    [f] = evaluate([_mnvr(), jp, us], rules)
+    cited = [x for x in f.inputs if x.get("type") == "proximity"]
+    assert len(cited) == 1 and cited[0] is us
+
+
+def test_a_fragment_with_its_own_owner_does_not_cite_the_breakup():
+    """The breakup is an input of a debris finding only when the owner came from it:
+    a piece the SATCAT attributes is judged from its own row alone (a breakup
+    released more narrowly would otherwise narrow, or withdraw, the finding)."""
+    rules = [r for r in load_rules() if r.id == "long-lived-leo-debris"]
+    row = {"norad_id": 31000, "name": "FENGYUN 1C DEB", "object_type": None, "owner": None,
+           "perigee_km": 800.0, "apogee_km": 900.0, "mean_motion_rev_day": 14.2,
+           "mean_motion_dot": 1e-6, "epoch": "2021-09-01T00:00:00Z"}
+    cloud = {"type": "breakup", "parent": 25730, "owner": "PRC", "classification": "undetermined",
+             "fragment_ids": [31000]}
+    [inherited] = evaluate([cloud], rules, catalog=[row])
+    assert inherited.responsible_owner == "PRC" and cloud in inherited.inputs
+    [own] = evaluate([cloud], rules, catalog=[dict(row, owner="PRC")])
+    assert own.inputs == (dict(row, owner="PRC"),) and "owner_from_breakup_of" not in own.evidence

@@ -708,8 +708,19 @@ def _maneuver_near_foreign(rule, events, owners, conj, catalog, notices):
     day's window its own approach record) are one act; the finding is the most
     severe of them, then the closest, and names them all (``approaches``;
     ``inputs`` holds every one, so it is judged again when any changes)."""
+    # copies of one approach (the same pair and closest time, stored by two
+    # partners) are one: the widest-released, so the finding goes no narrower
+    seen: set[tuple] = set()
+    one_copy = []
+    for e in _widest_first(list(events)):
+        if e.get("type") == "proximity":
+            key = (e.get("asset"), e.get("object"), str(e.get("closest_time")))
+            if key in seen:
+                continue
+            seen.add(key)
+        one_copy.append(e)
     groups: dict[tuple, list[Finding]] = {}
-    for f in _maneuver_near_foreign_each(rule, events, owners, conj, catalog, notices):
+    for f in _maneuver_near_foreign_each(rule, one_copy, owners, conj, catalog, notices):
         m = f.evidence.get("maneuver") or {}
         key = (f.responsible, f.affected, m.get("gap_start"), m.get("gap_end"),
                None if m else f.time)
@@ -884,7 +895,7 @@ def _long_lived_debris(rule, events, owners, conj, catalog, notices):
             ),
             source=rule.source, benign_explanation=None,
             evidence=evidence,
-            inputs=(row,) if parent is None else (row, parent),
+            inputs=(row, parent) if "owner_from_breakup_of" in evidence else (row,),
         )
 
 
