@@ -396,3 +396,23 @@ def test_a_stored_event_the_rules_cannot_judge_is_named_and_left_out(tmp_path):
     assert res.exit_code == 0, res.output
     assert "left out: field 'closest_km': '0.5' is not a number" in " ".join(res.output.split())
     assert [json.loads(x)["affected"] for x in res.stdout.splitlines() if x.startswith("{")] == [1]
+
+
+def test_a_breakup_naming_a_candidate_known_from_a_restricted_fact_goes_no_wider():
+    """A breakup record shows the other parent candidates and the objects its
+    alternatives name (number and name); when one of them is known only from a
+    partner's restricted SATCAT row, the record goes no wider than that row (a
+    review found FR reading JP's 'DMSP 5D-2 F13 (JP SECRET PROBE)' in a breakup
+    released to ALL)."""
+    from orbitwatch.store.events import release_for
+
+    rec = {"type": "breakup", "parent": 23533, "collision_partner": None,
+           "fragment_ids": [24000, 24001, 24002],
+           "benign_alternatives": ["the parent may be 23599 DMSP 5D-2 F13 (JP SECRET PROBE)"],
+           "evidence": {"parent_candidates": [23533, 23599], "alternative_objects": [23599]}}
+    public = {i: {(None, "ALL")} for i in (23533, 24000, 24001, 24002)}
+    facts = {23599: {("JP", "JP")}}
+    assert release_for(rec, public, partner="JP", releasable_to="ALL", facts=facts) == "JP"
+    plain = dict(rec, benign_alternatives=[], evidence={"parent_candidates": [23533],
+                                                        "alternative_objects": []})
+    assert release_for(plain, public, partner="JP", releasable_to="ALL", facts=facts) == "ALL"

@@ -783,6 +783,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
     # before this rule; old clouds keep adding newly catalogued pieces, so a
     # debris partner's launch always seems to).
     alternatives: list[str] = []
+    named: list[int] = []  # objects the alternatives name (what the record shows of them)
     partner = None
     corroborating = 0
     screened: int | None = None  # other objects with a set near the time searched
@@ -804,6 +805,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
                 partner, corroborating = cand, n
                 break
             if not alternatives:
+                named.append(cand.object_id)
                 alternatives.append(
                     f"collision with {cand.object_id} {cand.name or ''}".rstrip()
                     + f": it passed {cand.miss_km} km from the parent on {iso_z(cand.tca, 0)}, in "
@@ -859,6 +861,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
         ]
         confidence = 0.3
     for t in tied:
+        named.append(t.norad_id)
         alternatives.append(
             f"the parent may be {t.norad_id} {t.name or ''}".rstrip()
             + f" ({_parent_type(t, ctx.otype).lower()}): the fragments converge on it as closely"
@@ -912,6 +915,7 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
             "collision_partner_element_set": set_ref(partner.element_set) if partner else None,
             "collision_partner_fragments_after": corroborating if partner else None,
             "collision_objects_screened": screened,
+            "alternative_objects": sorted(set(named)),
         },
     )
 
@@ -1067,7 +1071,9 @@ def _assess_satcat_cloud(ctx: _Context, launch: str, cands: list[SatcatRecord],
         "collision with an object whose element sets are not here",
         "destructive test",
     ]
+    named = []
     for t in tied:
+        named.append(t.norad_id)
         alternatives.append(f"the parent may be {t.norad_id} {t.name or ''}".rstrip()
                             + f" ({_parent_type(t, ctx.otype).lower()}): nothing in the input "
                             "tells them apart")
@@ -1112,6 +1118,7 @@ def _assess_satcat_cloud(ctx: _Context, launch: str, cands: list[SatcatRecord],
             "collision_partner_element_set": None,
             "collision_partner_fragments_after": None,
             "collision_objects_screened": None,  # no parent set: nothing to screen
+            "alternative_objects": sorted(set(named)),
         },
     )
 

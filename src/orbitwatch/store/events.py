@@ -65,8 +65,10 @@ def _title(kind: str, rec: dict) -> str:
 
 
 def involved_objects(rec: dict) -> set[int]:
-    """Catalog numbers whose element sets a detector record was derived from
-    (a breakup's: its parent, its collision partner and every fragment)."""
+    """Catalog numbers whose element sets (and catalogue facts) a detector record
+    was derived from or shows (a breakup's: its parent, its collision partner,
+    every fragment, and the other parent candidates and objects its alternatives
+    name)."""
     kind = rec.get("type") or ("maneuver" if "delta_v_m_s" in rec else None)
     keys = {
         "maneuver": ("object",),
@@ -79,8 +81,11 @@ def involved_objects(rec: dict) -> set[int]:
     ids = {int(rec[k]) for k in keys if rec.get(k) is not None}
     if kind == "breakup":
         ids |= {int(i) for i in rec.get("fragment_ids") or ()}
+        evidence = rec.get("evidence") or {}
         # records stored before the full list was kept name a sample in their evidence
-        ids |= {int(i) for i in (rec.get("evidence") or {}).get("fragment_ids_sample", [])}
+        ids |= {int(i) for i in evidence.get("fragment_ids_sample", [])}
+        for key in ("parent_candidates", "alternative_objects"):
+            ids |= {int(i) for i in evidence.get(key) or () if isinstance(i, int)}
     return ids
 
 
