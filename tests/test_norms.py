@@ -758,3 +758,39 @@ def test_a_fragment_with_its_own_owner_does_not_cite_the_breakup():
     assert inherited.responsible_owner == "PRC" and cloud in inherited.inputs
     [own] = evaluate([cloud], rules, catalog=[dict(row, owner="PRC")])
     assert own.inputs == (dict(row, owner="PRC"),) and "owner_from_breakup_of" not in own.evidence
+
+
+def test_norms_judge_again_when_a_conjunction_is_restored_with_another_pc(tmp_path, monkeypatch):
+    """A conjunction re-stored with a new Pc while ``norms --store`` judged (a rerun's
+    screening updates the stored row in place: no new id): the judgement read Pc
+    3e-4, the store now holds 1e-7; the norms judge again and store no unsafe
+    approach resting on the old Pc."""
+    from datetime import UTC, datetime
+
+    import orbitwatch.norms.rules as rules_mod
+    from orbitwatch.store.shared import add_conjunctions
+
+    db, engine = _stored_approach(tmp_path, 3.0)
+    conj = {"object_1": 1, "object_2": 2, "tca": datetime(2026, 5, 30, 12, tzinfo=UTC),
+            "miss_distance_km": 3.0, "relative_speed_km_s": 10.0, "pc": 3e-4}
+    with engine.begin() as conn:
+        add_conjunctions(conn, partner=None, releasable_to="ALL", conjunctions=[conj])
+    real_evaluate = rules_mod.evaluate
+    calls: list[int] = []
+
+    def evaluate_while_the_pc_changes(*a, **k):
+        calls.append(1)
+        found = real_evaluate(*a, **k)
+        if len(calls) == 1:
+            with engine.begin() as conn:
+                add_conjunctions(conn, partner=None, releasable_to="ALL",
+                                 conjunctions=[dict(conj, pc=1e-7)])
+        return found
+
+    monkeypatch.setattr(rules_mod, "evaluate", evaluate_while_the_pc_changes)
+    res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl", "--store"])
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 2 and "judging again" in res.stderr
+    stored = _jsonl(CliRunner().invoke(app, ["events", "--db", db, "--type", "finding", "--format", "jsonl"]))
+    assert stored and not [f for f in stored if f["rule"] == "unsafe-approach"]
+    engine.dispose()

@@ -650,10 +650,13 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
             ids: list[int] = []
             with engine.begin() as conn:
                 if judged is not None and check_unchanged:
-                    from orbitwatch.store.shared import lock_feed, stream_cursor
+                    from orbitwatch.store.shared import conjunction_facts, lock_feed, stream_cursor
 
                     lock_feed(conn)  # held to the commit: no writer comes between
-                    if stream_cursor(conn) != seen:
+                    # new or superseded records move the cursor; a conjunction
+                    # re-stored with a new miss distance or Pc changes in place
+                    if stream_cursor(conn) != seen or conj != conjunction_facts(
+                            conn, max_miss_km=5.0, visible_to=partner):
                         raise _StoreChanged
                 new, old = store_events(conn, [recs[k] for k in keep], partner=partner,
                                         releasable_to=releasable_to,
