@@ -110,23 +110,26 @@ def test_a_restricted_name_line_renames_nothing_for_others(engine):
         # the host reads JP's newer set, with the public name
         [s] = catalog.latest_element_sets(conn)
         assert s.epoch == EPOCH + timedelta(days=1) and s.name == "PUBLIC NAME"
-    # a newer public name is the newest fact, for JP too
+    # a newer public name renames it for everyone else; JP's own name stands for JP
     ingest(engine, make_tle(28117, "RENAMED", epoch=EPOCH + timedelta(days=2), set_no=3),
            "pub2.3le")
     with engine.connect() as conn:
-        assert one(conn, 28117, "JP").name == "RENAMED"
-        assert visible_facts(conn, visible_to="JP")[28117].labels == frozenset()
+        assert one(conn, 28117, "US").name == "RENAMED"
+        assert one(conn, 28117, "JP").name == "JP NAME"
+        assert visible_facts(conn, visible_to="JP")[28117].labels == {("JP", "JP")}
 
 
-def test_the_newest_fact_a_reader_may_see_wins(engine):
+def test_a_restricted_fact_takes_precedence_over_the_public_one(engine):
     ingest(engine, two_line(67403), "pub.tle")
     ingest(engine, satcat("SECRET SAT"), "jp.csv", "JP", "JP,FR")
     ingest(engine, satcat("PUBLIC SAT", owner="CIS", intl="2025-998A"), "pub.csv")
     with engine.connect() as conn:
-        # the later public record restates every fact
-        for reader in ("JP", "FR", "US"):
+        # a later public record restates every fact: for US; JP's readers keep JP's
+        r = one(conn, 67403, "US")
+        assert (r.name, r.owner, r.intl_designator) == ("PUBLIC SAT", "CIS", "2025-998A")
+        for reader in ("JP", "FR"):
             r = one(conn, 67403, reader)
-            assert (r.name, r.owner, r.intl_designator) == ("PUBLIC SAT", "CIS", "2025-998A")
+            assert (r.name, r.owner, r.intl_designator) == ("SECRET SAT", "PRC", "2025-999A")
     ingest(engine, satcat("SECRET 2", owner="PRC"), "jp2.csv", "JP", "JP,FR")
     with engine.connect() as conn:
         for reader in ("JP", "FR"):
@@ -199,3 +202,24 @@ def test_who_reads_a_restricted_fact(engine, partner, releasable_to, readers):
     with engine.connect() as conn:
         for reader in ("US", "JP", "FR", "IN"):
             assert (one(conn, 67403, reader).name == "SECRET SAT") == (reader in readers)
+
+
+def test_a_public_rename_does_not_bring_back_the_public_owner(engine):
+    """A review: the public SATCAT says CIS, JP's (for JP) says PRC; a public 3LE
+    that only renames the object re-dated every public fact and JP read CIS again.
+    The other way round, a JP 3LE with a name only brought back PRC over a later
+    public SATCAT.  JP's statements now take precedence for JP, whatever the order
+    of unrelated changes."""
+    ingest(engine, two_line(67403), "pub.tle")
+    ingest(engine, satcat("PUBLIC SAT", owner="CIS"), "pub.csv")
+    ingest(engine, satcat("JP SAT", owner="PRC"), "jp.csv", "JP", "JP")
+    ingest(engine, make_tle(67403, "RENAMED", epoch=EPOCH + timedelta(days=1), set_no=2), "pub.3le")
+    with engine.connect() as conn:
+        assert one(conn, 67403, "JP").owner == "PRC"
+        assert (one(conn, 67403, "US").owner, one(conn, 67403, "US").name) == ("CIS", "RENAMED")
+    ingest(engine, satcat("PUBLIC SAT 2", owner="CIS"), "pub2.csv")
+    ingest(engine, make_tle(67403, "JP NAME", epoch=EPOCH + timedelta(days=2), set_no=3),
+           "jp.3le", "JP", "JP")
+    with engine.connect() as conn:
+        assert (one(conn, 67403, "JP").owner, one(conn, 67403, "JP").name) == ("PRC", "JP NAME")
+        assert one(conn, 67403, "US").owner == "CIS"

@@ -16,8 +16,12 @@ records that reader may see:
 A reader acting for partner ``P`` (:func:`visible_facts`) starts from the
 public facts and lays over them, oldest change first, the labelled rows ``P``
 may see (:func:`~orbitwatch.store.releasability.visible_element_set_clause`):
-for each fact the newest statement ``P`` may see wins, and an unknown value
-never hides a known one.  Each merged result names the labels whose facts
+for each fact a restricted statement ``P`` may see takes precedence over the
+public one, the newest of them winning, and an unknown value never hides a
+known one.  (A partner's own catalogue is deliberate; ordering it against the
+public facts by date would let any public change re-date every public fact of
+the object: a public 3LE that only renames an object brought back the public
+owner over a partner's newer one.)  Each merged result names the labels whose facts
 it shows, so that what is derived from it (an event naming the owner) goes no
 wider than they do.
 """
@@ -272,10 +276,10 @@ def visible_facts(
     out: dict[int, ObjectFacts] = {}
     for nid, labelled in layers.items():
         seq0, pub = public.get(nid, (0, (None,) * len(FACT_COLUMNS)))
-        # oldest change first; the public facts sit where their last change was
+        # the public facts first, then the restricted rows oldest change first
         merged = list(pub)
         source: list[Label | None] = [None] * len(FACT_COLUMNS)
-        for _seq, label, values in sorted(labelled + [(seq0, None, pub)], key=lambda x: x[0]):
+        for _seq, label, values in [(seq0, None, pub), *sorted(labelled, key=lambda x: x[0])]:
             for k, v in enumerate(values):
                 if v is not None and v != "":
                     merged[k] = v
