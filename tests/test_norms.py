@@ -794,3 +794,16 @@ def test_norms_judge_again_when_a_conjunction_is_restored_with_another_pc(tmp_pa
     stored = _jsonl(CliRunner().invoke(app, ["events", "--db", db, "--type", "finding", "--format", "jsonl"]))
     assert stored and not [f for f in stored if f["rule"] == "unsafe-approach"]
     engine.dispose()
+
+
+def test_several_files_after_one_norms_option(tmp_path):
+    """`norms --catalog A B` reads both (as `detect breakups --catalog A B` does); with
+    two file options given, a bare word could follow either: a clear error, exit 2."""
+    p1, p2 = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    p1.write_text(json.dumps(_prox("US", "PRC", 0.5)) + "\n")
+    p2.write_text(json.dumps(_prox("JPN", "CIS", 0.4, asset=3, object=4)) + "\n")
+    res = CliRunner().invoke(app, ["norms", "--events", str(p1), str(p2), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert {json.loads(x)["affected"] for x in res.stdout.splitlines()} == {1, 3}
+    bad = CliRunner().invoke(app, ["norms", "--events", str(p1), "--notices", str(p1), str(p2)])
+    assert bad.exit_code == 2 and "name each file with its option" in " ".join(bad.output.split())

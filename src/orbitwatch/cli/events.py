@@ -486,8 +486,9 @@ def events_command(
     out.print(t)
 
 
-@app.command("norms")
+@app.command("norms", context_settings=MANY_PATHS)
 def norms_command(
+    ctx: typer.Context,
     events: list[Path] = typer.Option(
         None, "--events", help="JSONL files written by the detect commands (default: the store)."
     ),
@@ -514,6 +515,19 @@ def norms_command(
 ) -> None:
     """Judge events against norms of behaviour; findings carry rule, severity,
     attribution and a benign explanation where one fits."""
+    # several files after one option (--catalog A B) when only one of the file
+    # options is given; with more, which one a bare word follows is unknown
+    given = [(name, v) for name, v in (("--events", events), ("--catalog", catalog),
+                                       ("--notices", notices)) if v]
+    if getattr(ctx, "args", None):
+        if len(given) != 1:
+            fail(f"unexpected argument {ctx.args[0]!r}: name each file with its option "
+                 "(--events, --catalog, --notices)", 2)
+        name, paths = given[0]
+        paths = with_extra_paths(paths, ctx, name)
+        events, catalog, notices = (paths if name == "--events" else events,
+                                    paths if name == "--catalog" else catalog,
+                                    paths if name == "--notices" else notices)
     for attempt in range(1, JUDGE_ATTEMPTS + 1):
         try:
             return _norms(events, db, rules, catalog, notices, store, partner, releasable_to, fmt,
