@@ -569,12 +569,30 @@ def test_stored_findings_follow_the_records_they_were_judged_from(tmp_path):
     engine.dispose()
 
 
+def _while_judging(monkeypatch, write) -> list[int]:
+    """Make the norms' first judgement call ``write()`` (another process
+    committing) after it read the store; returns the list of calls made."""
+    import orbitwatch.norms.rules as rules_mod
+
+    real_evaluate = rules_mod.evaluate
+    calls: list[int] = []
+
+    def evaluate_then_write(*a, **k):
+        calls.append(1)
+        found = real_evaluate(*a, **k)
+        if len(calls) == 1:
+            write()
+        return found
+
+    monkeypatch.setattr(rules_mod, "evaluate", evaluate_then_write)
+    return calls
+
+
 def test_norms_judge_again_when_a_run_revises_what_they_read(tmp_path, monkeypatch):
     """A run that revises the approach after ``norms --store`` read the store and
     before it stored: the norms see the store changed, store nothing of that
     judgement and judge again, so the unsafe-approach finding judged from the
     withdrawn approach is never stored beside the new judgement."""
-    import orbitwatch.norms.rules as rules_mod
     from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import store_events, supersede_events
 
@@ -584,22 +602,16 @@ def test_norms_judge_again_when_a_run_revises_what_they_read(tmp_path, monkeypat
                  last_time="2026-05-30T12:00:00Z", trend="closing")
     ids: list[int] = []
     store_events(engine, [_mnvr(), near], ids=ids, origin="run", revise=True)
-    real_evaluate = rules_mod.evaluate
-    calls: list[int] = []
 
-    def evaluate_while_a_run_commits(*a, **k):
-        calls.append(1)
-        found = real_evaluate(*a, **k)
-        if len(calls) == 1:  # the run: the approach re-derived 40 km out
-            far = dict(near, closest_km=40.0, closest_rtn_km=[0.0, 40.0, 0.0])
-            ids2: list[int] = []
-            with engine.begin() as conn:
-                store_events(conn, [_mnvr(), far], ids=ids2, origin="run", revise=True)
-                supersede_events(conn, partner=None, origins=("run",), current=ids2,
-                                 in_scope=lambda r: r["kind"] in ("maneuver", "proximity"))
-        return found
+    def a_run_commits():  # the run: the approach re-derived 40 km out
+        far = dict(near, closest_km=40.0, closest_rtn_km=[0.0, 40.0, 0.0])
+        ids2: list[int] = []
+        with engine.begin() as conn:
+            store_events(conn, [_mnvr(), far], ids=ids2, origin="run", revise=True)
+            supersede_events(conn, partner=None, origins=("run",), current=ids2,
+                             in_scope=lambda r: r["kind"] in ("maneuver", "proximity"))
 
-    monkeypatch.setattr(rules_mod, "evaluate", evaluate_while_a_run_commits)
+    calls = _while_judging(monkeypatch, a_run_commits)
     res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl", "--store"])
     assert res.exit_code == 0, res.output
     assert len(calls) == 2 and "judging again" in res.stderr
@@ -767,7 +779,6 @@ def test_norms_judge_again_when_a_conjunction_is_restored_with_another_pc(tmp_pa
     approach resting on the old Pc."""
     from datetime import UTC, datetime
 
-    import orbitwatch.norms.rules as rules_mod
     from orbitwatch.store.shared import add_conjunctions
 
     db, engine = _stored_approach(tmp_path, 3.0)
@@ -775,19 +786,13 @@ def test_norms_judge_again_when_a_conjunction_is_restored_with_another_pc(tmp_pa
             "miss_distance_km": 3.0, "relative_speed_km_s": 10.0, "pc": 3e-4}
     with engine.begin() as conn:
         add_conjunctions(conn, partner=None, releasable_to="ALL", conjunctions=[conj])
-    real_evaluate = rules_mod.evaluate
-    calls: list[int] = []
 
-    def evaluate_while_the_pc_changes(*a, **k):
-        calls.append(1)
-        found = real_evaluate(*a, **k)
-        if len(calls) == 1:
-            with engine.begin() as conn:
-                add_conjunctions(conn, partner=None, releasable_to="ALL",
-                                 conjunctions=[dict(conj, pc=1e-7)])
-        return found
+    def the_pc_changes():
+        with engine.begin() as conn:
+            add_conjunctions(conn, partner=None, releasable_to="ALL",
+                             conjunctions=[dict(conj, pc=1e-7)])
 
-    monkeypatch.setattr(rules_mod, "evaluate", evaluate_while_the_pc_changes)
+    calls = _while_judging(monkeypatch, the_pc_changes)
     res = CliRunner().invoke(app, ["norms", "--db", db, "--format", "jsonl", "--store"])
     assert res.exit_code == 0, res.output
     assert len(calls) == 2 and "judging again" in res.stderr

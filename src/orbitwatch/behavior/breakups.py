@@ -113,7 +113,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sgp4.api import SatrecArray
 
-from orbitwatch.elements.model import ElementSet, SatcatRecord, cospar_designator, set_ref
+from orbitwatch.elements.model import (
+    ElementSet, SatcatRecord, cospar_designator, set_ref, type_from_name)
 from orbitwatch.propagation.sgp4_array import positions_in_force
 from orbitwatch.timeutil import DAY_S, datetime_to_jd, iso_z
 
@@ -209,8 +210,7 @@ def launch_of(intl_designator: str | None) -> str | None:
 
 
 def _is_rocket_body(es: ElementSet) -> bool:
-    name = (es.name or "").upper()
-    return (es.object_type or "").upper() == "ROCKET BODY" or "R/B" in name
+    return (es.object_type or "").upper() == "ROCKET BODY" or "R/B" in (es.name or "").upper()
 
 
 def _is_deployment(es: ElementSet, otype) -> bool:
@@ -220,8 +220,7 @@ def _is_deployment(es: ElementSet, otype) -> bool:
 
 
 def _is_debris(es: ElementSet) -> bool:
-    name = (es.name or "").upper()
-    return (es.object_type or "").upper() == "DEBRIS" or " DEB" in f" {name}"
+    return (es.object_type or "").upper() == "DEBRIS" or type_from_name(es.name) == "DEBRIS"
 
 
 def _jd_arrays(times_s: np.ndarray, t0: datetime) -> tuple[np.ndarray, np.ndarray]:

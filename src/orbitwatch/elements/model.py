@@ -145,6 +145,18 @@ def set_ref(es: ElementSet) -> dict:
     return ref
 
 
+def type_from_name(name: str | None) -> str | None:
+    """``DEBRIS`` or ``ROCKET BODY`` as the catalog name says (a word starting
+    ``DEB``: ``FENGYUN 1C DEB``, ``... DEBRIS``; ``R/B``), else None: the type of
+    an object no SATCAT record types (a fragment catalogued after the file)."""
+    n = (name or "").upper()
+    if " DEB" in f" {n}":
+        return "DEBRIS"
+    if "R/B" in n:
+        return "ROCKET BODY"
+    return None
+
+
 def cospar_designator(text: str | None) -> str | None:
     """COSPAR designator in SATCAT/CCSDS form ``1998-067A``; TLE form ``98067A`` is converted.
 

@@ -833,15 +833,12 @@ _N_AT_200_KM = 16.2
 def _catalog_type(row: dict) -> str:
     """The row's object type; without a SATCAT type (fragments catalogued after the
     SATCAT file, element sets with no type), the catalog name's ``DEB`` / ``R/B``."""
+    from orbitwatch.elements.model import type_from_name
+
     otype = (row.get("object_type") or "").upper()
     if otype and otype not in ("UNKNOWN", "TBA"):
         return otype
-    name = f" {(row.get('name') or '').upper()} "
-    if " DEB " in name or " DEB." in name or "DEBRIS" in name:
-        return "DEBRIS"
-    if " R/B" in name:
-        return "ROCKET BODY"
-    return otype
+    return type_from_name(row.get("name")) or otype
 
 
 def _long_lived_debris(rule, events, owners, conj, catalog, notices):

@@ -637,9 +637,8 @@ def id_chunks(ids, size: int = 500):
 
 def with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
     """Each event row with ``supersedes``: the ids of the visible records it
-    replaced (a revision arriving on the stream says what it revises); and a
-    ``superseded_by`` that names a record the caller may not see is left out
-    (to the caller the record was withdrawn: no id tells of what it may not see)."""
+    replaced (a revision arriving on the stream says what it revises); and
+    :func:`mask_superseded_by`."""
     got: dict[int, list[int]] = {}
     for part in id_chunks(r["id"] for r in rows):
         for old, new in db.execute(
@@ -647,12 +646,19 @@ def with_supersedes(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
             .where(e_.c.superseded_by.in_(part), visible_clause(e_, visible_to))
         ):
             got.setdefault(int(new), []).append(int(old))
+    for r in rows:
+        r["supersedes"] = sorted(got.get(r["id"], []))
+    return mask_superseded_by(db, rows, visible_to)
+
+
+def mask_superseded_by(db: Db, rows: list[dict], visible_to: str) -> list[dict]:
+    """A ``superseded_by`` that names a record the caller may not see is left out
+    (to the caller the record was withdrawn: no id tells of what it may not see)."""
     seen: set[int] = set()
     for part in id_chunks(sorted({int(r["superseded_by"]) for r in rows if r.get("superseded_by") is not None})):
         seen.update(int(x) for (x,) in db.execute(
             select(e_.c.id).where(e_.c.id.in_(part), visible_clause(e_, visible_to))))
     for r in rows:
-        r["supersedes"] = sorted(got.get(r["id"], []))
         if r.get("superseded_by") is not None and int(r["superseded_by"]) not in seen:
             r["superseded_by"] = None
     return rows
@@ -913,9 +919,7 @@ def new_supersessions(db: Db, *, visible_to: str, after: int, limit: int = 500) 
         .order_by(e_.c.superseded_seq)
         .limit(limit),
     )
-    for r in with_supersedes(db, rows, visible_to):
-        r.pop("supersedes", None)
-    return rows
+    return mask_superseded_by(db, rows, visible_to)
 
 
 # ---------------------------------------------------------------------------

@@ -60,11 +60,10 @@ def _poll(state, principal: Principal, cursor: tuple[int, int, int | None] | Non
     """(new conjunctions, new events, supersessions, cursor) for the caller; audited
     when anything is sent."""
     with state.sessions() as db:
-        now = shared.stream_cursor(db)
         if cursor is None:
-            return [], [], [], now
+            return [], [], [], shared.stream_cursor(db)
         if cursor[2] is None:  # a cursor from before supersessions were streamed
-            cursor = (cursor[0], cursor[1], now[2])
+            cursor = (cursor[0], cursor[1], shared.stream_cursor(db)[2])
         conj, ev = shared.new_records(
             db, visible_to=principal.partner, after_conjunction=cursor[0], after_event=cursor[1]
         )
