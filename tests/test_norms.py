@@ -389,6 +389,21 @@ def test_an_event_record_with_a_field_the_rules_cannot_compute_with(tmp_path, fi
     assert f"ev.jsonl:1: {message}" in " ".join(res.output.split())
 
 
+def test_an_events_file_that_cannot_be_read_is_one_clear_error(tmp_path):
+    """A missing, unreadable or binary --events file stops the command with one
+    line naming it, not a traceback."""
+    missing = tmp_path / "nope.jsonl"
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    for path, why in ((missing, "No such file or directory"), (tmp_path, "Is a directory"),
+                      (binary, "can't decode")):
+        res = CliRunner().invoke(app, ["norms", "--events", str(path)])
+        assert res.exit_code == 1, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+        text = " ".join(res.output.split())
+        assert f"error: {path}: cannot read events file" in text and why in text, text
+
+
 def test_events_options_are_checked(tmp_path):
     db = str(tmp_path / "o.db")
     bad_type = CliRunner().invoke(app, ["events", "--db", db, "--type", "maneuvers"])

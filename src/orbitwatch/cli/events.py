@@ -574,7 +574,11 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
     records: list[dict] = []
     if events:
         for path in events:
-            for n, line in enumerate(path.read_text().splitlines(), 1):
+            try:
+                text = path.read_text()
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"{path}: cannot read events file ({getattr(exc, 'strerror', None) or exc})")
+            for n, line in enumerate(text.splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
