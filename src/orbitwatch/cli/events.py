@@ -454,7 +454,9 @@ def events_command(
     if kind and kind not in EVENT_KINDS:
         fail(f"--type {kind!r}: use one of {', '.join(EVENT_KINDS)}", 2)
     since_dt = time_option(since, "--since")
-    engine = open_engine(db)
+    from orbitwatch.cli.sources import existing_store
+
+    engine = open_engine(existing_store(db))
     with engine.connect() as conn:
         rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner, superseded=superseded)
         if superseded and partner:  # a replacement the partner may not see is not named
@@ -590,12 +592,13 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
                     fail(f"{path}:{n}: {problem}")
                 records.append(rec)
     else:
+        from orbitwatch.cli.sources import existing_store
         from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import all_events
 
         from orbitwatch.store.shared import stream_cursor
 
-        engine = open_engine(db)
+        engine = open_engine(existing_store(db))
         with engine.connect() as conn:
             # the newest ids and supersession before anything is read: a writer
             # committing after this is seen when the findings are stored
@@ -638,7 +641,11 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
         from orbitwatch.store.db import ENV_DB
 
         named = db or os.environ.get(ENV_DB)
-        engine = open_engine(db) if (store or named or not events) else None
+        from orbitwatch.cli.sources import existing_store
+
+        # only --store may create the store; the labels are read from one that exists
+        engine = (open_engine(db if store else existing_store(db))
+                  if (store or named or not events) else None)
         labels = {}
         if engine is not None:
             with engine.connect() as conn:

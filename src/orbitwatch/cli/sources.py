@@ -4,7 +4,8 @@ Used by ``propagate``, ``screen``, ``detect`` and ``run``:
 
 * ``--catalog PATH...`` — files of any supported format (``read_file``);
   rejected records are reported on stderr and skipped;
-* otherwise the database (``--db URL``, ``$ORBITWATCH_DB`` or the default file).
+* otherwise the database (``--db URL``, ``$ORBITWATCH_DB`` or the default file),
+  which must exist (:func:`existing_store`).
 
 By default the newest set per object is returned (at or before ``as_of``
 when given); with ``history=True`` every set, ordered by object then epoch.
@@ -27,6 +28,27 @@ MAX_REJECTIONS_SHOWN = 5
 def resolve_db_url(db: str | None) -> str:
     """The database URL: ``db``, else ``$ORBITWATCH_DB``, else the user data directory file."""
     return _resolve_db_url(db)
+
+
+def existing_store(db: str | None) -> str:
+    """The database URL (:func:`resolve_db_url`) for a command that only reads
+    the store.  A SQLite file that does not exist is one clear error (exit
+    status 2): opening it would create an empty store (and its folder) where a
+    path was mistyped, and the command would report nothing found."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = resolve_db_url(db)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # opening it says what is wrong with it
+    database = parsed.database or ""
+    if (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+            and not database.startswith("file:") and not Path(database).expanduser().exists()):
+        fail(f"no store at {database}: create one with orbitwatch ingest FILE or orbitwatch run, "
+             "or name another with --db or $ORBITWATCH_DB", 2)
+    return url
 
 
 def read_catalog_files(paths: Iterable[Path], *, quiet: bool = False) -> list[ElementSet]:
@@ -85,7 +107,7 @@ def load_element_sets(
     from orbitwatch.store import catalog as store
     from orbitwatch.store.db import open_engine
 
-    url = resolve_db_url(db)
+    url = existing_store(db)
     try:
         engine = open_engine(url)
     except SQLAlchemyError as exc:

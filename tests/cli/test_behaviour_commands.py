@@ -1,0 +1,66 @@
+"""The command-line contract of the norms-of-behaviour commands: ``detect
+maneuvers|geo|proximity|breakups``, ``events`` and ``norms`` on bad input."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from orbitwatch.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("args", [
+    ["detect", "maneuvers", "--format", "jsonl"],
+    ["detect", "geo", "--format", "jsonl"],
+    ["detect", "breakups", "--format", "jsonl"],
+    ["detect", "proximity", "--assets", "25544", "--start", "2026-05-29T00:00:00Z"],
+    ["events", "--format", "jsonl"],
+    ["norms", "--format", "jsonl"],
+])
+def test_a_store_that_does_not_exist_is_an_error_not_a_new_empty_store(tmp_path, args):
+    """A mistyped --db path is said to be one (exit 2) instead of being created,
+    folder and all, and read as an empty store ('no element sets', '0 events')."""
+    path = tmp_path / "typo" / "store.db"
+    res = runner.invoke(app, [*args, "--db", f"sqlite:///{path}"])
+    assert res.exit_code == 2, res.output
+    assert f"no store at {path}" in " ".join(res.output.split())
+    assert res.stdout == ""
+    assert not path.parent.exists()
+
+
+def test_a_missing_store_named_by_the_environment_or_as_a_path_is_an_error(tmp_path, monkeypatch):
+    path = tmp_path / "none.db"
+    res = runner.invoke(app, ["events", "--db", str(path)])
+    assert res.exit_code == 2 and f"no store at {path}" in " ".join(res.output.split())
+    monkeypatch.setenv("ORBITWATCH_DB", f"sqlite:///{path}")
+    res = runner.invoke(app, ["detect", "geo"])
+    assert res.exit_code == 2 and f"no store at {path}" in " ".join(res.output.split())
+    assert not path.exists()
+
+
+def test_an_existing_empty_store_still_reads_as_empty(tmp_path):
+    """A store that exists but holds nothing is no error: 0 events."""
+    from orbitwatch.store.db import open_engine
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_engine(url).dispose()
+    res = runner.invoke(app, ["events", "--db", url, "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+
+
+def test_norms_judging_files_reads_labels_only_from_a_store_that_exists(tmp_path):
+    """``norms --events F --db URL`` reads labels from the store: a missing one is
+    an error; with --store it is created to hold the findings."""
+    ev = tmp_path / "ev.jsonl"
+    ev.write_text("")
+    path = tmp_path / "new.db"
+    res = runner.invoke(app, ["norms", "--events", str(ev), "--db", f"sqlite:///{path}",
+                              "--format", "jsonl"])
+    assert res.exit_code == 2 and f"no store at {path}" in " ".join(res.output.split())
+    assert not path.exists()
+    res = runner.invoke(app, ["norms", "--events", str(ev), "--db", f"sqlite:///{path}", "--store"])
+    assert res.exit_code == 0, res.output
+    assert path.exists()
