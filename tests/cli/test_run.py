@@ -163,6 +163,28 @@ def test_run_missing_catalog_file(tmp_path):
     assert "not found" in res.output
 
 
+def test_run_takes_several_files_after_one_catalog_option(tmp_path):
+    """``run --catalog A B`` (a shell glob), as README's ``[--catalog PATH...]``
+    and the detect and norms commands take it, ingests both files; it stopped on
+    Typer's 'Got unexpected extra argument'."""
+    a = shared_path("events", "iridium33_cosmos2251", "pre_collision_tles_2009-02-09.txt")
+    b = shared_path("events", "cosmos1408_asat", "cosmos1408_pre_event_tles.txt")
+    db = str(tmp_path / "o.db")
+    res = runner.invoke(app, ["run", "--catalog", str(a), str(b), "--db", db, "--no-screen",
+                              "--no-detect", "--format", "json", "--quiet"])
+    assert res.exit_code == 0, res.output
+    ingest = json.loads(res.stdout)["ingest"]
+    assert [(r["file"], r["new"]) for r in ingest] == [(str(a), 2), (str(b), 2)]
+    # with both file options, which one a bare word belongs to is unknown
+    notices = tmp_path / "n.csv"
+    notices.write_text("object,time\n24946,2009-02-01T00:00:00Z\n")
+    res = runner.invoke(app, ["run", "--catalog", str(a), "--notices", str(notices), str(b),
+                              "--db", db, "--no-screen", "--quiet"])
+    assert res.exit_code == 2
+    assert f"unexpected argument {str(b)!r}: name each file with its option" in " ".join(
+        res.output.split())
+
+
 def test_run_detects_and_stores_events_once(tmp_path):
     # GEO objects that relocate in the 2026-05 history (MTG-I1, SJ-29A/B) and two that
     # hold station (Intelsat 20 despite one bad fit, see test_geo); the run stores their

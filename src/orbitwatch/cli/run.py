@@ -21,7 +21,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress, time_option
+from orbitwatch.cli.app import (
+    DB_HELP, MANY_PATHS, app, err, fail, out, show_progress, time_option, with_extra_paths)
 
 
 @dataclass
@@ -655,8 +656,9 @@ def _proximity_records(ctx: RunContext, hist, owners: dict[int, str], searched: 
     return [e.to_dict() for e in found]
 
 
-@app.command("run")
+@app.command("run", context_settings=MANY_PATHS)
 def run_command(
+    cli_ctx: typer.Context,
     catalog: list[Path] = typer.Option(
         None, "--catalog", help="Element-set/SATCAT files to use instead of downloading (offline)."
     ),
@@ -706,6 +708,17 @@ def run_command(
     """
     from orbitwatch.store.db import resolve_db_url
 
+    # several files after one option (--catalog A B, a shell glob), as detect and
+    # norms take them, when only one of the file options is given
+    if getattr(cli_ctx, "args", None):
+        given = [name for name, v in (("--catalog", catalog), ("--notices", notices)) if v]
+        if len(given) != 1:
+            fail(f"unexpected argument {cli_ctx.args[0]!r}: name each file with its option "
+                 "(--catalog, --notices)", 2)
+        if given == ["--catalog"]:
+            catalog = with_extra_paths(catalog, cli_ctx, "--catalog")
+        else:
+            notices = with_extra_paths(notices, cli_ctx, "--notices")
     if fmt not in ("table", "json"):
         fail(f"--format must be table or json, not {fmt!r}")
     ctx = RunContext(
