@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from conftest import shared_path
 from orbitwatch.cli import app
 
 runner = CliRunner()
@@ -64,3 +65,24 @@ def test_norms_judging_files_reads_labels_only_from_a_store_that_exists(tmp_path
     res = runner.invoke(app, ["norms", "--events", str(ev), "--db", f"sqlite:///{path}", "--store"])
     assert res.exit_code == 0, res.output
     assert path.exists()
+
+
+def test_detect_maneuvers_reads_the_store_named_by_orbitwatch_db(tmp_path, monkeypatch):
+    """--db's help says the default is $ORBITWATCH_DB, as for every command: the
+    variable names the store when neither --db nor --history is given (it was
+    refused with 'give --history PATH or --db URL')."""
+    src = shared_path("maneuvers", "tle_benchmark_shorten", "processed_files", "Jason-2.tle")
+    path = tmp_path / "jason2.tle"
+    path.write_text("\n".join(src.read_text().splitlines()[3000:4000]) + "\n")
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    assert runner.invoke(app, ["ingest", "--db", url, str(path), "-q"]).exit_code == 0
+    named = runner.invoke(app, ["detect", "maneuvers", "--db", url, "--format", "jsonl"])
+    assert named.exit_code == 0, named.output
+    assert len(named.stdout.splitlines()) >= 3
+    monkeypatch.setenv("ORBITWATCH_DB", url)
+    res = runner.invoke(app, ["detect", "maneuvers", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == named.stdout
+    monkeypatch.delenv("ORBITWATCH_DB")
+    res = runner.invoke(app, ["detect", "maneuvers", "--format", "jsonl"])
+    assert res.exit_code == 2 and "give --history PATH" in res.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -63,7 +64,11 @@ def maneuvers(
     history: list[Path] = typer.Option(
         None, "--history", help="Element-set history file(s): TLE/3LE/OMM, any mix of objects."
     ),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
+    db: str = typer.Option(
+        None, "--db",
+        help="Database URL (sqlite:///PATH or postgresql+psycopg://...). Default: $ORBITWATCH_DB; "
+             "with neither it nor --history the command asks for one (no default file).",
+    ),
     ids: str = typer.Option(None, "--ids", help="Only these catalog numbers (comma-separated)."),
     since: str = typer.Option(
         None, "--since", help="Only manoeuvres whose gap ends at or after this ISO-8601 time."
@@ -87,7 +92,11 @@ def maneuvers(
     if fmt not in ("jsonl", "table"):
         fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     if not history and not db:
-        fail("give --history PATH (one or more) or --db URL", 2)
+        from orbitwatch.store.db import ENV_DB
+
+        db = os.environ.get(ENV_DB, "").strip() or None
+    if not history and not db:
+        fail("give --history PATH (one or more) or --db URL (or set $ORBITWATCH_DB)", 2)
     if threshold is not None and not (math.isfinite(threshold) and threshold > 0):
         fail(f"--threshold must be a positive robust z-score, not {threshold:g}", 2)
     since_dt = None
