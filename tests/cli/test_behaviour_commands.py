@@ -86,3 +86,15 @@ def test_detect_maneuvers_reads_the_store_named_by_orbitwatch_db(tmp_path, monke
     monkeypatch.delenv("ORBITWATCH_DB")
     res = runner.invoke(app, ["detect", "maneuvers", "--format", "jsonl"])
     assert res.exit_code == 2 and "give --history PATH" in res.output
+
+
+@pytest.mark.parametrize("command", ["maneuvers", "geo"])
+@pytest.mark.parametrize("junk", ["-5", "1_000", "25544,x"])
+def test_ids_that_are_no_catalog_numbers_are_refused(tmp_path, command, junk):
+    """'-5' and '1_000' were taken as numbers (int() reads them) and the command
+    went on to say 'no element sets found' (exit 1) instead of naming the bad id."""
+    src = shared_path("events", "iridium33_cosmos2251", "pre_collision_tles_2009-02-09.txt")
+    res = runner.invoke(app, ["detect", command, "--history", str(src), "--ids", junk])
+    assert res.exit_code == 2, res.output
+    bad = junk.split(",")[-1]
+    assert f"--ids: {bad!r} is not a catalog number" in res.output

@@ -22,10 +22,10 @@ def _parse_ids(text: str | None) -> list[int] | None:
         part = part.strip()
         if not part:
             continue
-        try:
-            ids.append(int(part))
-        except ValueError:
+        # digits only: int() would also take '-5', '+5' and '1_000'
+        if not (part.isdigit() and part.isascii()):
             fail(f"--ids: {part!r} is not a catalog number", 2)
+        ids.append(int(part))
     return ids
 
 
