@@ -389,3 +389,11 @@ def test_a_run_uses_only_the_catalogue_facts_its_partner_may_see(tmp_path):
     assert {r["releasable_to"] for r in jp} == {"JP"}
     for viewer in ("US", "FR"):
         assert "SECRET SAT" not in json.dumps(events(viewer))
+
+
+def test_run_help_says_it_runs_the_detectors_and_the_norms():
+    """--detect is on by default: the summary line of the help says so (it said
+    only 'ingest it, summarise it and screen it')."""
+    res = runner.invoke(app, ["--help"])
+    line = " ".join(res.output.replace("│", " ").split())
+    assert "summarise it, screen it, run the detectors and norms." in line

@@ -701,7 +701,10 @@ def run_command(
     fmt: str = typer.Option("table", "--format", help="table or json (one JSON report)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
-    """Fetch (or read) the catalog, ingest it, summarise it and screen it.
+    """Fetch (or read) the catalog, ingest it, summarise it, screen it, run the detectors and norms.
+
+    The behaviour detectors and the norms run over the whole store (--no-detect
+    skips them); conjunctions, events and findings are stored.
 
     Without --catalog it downloads the public CelesTrak GP data (as OMM) and
     SATCAT; with no network it stops and says how to run offline.
