@@ -98,3 +98,34 @@ def test_ids_that_are_no_catalog_numbers_are_refused(tmp_path, command, junk):
     assert res.exit_code == 2, res.output
     bad = junk.split(",")[-1]
     assert f"--ids: {bad!r} is not a catalog number" in res.output
+
+
+def test_norms_reads_what_detect_geo_states_writes(tmp_path):
+    """``detect geo --states --format jsonl`` writes each set's state beside the
+    relocations; norms --events refused the file at its first line ("'geo_state'
+    is not one of maneuver, ...") though its help takes files the detect commands
+    write.  The states are no events: the findings are those of the events alone
+    (here EUTELSAT 33F's manoeuvre before its approach to SKYNET 4C, May 2026)."""
+    src = str(shared_path("tle_history", "celestrak_mirror_2026-05", "geo_history.3le"))
+    ids = "29270,20776"
+    geo = ["detect", "geo", "--history", src, "--ids", ids, "--format", "jsonl"]
+    others = [
+        runner.invoke(app, ["detect", "maneuvers", "--history", src, "--ids", ids, "--format", "jsonl"]),
+        runner.invoke(app, ["detect", "proximity", "--assets", "20776", "--catalog", src,
+                            "--start", "2026-05-29T00:00:00Z", "--days", "1", "--format", "jsonl"]),
+    ]
+    with_states = runner.invoke(app, [*geo, "--states"])
+    events_only = runner.invoke(app, geo)
+    for r in [*others, with_states, events_only]:
+        assert r.exit_code == 0, r.output
+    assert '"type": "geo_state"' in with_states.stdout
+    rest = "".join(r.stdout for r in others)
+    (tmp_path / "states.jsonl").write_text(rest + with_states.stdout)
+    (tmp_path / "events.jsonl").write_text(rest + events_only.stdout)
+    satcat = str(shared_path("catalog", "satcat_2017", "satcat_2017-02.csv.xz"))  # owners
+    judged = [runner.invoke(app, ["norms", "--events", str(tmp_path / f), "--catalog", satcat,
+                                  "--format", "jsonl"])
+              for f in ("states.jsonl", "events.jsonl")]
+    assert [r.exit_code for r in judged] == [0, 0], judged[0].output
+    assert '"rule": "unannounced-maneuver-near-foreign-asset"' in judged[1].stdout
+    assert judged[0].stdout == judged[1].stdout

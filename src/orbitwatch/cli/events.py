@@ -587,6 +587,8 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
                     fail(f"{path}:{n}: not a JSON object ({exc.msg})")
+                if isinstance(rec, dict) and rec.get("type") == "geo_state":
+                    continue  # `detect geo --states`: one set's state, not an event
                 problem = record_problem(rec)
                 if problem:
                     fail(f"{path}:{n}: {problem}")
