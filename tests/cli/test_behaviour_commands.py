@@ -129,3 +129,30 @@ def test_norms_reads_what_detect_geo_states_writes(tmp_path):
     assert [r.exit_code for r in judged] == [0, 0], judged[0].output
     assert '"rule": "unannounced-maneuver-near-foreign-asset"' in judged[1].stdout
     assert judged[0].stdout == judged[1].stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["detect", "maneuvers", "--format", "csv"],
+    ["detect", "geo", "--format", "csv"],
+    ["detect", "breakups", "--format", "csv"],
+    ["detect", "proximity", "--assets", "24946", "--start", "2009-02-10T00:00:00Z", "--format", "csv"],
+    ["events", "--format", "csv"],
+    ["norms", "--format", "csv"],
+    ["run", "--no-screen", "--format", "csv"],
+    ["detect", "breakups", "--min-fragments", "0"],
+    ["detect", "breakups", "--max-back-days", "-3"],
+])
+def test_an_impossible_option_is_a_usage_error_exit_2(tmp_path, args):
+    """Options are checked before anything is read: a value no command can use
+    exits 2, as --format, --ids, --since, --days and --type already did in
+    detect maneuvers, proximity and events (breakups, geo, proximity, events,
+    norms and run exited 1 for --format, breakups for its own options)."""
+    src = str(shared_path("events", "iridium33_cosmos2251", "pre_collision_tles_2009-02-09.txt"))
+    files = {"maneuvers": "--history", "geo": "--history", "breakups": "--catalog",
+             "proximity": "--catalog", "run": "--catalog"}
+    opt = files.get(args[1] if args[0] == "detect" else args[0])
+    extra = [opt, src] if opt else []
+    res = runner.invoke(app, [*args, *extra, "--db", f"sqlite:///{tmp_path / 'o.db'}"])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("error: ") and args[-2] in res.output
+    assert not (tmp_path / "o.db").exists()

@@ -140,11 +140,11 @@ def breakups_command(
     from orbitwatch.timeutil import iso_z
 
     if fmt not in ("jsonl", "table"):
-        fail(f"--format must be jsonl or table, not {fmt!r}")
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     if min_fragments < 1:
-        fail(f"--min-fragments must be at least 1, not {min_fragments}")
+        fail(f"--min-fragments must be at least 1, not {min_fragments}", 2)
     if not (math.isfinite(max_back_days) and 0 < max_back_days <= 366):
-        fail(f"--max-back-days must be a number of days in (0, 366], not {max_back_days}")
+        fail(f"--max-back-days must be a number of days in (0, 366], not {max_back_days}", 2)
     catalog = with_extra_paths(catalog, ctx, "--catalog")
     sets = load_element_sets(catalog, db, history=True)
     if not sets:
@@ -249,7 +249,7 @@ def geo_command(
 
     history = with_extra_paths(history, ctx, "--history")
     if fmt not in ("jsonl", "table"):
-        fail(f"--format must be jsonl or table, not {fmt!r}")
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     if not drift_threshold > 0:
         fail(f"--drift-threshold must be a positive rate in deg/day, not {drift_threshold:g}", 2)
     if states and fmt != "jsonl":
@@ -360,7 +360,7 @@ def proximity_command(
     from orbitwatch.cli.sources import load_element_sets
 
     if fmt not in ("jsonl", "table"):
-        fail(f"--format must be jsonl or table, not {fmt!r}")
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     t0 = time_option(start, "--start")
     if not (math.isfinite(days) and days > 0):
         fail(f"--days must be a positive number of days, not {days:g}", 2)
@@ -450,7 +450,7 @@ def events_command(
     from orbitwatch.timeutil import iso_z
 
     if fmt not in ("jsonl", "table"):
-        fail(f"--format must be jsonl or table, not {fmt!r}")
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     if kind and kind not in EVENT_KINDS:
         fail(f"--type {kind!r}: use one of {', '.join(EVENT_KINDS)}", 2)
     since_dt = time_option(since, "--since")
@@ -560,7 +560,7 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
         NoticesError, RulesError, evaluate, load_rules, read_notices, record_problem)
 
     if fmt not in ("jsonl", "table"):
-        fail(f"--format must be jsonl or table, not {fmt!r}")
+        fail(f"--format must be jsonl or table, not {fmt!r}", 2)
     from orbitwatch.store.releasability import normalize_partner, normalize_releasable_to
 
     try:

@@ -723,7 +723,7 @@ def run_command(
         else:
             notices = with_extra_paths(notices, cli_ctx, "--notices")
     if fmt not in ("table", "json"):
-        fail(f"--format must be table or json, not {fmt!r}")
+        fail(f"--format must be table or json, not {fmt!r}", 2)
     ctx = RunContext(
         db_url=resolve_db_url(db),
         quiet=quiet,
