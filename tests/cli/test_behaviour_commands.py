@@ -19,6 +19,8 @@ runner = CliRunner()
     ["detect", "proximity", "--assets", "25544", "--start", "2026-05-29T00:00:00Z"],
     ["events", "--format", "jsonl"],
     ["norms", "--format", "jsonl"],
+    ["objects", "--format", "json"],
+    ["history", "25544"],
 ])
 def test_a_store_that_does_not_exist_is_an_error_not_a_new_empty_store(tmp_path, args):
     """A mistyped --db path is said to be one (exit 2) instead of being created,

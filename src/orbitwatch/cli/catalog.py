@@ -31,13 +31,15 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
-def _open_engine(db: str | None):
+def _open_engine(db: str | None, *, create: bool = True):
+    """The store's engine; ``create=False`` for a command that only reads it
+    (a SQLite file that does not exist is then an error, not a new empty store)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from orbitwatch.cli.sources import _safe, resolve_db_url
+    from orbitwatch.cli.sources import _safe, existing_store, resolve_db_url
     from orbitwatch.store.db import open_engine
 
-    url = resolve_db_url(db)
+    url = resolve_db_url(db) if create else existing_store(db)
     try:
         return open_engine(url)
     except SQLAlchemyError as exc:
@@ -233,7 +235,7 @@ def objects(
 
     if regime and regime.strip().upper() not in REGIMES:
         fail(f"--regime {regime!r}: choose one of {', '.join(REGIMES)}", 2)
-    engine = _open_engine(db)
+    engine = _open_engine(db, create=False)
     try:
         with engine.connect() as conn:
             rows = list_objects(
@@ -312,7 +314,7 @@ def history(
     from orbitwatch.timeutil import iso_z
 
     nid = _catalog_number(norad_id)
-    engine = _open_engine(db)
+    engine = _open_engine(db, create=False)
     try:
         with engine.connect() as conn:
             entries = store_history(conn, nid, source=source, visible_to=visible_to)
