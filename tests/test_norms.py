@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -163,6 +164,31 @@ def test_long_lived_debris_on_the_2018_catalog(tmp_path):
     assert 25730 not in ids  # the payload itself is not debris under this rule
     for r in debris:
         assert 400 <= r["evidence"]["perigee_km"] <= 2000
+    # Independent lifetime bound, from the TLE fields alone: the first-derivative
+    # field is ndot/2 (rev/day^2), so at today's rate the mean motion climbs from n
+    # to that of a circular orbit 200 km up (Kepler's third law, WGS-84 radius and
+    # mu: 16.29 rev/day) in (n_200 - n) / (2 * field) days.  Debris and rocket
+    # bodies clearly inside 400-2000 km are flagged exactly when that bound is over
+    # the rule's 5 years (a band of 4-6.5 years is left out: the rule rounds n_200
+    # to 16.2 and may place the perigee slightly differently).
+    mu, r_e = 398600.4418, 6378.137
+    n_200 = 86400.0 / (2 * np.pi) * np.sqrt(mu / (r_e + 200.0) ** 3)
+    long_, short = set(), set()
+    for s in sets:
+        if s.object_type not in ("DEBRIS", "ROCKET BODY"):
+            continue
+        a_km = (mu / (2 * np.pi * s.mean_motion_rev_day / 86400.0) ** 2) ** (1 / 3)
+        if not 450.0 <= a_km * (1 - s.eccentricity) - r_e <= 1950.0:
+            continue
+        ndot = s.mean_motion_dot
+        years = np.inf if ndot <= 0 else (n_200 - s.mean_motion_rev_day) / (2 * ndot) / 365.25
+        if years > 6.5:
+            long_.add(s.norad_id)
+        elif years < 4.0:
+            short.add(s.norad_id)
+    assert len(long_) > 1000 and len(short) >= 5, (len(long_), len(short))
+    assert long_ <= ids, sorted(long_ - ids)[:10]
+    assert not short & ids, sorted(short & ids)[:10]
 
 
 def _empty(tmp_path):
@@ -427,6 +453,19 @@ def test_an_approach_inside_the_handbooks_screening_volume_is_unsafe():
     assert "inside its screening volume 10x10x10 km" in f.summary
     assert evaluate([_prox("US", "PRC", 4.0, **geo)], rules)  # no offset given: the 5 km rule
     assert not evaluate([_prox("US", "PRC", 12.0, closest_rtn_km=[0.0, 12.0, 0.0], **geo)], rules)
+    # The Handbook's near-Earth table (18/19 SDS Spaceflight Safety Handbook for
+    # Satellite Operators, screening volumes by perigee), not the rule's constants:
+    # perigee <= 500 km: 0.4 (radial) x 44 (in-track) x 51 (cross-track) km.
+    low = dict(leo, asset_perigee_km=400.0)
+    # (0.1/0.4)^2 + (40/44)^2 = 0.89 and (0.1/0.4)^2 + (48/51)^2 = 0.95: inside
+    assert evaluate([_prox("US", "PRC", 40.0, closest_rtn_km=[0.1, 40.0, 0.0], **low)], rules)
+    assert evaluate([_prox("US", "PRC", 48.0, closest_rtn_km=[0.1, 0.0, 48.0], **low)], rules)
+    # 0.5 km radial is outside the 0.4 km radial semi-axis whatever the other two
+    assert not evaluate([_prox("US", "PRC", 1.1, closest_rtn_km=[0.5, 1.0, 0.0], **low)], rules)
+    # the axes are in radial, in-track, cross-track order: 20 km cross-track at a
+    # 600 km perigee is inside 0.4 x 25 x 25 ((20/25)^2 = 0.64), 0.6 km radial is not
+    assert evaluate([_prox("US", "PRC", 20.0, closest_rtn_km=[0.0, 0.0, 20.0], **leo)], rules)
+    assert not evaluate([_prox("US", "PRC", 1.1, closest_rtn_km=[0.6, 0.0, 0.0], **leo)], rules)
 
 
 def _labelled_store(tmp_path, asset_name="A", object_name="B"):
