@@ -7,7 +7,7 @@ longitudes; the element sets that follow a set for the drift rates.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -28,10 +28,13 @@ def geo_sets():
 def test_mean_longitude_matches_skyfield(geo_sets):
     from skyfield.api import EarthSatellite, load, wgs84
 
+    from skyfield.framelib import itrs
+
     ts = load.timescale(builtin=True)
     sample = geo_sets[:: max(1, len(geo_sets) // 25)][:25]
     ours = geo_track(sample)
     assert len(ours) == len(sample)
+    checked_incl = 0
     for es, st in zip(sample, ours):
         sat = EarthSatellite(es.line1, es.line2, ts=ts)
         offs = np.arange(48) * (86400.0 / es.mean_motion_rev_day) / 48  # one orbit
@@ -40,6 +43,13 @@ def test_mean_longitude_matches_skyfield(geo_sets):
         lon_mean = np.degrees(np.unwrap(np.radians(lon))).mean()
         diff = (st.longitude_deg - lon_mean + 180) % 360 - 180
         assert abs(diff) < 1e-4, (es.norad_id, st.longitude_deg, lon_mean)
+        # latitude amplitude: the largest geocentric latitude of the ITRS position
+        # over the same orbit (for any orbit its true maximum is the inclination)
+        x, y, z = sat.at(t).frame_xyz(itrs).km
+        lat_amp = np.degrees(np.max(np.abs(np.arctan2(z, np.hypot(x, y)))))
+        assert abs(st.latitude_amplitude_deg - lat_amp) < 1e-4, (es.norad_id, st.latitude_amplitude_deg, lat_amp)
+        checked_incl += es.inclination_deg > 1.0
+    assert checked_incl >= 5  # the sample holds inclined orbits, not only ~0 deg ones
 
 
 def test_drift_rate_predicts_next_longitudes(geo_sets):
@@ -87,9 +97,20 @@ def test_cli_geo_jsonl():
     res = CliRunner().invoke(app, ["detect", "geo", "--history", str(path), "--format", "jsonl"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert rows  # (an empty output passed this test before)
     for r in rows:
         assert r["type"] == "geo_relocation" and isinstance(r["object"], int)
         assert r["gap_start"].endswith("Z")
+    # Meteosat-12's drift start (26 May 2026) is among them, heading west.
+    # Oracle (skyfield): the set that shows the drift puts the orbit-mean
+    # longitude a day after its epoch west of where it is at the epoch.
+    [start] = [r for r in rows if r["object"] == 54743 and r["kind"] == "drift start"]
+    assert start["direction"] == "west" and start["gap_end"].startswith("2026-05-26")
+    end = datetime.fromisoformat(start["gap_end"].replace("Z", "+00:00"))
+    [es] = [s for s in read_file(path).element_sets
+            if s.norad_id == 54743 and abs((s.epoch - end).total_seconds()) < 1e-3]
+    moved = (_skyfield_lon(es, es.epoch + timedelta(days=1)) - _skyfield_lon(es, es.epoch) + 180) % 360 - 180
+    assert moved < -0.05, moved
 
 
 def test_one_bad_fit_and_its_reissue_are_not_a_relocation(geo_sets):
