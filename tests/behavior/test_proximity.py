@@ -127,9 +127,21 @@ def _check_closest_in_force(hist, e, tol_km=1e-6):
     assert e.evidence["asset_element_set"] == set_ref(sa), (e.object, e.closest_time)
     assert e.evidence["object_element_set"] == set_ref(so), (e.object, e.closest_time)
     jd, fr = datetime_to_jd(e.closest_time)
-    _, ra, _ = sa.to_satrec().sgp4(jd, fr)
+    _, ra, va = sa.to_satrec().sgp4(jd, fr)
     _, ro, _ = so.to_satrec().sgp4(jd, fr)
     assert abs(float(np.linalg.norm(np.subtract(ro, ra))) - e.closest_km) < tol_km
+    # the offset in the asset's radial / along-track / cross-track frame (Vallado's
+    # RSW: R along r, W along r x v, S = W x R, so S points along the velocity of
+    # a circular orbit), which the unsafe-approach rule weighs against the
+    # Handbook's screening volume
+    u_r = np.array(ra) / np.linalg.norm(ra)
+    u_w = np.cross(ra, va) / np.linalg.norm(np.cross(ra, va))
+    u_s = np.cross(u_w, u_r)
+    assert u_s @ np.array(va) > 0
+    d = np.subtract(ro, ra)
+    assert e.closest_rtn_km is not None
+    assert np.allclose(e.closest_rtn_km, (d @ u_r, d @ u_s, d @ u_w), rtol=0, atol=tol_km), (
+        e.object, e.closest_rtn_km)
 
 
 def test_docked_vehicles_with_station_elements_are_reported():
