@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_path
@@ -50,6 +51,12 @@ def test_cosmos_1408_destructive_test_dated_by_dispersion():
     # the intercept happened over northern Russia, near 480 km (Cosmos 1408's altitude)
     assert 50 < b.latitude_deg < 75 and 20 < b.longitude_deg < 60
     assert 440 < b.altitude_km < 500
+    # the place is uncertain by the distance the parent flies in the epoch's
+    # uncertainty: vis-viva for its near-circular orbit (e ~ 0.002),
+    # v = sqrt(mu / r), r = 6378.137 km + the altitude reported (about 7.6 km/s)
+    v_km_s = (398600.4418 / (6378.137 + b.altitude_km)) ** 0.5
+    assert b.epoch_uncertainty_s is not None and b.epoch_uncertainty_s > 0
+    assert b.place_uncertainty_km == pytest.approx(v_km_s * b.epoch_uncertainty_s, rel=0.01)
     # evidence: the parent's set before the event, and the file it came from
     ref = b.evidence["parent_element_set"]
     assert ref["source"] == "cosmos1408_pre_event_tles.txt"
