@@ -420,7 +420,8 @@ def test_leo_kind_follows_the_operators_dominant_component(sentinel3a):
     assert 0.5 <= float(np.median(ratios)) <= 2.0, np.median(ratios)
 
 
-def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_rev_day: float, seed: int):
+def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_rev_day: float, seed: int,
+                       draan_deg: float = 0.0):
     """Daily element sets of one object from SGP4's own secular evolution of a
     real TLE (mean elements after each propagation), with TLE-like noise and
     epoch jitter, and a mean-motion step of ``dn_rev_day`` at ``burn_day``:
@@ -445,13 +446,31 @@ def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_re
                 mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 2e-8)),
                 eccentricity=float(sat.em) + rng.normal(0, 1e-6),
                 inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
-                raan_deg=float(np.degrees(sat.Om)) % 360 + rng.normal(0, 2e-4),
+                raan_deg=(float(np.degrees(sat.Om)) + (draan_deg if tk > burn_day else 0.0)) % 360
+                + rng.normal(0, 2e-4),
                 arg_perigee_deg=float(np.degrees(sat.om)) % 360,
                 mean_anomaly_deg=float(np.degrees(sat.mm)) % 360,
                 bstar=0.0,
             )
         )
     return out
+
+
+def test_a_node_step_is_sized_by_the_plane_turn_it_makes():
+    """A +0.02 deg step of the node of a 30 deg orbit: the orbit normal turns by
+    dtheta = dRAAN sin(i) (spherical trigonometry, small angles: the normal moves
+    along a small circle of radius i about the pole), 0.01 deg here, and the
+    out-of-plane delta-v is v dtheta (Gauss), v = sqrt(mu / a)."""
+    line1 = "1 99998U 23001B   23001.50000000  .00000000  00000-0  00000-0 0  9991"
+    line2 = "2 99998  30.0000  80.0000 0001000  90.0000 270.0000 14.80000000    05"
+    sets = _synthetic_history(line1, line2, days=60, burn_day=30.5, dn_rev_day=0.0, seed=5, draan_deg=0.02)
+    dets = detect_maneuvers(sets)
+    assert len(dets) == 1, dets
+    assert dets[0].kind == KIND_OUT_OF_PLANE
+    n_rad_s = 2 * np.pi * 14.8 / 86400.0
+    v_m_s = (398600.8 / ((398600.8 / n_rad_s**2) ** (1 / 3))) ** 0.5 * 1000.0
+    dv = v_m_s * np.radians(0.02 * np.sin(np.radians(30.0)))  # about 1.3 m/s
+    assert dets[0].evidence["delta_v_components_m_s"]["out_of_plane"] == pytest.approx(dv, rel=0.15)
 
 
 @pytest.mark.parametrize(
