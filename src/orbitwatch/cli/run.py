@@ -658,7 +658,7 @@ def _proximity_records(ctx: RunContext, hist, owners: dict[int, str], searched: 
 
 @app.command("run", context_settings=MANY_PATHS)
 def run_command(
-    cli_ctx: typer.Context,
+    cli_ctx: typer.Context = None,  # None when called as a function (tests, other commands)
     catalog: list[Path] = typer.Option(
         None, "--catalog", help="Element-set/SATCAT files to use instead of downloading (offline)."
     ),
