@@ -376,6 +376,56 @@ def test_stream_announces_revisions_and_withdrawals(env):
     assert client.get("/api/v1/stream?since=1:2:3:4", headers=h).status_code == 422
 
 
+def test_a_conjunction_reassessed_in_place_reaches_lists_filters_and_the_stream(env):
+    """A rerun on fresher sets rewrites a stored conjunction's miss distance and
+    Pc under its id (store.shared.add_conjunctions).  The cached list, its
+    ``min_pc`` filter and the live stream must show the new assessment: a
+    conjunction that turned red (Pc 2e-4 >= 1e-4, 0.3 km) is not left hidden
+    behind the first one (Pc 1e-7, 2 km) until some other record is added."""
+    from datetime import UTC, datetime
+
+    from orbitwatch.store import shared
+
+    client, world, app = env
+    h = auth(world, "US")
+
+    def conj(pc, miss):
+        return {"object_1": 90001, "object_2": 90002, "object_1_name": "A", "object_2_name": "B",
+                "tca": datetime(2026, 12, 1, 12, tzinfo=UTC), "miss_distance_km": miss,
+                "relative_speed_km_s": 10.0, "miss_r_km": 0.1, "miss_t_km": 0.1, "miss_n_km": miss,
+                "pc": pc}
+
+    def listed():
+        rows = client.get("/api/v1/conjunctions?norad_id=90001&limit=1000", headers=h).json()["data"]
+        red = client.get("/api/v1/conjunctions?min_pc=1e-4&limit=1000", headers=h).json()["data"]
+        return ({r["id"]: (r["pc"], r["miss_distance_km"]) for r in rows}, {r["id"] for r in red})
+
+    with app.state.sessions() as db:
+        [cid] = shared.add_conjunctions(db, conjunctions=[conj(1e-7, 2.0)], partner="US",
+                                        releasable_to="ALL")
+        db.commit()
+    rows, red = listed()  # now cached
+    assert rows[cid] == (1e-7, 2.0) and cid not in red
+    (c0, e0, s0) = (int(x) for x in _listen(client, "/api/v1/stream?since=0:0:0&timeout_s=0.3", h)[-1][0]
+                    .split(":"))
+    with app.state.sessions() as db:
+        assert shared.add_conjunctions(db, conjunctions=[conj(2e-4, 0.3)], partner="US",
+                                       releasable_to="ALL") == [cid]
+        db.commit()
+    rows, red = listed()
+    assert rows[cid] == (2e-4, 0.3) and cid in red
+    assert client.get(f"/api/v1/conjunctions/{cid}", headers=h).json()["pc"] == 2e-4
+    again = _listen(client, f"/api/v1/stream?since={c0}:{e0}:{s0}&timeout_s=0.3", h)
+    assert [(k, d["id"], d["pc"]) for _, k, d in again] == [("conjunction", cid, 2e-4)]
+    # the cursor moved past it: resuming from there sends nothing more
+    assert _listen(client, f"/api/v1/stream?since={again[-1][0]}&timeout_s=0.3", h) == []
+    # the same assessment once more changes nothing, and is not sent again
+    with app.state.sessions() as db:
+        shared.add_conjunctions(db, conjunctions=[conj(2e-4, 0.3)], partner="US", releasable_to="ALL")
+        db.commit()
+    assert _listen(client, f"/api/v1/stream?since={again[-1][0]}&timeout_s=0.3", h) == []
+
+
 # -- screening jobs -----------------------------------------------------------
 
 

@@ -341,6 +341,39 @@ def test_an_upgraded_store_numbers_its_past_supersessions_in_order(db_url):
     engine.dispose()
 
 
+def test_an_upgraded_store_feeds_its_conjunctions_in_id_order_and_reassessments_after(db_url):
+    """Migration 0008 gives the conjunctions stored before it their ids as feed
+    numbers (a stream cursor made of ids resumes where it was); a new row and a
+    re-assessment in place (a new Pc under the same id) take the next numbers."""
+    from sqlalchemy import bindparam, text
+
+    from orbitwatch.store.db import create_store_engine, upgrade
+    from orbitwatch.store.shared import add_conjunctions, stream_cursor
+    from orbitwatch.store.types import UTCDateTime
+
+    engine = create_store_engine(db_url)
+    upgrade(engine, "0007_object_facts")
+    tca = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        for i, o2 in ((5, 90002), (9, 90003)):
+            conn.execute(text("INSERT INTO conjunctions (id, object_1, object_2, tca, miss_distance_km, "
+                              "pc, releasable_to, created_at) VALUES "
+                              "(:i, 90001, :o2, :t, 2.0, 1e-7, 'ALL', :t)").bindparams(
+                             bindparam("t", type_=UTCDateTime())), {"i": i, "o2": o2, "t": tca})
+    upgrade(engine)
+    row = {"object_1": 90001, "object_2": 90002, "tca": tca, "miss_distance_km": 0.3, "pc": 2e-4}
+    with engine.begin() as conn:
+        assert dict(conn.execute(text("SELECT id, feed_seq FROM conjunctions")).all()) == {5: 5, 9: 9}
+        assert stream_cursor(conn)[0] == 9
+        ids = add_conjunctions(conn, conjunctions=[dict(row, object_2=90004), row], partner=None,
+                               releasable_to="ALL")
+        assert ids[1] == 5  # the same approach, re-assessed
+        got = dict(conn.execute(text("SELECT id, feed_seq FROM conjunctions")).all())
+        assert got == {5: 11, 9: 9, ids[0]: 10}
+        assert stream_cursor(conn)[0] == 11
+    engine.dispose()
+
+
 @pytest.mark.skipif(not shared_path(*GEO).exists(), reason=f"shared data absent: {'/'.join(GEO)}")
 def test_a_separate_burn_does_not_replace_a_withdrawn_one(db_url, tmp_path):
     """Regression (review): 38332 keeps station with burns a few days apart.  On

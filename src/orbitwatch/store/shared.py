@@ -336,6 +336,8 @@ def add_conjunctions(
             c_.c.tca >= min(tcas) - tol, c_.c.tca <= max(tcas) + tol)
     ):
         stored.setdefault((min(o1, o2), max(o1, o2)), []).append((_utc(tca), int(cid), miss, pc))
+    # each new row, and each re-assessment in place, enters the feed next
+    seq = int(db.execute(select(func.coalesce(func.max(c_.c.feed_seq), 0))).scalar())
     ids: list[int] = []
     for values, tca in zip(rows, tcas):
         pair = (min(values["object_1"], values["object_2"]), max(values["object_1"], values["object_2"]))
@@ -343,12 +345,16 @@ def add_conjunctions(
         if same:
             _, cid, miss, pc = same[0]
             if not _same_assessment(miss, pc, values):
+                seq += 1
+                values["feed_seq"] = seq
                 db.execute(update(c_).where(c_.c.id == cid).values(**values))
                 stored[pair] = [x if x[1] != cid else (tca, cid, values["miss_distance_km"],
                                                         values.get("pc", pc))
                                 for x in stored[pair]]
             ids.append(cid)
             continue
+        seq += 1
+        values["feed_seq"] = seq
         res = db.execute(insert(c_).values(**values))
         ids.append(int(res.inserted_primary_key[0]))
         stored.setdefault(pair, []).append((tca, ids[-1], values["miss_distance_km"], values.get("pc")))
@@ -877,9 +883,9 @@ def _visible_counts(db: Db, jobs: list[dict], visible_to: str) -> None:
 
 
 def stream_cursor(db: Db) -> tuple[int, int, int]:
-    """The newest (conjunction id, event id, supersession number): a stream starting now
-    sends what comes after."""
-    c = db.execute(select(func.coalesce(func.max(c_.c.id), 0))).scalar()
+    """The newest (conjunction feed number, event id, supersession number): a stream
+    starting now sends what comes after."""
+    c = db.execute(select(func.coalesce(func.max(c_.c.feed_seq), 0))).scalar()
     e = db.execute(select(func.coalesce(func.max(e_.c.id), 0))).scalar()
     s = db.execute(select(func.coalesce(func.max(e_.c.superseded_seq), 0))).scalar()
     return int(c), int(e), int(s)
@@ -888,12 +894,15 @@ def stream_cursor(db: Db) -> tuple[int, int, int]:
 def new_records(
     db: Db, *, visible_to: str, after_conjunction: int, after_event: int, limit: int = 500
 ) -> tuple[list[dict], list[dict]]:
-    """Visible conjunctions and events with ids above the cursor, oldest first."""
+    """Visible conjunctions stored or re-assessed after feed number
+    ``after_conjunction`` (``feed_seq``), and events with ids above
+    ``after_event``, oldest first.  A re-assessed conjunction comes again with
+    its id and its new miss distance and Pc."""
     conj = _rows(
         db,
         select(c_)
-        .where(and_(c_.c.id > after_conjunction, visible_clause(c_, visible_to)))
-        .order_by(c_.c.id)
+        .where(and_(c_.c.feed_seq > after_conjunction, visible_clause(c_, visible_to)))
+        .order_by(c_.c.feed_seq)
         .limit(limit),
     )
     ev = _rows(
@@ -1041,11 +1050,14 @@ def catalog_version(db: Db) -> tuple:
 
 
 def data_version(db: Db) -> tuple:
-    """A value that changes whenever element sets, ingests or conjunctions are added.
+    """A value that changes whenever element sets, ingests or conjunctions are added,
+    and whenever a stored conjunction is re-assessed in place.
 
-    Those tables are append-only through orbitwatch (object rows change only
-    by an ingest, which adds an ``ingests`` row), so caches of query results
-    keyed by this value are never stale.
+    Element sets and ingests are append-only through orbitwatch (object rows
+    change only by an ingest, which adds an ``ingests`` row); a conjunction
+    stored or re-assessed in place takes the next ``feed_seq`` (and the count
+    sees a row removed by hand), so caches of query results keyed by this
+    value are never stale.
     """
     from orbitwatch.store.models import element_sets_table as es
     from orbitwatch.store.models import ingests_table as ing
@@ -1054,6 +1066,7 @@ def data_version(db: Db) -> tuple:
         select(func.max(es.c.id)).scalar_subquery(),
         select(func.max(ing.c.id)).scalar_subquery(),
         select(func.max(c_.c.id)).scalar_subquery(),
+        select(func.max(c_.c.feed_seq)).scalar_subquery(),
         select(func.count()).select_from(c_).scalar_subquery(),
     )).first()
     return tuple(row)

@@ -74,7 +74,7 @@ class ConjunctionRow(Base):
     """A close approach between two catalog objects (object_1 < object_2 or primary first)."""
 
     __tablename__ = "conjunctions"
-    __table_args__ = (Index("ix_conjunctions_tca", "tca"),)
+    __table_args__ = (Index("ix_conjunctions_tca", "tca"), Index("ix_conjunctions_feed_seq", "feed_seq"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     object_1: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -96,6 +96,10 @@ class ConjunctionRow(Base):
     partner: Mapped[str | None] = mapped_column(String(32), ForeignKey("partners.code"))
     releasable_to: Mapped[str] = mapped_column(Text, nullable=False, default=RELEASABLE_ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # the order in which the row's current assessment was stored (under the feed
+    # lock): a new row's, or a re-assessment in place, takes the next number, so
+    # the live stream sends it and caches keyed on the data version see it
+    feed_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class EventRow(Base):

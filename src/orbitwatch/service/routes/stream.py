@@ -1,15 +1,17 @@
 """``GET /api/v1/stream``: server-sent events of new conjunctions and events, per caller.
 
 Each new record the caller may see is sent once, as ``event: conjunction`` or
-``event: event`` with the record as JSON ``data``.  When a later derivation
+``event: event`` with the record as JSON ``data``; a stored conjunction that a
+rerun re-assessed (a new miss distance or Pc under the same id) is sent again
+with its new values.  When a later derivation
 revises or withdraws a record the caller may see (``orbitwatch run`` over a
 grown history, see docs/norms.md "Revisions"), ``event: superseded`` says so:
 ``id``, ``kind``, ``norad_id``, ``time``, ``superseded_at`` and
 ``superseded_by`` (the replacing record, which also arrives as an ``event``
 naming it in ``supersedes``; null when the record was withdrawn or its
 replacement is one the caller may not see).  Every message has an ``id`` of
-the form ``C:E:S`` (the newest conjunction id, event id and supersession
-number sent so far).  A client that reconnects with ``Last-Event-ID`` (or
+the form ``C:E:S`` (the newest conjunction feed number -- its id unless it
+was re-assessed --, event id and supersession number sent so far).  A client that reconnects with ``Last-Event-ID`` (or
 ``?since=C:E:S``) gets what it missed; a cursor of two parts (``C:E``, from
 before supersessions were streamed) resumes the records and starts the
 supersessions at the newest.  Without either, the stream starts at the newest
@@ -18,7 +20,7 @@ Comment lines (``: keep-alive``) are sent every 15 s.  ``timeout_s`` closes
 the stream after that many seconds (for scripts and tests).
 
 Writers of these tables take a lock (``store.shared.lock_feed``) so that ids
-increase in commit order and the cursor skips nothing.  The stream polls the
+and feed numbers increase in commit order and the cursor skips nothing.  The stream polls the
 database (``ORBITWATCH_STREAM_POLL_S``, default 1 s), so
 records written by any process -- the CLI, another service instance, a
 screening job -- reach every subscriber the releasability rules allow.
@@ -78,7 +80,7 @@ def _poll(state, principal: Principal, cursor: tuple[int, int, int | None] | Non
                         resource=resource, record_ids=sorted({r["id"] for r in rows}),
                     )
             db.commit()
-    c = max([cursor[0], *(r["id"] for r in conj)])
+    c = max([cursor[0], *(r["feed_seq"] for r in conj)])
     e = max([cursor[1], *(r["id"] for r in ev)])
     s_ = max([cursor[2], *(r["superseded_seq"] for r in sup)])
     return conj, ev, sup, (c, e, s_)
