@@ -45,3 +45,23 @@ def test_import_list_and_pass_from_stored_sites(tmp_path):
     from_file = runner.invoke(app, common + ["--sites-file", str(sites_file)])
     assert from_db.exit_code == 0, from_db.output
     assert from_db.stdout == from_file.stdout and from_db.stdout.strip()
+
+
+def test_a_store_that_does_not_exist_is_not_created_by_passes_tasking_or_sites_list(tmp_path):
+    """passes and tasking read their element sets through cli.sources, which
+    refuses a missing SQLite store (exit 2), but they looked their sites up in
+    --db first, which created the mistyped store (folder and all); they then
+    said 'no element sets to propagate' or 'no sites selected ... and the
+    database'.  ``sites list --db`` only reads, too."""
+    csv_path = shared_path("sensors", "keeptrack_sensors.csv")
+    sites_file = tmp_path / "sites.json"
+    assert runner.invoke(app, ["sites", "import", str(csv_path), "--sites-file",
+                               str(sites_file)]).exit_code == 0
+    path = tmp_path / "typo" / "store.db"
+    for args in (["passes", "--site", "CODSFS", "--start", "2026-05-30T00:00:00Z"],
+                 ["tasking", "--start", "2026-05-30T00:00:00Z"],
+                 ["sites", "list"]):
+        res = runner.invoke(app, [*args, "--db", f"sqlite:///{path}", "--sites-file", str(sites_file)])
+        assert res.exit_code == 2, (args, res.output)
+        assert f"no store at {path}" in " ".join(res.output.split()), (args, res.output)
+        assert not path.parent.exists(), args
