@@ -421,7 +421,7 @@ def test_leo_kind_follows_the_operators_dominant_component(sentinel3a):
 
 
 def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_rev_day: float, seed: int,
-                       draan_deg: float = 0.0):
+                       draan_deg: float = 0.0, de: float = 0.0):
     """Daily element sets of one object from SGP4's own secular evolution of a
     real TLE (mean elements after each propagation), with TLE-like noise and
     epoch jitter, and a mean-motion step of ``dn_rev_day`` at ``burn_day``:
@@ -444,7 +444,7 @@ def _synthetic_history(line1: str, line2: str, days: int, burn_day: float, dn_re
                 norad_id=int(sat.satnum),
                 epoch=jd_to_datetime(jd, fr),
                 mean_motion_rev_day=n_rev_day * (1 + rng.normal(0, 2e-8)),
-                eccentricity=float(sat.em) + rng.normal(0, 1e-6),
+                eccentricity=float(sat.em) + (de if tk > burn_day else 0.0) + rng.normal(0, 1e-6),
                 inclination_deg=float(np.degrees(sat.im)) + rng.normal(0, 2e-4),
                 raan_deg=(float(np.degrees(sat.Om)) + (draan_deg if tk > burn_day else 0.0)) % 360
                 + rng.normal(0, 2e-4),
@@ -471,6 +471,27 @@ def test_a_node_step_is_sized_by_the_plane_turn_it_makes():
     v_m_s = (398600.8 / ((398600.8 / n_rad_s**2) ** (1 / 3))) ** 0.5 * 1000.0
     dv = v_m_s * np.radians(0.02 * np.sin(np.radians(30.0)))  # about 1.3 m/s
     assert dets[0].evidence["delta_v_components_m_s"]["out_of_plane"] == pytest.approx(dv, rel=0.15)
+
+
+def test_a_geo_eccentricity_step_is_sized_by_the_least_burn_that_makes_it():
+    """A step of 1e-4 in the eccentricity of a geostationary orbit, its semi-major
+    axis left alone: the least delta-v that does it is two tangential burns half an
+    orbit apart (each changes e by 2 dv / v, with opposite changes of a), so
+    v de / 2 in all (Gauss), 0.154 m/s at v = 3.075 km/s.  GEO east-west
+    station-keeping controls eccentricity this way; only the e channel sees it."""
+    line1 = "1 99997U 23001C   23001.50000000  .00000000  00000-0  00000-0 0  9990"
+    line2 = "2 99997   0.0500  80.0000 0002000  90.0000 270.0000  1.00270000    05"
+    de = 1e-4
+    sets = _synthetic_history(line1, line2, days=60, burn_day=30.5, dn_rev_day=0.0, seed=5, de=de)
+    dets = detect_maneuvers(sets)
+    assert len(dets) == 1, dets
+    d = dets[0]
+    burn = datetime(2023, 1, 1, 12, tzinfo=UTC) + timedelta(days=30.5)
+    assert d.gap_start <= burn <= d.gap_end
+    assert d.kind == KIND_GEO_EW and d.evidence["trigger"]["channel"] == "e"
+    n_rad_s = 2 * np.pi * 1.0027 / 86400.0
+    v_m_s = (398600.8 / ((398600.8 / n_rad_s**2) ** (1 / 3))) ** 0.5 * 1000.0
+    assert d.delta_v_m_s == pytest.approx(v_m_s * de / 2, rel=0.05)
 
 
 @pytest.mark.parametrize(
