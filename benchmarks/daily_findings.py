@@ -20,7 +20,7 @@ of each day from 24 to 30 May (the first piece holds everything before 25
 May), owners from the 2017 SATCAT (``catalog/satcat_2017``, the rows of the
 feed's objects), and 18 GEO assets with neighbours (:data:`ASSETS`).  Each
 run: ``run --catalog DAY.3le --partner US --releasable-to ALL --no-screen
---assets ASSETS --start DAY --hours 24``.  About 8 minutes on 2 cores.
+--assets ASSETS --start DAY --hours 24``.  About 2-5 minutes on 2 cores (137 s alone, 306 s beside other work).
 
 Run:  .venv/bin/python benchmarks/daily_findings.py [--db URL]
 """
