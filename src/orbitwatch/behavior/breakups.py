@@ -872,14 +872,8 @@ def _assess_cloud(ctx: _Context, launch: str, era: list[ElementSet], frags: list
     if place is not None and uncertainty_s is not None:
         v = _speed_km_s(parent_ref, epoch)
         place_unc = round(v * uncertainty_s, 1) if v is not None else None
-    all_frags = frags + list(strays)
     return Breakup(
-        parent=parent.norad_id,
-        parent_name=parent.name,
-        owner=ctx.owners.get(parent.norad_id) or parent.owner,
-        launch=launch,
-        fragments=len(all_frags),
-        fragment_ids=tuple(sorted(f.norad_id for f in all_frags)),
+        **_cloud_identity(ctx, parent, launch, frags, strays),
         classification=classification,
         epoch_estimate=epoch,
         epoch_method=method,
@@ -957,6 +951,23 @@ def _reportable_undated(first_sets: Sequence[ElementSet], min_fragments: int) ->
     if n < max(min_fragments, NODAL_MIN_FRAGMENTS):
         return False
     return _nodal_date(sorted(first_sets, key=lambda s: s.epoch)) is not None
+
+
+def _cloud_identity(ctx: _Context, parent, launch: str, frags: Sequence[ElementSet],
+                    strays: Sequence[ElementSet]) -> dict:
+    """The fields that name a cloud, whichever way its parent was found (its
+    element sets or the SATCAT alone): the parent, its owner (the SATCAT's, else
+    what the parent's record carries; the fragments inherit it), the launch and
+    every fragment, those joined by orbit included."""
+    all_frags = [*frags, *strays]
+    return {
+        "parent": parent.norad_id,
+        "parent_name": parent.name,
+        "owner": ctx.owners.get(parent.norad_id) or parent.owner,
+        "launch": launch,
+        "fragments": len(all_frags),
+        "fragment_ids": tuple(sorted(f.norad_id for f in all_frags)),
+    }
 
 
 def _owner(ctx: _Context, nid: int) -> str | None:
@@ -1077,14 +1088,8 @@ def _assess_satcat_cloud(ctx: _Context, launch: str, cands: list[SatcatRecord],
                             + f" ({_parent_type(t, ctx.otype).lower()}): nothing in the input "
                             "tells them apart")
     off = incl_off(parent)
-    all_frags = frags + list(strays)
     return Breakup(
-        parent=parent.norad_id,
-        parent_name=parent.name,
-        owner=ctx.owners.get(parent.norad_id) or parent.owner,
-        launch=launch,
-        fragments=len(all_frags),
-        fragment_ids=tuple(sorted(f.norad_id for f in all_frags)),
+        **_cloud_identity(ctx, parent, launch, frags, strays),
         classification="undetermined",
         epoch_estimate=nodal.epoch if nodal is not None else None,
         epoch_method=method,

@@ -20,6 +20,7 @@ from pathlib import Path
 import typer
 
 from orbitwatch.cli.app import DB_HELP, app, err, fail, out, show_progress
+from orbitwatch.cli.sources import open_store
 
 #: sets above which ingest shows a progress bar (when stderr is a terminal)
 PROGRESS_MIN_SETS = 5000
@@ -29,24 +30,6 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _open_engine(db: str | None, *, create: bool = True):
-    """The store's engine; ``create=False`` for a command that only reads it
-    (a SQLite file that does not exist is then an error, not a new empty store)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from orbitwatch.cli.sources import _safe, existing_store, resolve_db_url
-    from orbitwatch.store.db import open_engine
-
-    url = resolve_db_url(db) if create else existing_store(db)
-    try:
-        return open_engine(url)
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
-        fail(f"cannot open the database {_safe(url)}: {reason}")
-    except OSError as exc:
-        fail(f"cannot open the database {_safe(url)}: {exc}")
 
 
 def _print_rows(columns: list[str], rows: list[list], fmt: OutputFormat) -> None:
@@ -128,7 +111,7 @@ def ingest(
         releasable = normalize_releasable_to(releasable_to)
     except ValueError as exc:
         fail(str(exc), 2)
-    engine = _open_engine(db)
+    engine = open_store(db, create=True)
     bad_input = False
     try:
         for path in paths:
@@ -235,7 +218,7 @@ def objects(
 
     if regime and regime.strip().upper() not in REGIMES:
         fail(f"--regime {regime!r}: choose one of {', '.join(REGIMES)}", 2)
-    engine = _open_engine(db, create=False)
+    engine = open_store(db)
     try:
         with engine.connect() as conn:
             rows = list_objects(
@@ -314,7 +297,7 @@ def history(
     from orbitwatch.timeutil import iso_z
 
     nid = _catalog_number(norad_id)
-    engine = _open_engine(db, create=False)
+    engine = open_store(db)
     try:
         with engine.connect() as conn:
             entries = store_history(conn, nid, source=source, visible_to=visible_to)

@@ -444,7 +444,6 @@ def events_command(
     """List stored behaviour events and norm findings: the current ones (what the
     newest run derived, and what people posted) unless --superseded."""
     from orbitwatch.cli.app import time_option
-    from orbitwatch.store.db import open_engine
     from orbitwatch.store.events import all_events
     from orbitwatch.store.shared_models import EVENT_KINDS
     from orbitwatch.timeutil import iso_z
@@ -454,9 +453,9 @@ def events_command(
     if kind and kind not in EVENT_KINDS:
         fail(f"--type {kind!r}: use one of {', '.join(EVENT_KINDS)}", 2)
     since_dt = time_option(since, "--since")
-    from orbitwatch.cli.sources import existing_store
+    from orbitwatch.cli.sources import open_store
 
-    engine = open_engine(existing_store(db))
+    engine = open_store(db)
     with engine.connect() as conn:
         rows = all_events(conn, since=since_dt, kind=kind, visible_to=partner, superseded=superseded)
         if superseded and partner:  # a replacement the partner may not see is not named
@@ -594,13 +593,11 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
                     fail(f"{path}:{n}: {problem}")
                 records.append(rec)
     else:
-        from orbitwatch.cli.sources import existing_store
-        from orbitwatch.store.db import open_engine
+        from orbitwatch.cli.sources import open_store
         from orbitwatch.store.events import all_events
-
         from orbitwatch.store.shared import stream_cursor
 
-        engine = open_engine(existing_store(db))
+        engine = open_store(db)
         with engine.connect() as conn:
             # the newest ids and supersession before anything is read: a writer
             # committing after this is seen when the findings are stored
@@ -634,7 +631,6 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
             d["inputs"] = sorted({x for x in (input_ref(i, event_ids) for i in f.inputs) if x})
         judged = {x for x in (input_ref(i, event_ids) for i in [*records, *conj, *cat_rows]) if x}
     if store or fmt == "jsonl":
-        from orbitwatch.store.db import open_engine
         from orbitwatch.store.events import finding_release, store_events
         from orbitwatch.store.releasability import object_labels
 
@@ -643,11 +639,10 @@ def _norms(events, db, rules, catalog, notices, store, partner, releasable_to, f
         from orbitwatch.store.db import ENV_DB
 
         named = db or os.environ.get(ENV_DB)
-        from orbitwatch.cli.sources import existing_store
+        from orbitwatch.cli.sources import open_store
 
         # only --store may create the store; the labels are read from one that exists
-        engine = (open_engine(db if store else existing_store(db))
-                  if (store or named or not events) else None)
+        engine = open_store(db, create=store) if (store or named or not events) else None
         labels = {}
         if engine is not None:
             with engine.connect() as conn:

@@ -51,6 +51,25 @@ def existing_store(db: str | None) -> str:
     return url
 
 
+def open_store(db: str | None, *, create: bool = False):
+    """The store's engine.  A command that only reads the store opens one that
+    exists (:func:`existing_store`); ``create=True`` for those that write to it
+    (a new store is made and migrated).  A database that cannot be opened is one
+    error line naming it (password hidden)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from orbitwatch.store.db import open_engine
+
+    url = resolve_db_url(db) if create else existing_store(db)
+    try:
+        return open_engine(url)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        fail(f"cannot open the database {_safe(url)}: {exc.__class__.__name__}: {reason}")
+    except OSError as exc:
+        fail(f"cannot open the database {_safe(url)}: {exc}")
+
+
 def read_catalog_files(paths: Iterable[Path], *, quiet: bool = False) -> list[ElementSet]:
     """Every element set of the files (in file order); exits with a clear error on a bad file."""
     from orbitwatch.elements import FormatError, read_file
@@ -102,17 +121,9 @@ def load_element_sets(
 
         return newest_per_object(sets, as_of)
 
-    from sqlalchemy.exc import SQLAlchemyError
-
     from orbitwatch.store import catalog as store
-    from orbitwatch.store.db import open_engine
 
-    url = existing_store(db)
-    try:
-        engine = open_engine(url)
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
-        fail(f"cannot open the database {_safe(url)}: {exc.__class__.__name__}: {reason}")
+    engine = open_store(db)
     try:
         with engine.connect() as conn:
             if history:

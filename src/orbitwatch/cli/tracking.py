@@ -45,12 +45,11 @@ class _SitesView:
         self.sites = list(sf.sites)
         self.path = str(sf.path)
         if db is not None:
-            from orbitwatch.cli.sources import existing_store
-            from orbitwatch.store.db import open_engine
+            from orbitwatch.cli.sources import open_store
             from orbitwatch.store.sites import load_sites
 
             # only read: a mistyped --db is an error, not a new empty store
-            engine = open_engine(existing_store(db))
+            engine = open_store(db)
             with engine.connect() as conn:
                 names = {x.name for x in self.sites}
                 self.sites += [x for x in load_sites(conn) if x.name not in names]
@@ -194,11 +193,10 @@ def sites_list(
 ) -> None:
     """List the stored sites."""
     if db is not None:
-        from orbitwatch.cli.sources import existing_store
-        from orbitwatch.store.db import open_engine
+        from orbitwatch.cli.sources import open_store
         from orbitwatch.store.sites import load_sites
 
-        engine = open_engine(existing_store(db))
+        engine = open_store(db)
         with engine.connect() as conn:
             stored = load_sites(conn)
         engine.dispose()
