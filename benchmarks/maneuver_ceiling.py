@@ -53,29 +53,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import maneuvers as B  # noqa: E402
 
 from orbitwatch.behavior.history import clean_history  # noqa: E402
-from orbitwatch.behavior.maneuvers import ManeuverConfig, _channels  # noqa: E402
+from orbitwatch.behavior.maneuvers import (  # noqa: E402
+    ManeuverConfig, _channels, regime_config, trigger_scores)
 
 FRACTIONS = (1.0, 0.8, 0.6, 0.4)
 
 
 def gap_scores(hist, cfg: ManeuverConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(trigger score, every-channel score) per gap of a cleaned history."""
-    if hist.regime == "GEO" and cfg.geo_threshold_factor != 1.0:
-        from dataclasses import replace
-
-        cfg = replace(cfg, threshold=cfg.threshold * cfg.geo_threshold_factor)
+    """(trigger score, every-channel score) per gap of a cleaned history; ``cfg``
+    already for its regime (:func:`regime_config`)."""
     chans = _channels(hist, cfg)
-    n_gap = len(hist) - 1
-    trig = np.zeros(n_gap)
-    every = np.zeros(n_gap)
-    triggers = cfg.triggers_geo if hist.regime == "GEO" else cfg.triggers_leo
-    factors = dict(cfg.channel_factors)
+    trig = trigger_scores(hist, chans, cfg)[0]
+    every = np.zeros(len(hist) - 1)
     for ch in chans:
         for sc in cfg.scales:
-            z = ch.z[sc]
-            every = np.maximum(every, z)
-            if (ch.name, sc) in triggers:
-                trig = np.maximum(trig, z / factors.get(ch.name, 1.0))
+            every = np.maximum(every, ch.z[sc])
     return trig, every
 
 
@@ -156,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                  if epochs[0] <= t <= epochs[-1]]
         truth_jd = np.array([t.timestamp() / 86400.0 + 2440587.5 for t in truth])
         g = burn_gaps(hist.t_days, truth_jd)
-        trig, every = gap_scores(hist, cfg)
-        bar0 = cfg.threshold * (cfg.geo_threshold_factor if hist.regime == "GEO" else 1.0)
+        rcfg = regime_config(hist, cfg)
+        trig, every = gap_scores(hist, rcfg)
+        bar0 = rcfg.threshold
         for label, score in (("detect", trig), ("every", every)):
             for frac in FRACTIONS:
                 bar = bar0 * frac

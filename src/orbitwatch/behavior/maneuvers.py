@@ -796,30 +796,50 @@ def _with_sustained_thrust(steps: list[Maneuver], hist: History, cfg: ManeuverCo
     return sorted(kept, key=lambda m: (m.gap_start, m.gap_end))
 
 
+def regime_config(hist: History, cfg: ManeuverConfig) -> ManeuverConfig:
+    """The configuration for the history's regime: in GEO the bar is
+    ``threshold`` times ``geo_threshold_factor``."""
+    if hist.regime == "GEO" and cfg.geo_threshold_factor != 1.0:
+        return replace(cfg, threshold=cfg.threshold * cfg.geo_threshold_factor)
+    return cfg
+
+
+def trigger_scores(
+    hist: History, chans: list[_Channel], cfg: ManeuverConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap, the best score over the regime's triggering channels and scales
+    (each channel's z over its factor), and the indices into ``chans`` and
+    ``cfg.scales`` of who gave it.  A gap is flagged when its score exceeds
+    the regime's bar (:func:`regime_config`)."""
+    n_gap = len(hist) - 1
+    best = np.zeros(n_gap)
+    best_ch = np.zeros(n_gap, int)
+    best_sc = np.zeros(n_gap, int)
+    triggers = cfg.triggers_geo if hist.regime == "GEO" else cfg.triggers_leo
+    factors = dict(cfg.channel_factors)
+    for ci, ch in enumerate(chans):
+        for si, sc in enumerate(cfg.scales):
+            if (ch.name, sc) not in triggers:
+                continue
+            z = ch.z[sc] / factors.get(ch.name, 1.0)
+            better = z > best
+            best[better] = z[better]
+            best_ch[better] = ci
+            best_sc[better] = si
+    return best, best_ch, best_sc
+
+
 def _step_events(hist: History, cfg: ManeuverConfig) -> list[Maneuver]:
     """The impulsive manoeuvres of one cleaned history: steps (module docstring)."""
     n = len(hist)
     if n < cfg.min_sets:
         return []
-    if hist.regime == "GEO" and cfg.geo_threshold_factor != 1.0:
-        cfg = replace(cfg, threshold=cfg.threshold * cfg.geo_threshold_factor)
+    cfg = regime_config(hist, cfg)
     chans = _channels(hist, cfg)
     n_gap = n - 1
     geo_min_dv = _geo_min_dv(hist, cfg) if hist.regime == "GEO" else 0.0
-    # best score per gap over channels and scales, and who gave it
-    best = np.zeros(n_gap)
-    best_ch = np.zeros(n_gap, int)
-    best_sc = np.zeros(n_gap, int)
     triggers = cfg.triggers_geo if hist.regime == "GEO" else cfg.triggers_leo
-    for ci, ch in enumerate(chans):
-        for si, sc in enumerate(cfg.scales):
-            if (ch.name, sc) not in triggers:
-                continue
-            z = ch.z[sc] / dict(cfg.channel_factors).get(ch.name, 1.0)
-            better = z > best
-            best[better] = z[better]
-            best_ch[better] = ci
-            best_sc[better] = si
+    best, best_ch, best_sc = trigger_scores(hist, chans, cfg)
     flagged = np.flatnonzero(best > cfg.threshold)
     pending = _pending_gap(hist, chans, cfg, triggers, flagged)
     if flagged.size == 0 and pending is None:

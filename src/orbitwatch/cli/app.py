@@ -68,6 +68,20 @@ def with_extra_paths(paths: list | None, ctx, option: str) -> list | None:
     return (list(paths or []) + [Path(a) for a in extra]) or paths
 
 
+def with_extra_paths_of_one(ctx, options: dict[str, list | None]) -> dict[str, list | None]:
+    """``options`` (file option name to the paths given) with the bare words
+    after them added to the one option given (``--catalog A B``, a shell glob).
+    With bare words and more or fewer than one of those options given, which
+    option they follow is unknown: an error naming the options."""
+    if not getattr(ctx, "args", None):
+        return options
+    given = [name for name, paths in options.items() if paths]
+    if len(given) != 1:
+        fail(f"unexpected argument {ctx.args[0]!r}: name each file with its option "
+             f"({', '.join(options)})", 2)
+    return {**options, given[0]: with_extra_paths(options[given[0]], ctx, given[0])}
+
+
 def time_option(value: str | None, option: str):
     """An ISO-8601 time given to ``option`` (None stays None); a bad one is one
     clear error naming the option."""

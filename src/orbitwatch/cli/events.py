@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from orbitwatch.cli.app import (
-    DB_HELP, MANY_PATHS, app, detect_app, emit_json_line, err, fail, out, with_extra_paths)
+    DB_HELP, MANY_PATHS, app, detect_app, emit_json_line, err, fail, out, with_extra_paths,
+    with_extra_paths_of_one)
 
 
 class SatcatFacts(NamedTuple):
@@ -518,17 +519,8 @@ def norms_command(
     attribution and a benign explanation where one fits."""
     # several files after one option (--catalog A B) when only one of the file
     # options is given; with more, which one a bare word follows is unknown
-    given = [(name, v) for name, v in (("--events", events), ("--catalog", catalog),
-                                       ("--notices", notices)) if v]
-    if getattr(ctx, "args", None):
-        if len(given) != 1:
-            fail(f"unexpected argument {ctx.args[0]!r}: name each file with its option "
-                 "(--events, --catalog, --notices)", 2)
-        name, paths = given[0]
-        paths = with_extra_paths(paths, ctx, name)
-        events, catalog, notices = (paths if name == "--events" else events,
-                                    paths if name == "--catalog" else catalog,
-                                    paths if name == "--notices" else notices)
+    files = with_extra_paths_of_one(ctx, {"--events": events, "--catalog": catalog, "--notices": notices})
+    events, catalog, notices = files["--events"], files["--catalog"], files["--notices"]
     for attempt in range(1, JUDGE_ATTEMPTS + 1):
         try:
             return _norms(events, db, rules, catalog, notices, store, partner, releasable_to, fmt,

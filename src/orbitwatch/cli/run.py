@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 
 from orbitwatch.cli.app import (
-    DB_HELP, MANY_PATHS, app, err, fail, out, show_progress, time_option, with_extra_paths)
+    DB_HELP, MANY_PATHS, app, err, fail, out, show_progress, time_option, with_extra_paths_of_one)
 
 
 @dataclass
@@ -713,15 +713,8 @@ def run_command(
 
     # several files after one option (--catalog A B, a shell glob), as detect and
     # norms take them, when only one of the file options is given
-    if getattr(cli_ctx, "args", None):
-        given = [name for name, v in (("--catalog", catalog), ("--notices", notices)) if v]
-        if len(given) != 1:
-            fail(f"unexpected argument {cli_ctx.args[0]!r}: name each file with its option "
-                 "(--catalog, --notices)", 2)
-        if given == ["--catalog"]:
-            catalog = with_extra_paths(catalog, cli_ctx, "--catalog")
-        else:
-            notices = with_extra_paths(notices, cli_ctx, "--notices")
+    files = with_extra_paths_of_one(cli_ctx, {"--catalog": catalog, "--notices": notices})
+    catalog, notices = files["--catalog"], files["--notices"]
     if fmt not in ("table", "json"):
         fail(f"--format must be table or json, not {fmt!r}", 2)
     ctx = RunContext(
